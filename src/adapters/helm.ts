@@ -1,0 +1,165 @@
+import { LabError } from '../errors.js';
+import type { Runner, ToolCall } from '../process/runner.js';
+import { toolFailure } from './failure.js';
+import type { KubeTarget } from './kubectl.js';
+import { parseJson } from './kube-objects.js';
+
+export type HelmMajor = 3 | 4;
+
+export interface HelmVersion {
+  major: HelmMajor;
+  version: string;
+}
+
+/** The oldest Helm 3 with everything used here (`--create-namespace`, `-o json` on upgrade). */
+const MIN_HELM3_MINOR = 8;
+
+/** The fields of a Helm release (`helm status -o json`, `helm upgrade -o json`) that k8s-lab reads. */
+export interface HelmRelease {
+  name: string;
+  namespace: string;
+  version: number;
+  info: { status: string; description?: string; last_deployed?: string; notes?: string };
+  chart?: { metadata?: { name?: string; version?: string; appVersion?: string } };
+  config?: Record<string, unknown>;
+}
+
+export interface UpgradeRequest {
+  release: string;
+  chart: string;
+  valuesFiles: string[];
+  sets: string[];
+  /** Values helm must keep as strings (`--set-string`): versions like 1.10 or tags like 3.12. */
+  setStrings: string[];
+  timeout: string;
+}
+
+/** Parses `helm version --short` (e.g. `v4.1.4+g05fa379`); Helm 2 prints `Client: v2...`. */
+export function parseHelmVersion(output: string): HelmVersion {
+  const match = /v(\d+)\.(\d+)\.(\d+)[^\s]*/.exec(output);
+  if (!match) throw new LabError(`could not read the helm version from "${output.trim()}"`, 'check the helm binary (`helm version`)');
+  const [version, major, minor] = [match[0], Number(match[1]), Number(match[2])];
+  if (major === 3 && minor < MIN_HELM3_MINOR) {
+    throw new LabError(`helm ${version} is too old: k8s-lab needs Helm 3.${MIN_HELM3_MINOR}+ or Helm 4`, 'install a newer Helm or run `npm run tools`');
+  }
+  if (major !== 3 && major !== 4) {
+    throw new LabError(`helm ${version} is not supported: k8s-lab needs Helm 3 or Helm 4`, 'install Helm 3.8+ or 4, or run `npm run tools`');
+  }
+  return { major, version: version.replace(/\+.*$/, '') };
+}
+
+// Argument builders: pure, table-tested. Helm's major version decides the wait flags.
+export const helmArgs = {
+  scope(target: KubeTarget): string[] {
+    return [
+      ...(target.kubeconfig ? ['--kubeconfig', target.kubeconfig] : []),
+      ...(target.context ? ['--kube-context', target.context] : []),
+      ...(target.namespace ? ['--namespace', target.namespace] : []),
+    ];
+  },
+  version(): string[] {
+    return ['version', '--short'];
+  },
+  /**
+   * Helm 3 waits only when told (`--wait`); Helm 4's `--wait` takes a strategy and defaults to
+   * `hookOnly`. k8s-lab waits on the pods itself after an upgrade, so it asks neither to wait for
+   * resources, and says so explicitly for Helm 4.
+   */
+  upgradeWait(major: HelmMajor): string[] {
+    return major === 4 ? ['--wait=hookOnly'] : [];
+  },
+  /** Uninstall waits until the resources are gone: a bare flag in Helm 3, a strategy in Helm 4. */
+  deleteWait(major: HelmMajor): string[] {
+    return major === 4 ? ['--wait=watcher'] : ['--wait'];
+  },
+  upgradeInstall(target: KubeTarget, major: HelmMajor, request: UpgradeRequest): string[] {
+    return [
+      ...this.scope(target),
+      'upgrade',
+      '--install',
+      request.release,
+      request.chart,
+      '--create-namespace',
+      ...request.valuesFiles.flatMap((file) => ['--values', file]),
+      ...request.sets.flatMap((set) => ['--set', set]),
+      ...request.setStrings.flatMap((set) => ['--set-string', set]),
+      '--timeout',
+      request.timeout,
+      ...this.upgradeWait(major),
+      '--output',
+      'json',
+    ];
+  },
+  uninstall(target: KubeTarget, major: HelmMajor, release: string, timeout: string): string[] {
+    return [...this.scope(target), 'uninstall', release, '--timeout', timeout, ...this.deleteWait(major)];
+  },
+  status(target: KubeTarget, release: string): string[] {
+    return [...this.scope(target), 'status', release, '--output', 'json'];
+  },
+  getValues(target: KubeTarget, release: string): string[] {
+    return [...this.scope(target), 'get', 'values', release, '--all', '--output', 'json'];
+  },
+};
+
+const QUICK_MS = 30_000;
+
+/** The helm adapter. The major version is detected once, on first use. */
+export class Helm {
+  private detected?: Promise<HelmVersion>;
+
+  constructor(
+    private readonly runner: Runner,
+    readonly bin: string,
+    readonly target: KubeTarget,
+  ) {}
+
+  call(args: string[], timeoutMs = QUICK_MS): ToolCall {
+    return { bin: this.bin, args, timeoutMs };
+  }
+
+  version(): Promise<HelmVersion> {
+    this.detected ??= this.runner.run(this.call(helmArgs.version())).then((result) => {
+      if (result.exitCode !== 0) throw toolFailure(result, 'reading the helm version');
+      return parseHelmVersion(result.stdout);
+    });
+    return this.detected;
+  }
+
+  /** The calls `deploy` makes, built without running anything (for --dry-run too). */
+  async upgradeInstallCall(request: UpgradeRequest, timeoutMs: number): Promise<ToolCall> {
+    const { major } = await this.version();
+    return this.call(helmArgs.upgradeInstall(this.target, major, request), timeoutMs);
+  }
+
+  async upgradeInstall(request: UpgradeRequest, timeoutMs: number): Promise<HelmRelease> {
+    const result = await this.runner.run(await this.upgradeInstallCall(request, timeoutMs));
+    if (result.exitCode !== 0) throw toolFailure(result, `helm upgrade --install ${request.release}`);
+    return parseJson<HelmRelease>(result.stdout, 'the helm release');
+  }
+
+  async uninstallCall(release: string, timeout: string, timeoutMs: number): Promise<ToolCall> {
+    const { major } = await this.version();
+    return this.call(helmArgs.uninstall(this.target, major, release, timeout), timeoutMs);
+  }
+
+  async uninstall(release: string, timeout: string, timeoutMs: number): Promise<void> {
+    const result = await this.runner.run(await this.uninstallCall(release, timeout, timeoutMs));
+    if (result.exitCode !== 0) throw toolFailure(result, `helm uninstall ${release}`);
+  }
+
+  /** The release, or undefined when Helm has none by that name in the namespace. */
+  async status(release: string): Promise<HelmRelease | undefined> {
+    const result = await this.runner.run(this.call(helmArgs.status(this.target, release)));
+    if (result.exitCode !== 0) {
+      if (/release: not found/.test(result.stderr)) return undefined;
+      throw toolFailure(result, `helm status ${release}`);
+    }
+    return parseJson<HelmRelease>(result.stdout, 'the helm release');
+  }
+
+  async values(release: string): Promise<Record<string, unknown>> {
+    const result = await this.runner.run(this.call(helmArgs.getValues(this.target, release)));
+    if (result.exitCode !== 0) throw toolFailure(result, `helm get values ${release}`);
+    return parseJson<Record<string, unknown>>(result.stdout, 'the release values');
+  }
+}

@@ -1,0 +1,177 @@
+// The few fields of Kubernetes objects k8s-lab reads, and pure parsers over `kubectl -o json`.
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  generation?: number;
+}
+
+interface ContainerState {
+  waiting?: { reason?: string };
+  running?: { startedAt?: string };
+  terminated?: { reason?: string; exitCode?: number; signal?: number };
+}
+
+export interface Pod {
+  kind?: 'Pod';
+  metadata: ObjectMeta;
+  spec?: { volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[]; nodeName?: string };
+  status?: {
+    phase?: string;
+    reason?: string;
+    podIP?: string;
+    conditions?: { type: string; status: string; lastTransitionTime?: string }[];
+    containerStatuses?: { name: string; ready: boolean; restartCount: number; state?: ContainerState }[];
+  };
+}
+
+export interface StatefulSet {
+  kind?: 'StatefulSet';
+  metadata: ObjectMeta;
+  spec: {
+    replicas?: number;
+    podManagementPolicy?: string;
+    updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } };
+    selector?: { matchLabels?: Record<string, string> };
+  };
+  status?: {
+    replicas?: number;
+    readyReplicas?: number;
+    currentReplicas?: number;
+    updatedReplicas?: number;
+    currentRevision?: string;
+    updateRevision?: string;
+    observedGeneration?: number;
+  };
+}
+
+export interface Service {
+  kind?: 'Service';
+  metadata: ObjectMeta;
+  spec: {
+    type?: string;
+    clusterIP?: string;
+    externalIPs?: string[];
+    ports?: { name?: string; port: number; nodePort?: number; protocol?: string; targetPort?: number | string }[];
+  };
+  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+}
+
+export interface PersistentVolumeClaim {
+  kind?: 'PersistentVolumeClaim';
+  metadata: ObjectMeta;
+  spec: { volumeName?: string; storageClassName?: string; accessModes?: string[]; resources?: { requests?: { storage?: string } } };
+  status?: { phase?: string; capacity?: { storage?: string }; accessModes?: string[] };
+}
+
+export interface Node {
+  metadata: ObjectMeta;
+  status?: {
+    addresses?: { type: string; address: string }[];
+    conditions?: { type: string; status: string }[];
+    nodeInfo?: { kubeletVersion?: string };
+  };
+}
+
+export interface StorageClass {
+  metadata: ObjectMeta;
+  provisioner?: string;
+}
+
+export type KubeObject = Pod | StatefulSet | Service | PersistentVolumeClaim;
+
+export interface List<T> {
+  items: T[];
+}
+
+/** The pod label the StatefulSet controller sets to the revision a pod runs. */
+export const REVISION_LABEL = 'controller-revision-hash';
+export const VERSION_LABEL = 'app.kubernetes.io/version';
+export const CLAIM_TEMPLATE = 'counter-data-py';
+
+export function isPodReady(pod: Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** The ordinal of a StatefulSet pod (`helm-python-1` → 1). */
+export function podOrdinal(name: string): number {
+  const match = /-(\d+)$/.exec(name);
+  return match ? Number(match[1]) : -1;
+}
+
+/** The STATUS column of `kubectl get pods`, computed the way kubectl's printer does (simplified). */
+export function podStatus(pod: Pod): string {
+  let reason = pod.status?.reason ?? pod.status?.phase ?? 'Unknown';
+  for (const container of [...(pod.status?.containerStatuses ?? [])].reverse()) {
+    const state = container.state ?? {};
+    if (state.waiting?.reason) reason = state.waiting.reason;
+    else if (state.terminated?.reason) reason = state.terminated.reason;
+    else if (state.terminated) reason = state.terminated.signal ? `Signal:${state.terminated.signal}` : `ExitCode:${state.terminated.exitCode}`;
+  }
+  if (pod.metadata.deletionTimestamp) reason = 'Terminating';
+  return reason;
+}
+
+export function podRestarts(pod: Pod): number {
+  return (pod.status?.containerStatuses ?? []).reduce((sum, c) => sum + c.restartCount, 0);
+}
+
+/** `1/1`: ready containers over containers. */
+export function podReadyColumn(pod: Pod): string {
+  const statuses = pod.status?.containerStatuses ?? [];
+  return `${statuses.filter((c) => c.ready).length}/${statuses.length || 1}`;
+}
+
+export function podClaim(pod: Pod): string | undefined {
+  return pod.spec?.volumes?.find((v) => v.name === CLAIM_TEMPLATE)?.persistentVolumeClaim?.claimName;
+}
+
+/** Pods sorted by ordinal, as a StatefulSet numbers them. */
+export function byOrdinal<T extends { metadata: ObjectMeta }>(items: T[]): T[] {
+  return [...items].sort((a, b) => podOrdinal(a.metadata.name) - podOrdinal(b.metadata.name) || a.metadata.name.localeCompare(b.metadata.name));
+}
+
+/**
+ * True once the StatefulSet controller has seen the latest spec and every replica exists, is Ready
+ * and (unless a partition or OnDelete holds pods back on purpose) runs the newest revision.
+ */
+export function isStatefulSetSettled(sts: StatefulSet, pods: Pod[]): boolean {
+  const want = sts.spec.replicas ?? 1;
+  const status = sts.status ?? {};
+  const strategy = sts.spec.updateStrategy;
+  const holdsBack = strategy?.type === 'OnDelete' || (strategy?.rollingUpdate?.partition ?? 0) > 0;
+  const live = pods.filter((p) => !p.metadata.deletionTimestamp);
+  return (
+    (status.observedGeneration ?? 0) >= (sts.metadata.generation ?? 0) &&
+    live.length === want &&
+    live.every(isPodReady) &&
+    (holdsBack || live.every((p) => p.metadata.labels?.[REVISION_LABEL] === status.updateRevision))
+  );
+}
+
+/** The NodePort of the Service's first port (the app's). */
+export function serviceNodePort(service: Service): number | undefined {
+  return service.spec.ports?.[0]?.nodePort;
+}
+
+export function nodeIsReady(node: Node): boolean {
+  return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+export function defaultStorageClass(classes: StorageClass[]): StorageClass | undefined {
+  const key = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'];
+  return classes.find((c) => key.some((k) => c.metadata.annotations?.[k] === 'true'));
+}
+
+/** Parses `kubectl ... -o json` output, naming what was being read when it is not JSON. */
+export function parseJson<T>(text: string, what: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`could not parse ${what} as JSON: ${text.slice(0, 120)}`);
+  }
+}

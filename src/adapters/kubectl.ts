@@ -1,0 +1,157 @@
+import { LabError } from '../errors.js';
+import type { Runner, ToolCall, ToolResult } from '../process/runner.js';
+import { toolFailure } from './failure.js';
+import { parseJson, type List, type Node, type Pod, type Service, type StatefulSet, type StorageClass } from './kube-objects.js';
+
+/** Which cluster and namespace to talk to; unset fields fall back to the kubeconfig, as kubectl does. */
+export interface KubeTarget {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+}
+
+/** How long one API call may take before kubectl gives up on the server. */
+const REQUEST_TIMEOUT = '10s';
+const CALL_TIMEOUT_MS = 20_000;
+
+// Argument builders: pure, table-tested.
+export const kubectlArgs = {
+  scope(target: KubeTarget, { namespaced = true } = {}): string[] {
+    return [
+      ...(target.kubeconfig ? ['--kubeconfig', target.kubeconfig] : []),
+      ...(target.context ? ['--context', target.context] : []),
+      ...(namespaced && target.namespace ? ['--namespace', target.namespace] : []),
+    ];
+  },
+  get(target: KubeTarget, resource: string, { name, selector }: { name?: string; selector?: string } = {}): string[] {
+    return [
+      ...this.scope(target),
+      'get',
+      resource,
+      ...(name ? [name] : []),
+      ...(selector ? ['--selector', selector] : []),
+      '--output',
+      'json',
+      `--request-timeout=${REQUEST_TIMEOUT}`,
+    ];
+  },
+  getClusterScoped(target: KubeTarget, resource: string): string[] {
+    return [...this.scope(target, { namespaced: false }), 'get', resource, '--output', 'json', `--request-timeout=${REQUEST_TIMEOUT}`];
+  },
+  exec(target: KubeTarget, pod: string, container: string, command: string[]): string[] {
+    return [...this.scope(target), 'exec', pod, '--container', container, `--request-timeout=${REQUEST_TIMEOUT}`, '--', ...command];
+  },
+  version(target: KubeTarget): string[] {
+    return [...this.scope(target, { namespaced: false }), 'version', '--output', 'json', `--request-timeout=${REQUEST_TIMEOUT}`];
+  },
+  clientVersion(): string[] {
+    return ['version', '--client', '--output', 'json'];
+  },
+  currentNamespace(target: KubeTarget): string[] {
+    return [...this.scope(target, { namespaced: false }), 'config', 'view', '--minify', '--output', 'json'];
+  },
+  deletePvcs(target: KubeTarget, names: string[], timeout: string): string[] {
+    return [...this.scope(target), 'delete', 'persistentvolumeclaims', ...names, '--wait=true', `--timeout=${timeout}`];
+  },
+  rawGet(target: KubeTarget, path: string): string[] {
+    return [...this.scope(target, { namespaced: false }), 'get', '--raw', path, `--request-timeout=${REQUEST_TIMEOUT}`];
+  },
+};
+
+export interface KubectlVersion {
+  client?: string;
+  server?: string;
+}
+
+/** The kubectl adapter: runs calls through the one runner and returns parsed objects or throws LabError. */
+export class Kubectl {
+  constructor(
+    private readonly runner: Runner,
+    readonly bin: string,
+    readonly target: KubeTarget,
+  ) {}
+
+  call(args: string[], timeoutMs = CALL_TIMEOUT_MS): ToolCall {
+    return { bin: this.bin, args, timeoutMs };
+  }
+
+  /** Runs a call and returns its result, failed or not. */
+  tryRun(args: string[], timeoutMs = CALL_TIMEOUT_MS): Promise<ToolResult> {
+    return this.runner.run(this.call(args, timeoutMs));
+  }
+
+  async run(args: string[], doing: string, timeoutMs = CALL_TIMEOUT_MS): Promise<ToolResult> {
+    const result = await this.tryRun(args, timeoutMs);
+    if (result.exitCode !== 0) throw toolFailure(result, doing);
+    return result;
+  }
+
+  async getJson<T>(args: string[], doing: string): Promise<T> {
+    const result = await this.run(args, doing);
+    return parseJson<T>(result.stdout, doing);
+  }
+
+  /** A named object, or undefined when the API says NotFound. */
+  async find<T>(resource: string, name: string): Promise<T | undefined> {
+    const result = await this.tryRun(kubectlArgs.get(this.target, resource, { name }));
+    if (result.exitCode !== 0) {
+      if (/NotFound|not found/.test(result.stderr) && !/context/.test(result.stderr)) return undefined;
+      throw toolFailure(result, `reading ${resource} ${name}`);
+    }
+    return parseJson<T>(result.stdout, `${resource} ${name}`);
+  }
+
+  async pods(selector: string): Promise<Pod[]> {
+    return (await this.getJson<List<Pod>>(kubectlArgs.get(this.target, 'pods', { selector }), 'listing pods')).items;
+  }
+
+  statefulSet(name: string): Promise<StatefulSet | undefined> {
+    return this.find<StatefulSet>('statefulset', name);
+  }
+
+  service(name: string): Promise<Service | undefined> {
+    return this.find<Service>('service', name);
+  }
+
+  async list<T>(resources: string, selector?: string): Promise<T[]> {
+    return (await this.getJson<List<T>>(kubectlArgs.get(this.target, resources, selector ? { selector } : {}), `listing ${resources}`)).items;
+  }
+
+  async nodes(): Promise<Node[]> {
+    return (await this.getJson<List<Node>>(kubectlArgs.getClusterScoped(this.target, 'nodes'), 'listing nodes')).items;
+  }
+
+  async storageClasses(): Promise<StorageClass[]> {
+    return (await this.getJson<List<StorageClass>>(kubectlArgs.getClusterScoped(this.target, 'storageclasses'), 'listing storage classes')).items;
+  }
+
+  /** `cat` of a file inside a pod's container. */
+  async readFile(pod: string, container: string, path: string): Promise<string> {
+    return (await this.run(kubectlArgs.exec(this.target, pod, container, ['cat', path]), `reading ${path} in pod ${pod}`)).stdout;
+  }
+
+  async version(): Promise<KubectlVersion> {
+    const json = await this.getJson<{ clientVersion?: { gitVersion?: string }; serverVersion?: { gitVersion?: string } }>(
+      kubectlArgs.version(this.target),
+      'asking the API server for its version',
+    );
+    return { client: json.clientVersion?.gitVersion, server: json.serverVersion?.gitVersion };
+  }
+
+  async clientVersion(): Promise<string> {
+    const json = await this.getJson<{ clientVersion?: { gitVersion?: string } }>(kubectlArgs.clientVersion(), 'reading the kubectl version');
+    const version = json.clientVersion?.gitVersion;
+    if (!version) throw new LabError('kubectl did not report its version', 'check the kubectl binary');
+    return version;
+  }
+
+  /** The namespace commands act in: --namespace, else the kubeconfig context's, else "default". */
+  async namespace(): Promise<string> {
+    if (this.target.namespace) return this.target.namespace;
+    const config = await this.getJson<{ contexts?: { context?: { namespace?: string } }[] }>(
+      kubectlArgs.currentNamespace(this.target),
+      'reading the kubeconfig',
+    );
+    return config.contexts?.[0]?.context?.namespace || 'default';
+  }
+}

@@ -1,0 +1,30 @@
+import { Command } from 'commander';
+import { readCounters, statefulSetPods } from '../counters.js';
+import { LabError } from '../errors.js';
+import { createLab, type Lab } from '../lab.js';
+import { renderTable } from '../ui/table.js';
+
+export async function counters(lab: Lab): Promise<void> {
+  const pods = await statefulSetPods(lab.kubectl, lab.release);
+  const readings = await readCounters(lab.kubectl, pods);
+  if (lab.json) lab.log.data(JSON.stringify(readings, null, 2));
+  else if (readings.length === 0) lab.log.data(`StatefulSet ${lab.release} has no pods (replicas 0?)`);
+  else {
+    lab.log.data(
+      renderTable(
+        ['POD', 'COUNTER', 'PVC', 'REVISION', 'VERSION', 'READY'],
+        readings.map((r) => [r.pod, r.counter ?? `? (${r.error})`, r.pvc ?? '<none>', r.revision ?? '', r.version ?? '', r.ready ? 'true' : 'false']),
+      ),
+    );
+  }
+  const failed = readings.filter((r) => r.error);
+  if (failed.length) {
+    throw new LabError(`could not read the counter of ${failed.map((r) => r.pod).join(', ')}: ${failed[0]?.error}`, 'wait until the pods are Running (`k8s-lab status`) and try again');
+  }
+}
+
+export const countersCommand = new Command('counters')
+  .description("every pod's /data/counter.json, read concurrently: pod, counter, PVC, revision, version, ready")
+  .action(async (_options: object, command: Command) => {
+    await counters(createLab(command.optsWithGlobals()));
+  });

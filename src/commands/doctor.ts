@@ -1,0 +1,25 @@
+import { Command } from 'commander';
+import { LabError } from '../errors.js';
+import { createLab, type Lab } from '../lab.js';
+import { runPreflight, type CheckState } from '../preflight.js';
+import { highlight } from '../ui/logger.js';
+
+const MARK: Record<CheckState, string> = { ok: highlight.success('✔'), warn: highlight.warn('⚠'), fail: highlight.error('✖'), skip: highlight.dim('–') };
+
+export async function doctor(lab: Lab, { url }: { url?: string }): Promise<void> {
+  const { checks, versions } = await runPreflight(lab, { url });
+  if (lab.json) lab.log.data(JSON.stringify({ checks, versions }, null, 2));
+  else {
+    const width = Math.max(...checks.map((c) => c.name.length));
+    lab.log.data(checks.map((c) => `${MARK[c.state]} ${c.name.padEnd(width)}  ${c.detail}${c.hint && c.state !== 'ok' ? highlight.dim(`\n  ${' '.repeat(width)}  → ${c.hint}`) : ''}`).join('\n'));
+  }
+  const failures = checks.filter((c) => c.state === 'fail');
+  if (failures.length) throw new LabError(`${failures.length} check${failures.length > 1 ? 's' : ''} failed: ${failures.map((c) => c.name).join(', ')}`, failures[0]?.hint);
+}
+
+export const doctorCommand = new Command('doctor')
+  .description('check the tools (helm 3 or 4, kubectl), the cluster, its default StorageClass, nodes and the Service')
+  .option('--url <url>', 'check the Service here instead of finding the NodePort', process.env.K8S_LAB_URL)
+  .action(async (options: { url?: string }, command: Command) => {
+    await doctor(createLab(command.optsWithGlobals()), options);
+  });

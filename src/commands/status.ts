@@ -1,0 +1,36 @@
+import { Command } from 'commander';
+import { LabError } from '../errors.js';
+import { createLab, type Lab } from '../lab.js';
+import { readOverview, renderOverview } from '../overview.js';
+
+export async function status(lab: Lab): Promise<void> {
+  const release = await lab.helm.status(lab.release);
+  if (!release) {
+    const where = lab.target.namespace ? ` in namespace ${lab.target.namespace}` : '';
+    throw new LabError(`release ${lab.release} is not installed${where}`, 'deploy it: `k8s-lab deploy`');
+  }
+  const overview = await readOverview(lab.kubectl, lab.releaseSelector);
+  const summary = {
+    name: release.name,
+    namespace: release.namespace,
+    revision: release.version,
+    status: release.info.status,
+    chart: `${release.chart?.metadata?.name ?? '?'}-${release.chart?.metadata?.version ?? '?'}`,
+    appVersion: release.chart?.metadata?.appVersion ?? null,
+    lastDeployed: release.info.last_deployed ?? null,
+  };
+  if (lab.json) return lab.log.data(JSON.stringify({ release: summary, ...overview }, null, 2));
+  lab.log.data(
+    [
+      `RELEASE: ${summary.name}   NAMESPACE: ${summary.namespace}   REVISION: ${summary.revision}   STATUS: ${summary.status}   CHART: ${summary.chart}`,
+      '',
+      renderOverview(overview),
+    ].join('\n'),
+  );
+}
+
+export const statusCommand = new Command('status')
+  .description('the release status (helm) and its pods, StatefulSet, Service and PVCs (like kubectl get po,sts,svc,pvc)')
+  .action(async (_options: object, command: Command) => {
+    await status(createLab(command.optsWithGlobals()));
+  });

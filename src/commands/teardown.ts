@@ -1,0 +1,68 @@
+import { createInterface } from 'node:readline/promises';
+import { Command, Option } from 'commander';
+import { kubectlArgs } from '../adapters/kubectl.js';
+import type { PersistentVolumeClaim } from '../adapters/kube-objects.js';
+import { toolFailure } from '../adapters/failure.js';
+import { LabError, UsageError } from '../errors.js';
+import { createLab, type Lab } from '../lab.js';
+import { goDuration, parseDuration } from '../options.js';
+
+export interface TeardownOptions {
+  deleteData?: boolean;
+  yes?: boolean;
+  timeout: number;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export async function teardown(lab: Lab, options: TeardownOptions): Promise<void> {
+  const where = lab.target.namespace ? ` in namespace ${lab.target.namespace}` : '';
+  const release = await lab.helm.status(lab.release);
+  const claims = options.deleteData ? await lab.kubectl.list<PersistentVolumeClaim>('persistentvolumeclaims', lab.releaseSelector) : [];
+  if (!release && claims.length === 0) {
+    throw new LabError(`release ${lab.release} is not installed${where}: nothing to tear down`, 'check --release and --namespace (`helm list -A`)');
+  }
+  const names = claims.map((c) => c.metadata.name);
+  if (names.length && !options.yes && !lab.dryRun) {
+    if (!process.stdin.isTTY) throw new UsageError(`refusing to delete ${names.length} PVCs (the counters' data) without confirmation`, 'pass --yes to delete them');
+    if (!(await confirm(`Delete ${names.length} PVCs with the counters' data (${names.join(', ')})?`))) {
+      throw new UsageError('teardown cancelled: nothing was deleted');
+    }
+  }
+
+  const deleteTimeout = goDuration(options.timeout);
+  if (release) {
+    const call = await lab.helm.uninstallCall(lab.release, deleteTimeout, options.timeout + 30_000);
+    if (!lab.skipForDryRun(call)) {
+      await lab.helm.uninstall(lab.release, deleteTimeout, options.timeout + 30_000);
+      lab.log.success(`release ${lab.release} uninstalled${where}`);
+    }
+  }
+  if (names.length) {
+    const call = lab.kubectl.call(kubectlArgs.deletePvcs(lab.target, names, deleteTimeout), options.timeout + 30_000);
+    if (!lab.skipForDryRun(call)) {
+      const result = await lab.runner.run(call);
+      if (result.exitCode !== 0) throw toolFailure(result, 'deleting the PVCs');
+      lab.log.success(`deleted ${names.length} PVCs: ${names.join(', ')}`);
+    }
+  } else if (!options.deleteData && release && !lab.dryRun) {
+    lab.log.info(`the PVCs (counter data) are kept; \`k8s-lab deploy\` finds them again, \`k8s-lab teardown --delete-data\` removes them`);
+  }
+}
+
+export const teardownCommand = new Command('teardown')
+  .description("helm uninstall the release; with --delete-data also delete its PVCs (the counters' data), after asking")
+  .option('--delete-data', "also delete the PVCs with the counters' data (kept by default)")
+  .option('-y, --yes', 'do not ask before deleting PVCs')
+  .addOption(new Option('--timeout <duration>', 'how long to wait for the resources to go').argParser(parseDuration).default(120_000, '2m'))
+  .option('--dry-run', 'print the helm/kubectl calls instead of running them')
+  .action(async (options: TeardownOptions, command: Command) => {
+    await teardown(createLab(command.optsWithGlobals()), options);
+  });

@@ -1,0 +1,53 @@
+import { Command, Option } from 'commander';
+import { LabError } from '../errors.js';
+import { createLab, type Lab } from '../lab.js';
+import { parseDuration, wholeNumber } from '../options.js';
+import { resolveTarget } from '../probe/target.js';
+import { sendTraffic } from '../probe/traffic.js';
+import { renderTable } from '../ui/table.js';
+
+export interface TrafficCommandOptions {
+  requests?: number;
+  duration?: number;
+  concurrency: number;
+  url?: string;
+  requestTimeout: number;
+}
+
+export async function traffic(lab: Lab, options: TrafficCommandOptions): Promise<void> {
+  const target = await resolveTarget(lab.kubectl, lab.release, options.url);
+  lab.log.info(`sending ${options.duration ? `requests for ${Math.round(options.duration / 1000)} s` : `${options.requests ?? 20} requests`} to ${target.description}`);
+  const result = await sendTraffic(target, {
+    requests: options.duration ? undefined : (options.requests ?? 20),
+    durationMs: options.duration,
+    concurrency: options.concurrency,
+    timeoutMs: options.requestTimeout,
+  });
+  if (lab.json) lab.log.data(JSON.stringify(result, null, 2));
+  else {
+    lab.log.data(
+      [
+        renderTable(
+          ['POD', 'VERSION', 'REQUESTS', 'SHARE', 'COUNTER'],
+          result.pods.map((p) => [p.pod, p.versions.join(','), p.requests, `${Math.round((100 * p.requests) / Math.max(1, result.sent))}%`, p.lastCounter]),
+        ),
+        '',
+        `${result.sent} requests in ${(result.durationMs / 1000).toFixed(1)} s: ${result.ok} ok, ${result.failed} failed${
+          result.failed ? ` (${Object.entries(result.errors).map(([reason, n]) => `${n}× ${reason}`).join(', ')})` : ''
+        }`,
+      ].join('\n'),
+    );
+  }
+  if (result.ok === 0) throw new LabError(`no request to ${target.description} succeeded`, 'check the pods with `k8s-lab status`, or pass --url');
+}
+
+export const trafficCommand = new Command('traffic')
+  .description('send requests through the Service and show how they spread over the pods')
+  .addOption(new Option('--requests <n>', 'how many requests (default 20)').argParser(wholeNumber(1, 1_000_000)).conflicts('duration'))
+  .option('--duration <duration>', 'send for this long instead of a number of requests (e.g. 30s)', parseDuration)
+  .option('--concurrency <n>', 'requests in flight at once', wholeNumber(1, 64), 4)
+  .option('--url <url>', 'reach the Service here (e.g. http://127.0.0.1:31987, what `minikube service --url` prints) instead of finding the NodePort', process.env.K8S_LAB_URL)
+  .addOption(new Option('--request-timeout <duration>', 'how long one request may take').argParser(parseDuration).default(5000, '5s'))
+  .action(async (options: TrafficCommandOptions, command: Command) => {
+    await traffic(createLab(command.optsWithGlobals()), options);
+  });

@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { Helm } from './adapters/helm.js';
+import { Kubectl, type KubeTarget } from './adapters/kubectl.js';
+import { UsageError } from './errors.js';
+import { checkName } from './options.js';
+import { createRunner, formatCall, type Runner, type ToolCall } from './process/runner.js';
+import { locateTool } from './tools.js';
+import { createLogger, type Logger } from './ui/logger.js';
+
+/** The options every command takes (DESIGN.md "Commands"). */
+export interface GlobalOptions {
+  namespace?: string;
+  release: string;
+  context?: string;
+  kubeconfig?: string;
+  json?: boolean;
+  verbose?: boolean;
+  dryRun?: boolean;
+}
+
+/** What a command works with: validated options, the two adapters and the logger. */
+export interface Lab {
+  release: string;
+  target: KubeTarget;
+  json: boolean;
+  verbose: boolean;
+  dryRun: boolean;
+  runner: Runner;
+  kubectl: Kubectl;
+  helm: Helm;
+  log: Logger;
+  /** Selects every object of the release: pods, StatefulSet, Service, PVCs. */
+  releaseSelector: string;
+  /** With --dry-run, prints a call that would change the cluster (stdout) and returns true. */
+  skipForDryRun(call: ToolCall): boolean;
+}
+
+export interface LabDependencies {
+  runner?: Runner;
+  log?: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function createLab(options: GlobalOptions, deps: LabDependencies = {}): Lab {
+  const release = checkName('release', options.release);
+  const namespace = options.namespace === undefined ? undefined : checkName('namespace', options.namespace);
+  if (options.kubeconfig !== undefined && !existsSync(options.kubeconfig)) {
+    throw new UsageError(`kubeconfig "${options.kubeconfig}" does not exist`, 'pass --kubeconfig with an existing file, or leave it out to use $KUBECONFIG / ~/.kube/config');
+  }
+  if (options.context !== undefined && !options.context.trim()) {
+    throw new UsageError('--context is empty', 'name a context from `kubectl config get-contexts`');
+  }
+  const log = deps.log ?? createLogger({ verbose: options.verbose, quiet: options.json });
+  const runner = deps.runner ?? createRunner({ echo: options.verbose ? (line) => log.debug(line) : undefined });
+  const target: KubeTarget = { kubeconfig: options.kubeconfig, context: options.context, namespace };
+  const env = deps.env ?? process.env;
+  const dryRun = Boolean(options.dryRun);
+  return {
+    release,
+    target,
+    json: Boolean(options.json),
+    verbose: Boolean(options.verbose),
+    dryRun,
+    runner,
+    kubectl: new Kubectl(runner, locateTool('kubectl', env), target),
+    helm: new Helm(runner, locateTool('helm', env), target),
+    log,
+    releaseSelector: `app.kubernetes.io/instance=${release}`,
+    skipForDryRun(call) {
+      if (dryRun) log.data(formatCall(call));
+      return dryRun;
+    },
+  };
+}

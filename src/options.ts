@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
+import { UsageError } from './errors.js';
+
+// Option parsers: they normalise user input once, before any command sees it. A parser that
+// rejects throws InvalidArgumentError, which commander reports as a one-line usage error (exit 2).
+
+export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
+    const number = Number(value);
+    if (number < min || number > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
+    return number;
+  };
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `90s`, `5m`, `1m30s`, `250ms` or plain seconds (`300`) → milliseconds. */
+export function parseDuration(value: string): number {
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) {
+    throw new InvalidArgumentError('expected a duration such as 90s, 5m or 1m30s.');
+  }
+  const ms = parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * (DURATION_UNITS[unit ?? 's'] ?? 1000), 0);
+  if (ms <= 0) throw new InvalidArgumentError('expected a duration greater than zero.');
+  return Math.round(ms);
+}
+
+/** A Helm/Go duration string for a number of milliseconds (helm takes `--timeout 300s`). */
+export function goDuration(ms: number): string {
+  return `${Math.ceil(ms / 1000)}s`;
+}
+
+/** Repeatable option: each use appends. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `--set key=value[,key=value]`: every part needs a key and an `=`; the string goes to helm unchanged. */
+export function setExpression(value: string, previous: string[] = []): string[] {
+  const parts = value.split(/(?<!\\),/);
+  for (const part of parts) {
+    const eq = part.indexOf('=');
+    if (eq <= 0 || !/^[A-Za-z0-9_.\-[\]\\]+$/.test(part.slice(0, eq))) {
+      throw new InvalidArgumentError(`"${part}" is not key=value (e.g. --set replicaCount=3).`);
+    }
+  }
+  return [...previous, value];
+}
+
+export function existingFile(value: string, previous: string[] = []): string[] {
+  if (!existsSync(value)) throw new InvalidArgumentError(`file "${value}" does not exist.`);
+  return [...previous, value];
+}
+
+/** `repo/name:tag` (or `repo/name`, tag then unchanged) → helm values. Digests are left to --set. */
+export function parseImage(value: string): { repository: string; tag?: string } {
+  const text = value.trim();
+  const colon = text.lastIndexOf(':');
+  const hasTag = colon > text.lastIndexOf('/');
+  const repository = hasTag ? text.slice(0, colon) : text;
+  const tag = hasTag ? text.slice(colon + 1) : undefined;
+  if (!/^[a-z0-9][a-z0-9._\-/:]*$/.test(repository) || (tag !== undefined && !/^\w[\w.-]{0,127}$/.test(tag))) {
+    throw new InvalidArgumentError('expected an image such as localhost/k8s-lab/python:3-bookworm.');
+  }
+  return tag === undefined ? { repository } : { repository, tag };
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Release and namespace names are DNS-1123 labels; Helm also caps release names at 53 characters. */
+export function checkName(kind: 'release' | 'namespace', value: string): string {
+  const max = kind === 'release' ? 53 : 63;
+  if (!DNS_LABEL.test(value) || value.length > max) {
+    throw new UsageError(
+      `invalid ${kind} name "${value}": it must be at most ${max} lower-case letters, digits or '-', starting and ending with a letter or digit`,
+      `e.g. --${kind} ${kind === 'release' ? 'helm-python' : 'k8s-lab'}`,
+    );
+  }
+  return value;
+}

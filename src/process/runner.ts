@@ -1,0 +1,73 @@
+import { execa } from 'execa';
+
+/** One helm/kubectl invocation, built as data: never a shell string. */
+export interface ToolCall {
+  bin: string;
+  args: string[];
+  /** Kills the process after this long; every call has one. */
+  timeoutMs: number;
+  input?: string;
+}
+
+export interface ToolResult {
+  call: ToolCall;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  /** The binary could not be started at all (ENOENT, EACCES). */
+  notFound: boolean;
+  durationMs: number;
+}
+
+export interface Runner {
+  run(call: ToolCall): Promise<ToolResult>;
+}
+
+export interface RunnerOptions {
+  /** Echo each call (and its duration and exit code) through this sink, e.g. for --verbose. */
+  echo?: (line: string) => void;
+  env?: Record<string, string>;
+}
+
+/** The one place that starts helm and kubectl processes. Never throws for a failed call. */
+export function createRunner(options: RunnerOptions = {}): Runner {
+  return {
+    async run(call) {
+      options.echo?.(`$ ${formatCall(call)}`);
+      const started = performance.now();
+      const result = await execa(call.bin, call.args, {
+        reject: false,
+        timeout: call.timeoutMs,
+        killSignal: 'SIGKILL',
+        input: call.input,
+        stdin: call.input === undefined ? 'ignore' : 'pipe',
+        env: options.env,
+        stripFinalNewline: false,
+      });
+      const durationMs = Math.round(performance.now() - started);
+      const code = (result as { code?: string }).code;
+      const notFound = code === 'ENOENT' || code === 'EACCES';
+      const exitCode = result.exitCode ?? (notFound ? 127 : 1);
+      options.echo?.(`  → exit ${exitCode}${result.timedOut ? ' (timed out)' : ''} in ${durationMs} ms`);
+      return {
+        call,
+        exitCode,
+        stdout: String(result.stdout ?? ''),
+        stderr: String(result.stderr ?? ''),
+        timedOut: Boolean(result.timedOut),
+        notFound,
+        durationMs,
+      };
+    },
+  };
+}
+
+/** A copy-pasteable rendering of a call, for --verbose and --dry-run only. */
+export function formatCall(call: Pick<ToolCall, 'bin' | 'args'>): string {
+  return [call.bin, ...call.args].map(quoteArg).join(' ');
+}
+
+function quoteArg(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,43 @@
+import chalk from 'chalk';
+
+/** Meaning → colour, so every command colours the same way (chalk honours NO_COLOR / FORCE_COLOR). */
+export const highlight = {
+  error: chalk.red,
+  warn: chalk.yellow,
+  info: chalk.cyan,
+  success: chalk.green,
+  dim: chalk.dim,
+  bold: chalk.bold,
+};
+
+/** Progress and errors go to stderr; only data goes to stdout. */
+export interface Logger {
+  info(message: string): void;
+  success(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  /** Shown only with --verbose. */
+  debug(message: string): void;
+  /** The command's result: stdout. */
+  data(text: string): void;
+}
+
+export interface LoggerOptions {
+  verbose?: boolean;
+  /** With --json, stderr keeps only warnings and errors so stdout stays machine-readable. */
+  quiet?: boolean;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+}
+
+export function createLogger({ verbose = false, quiet = false, stdout = process.stdout, stderr = process.stderr }: LoggerOptions = {}): Logger {
+  const err = (line: string) => stderr.write(`${line}\n`);
+  return {
+    info: (message) => !quiet && err(message),
+    success: (message) => !quiet && err(`${highlight.success('✔')} ${message}`),
+    warn: (message) => err(`${highlight.warn('⚠')} ${message}`),
+    error: (message) => err(`${highlight.error('✖')} ${message}`),
+    debug: (message) => verbose && err(highlight.dim(message)),
+    data: (text) => stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  };
+}
