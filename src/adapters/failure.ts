@@ -27,7 +27,7 @@ export function toolFailure(result: ToolResult, doing: string): LabError {
   if (/stat .*: no such file or directory|kubeconfig.*not found|error loading config file/i.test(stderr)) {
     return new UsageError(`the kubeconfig cannot be read: ${firstLine(stderr)}`, 'pass --kubeconfig with a readable file or set KUBECONFIG', detail);
   }
-  if (/Unable to connect to the server|connection refused|no such host|i\/o timeout|Kubernetes cluster unreachable|dial tcp|TLS handshake timeout|the server could not find the requested resource \(get/i.test(stderr)) {
+  if (/Unable to connect to the server|connection refused|The connection to the server .* was refused|no such host|i\/o timeout|Kubernetes cluster unreachable|dial tcp|TLS handshake timeout|the server could not find the requested resource \(get/i.test(stderr)) {
     return new LabError(
       `${doing}: cannot reach the Kubernetes API server`,
       'is the cluster running? check --context / --kubeconfig (`kubectl cluster-info`)',

@@ -42,7 +42,7 @@ export function tallyReplies(replies: HttpReply[]): Pick<TrafficResult, 'ok' | '
   for (const reply of replies) {
     const body = (reply.body ?? {}) as AppReply;
     if (!reply.ok || typeof body.pod !== 'string') {
-      const reason = reply.error ?? (reply.status ? `HTTP ${reply.status}` : 'unexpected answer');
+      const reason = reply.error ?? (reply.ok ? 'unexpected answer' : `HTTP ${reply.status}`);
       errors[reason] = (errors[reason] ?? 0) + 1;
       continue;
     }

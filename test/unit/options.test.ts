@@ -1,0 +1,71 @@
+import { InvalidArgumentError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { checkName, goDuration, parseDuration, parseImage, setExpression, wholeNumber } from '../../src/options.js';
+
+describe('wholeNumber', () => {
+  const replicas = wholeNumber(0, 100);
+  it.each([
+    ['0', 0],
+    ['2', 2],
+    [' 10 ', 10],
+    ['100', 100],
+  ])('accepts %j', (input, expected) => expect(replicas(input)).toBe(expected));
+  it.each(['-1', 'abc', '1.5', '', '101', '2x', '0x10'])('rejects %j', (input) => {
+    expect(() => replicas(input)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['300', 300_000],
+    ['90s', 90_000],
+    ['5m', 300_000],
+    ['1m30s', 90_000],
+    ['250ms', 250],
+    ['1h', 3_600_000],
+    ['0.5', 500],
+  ])('%s → %d ms', (input, ms) => expect(parseDuration(input)).toBe(ms));
+  it.each(['', 'abc', '5 m', '-5s', '0s', '5x', 'm5'])('rejects %j', (input) => {
+    expect(() => parseDuration(input)).toThrow(InvalidArgumentError);
+  });
+  it('renders whole seconds for helm, rounding up', () => {
+    expect(goDuration(300_000)).toBe('300s');
+    expect(goDuration(1500)).toBe('2s');
+  });
+});
+
+describe('setExpression', () => {
+  it('keeps valid expressions as given, repeatable', () => {
+    expect(setExpression('replicaCount=3', ['a=b'])).toEqual(['a=b', 'replicaCount=3']);
+    expect(setExpression('a.b=1,c[0]=x')).toEqual(['a.b=1,c[0]=x']);
+    expect(setExpression('service.nodePort=null')).toEqual(['service.nodePort=null']);
+    expect(setExpression('a=x\\,y')).toEqual(['a=x\\,y']);
+  });
+  it.each(['replicaCount', '=3', 'a=1,b', 'a b=1', ''])('rejects %j', (input) => {
+    expect(() => setExpression(input)).toThrow(/not key=value/);
+  });
+});
+
+describe('parseImage', () => {
+  it.each([
+    ['localhost/k8s-lab/python:3-bookworm', { repository: 'localhost/k8s-lab/python', tag: '3-bookworm' }],
+    ['python:3.12-slim', { repository: 'python', tag: '3.12-slim' }],
+    ['registry.local:5000/python', { repository: 'registry.local:5000/python' }],
+    ['registry.local:5000/lab/python:3.11', { repository: 'registry.local:5000/lab/python', tag: '3.11' }],
+  ])('%s', (input, expected) => expect(parseImage(input)).toEqual(expected));
+  it.each(['', 'Python:3', 'python:', 'py thon', 'python:bad tag'])('rejects %j', (input) => {
+    expect(() => parseImage(input)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('checkName', () => {
+  it.each(['helm-python', 'a', 'k8s-lab-2'])('accepts %s', (name) => expect(checkName('release', name)).toBe(name));
+  it.each(['Helm', 'under_score', '-lead', 'trail-', 'dot.ted', '', 'x'.repeat(54)])('rejects release %j', (name) => {
+    expect(() => checkName('release', name)).toThrow(UsageError);
+  });
+  it('allows 63 characters for a namespace but not 64', () => {
+    expect(checkName('namespace', 'n'.repeat(63))).toHaveLength(63);
+    expect(() => checkName('namespace', 'n'.repeat(64))).toThrow(/at most 63/);
+  });
+});
