@@ -1,0 +1,47 @@
+// values.schema.json: bad values are refused by helm itself, naming the field, on both majors.
+import { describe, expect, it } from 'vitest';
+import { HELM_BINARIES } from '../support/tools.js';
+import { helmTemplate, runHelm, RELEASE } from './helm.js';
+import { CHART_DIR } from '../support/tools.js';
+
+// [what, helm args, the field the error must name (dotted)]
+const REJECTED: [string, string[], string][] = [
+  ['a negative replicaCount', ['--set', 'replicaCount=-1'], 'replicaCount'],
+  ['a string replicaCount', ['--set-string', 'replicaCount=abc'], 'replicaCount'],
+  ['a nodePort outside 30000-32767', ['--set', 'service.nodePort=80'], 'service.nodePort'],
+  ['a nodePort above 32767', ['--set', 'service.nodePort=40000'], 'service.nodePort'],
+  ['an unknown update strategy', ['--set', 'updateStrategy.type=Bogus'], 'updateStrategy.type'],
+  ['a negative partition', ['--set', 'updateStrategy.partition=-1'], 'updateStrategy.partition'],
+  ['an unknown pull policy', ['--set', 'image.pullPolicy=Sometimes'], 'image.pullPolicy'],
+  ['a size that is not a quantity', ['--set', 'persistence.size=lots'], 'persistence.size'],
+  ['an empty app version', ['--set', 'app.version='], 'app.version'],
+  ['an app version that is no label value', ['--set', 'app.version=v2 beta'], 'app.version'],
+  ['a typo in a service key', ['--set', 'service.nodeport=31000'], 'service'],
+];
+
+function namesField(stderr: string, field: string): boolean {
+  // Helm 3 (gojsonschema) writes "service.nodePort: ...", Helm 4 (jsonschema/v6) "at '/service/nodePort': ...".
+  return stderr.includes(`${field}:`) || stderr.includes(`'/${field.replaceAll('.', '/')}'`);
+}
+
+describe.each(HELM_BINARIES)('values.schema.json with helm $major', (helm) => {
+  it.each(REJECTED)('rejects %s', async (_what, args, field) => {
+    const result = await runHelm(helm, ['template', RELEASE, CHART_DIR, ...args]);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('schema');
+    expect(namesField(result.stderr, field), result.stderr).toBe(true);
+  });
+
+  it('accepts the defaults, the local cluster image, a null or 0 nodePort and OnDelete', async () => {
+    for (const args of [
+      [],
+      ['--set', 'image.repository=localhost/k8s-lab/python', '--set', 'image.tag=3-bookworm'],
+      ['--set', 'service.nodePort=null'],
+      ['--set', 'service.nodePort=0'],
+      ['--set', 'updateStrategy.type=OnDelete', '--set', 'podManagementPolicy=OrderedReady'],
+      ['--set', 'replicaCount=0'],
+    ]) {
+      await expect(helmTemplate(helm, args)).resolves.toBeDefined();
+    }
+  });
+});
