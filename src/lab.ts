@@ -65,7 +65,8 @@ export function createLab(options: GlobalOptions, deps: LabDependencies = {}): L
     kubectl: new Kubectl(runner, locateTool('kubectl', env), target),
     helm: new Helm(runner, locateTool('helm', env), target),
     log,
-    releaseSelector: `app.kubernetes.io/instance=${release}`,
+    // Both selector labels: the chart's helm-test pod shares the instance label but not the name.
+    releaseSelector: `app.kubernetes.io/name=k8s-lab-counter,app.kubernetes.io/instance=${release}`,
     skipForDryRun(call) {
       if (dryRun) log.data(formatCall(call));
       return dryRun;

@@ -24,6 +24,17 @@ export interface HelmRelease {
   config?: Record<string, unknown>;
 }
 
+/** One row of `helm list -o json`: the only place Helm reports the chart and app version. */
+export interface HelmListEntry {
+  name: string;
+  namespace: string;
+  revision: string;
+  updated: string;
+  status: string;
+  chart: string;
+  app_version: string;
+}
+
 export interface UpgradeRequest {
   release: string;
   chart: string;
@@ -96,6 +107,11 @@ export const helmArgs = {
   status(target: KubeTarget, release: string): string[] {
     return [...this.scope(target), 'status', release, '--output', 'json'];
   },
+  /** Helm 3 hides failed and pending releases unless `--all`; Helm 4 lists every status and has no `--all`. */
+  list(target: KubeTarget, major: HelmMajor, release: string): string[] {
+    // Release names are DNS labels: nothing in them needs escaping in the regular expression.
+    return [...this.scope(target), 'list', '--filter', `^${release}$`, ...(major === 3 ? ['--all'] : []), '--output', 'json'];
+  },
   getValues(target: KubeTarget, release: string): string[] {
     return [...this.scope(target), 'get', 'values', release, '--all', '--output', 'json'];
   },
@@ -155,6 +171,14 @@ export class Helm {
       throw toolFailure(result, `helm status ${release}`);
     }
     return parseJson<HelmRelease>(result.stdout, 'the helm release');
+  }
+
+  /** The release's row in `helm list`, or undefined when there is none. */
+  async find(release: string): Promise<HelmListEntry | undefined> {
+    const { major } = await this.version();
+    const result = await this.runner.run(this.call(helmArgs.list(this.target, major, release)));
+    if (result.exitCode !== 0) throw toolFailure(result, 'helm list');
+    return parseJson<HelmListEntry[]>(result.stdout, 'the helm release list').find((entry) => entry.name === release);
   }
 
   async values(release: string): Promise<Record<string, unknown>> {

@@ -4,7 +4,7 @@ import { createLab, type Lab } from '../lab.js';
 import { readOverview, renderOverview } from '../overview.js';
 
 export async function status(lab: Lab): Promise<void> {
-  const release = await lab.helm.status(lab.release);
+  const release = await lab.helm.find(lab.release);
   if (!release) {
     const where = lab.target.namespace ? ` in namespace ${lab.target.namespace}` : '';
     throw new LabError(`release ${lab.release} is not installed${where}`, 'deploy it: `k8s-lab deploy`');
@@ -13,11 +13,11 @@ export async function status(lab: Lab): Promise<void> {
   const summary = {
     name: release.name,
     namespace: release.namespace,
-    revision: release.version,
-    status: release.info.status,
-    chart: `${release.chart?.metadata?.name ?? '?'}-${release.chart?.metadata?.version ?? '?'}`,
-    appVersion: release.chart?.metadata?.appVersion ?? null,
-    lastDeployed: release.info.last_deployed ?? null,
+    revision: Number(release.revision),
+    status: release.status,
+    chart: release.chart,
+    appVersion: release.app_version,
+    updated: release.updated,
   };
   if (lab.json) return lab.log.data(JSON.stringify({ release: summary, ...overview }, null, 2));
   lab.log.data(
