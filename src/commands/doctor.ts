@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { LabError } from '../errors.js';
 import { createLab, type Lab } from '../lab.js';
 import { runPreflight, type CheckState } from '../preflight.js';
-import { highlight } from '../ui/logger.js';
+import { highlightData as highlight } from '../ui/logger.js';
 
 const MARK: Record<CheckState, string> = { ok: highlight.success('✔'), warn: highlight.warn('⚠'), fail: highlight.error('✖'), skip: highlight.dim('–') };
 

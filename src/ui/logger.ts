@@ -1,14 +1,14 @@
-import chalk from 'chalk';
+import chalk, { chalkStderr, type ChalkInstance } from 'chalk';
 
-/** Meaning → colour, so every command colours the same way (chalk honours NO_COLOR / FORCE_COLOR). */
-export const highlight = {
-  error: chalk.red,
-  warn: chalk.yellow,
-  info: chalk.cyan,
-  success: chalk.green,
-  dim: chalk.dim,
-  bold: chalk.bold,
-};
+const palette = (c: ChalkInstance) => ({ error: c.red, warn: c.yellow, info: c.cyan, success: c.green, dim: c.dim, bold: c.bold });
+
+/**
+ * Meaning → colour, so every command colours the same way. Each stream decides for itself
+ * (a TTY, NO_COLOR, FORCE_COLOR): `highlight` is for stderr, where progress and errors go,
+ * `highlightData` for stdout.
+ */
+export const highlight = palette(chalkStderr);
+export const highlightData = palette(chalk);
 
 /** Progress and errors go to stderr; only data goes to stdout. */
 export interface Logger {

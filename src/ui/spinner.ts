@@ -1,4 +1,5 @@
 import ora, { type Ora } from 'ora';
+import { highlight } from './logger.js';
 
 export interface Spinner {
   update(text: string): void;
@@ -20,8 +21,9 @@ export function startSpinner(text: string, { silent = false } = {}): Spinner {
       last = next;
       spinner.text = next;
     },
-    succeed: (final) => void spinner.succeed(final),
-    fail: (final) => void spinner.fail(final),
+    // Our own symbols, coloured by whether stderr takes colour (ora's follow stdout).
+    succeed: (final) => void spinner.stopAndPersist({ symbol: highlight.success('✔'), text: final }),
+    fail: (final) => void spinner.stopAndPersist({ symbol: highlight.error('✖'), text: final }),
     stop: () => void spinner.stop(),
   };
 }
