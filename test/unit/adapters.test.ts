@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { Helm } from '../../src/adapters/helm.js';
+import { Kubectl, kubectlArgs } from '../../src/adapters/kubectl.js';
+import type { Node, Service } from '../../src/adapters/kube-objects.js';
+import { serviceCandidates } from '../../src/probe/target.js';
+import { FakeRunner } from '../support/fake-runner.js';
+import { fixture, fixtureJson } from '../support/fixtures.js';
+
+describe('kubectlArgs', () => {
+  const target = { kubeconfig: '/k', context: 'c', namespace: 'lab' };
+  it('puts the scope first and asks for JSON with a request timeout', () => {
+    expect(kubectlArgs.get(target, 'pods', { selector: 'a=b' }).join(' ')).toBe('--kubeconfig /k --context c --namespace lab get pods --selector a=b --output json --request-timeout=10s');
+  });
+  it('leaves the namespace out of cluster-scoped reads', () => {
+    expect(kubectlArgs.getClusterScoped(target, 'nodes')).not.toContain('--namespace');
+    expect(kubectlArgs.version({ namespace: 'lab' })).toEqual(['version', '--output', 'json', '--request-timeout=10s']);
+  });
+  it('execs the command as separate arguments after --', () => {
+    expect(kubectlArgs.exec({}, 'helm-python-0', 'app', ['cat', '/data/counter.json'])).toEqual(['exec', 'helm-python-0', '--container', 'app', '--request-timeout=10s', '--', 'cat', '/data/counter.json']);
+  });
+});
+
+describe('Kubectl adapter on recorded output', () => {
+  it('reads client and server versions', async () => {
+    const kubectl = new Kubectl(new FakeRunner([{ match: /^version --output json/, stdout: fixture('kubectl-version.json') }]), 'kubectl', {});
+    expect(await kubectl.version()).toEqual({ client: 'v1.32.4-dispatcher', server: 'v1.20.2' });
+  });
+  it('reads kubectl 1.35 client version', async () => {
+    const kubectl = new Kubectl(new FakeRunner([{ match: /^version --client/, stdout: fixture('kubectl135-version.json') }]), 'kubectl', {});
+    expect(await kubectl.clientVersion()).toMatch(/^v1\.35\./);
+  });
+  it('treats NotFound as absent and other errors as failures', async () => {
+    const runner = new FakeRunner([
+      { match: /statefulset gone/, exitCode: 1, stderr: 'Error from server (NotFound): statefulsets.apps "gone" not found\n' },
+      { match: /statefulset broken/, exitCode: 1, stderr: 'Error from server (Forbidden): statefulsets.apps "broken" is forbidden\n' },
+    ]);
+    const kubectl = new Kubectl(runner, 'kubectl', {});
+    expect(await kubectl.statefulSet('gone')).toBeUndefined();
+    await expect(kubectl.statefulSet('broken')).rejects.toThrow(/not allowed/);
+  });
+  it('falls back to the kubeconfig namespace, then "default"', async () => {
+    const withNs = new Kubectl(new FakeRunner([{ match: /config view/, stdout: '{"contexts":[{"name":"x","context":{"namespace":"team"}}]}' }]), 'kubectl', {});
+    expect(await withNs.namespace()).toBe('team');
+    const without = new Kubectl(new FakeRunner([{ match: /config view/, stdout: '{"contexts":[{"name":"x","context":{}}]}' }]), 'kubectl', {});
+    expect(await without.namespace()).toBe('default');
+    expect(await new Kubectl(new FakeRunner([]), 'kubectl', { namespace: 'given' }).namespace()).toBe('given');
+  });
+});
+
+describe('Helm adapter on recorded output', () => {
+  it.each([3, 4] as const)('finds the release in `helm list` of Helm %d', async (major) => {
+    const runner = new FakeRunner([
+      { match: /^version/, stdout: major === 3 ? 'v3.17.3+ge4da497' : 'v4.1.4+g05fa379' },
+      { match: /list/, stdout: fixture(`helm${major}-list.json`) },
+    ]);
+    const helm = new Helm(runner, 'helm', { namespace: 'try' });
+    expect(await helm.find('helm-python')).toMatchObject({ name: 'helm-python', status: 'deployed', chart: 'k8s-lab-counter-0.1.0', app_version: 'v1', revision: '1' });
+    expect(await helm.find('other')).toBeUndefined();
+    expect(runner.lines()[1]).toBe(`--namespace try list --filter ^helm-python$ ${major === 3 ? '--all ' : ''}--output json`);
+  });
+  it.each([3, 4] as const)('reads `helm status -o json` of Helm %d', async (major) => {
+    const helm = new Helm(new FakeRunner([{ match: /status/, stdout: fixture(`helm${major}-status.json`) }]), 'helm', {});
+    expect(await helm.status('helm-python')).toMatchObject({ name: 'helm-python', namespace: 'try', version: 1, info: { status: 'deployed' } });
+  });
+});
+
+describe('serviceCandidates', () => {
+  const service: Service = { metadata: { name: 'helm-python' }, spec: { type: 'NodePort', ports: [{ port: 8000, nodePort: 31987 }] } };
+  it('tries loopback first, then node addresses', () => {
+    const nodes = fixtureJson<{ items: Node[] }>('kubectl-nodes.json').items;
+    expect(serviceCandidates(service, nodes).map((c) => c.url)).toEqual(['http://127.0.0.1:31987', 'http://192.0.2.2:31987']);
+  });
+  it('puts LoadBalancer addresses before node addresses and has nothing for a ClusterIP Service', () => {
+    const lb: Service = { ...service, spec: { ...service.spec, type: 'LoadBalancer' }, status: { loadBalancer: { ingress: [{ ip: '203.0.113.9' }] } } };
+    expect(serviceCandidates(lb, []).map((c) => c.url)).toEqual(['http://127.0.0.1:31987', 'http://203.0.113.9:8000']);
+    expect(serviceCandidates({ metadata: { name: 'x' }, spec: { type: 'ClusterIP', ports: [{ port: 8000 }] } }, [])).toEqual([]);
+  });
+});
