@@ -1,0 +1,111 @@
+// The run record: one JSON file per demo run under lab-report/runs/ (DESIGN.md "Run record").
+// The report is rendered only from these and from live cluster reads.
+
+export type Strategy = 'rolling' | 'recreate' | 'canary' | 'partition';
+export const STRATEGIES: readonly Strategy[] = ['rolling', 'recreate', 'canary', 'partition'];
+
+/** One probe request through the Service. `t` is ms since the run started. */
+export interface ProbeSample {
+  t: number;
+  ok: boolean;
+  latencyMs: number;
+  status?: number;
+  pod?: string;
+  version?: string;
+  counter?: number;
+  error?: string;
+}
+
+/** A time span with no successful probe request: from the first failure to the next success. */
+export interface OutageWindow {
+  start: number;
+  end: number;
+  durationMs: number;
+  failures: number;
+}
+
+export interface ProbeSummary {
+  intervalMs: number;
+  requests: number;
+  ok: number;
+  failures: number;
+  /** ok / requests, 1 when no request was sent. */
+  successRatio: number;
+  longestOutageMs: number;
+  outages: OutageWindow[];
+  latencyMs: { p50: number; p99: number; max: number };
+  /** Successful requests answered by each pod. */
+  perPod: Record<string, number>;
+  /** Successful requests answered by each app version. */
+  perVersion: Record<string, number>;
+}
+
+export type PodEventType = 'created' | 'scheduled' | 'ready' | 'not-ready' | 'deleting' | 'deleted';
+
+/** What the pod watch saw. `t` is ms since the run started. */
+export interface PodEvent {
+  t: number;
+  pod: string;
+  type: PodEventType;
+  revision?: string;
+  version?: string;
+}
+
+export interface Phase {
+  name: string;
+  /** ms since the run started. */
+  start: number;
+  end: number;
+  detail?: string;
+}
+
+export interface CounterSnapshot {
+  pod: string;
+  ordinal: number;
+  counter: number | null;
+  pvc: string | null;
+  /** The PVC's UID: a PVC deleted and re-created under the same name is new, empty storage. */
+  pvcUid: string | null;
+  revision: string | null;
+  version: string | null;
+}
+
+export interface DataCheck {
+  pod: string;
+  before: number | null;
+  after: number | null;
+  /** Probe requests this pod acknowledged during the run. */
+  acknowledged: number;
+  preserved: boolean;
+  reason?: string;
+}
+
+export type Verdict = 'passed' | 'failed' | 'aborted';
+
+export interface RunRecord {
+  schema: 1;
+  id: string;
+  strategy: Strategy;
+  release: string;
+  namespace: string;
+  versions: { from: string; to: string };
+  /** What the user asked for (replicas, canary percent, probe interval, ...). */
+  options: Record<string, string | number | boolean>;
+  environment: { kubernetes: string; helm: string; kubectl: string; k8sLab: string; node: string };
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  phases: Phase[];
+  podEvents: PodEvent[];
+  /** Most pods not Ready at the same time, as the pod watch saw it. */
+  maxPodsDown: number;
+  probe: ProbeSummary;
+  samples: ProbeSample[];
+  counters: { before: CounterSnapshot[]; after: CounterSnapshot[] };
+  dataChecks: DataCheck[];
+  dataPreserved: boolean;
+  verdict: Verdict;
+  reason: string;
+  /** How the strategy was carried out on this server (e.g. Recreate emulated with OnDelete). */
+  notes: string[];
+}
