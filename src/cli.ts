@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { countersCommand } from './commands/counters.js';
+import { demoUpdateCommand } from './commands/demo-update.js';
 import { deployCommand } from './commands/deploy.js';
 import { doctorCommand } from './commands/doctor.js';
 import { statusCommand } from './commands/status.js';
@@ -27,7 +28,7 @@ function buildProgram(): Command {
     .configureOutput({
       outputError: (message, write) => write(`${highlight.error('✖')} ${message.replace(/^error: /, '').trimEnd()} — see k8s-lab --help\n`),
     });
-  for (const command of [deployCommand, statusCommand, countersCommand, trafficCommand, teardownCommand, doctorCommand]) {
+  for (const command of [deployCommand, statusCommand, countersCommand, trafficCommand, demoUpdateCommand, teardownCommand, doctorCommand]) {
     program.addCommand(command.exitOverride().configureOutput(program.configureOutput()));
   }
   return program;

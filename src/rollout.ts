@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { byOrdinal, isPodReady, isStatefulSetSettled, podStatus, type Pod, type StatefulSet } from './adapters/kube-objects.js';
+import { byOrdinal, isPodReady, isStatefulSetSettled, podStatus, REVISION_LABEL, type Pod, type StatefulSet } from './adapters/kube-objects.js';
 import type { Kubectl } from './adapters/kubectl.js';
 import { LabError } from './errors.js';
 
@@ -12,6 +12,21 @@ export interface WaitOptions {
   timeoutMs: number;
   pollMs?: number;
   onProgress?: (summary: string) => void;
+  /** What "done" means; by default every pod Ready on the newest revision. */
+  until?: (state: RolloutState) => boolean;
+  /** Names what is awaited in the timeout message. */
+  waitingFor?: string;
+}
+
+/** Every live pod whose ordinal is in [from, to) exists, is Ready and runs the update revision. */
+export function ordinalsUpdated(state: RolloutState, from: number, to: number): boolean {
+  const { statefulSet, pods } = state;
+  if ((statefulSet.status?.observedGeneration ?? 0) < (statefulSet.metadata.generation ?? 0)) return false;
+  for (let ordinal = from; ordinal < to; ordinal++) {
+    const pod = pods.find((p) => p.metadata.name === `${statefulSet.metadata.name}-${ordinal}` && !p.metadata.deletionTimestamp);
+    if (!pod || !isPodReady(pod) || pod.metadata.labels?.[REVISION_LABEL] !== statefulSet.status?.updateRevision) return false;
+  }
+  return true;
 }
 
 /** One line on where the pods are: `1/2 Ready — helm-python-1 ContainerCreating`. */
@@ -37,13 +52,13 @@ export async function waitForStatefulSet(kubectl: Kubectl, name: string, options
     const selector = Object.entries(statefulSet.spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
     state = { statefulSet, pods: await kubectl.pods(selector) };
     options.onProgress?.(describeProgress(state));
-    if (isStatefulSetSettled(statefulSet, state.pods)) return state;
+    if ((options.until ?? ((s: RolloutState) => isStatefulSetSettled(s.statefulSet, s.pods)))(state)) return state;
     if (Date.now() >= deadline) break;
     await sleep(options.pollMs ?? 1000);
   }
   const stuck = byOrdinal(state.pods).find((p) => !isPodReady(p));
   throw new LabError(
-    `pods of ${name} not Ready after ${Math.round(options.timeoutMs / 1000)} s (${describeProgress(state)})`,
+    `${options.waitingFor ?? `pods of ${name}`} not Ready after ${Math.round(options.timeoutMs / 1000)} s (${describeProgress(state)})`,
     stuck ? `see why: kubectl describe pod ${stuck.metadata.name}${kubectl.target.namespace ? ` -n ${kubectl.target.namespace}` : ''}; or raise --timeout` : 'raise --timeout',
   );
 }

@@ -101,6 +101,26 @@ export const helmArgs = {
       'json',
     ];
   },
+  /**
+   * A spec change of an installed release, on top of its current values (`--reuse-values`), so
+   * Helm stays the source of truth for every field the demos change.
+   */
+  upgradeReusing(target: KubeTarget, major: HelmMajor, request: Omit<UpgradeRequest, 'valuesFiles'>): string[] {
+    return [
+      ...this.scope(target),
+      'upgrade',
+      request.release,
+      request.chart,
+      '--reuse-values',
+      ...request.sets.flatMap((set) => ['--set', set]),
+      ...request.setStrings.flatMap((set) => ['--set-string', set]),
+      '--timeout',
+      request.timeout,
+      ...this.upgradeWait(major),
+      '--output',
+      'json',
+    ];
+  },
   uninstall(target: KubeTarget, major: HelmMajor, release: string, timeout: string): string[] {
     return [...this.scope(target), 'uninstall', release, '--timeout', timeout, ...this.deleteWait(major)];
   },
@@ -150,6 +170,13 @@ export class Helm {
   async upgradeInstall(request: UpgradeRequest, timeoutMs: number): Promise<HelmRelease> {
     const result = await this.runner.run(await this.upgradeInstallCall(request, timeoutMs));
     if (result.exitCode !== 0) throw toolFailure(result, `helm upgrade --install ${request.release}`);
+    return parseJson<HelmRelease>(result.stdout, 'the helm release');
+  }
+
+  async upgradeReusing(request: Omit<UpgradeRequest, 'valuesFiles'>, timeoutMs: number): Promise<HelmRelease> {
+    const { major } = await this.version();
+    const result = await this.runner.run(this.call(helmArgs.upgradeReusing(this.target, major, request), timeoutMs));
+    if (result.exitCode !== 0) throw toolFailure(result, `helm upgrade ${request.release}`);
     return parseJson<HelmRelease>(result.stdout, 'the helm release');
   }
 

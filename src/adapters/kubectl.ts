@@ -1,5 +1,5 @@
 import { LabError } from '../errors.js';
-import type { Runner, ToolCall, ToolResult } from '../process/runner.js';
+import type { Runner, ToolCall, ToolResult, ToolStream } from '../process/runner.js';
 import { toolFailure } from './failure.js';
 import { parseJson, type List, type Node, type Pod, type Service, type StatefulSet, type StorageClass } from './kube-objects.js';
 
@@ -52,6 +52,13 @@ export const kubectlArgs = {
   },
   deletePvcs(target: KubeTarget, names: string[], timeout: string): string[] {
     return [...this.scope(target), 'delete', 'persistentvolumeclaims', ...names, '--wait=true', `--timeout=${timeout}`];
+  },
+  watchPods(target: KubeTarget, selector: string): string[] {
+    return [...this.scope(target), 'get', 'pods', '--selector', selector, '--watch', '--output-watch-events', '--output', 'json'];
+  },
+  deletePods(target: KubeTarget, names: string[], gracePeriodSeconds?: number): string[] {
+    const grace = gracePeriodSeconds === undefined ? [] : [`--grace-period=${gracePeriodSeconds}`];
+    return [...this.scope(target), 'delete', 'pods', ...names, ...grace, '--wait=false', `--request-timeout=${REQUEST_TIMEOUT}`];
   },
   rawGet(target: KubeTarget, path: string): string[] {
     return [...this.scope(target, { namespaced: false }), 'get', '--raw', path, `--request-timeout=${REQUEST_TIMEOUT}`];
@@ -123,6 +130,11 @@ export class Kubectl {
 
   async storageClasses(): Promise<StorageClass[]> {
     return (await this.getJson<List<StorageClass>>(kubectlArgs.getClusterScoped(this.target, 'storageclasses'), 'listing storage classes')).items;
+  }
+
+  /** A watch of the pods as a stream of JSON watch events; ends after `timeoutMs` at the latest. */
+  watchPods(selector: string, timeoutMs: number, onStdout: (chunk: string) => void): ToolStream {
+    return this.runner.stream(this.call(kubectlArgs.watchPods(this.target, selector), timeoutMs), onStdout);
   }
 
   /** `cat` of a file inside a pod's container. */

@@ -20,8 +20,17 @@ export interface ToolResult {
   durationMs: number;
 }
 
+/** A long-running call (e.g. `kubectl get --watch`) whose stdout is read as it comes. */
+export interface ToolStream {
+  /** Ends the process; resolves once it has exited. */
+  stop(): Promise<void>;
+  /** Settles when the process exits by itself, with its stderr. */
+  exited: Promise<{ exitCode: number; stderr: string }>;
+}
+
 export interface Runner {
   run(call: ToolCall): Promise<ToolResult>;
+  stream(call: ToolCall, onStdout: (chunk: string) => void): ToolStream;
 }
 
 export interface RunnerOptions {
@@ -58,6 +67,20 @@ export function createRunner(options: RunnerOptions = {}): Runner {
         timedOut: Boolean(result.timedOut),
         notFound,
         durationMs,
+      };
+    },
+    stream(call, onStdout) {
+      options.echo?.(`$ ${formatCall(call)} (streaming)`);
+      const child = execa(call.bin, call.args, { reject: false, timeout: call.timeoutMs, stdin: 'ignore', buffer: { stdout: false, stderr: true }, env: options.env });
+      child.stdout?.setEncoding('utf8');
+      child.stdout?.on('data', (chunk: string) => onStdout(chunk));
+      const exited = child.then((result) => ({ exitCode: result.exitCode ?? 1, stderr: String(result.stderr ?? '') }));
+      return {
+        exited,
+        async stop() {
+          child.kill('SIGTERM');
+          await exited;
+        },
       };
     },
   };

@@ -1,4 +1,4 @@
-import type { Runner, ToolCall, ToolResult } from '../../src/process/runner.js';
+import type { Runner, ToolCall, ToolResult, ToolStream } from '../../src/process/runner.js';
 
 export interface Scripted {
   /** Matches the call's arguments joined by spaces. */
@@ -29,6 +29,19 @@ export class FakeRunner implements Runner {
       notFound: answer.notFound ?? false,
       durationMs: 1,
     };
+  }
+
+  /** Streams the scripted stdout in chunks of `chunkSize`, then stays open until stopped. */
+  stream(call: ToolCall, onStdout: (chunk: string) => void, chunkSize = 7): ToolStream {
+    this.calls.push(call);
+    const answer = this.script.find((s) => s.match.test(call.args.join(' ')));
+    const text = answer?.stdout ?? '';
+    let stop!: () => void;
+    const exited = new Promise<{ exitCode: number; stderr: string }>((resolve) => (stop = () => resolve({ exitCode: 0, stderr: '' })));
+    queueMicrotask(() => {
+      for (let i = 0; i < text.length; i += chunkSize) onStdout(text.slice(i, i + chunkSize));
+    });
+    return { exited, stop: async () => stop() };
   }
 
   lines(): string[] {

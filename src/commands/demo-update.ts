@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { STRATEGIES, type RunRecord, type Strategy } from '../demos/record.js';
+import { runDemo } from '../demos/run.js';
+import { LabError, UsageError } from '../errors.js';
+import { createLab, type Lab } from '../lab.js';
+import { parseDuration, wholeNumber } from '../options.js';
+import { packageRoot } from '../paths.js';
+import { highlight } from '../ui/logger.js';
+import { renderTable } from '../ui/table.js';
+
+export interface DemoCommandOptions {
+  strategy: Strategy;
+  to?: string;
+  canaryPercent: number;
+  check: number;
+  interval: number;
+  timeout: number;
+  readyTimeout: number;
+  settle: number;
+  broken?: boolean;
+  keepCanaryPvcs?: boolean;
+  url?: string;
+  recordDir: string;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** The human summary of a run record. */
+export function renderSummary(record: RunRecord, path: string): string {
+  const { probe } = record;
+  return [
+    renderTable(['PHASE', 'START', 'DURATION', 'WHAT'], record.phases.map((p) => [p.name, seconds(p.start), seconds(p.end - p.start), p.detail ?? ''])),
+    '',
+    `probe: ${probe.requests} requests every ${probe.intervalMs} ms through the Service: ${probe.ok} ok, ${probe.failures} failed (${(probe.successRatio * 100).toFixed(2)} %), longest outage ${probe.longestOutageMs} ms`,
+    `most pods down at once: ${record.maxPodsDown}`,
+    '',
+    renderTable(
+      ['POD', 'BEFORE', 'AFTER', 'ACKNOWLEDGED', 'DATA'],
+      record.dataChecks.map((c) => [c.pod, c.before ?? '?', c.after ?? '?', c.acknowledged, c.preserved ? 'preserved' : `LOST: ${c.reason}`]),
+    ),
+    '',
+    `${record.strategy} ${record.versions.from} → ${record.versions.to}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
+    `run record: ${path}`,
+  ].join('\n');
+}
+
+export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise<void> {
+  if (options.broken && options.strategy !== 'canary') throw new UsageError('--broken only goes with --strategy canary', 'it shows a canary that must abort');
+  const { version } = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
+  lab.log.info(`${options.strategy} update of ${lab.release}: probing the Service every ${options.interval} ms`);
+  const { record, path } = await runDemo(
+    lab,
+    {
+      strategy: options.strategy,
+      to: options.to,
+      canaryPercent: options.canaryPercent,
+      checkMs: options.check,
+      intervalMs: options.interval,
+      timeoutMs: options.timeout,
+      readyTimeoutMs: options.readyTimeout,
+      settleMs: options.settle,
+      broken: Boolean(options.broken),
+      keepCanaryPvcs: Boolean(options.keepCanaryPvcs),
+      url: options.url,
+      recordDir: options.recordDir,
+      k8sLabVersion: version,
+    },
+    (name, detail) => lab.log.info(`${highlight.info('▸')} ${name}: ${detail}`),
+  );
+  lab.log.data(lab.json ? JSON.stringify(record, null, 2) : renderSummary(record, path));
+  if (record.verdict === 'aborted') throw new LabError(`${record.strategy} aborted: ${record.reason}`, `see ${path}`);
+  if (record.verdict === 'failed') throw new LabError(`${record.strategy} update failed: ${record.reason}`, `see ${path}`);
+}
+
+export const demoUpdateCommand = new Command('demo-update')
+  .description('update the app to a new version with a strategy, under live traffic, and measure it (writes a run record)')
+  .addOption(new Option('--strategy <strategy>', 'how to update').choices(STRATEGIES).makeOptionMandatory())
+  .option('--to <version>', 'the version to update to (default: the current one plus one, v1 → v2)')
+  .addOption(new Option('--canary-percent <n>', 'canary: extra pods as a percentage of the replicas (at least one)').argParser(wholeNumber(1, 100)).default(25))
+  .addOption(new Option('--check <duration>', 'canary/partition: how long the new pods are checked under traffic').argParser(parseDuration).default(10_000, '10s'))
+  .addOption(new Option('--interval <duration>', 'probe: time between two requests through the Service').argParser(parseDuration).default(100, '100ms'))
+  .addOption(new Option('--timeout <duration>', 'how long any one step may wait for the pods').argParser(parseDuration).default(300_000, '5m'))
+  .addOption(new Option('--ready-timeout <duration>', 'canary: how long the canary pods get to become Ready').argParser(parseDuration).default(120_000, '2m'))
+  .addOption(new Option('--settle <duration>', 'probe before the first and after the last change').argParser(parseDuration).default(2000, '2s'))
+  .option('--broken', 'canary: the new version never passes its readiness check, so the canary must abort')
+  .option('--keep-canary-pvcs', 'canary: keep the PVCs of the removed canary pods (default: delete them)')
+  .option('--url <url>', 'reach the Service here instead of finding the NodePort', process.env.K8S_LAB_URL)
+  .option('--record-dir <dir>', 'where the run record is written', join('lab-report', 'runs'))
+  .action(async (options: DemoCommandOptions, command: Command) => {
+    await demoUpdate(createLab(command.optsWithGlobals()), options);
+  });

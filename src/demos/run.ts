@@ -1,0 +1,161 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PersistentVolumeClaim } from '../adapters/kube-objects.js';
+import { isPodReady } from '../adapters/kube-objects.js';
+import { readCounters, statefulSetPods } from '../counters.js';
+import { LabError, UsageError } from '../errors.js';
+import type { Lab } from '../lab.js';
+import { Probe } from '../probe/probe.js';
+import { summarizeProbe } from '../probe/stats.js';
+import { resolveTarget } from '../probe/target.js';
+import { waitForStatefulSet } from '../rollout.js';
+import { checkData, maxPodsDown, nextVersion } from './analysis.js';
+import type { CounterSnapshot, RunRecord, Strategy } from './record.js';
+import { DemoSession } from './session.js';
+import { strategies, type StrategyOutcome } from './strategies.js';
+import { PodWatch } from './watch.js';
+
+export interface DemoOptions {
+  strategy: Strategy;
+  to?: string;
+  canaryPercent: number;
+  checkMs: number;
+  intervalMs: number;
+  timeoutMs: number;
+  readyTimeoutMs: number;
+  broken: boolean;
+  keepCanaryPvcs: boolean;
+  url?: string;
+  recordDir: string;
+  /** Probe before the first change and after the last, so the record shows steady state. */
+  settleMs: number;
+  k8sLabVersion: string;
+}
+
+interface ReleaseValues {
+  replicaCount?: number;
+  app?: { version?: string; broken?: boolean };
+  updateStrategy?: { type?: string; partition?: number };
+}
+
+/** Every pod's counter with its PVC's UID (a re-created claim has a new UID and no data). */
+async function snapshot(lab: Lab): Promise<CounterSnapshot[]> {
+  const [pods, claims] = await Promise.all([
+    statefulSetPods(lab.kubectl, lab.release),
+    lab.kubectl.list<PersistentVolumeClaim & { metadata: { uid?: string } }>('persistentvolumeclaims', lab.releaseSelector),
+  ]);
+  const readings = await readCounters(lab.kubectl, pods);
+  return readings.map((r) => ({
+    pod: r.pod,
+    ordinal: r.ordinal,
+    counter: r.counter,
+    pvc: r.pvc,
+    pvcUid: claims.find((c) => c.metadata.name === r.pvc)?.metadata.uid ?? null,
+    revision: r.revision,
+    version: r.version,
+  }));
+}
+
+/** Checks the release can be updated now and returns what it runs. */
+async function preflight(lab: Lab, options: DemoOptions) {
+  const release = await lab.helm.find(lab.release);
+  const where = lab.target.namespace ? ` in namespace ${lab.target.namespace}` : '';
+  if (!release) throw new LabError(`release ${lab.release} is not installed${where}`, 'deploy it first: `k8s-lab deploy`');
+  if (release.status !== 'deployed') throw new LabError(`release ${lab.release} is ${release.status}, not deployed`, 'bring it back with `k8s-lab deploy` (or `helm rollback`) first');
+  const values = (await lab.helm.values(lab.release)) as ReleaseValues;
+  const from = values.app?.version ?? 'v1';
+  const to = options.to ?? nextVersion(from);
+  if (to === from) throw new UsageError(`the release already runs ${from}`, 'pass another --to version');
+  const replicas = values.replicaCount ?? 2;
+  if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas: nothing to update`, 'deploy with --replicas 2 first');
+  if ((values.updateStrategy?.partition ?? 0) !== 0 || (values.updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') {
+    throw new LabError(
+      `release ${lab.release} is mid-update (updateStrategy ${values.updateStrategy?.type} partition ${values.updateStrategy?.partition})`,
+      'finish or undo it first: `k8s-lab deploy` with your usual options resets it',
+    );
+  }
+  await waitForStatefulSet(lab.kubectl, lab.release, { timeoutMs: 60_000, waitingFor: `pods of ${lab.release} (before the demo)` });
+  return { from, to, replicas };
+}
+
+/** Runs one measured update demo and returns its run record (also written to recordDir). */
+export async function runDemo(lab: Lab, options: DemoOptions, onPhase: (name: string, detail: string) => void): Promise<{ record: RunRecord; path: string }> {
+  const { from, to, replicas } = await preflight(lab, options);
+  const [helm, kubectlClient, server, namespace, target] = await Promise.all([
+    lab.helm.version(),
+    lab.kubectl.clientVersion(),
+    lab.kubectl.version(),
+    lab.kubectl.namespace(),
+    resolveTarget(lab.kubectl, lab.release, options.url),
+  ]);
+  const before = await snapshot(lab);
+  const initiallyReady = (await statefulSetPods(lab.kubectl, lab.release)).filter(isPodReady).map((p) => p.metadata.name);
+
+  const startedAt = new Date();
+  const t0 = Date.now();
+  const clock = () => Date.now() - t0;
+  const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock);
+  const probe = new Probe(target, { intervalMs: options.intervalMs, timeoutMs: Math.max(1000, options.intervalMs * 10), clock });
+  const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, onPhase);
+  session.notes.push(`Probe: GET / through ${target.description} every ${options.intervalMs} ms.`);
+
+  let outcome: StrategyOutcome | undefined;
+  let failure: Error | undefined;
+  await watch.start(options.timeoutMs * 6);
+  probe.start();
+  try {
+    await session.phase('baseline', 'traffic before any change', () => session.hold(options.settleMs));
+    outcome = await strategies[options.strategy](session, { replicas, from, to, canaryPercent: options.canaryPercent, checkMs: options.checkMs, readyTimeoutMs: options.readyTimeoutMs, broken: options.broken, keepCanaryPvcs: options.keepCanaryPvcs });
+    await session.phase('settle', 'traffic after the last change', () => session.hold(options.settleMs));
+  } catch (error) {
+    failure = error as Error;
+  }
+  const samples = await probe.stop();
+  const podEvents = await watch.stop();
+  const endedAt = new Date();
+  const after = await snapshot(lab).catch(() => [] as CounterSnapshot[]);
+
+  const dataChecks = checkData(before, after, samples);
+  const dataPreserved = dataChecks.every((c) => c.preserved);
+  const { verdict, reason } = failure
+    ? { verdict: 'failed' as const, reason: failure.message }
+    : !dataPreserved
+      ? { verdict: 'failed' as const, reason: `data lost: ${dataChecks.filter((c) => !c.preserved).map((c) => `${c.pod} ${c.reason}`).join('; ')}` }
+      : outcome?.aborted
+        ? { verdict: 'aborted' as const, reason: `${outcome.reason}; the old version ${from} is still serving` }
+        : { verdict: 'passed' as const, reason: `every pod runs ${to}, no data lost` };
+
+  const record: RunRecord = {
+    schema: 1,
+    id: `${startedAt.toISOString().replace(/[:.]/g, '-')}-${options.strategy}`,
+    strategy: options.strategy,
+    release: lab.release,
+    namespace,
+    versions: { from, to },
+    options: {
+      replicas,
+      intervalMs: options.intervalMs,
+      checkMs: options.checkMs,
+      ...(options.strategy === 'canary' && { canaryPercent: options.canaryPercent, keepCanaryPvcs: options.keepCanaryPvcs, broken: options.broken }),
+    },
+    environment: { kubernetes: server.server ?? 'unknown', helm: helm.version, kubectl: kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationMs: endedAt.getTime() - startedAt.getTime(),
+    phases: session.phases,
+    podEvents,
+    maxPodsDown: maxPodsDown(initiallyReady, podEvents),
+    probe: summarizeProbe(samples, options.intervalMs),
+    samples,
+    counters: { before, after },
+    dataChecks,
+    dataPreserved,
+    verdict,
+    reason,
+    notes: session.notes,
+  };
+  mkdirSync(options.recordDir, { recursive: true });
+  const path = join(options.recordDir, `${record.id}.json`);
+  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
+  return { record, path };
+}

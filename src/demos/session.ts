@@ -1,0 +1,66 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readCounters, statefulSetPods, type CounterReading } from '../counters.js';
+import type { Lab } from '../lab.js';
+import { goDuration } from '../options.js';
+import { chartDir } from '../paths.js';
+import type { Probe } from '../probe/probe.js';
+import { waitForStatefulSet, type RolloutState, type WaitOptions } from '../rollout.js';
+import type { Phase } from './record.js';
+import type { PodWatch } from './watch.js';
+
+/** A chart value the demos change; strings are passed with --set-string. */
+export type ValueChange = Record<string, string | number | boolean>;
+
+/** What a strategy works with while the probe and the watch run. */
+export class DemoSession {
+  readonly phases: Phase[] = [];
+  readonly notes: string[] = [];
+
+  constructor(
+    readonly lab: Lab,
+    readonly probe: Probe,
+    readonly watch: PodWatch,
+    readonly clock: () => number,
+    private readonly timeoutMs: number,
+    private readonly onPhase: (name: string, detail: string) => void,
+  ) {}
+
+  /** Runs `body` as a named phase, recording its start and end. */
+  async phase<T>(name: string, detail: string, body: () => Promise<T>): Promise<T> {
+    const phase: Phase = { name, start: this.clock(), end: this.clock(), detail };
+    this.phases.push(phase);
+    this.onPhase(name, detail);
+    try {
+      return await body();
+    } finally {
+      phase.end = this.clock();
+    }
+  }
+
+  /** `helm upgrade --reuse-values` with the given values: every spec change goes through Helm. */
+  async upgrade(values: ValueChange): Promise<void> {
+    const sets: string[] = [];
+    const setStrings: string[] = [];
+    for (const [key, value] of Object.entries(values)) (typeof value === 'string' ? setStrings : sets).push(`${key}=${value}`);
+    await this.lab.helm.upgradeReusing({ release: this.lab.release, chart: chartDir, sets, setStrings, timeout: goDuration(this.timeoutMs) }, this.timeoutMs + 30_000);
+  }
+
+  /** Waits on the pods themselves (Helm 3 and 4 mean different things by --wait). */
+  waitFor(options: Omit<WaitOptions, 'timeoutMs'> & { timeoutMs?: number } = {}): Promise<RolloutState> {
+    return waitForStatefulSet(this.lab.kubectl, this.lab.release, { timeoutMs: this.timeoutMs, pollMs: 500, ...options });
+  }
+
+  /** The StatefulSet and its pods right now. */
+  state(): Promise<RolloutState> {
+    return this.waitFor({ until: () => true });
+  }
+
+  async countersOf(pods: string[]): Promise<CounterReading[]> {
+    const all = await statefulSetPods(this.lab.kubectl, this.lab.release);
+    return readCounters(this.lab.kubectl, all.filter((p) => pods.includes(p.metadata.name)));
+  }
+
+  async hold(ms: number): Promise<void> {
+    await sleep(ms);
+  }
+}

@@ -1,0 +1,179 @@
+import { kubectlArgs } from '../adapters/kubectl.js';
+import { toolFailure } from '../adapters/failure.js';
+import { podOrdinal } from '../adapters/kube-objects.js';
+import { ordinalsUpdated } from '../rollout.js';
+import type { Strategy } from './record.js';
+import type { DemoSession } from './session.js';
+
+/** Grace period of the recreate demo's pod deletions (see `recreate`). */
+export const RECREATE_GRACE_SECONDS = 2;
+
+export interface StrategyPlan {
+  replicas: number;
+  from: string;
+  to: string;
+  canaryPercent: number;
+  checkMs: number;
+  readyTimeoutMs: number;
+  /** The new version's /healthz never passes (a canary that must abort). */
+  broken: boolean;
+  keepCanaryPvcs: boolean;
+}
+
+/** How a strategy ended: completed, or aborted on purpose with the old version left serving. */
+export type StrategyOutcome = { aborted: false } | { aborted: true; reason: string };
+
+const completed: StrategyOutcome = { aborted: false };
+
+/** The StatefulSet's own RollingUpdate: one pod at a time, highest ordinal first. */
+async function rolling(session: DemoSession, plan: StrategyPlan): Promise<StrategyOutcome> {
+  await session.phase('rollout', `RollingUpdate to ${plan.to}, highest ordinal first`, async () => {
+    await session.upgrade({ 'app.version': plan.to, 'app.broken': false, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': 0 });
+    await session.waitFor();
+  });
+  return completed;
+}
+
+/**
+ * StatefulSets have no Recreate strategy before Kubernetes 1.37 (alpha there): emulate it with
+ * OnDelete, then delete every pod at once; the Parallel policy brings them back together.
+ */
+async function recreate(session: DemoSession, plan: StrategyPlan): Promise<StrategyOutcome> {
+  session.notes.push(
+    `Recreate emulated: updateStrategy OnDelete, then every pod deleted at once with a ${RECREATE_GRACE_SECONDS} s grace period (StatefulSets have no Recreate strategy before Kubernetes 1.37).`,
+  );
+  await session.phase('prepare', `updateStrategy OnDelete, template at ${plan.to} (no pod changes yet)`, async () => {
+    await session.upgrade({ 'app.version': plan.to, 'app.broken': false, 'updateStrategy.type': 'OnDelete' });
+    await session.waitFor({ until: (s) => (s.statefulSet.status?.observedGeneration ?? 0) >= (s.statefulSet.metadata.generation ?? 0) });
+  });
+  await session.phase('recreate', `delete all ${plan.replicas} pods at once`, async () => {
+    const pods = await session.lab.kubectl.pods(session.lab.releaseSelector);
+    const names = pods.map((p) => p.metadata.name);
+    // Every pod goes at once, so there is no other pod to drain to: the preStop delay that keeps a
+    // rolling update lossless would only lengthen the outage. A short grace period still lets the
+    // app finish its in-flight requests on SIGTERM.
+    const result = await session.lab.runner.run(session.lab.kubectl.call(kubectlArgs.deletePods(session.lab.target, names, RECREATE_GRACE_SECONDS)));
+    if (result.exitCode !== 0) throw toolFailure(result, 'deleting the pods');
+    await session.waitFor({ until: (s) => ordinalsUpdated(s, 0, plan.replicas), waitingFor: `new pods at ${plan.to}` });
+  });
+  await session.phase('restore', 'updateStrategy back to RollingUpdate', async () => {
+    await session.upgrade({ 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': 0 });
+    await session.waitFor();
+  });
+  return completed;
+}
+
+/** Extra pods at ordinals [replicas, replicas + extra): the canaries. */
+export function canaryCount(replicas: number, percent: number): number {
+  return Math.max(1, Math.ceil((replicas * percent) / 100));
+}
+
+/** Checks the canary pods under real traffic for the check window; a reason when they fail. */
+async function checkCanaries(session: DemoSession, plan: StrategyPlan, canaries: string[]): Promise<string | undefined> {
+  const since = session.clock();
+  await session.hold(plan.checkMs);
+  const samples = session.probe.samplesSince(since);
+  const failed = samples.filter((s) => !s.ok);
+  if (failed.length) return `${failed.length} of ${samples.length} requests through the Service failed during the check`;
+  const answered = samples.filter((s) => s.pod && canaries.includes(s.pod));
+  if (answered.length === 0) return `no request reached the canary pods (${canaries.join(', ')}) in ${plan.checkMs / 1000} s`;
+  const wrong = answered.find((s) => s.version !== plan.to);
+  if (wrong) return `canary ${wrong.pod} answered version ${wrong.version}, expected ${plan.to}`;
+  const state = await session.state();
+  const notReady = canaries.filter((name) => !ordinalsUpdated(state, podOrdinal(name), podOrdinal(name) + 1));
+  if (notReady.length) return `canary pods no longer Ready: ${notReady.join(', ')}`;
+  const counters = await session.countersOf(canaries);
+  const short = counters.find((c) => c.counter === null || c.counter < answered.filter((s) => s.pod === c.pod).length);
+  if (short) return `canary ${short.pod} did not keep its own counter (${short.counter ?? short.error})`;
+  return undefined;
+}
+
+async function removeCanaryClaims(session: DemoSession, plan: StrategyPlan, canaries: string[]): Promise<void> {
+  if (plan.keepCanaryPvcs) {
+    session.notes.push(`Canary PVCs kept (--keep-canary-pvcs): ${canaries.map((c) => `counter-data-py-${c}`).join(', ')}.`);
+    return;
+  }
+  const claims = canaries.map((c) => `counter-data-py-${c}`);
+  const result = await session.lab.runner.run(session.lab.kubectl.call(kubectlArgs.deletePvcs(session.lab.target, claims, '120s'), 150_000));
+  if (result.exitCode !== 0) throw toolFailure(result, 'deleting the canary PVCs');
+  session.notes.push(`Canary PVCs deleted: ${claims.join(', ')}.`);
+}
+
+/**
+ * Canary as the write-up describes it: ~25% extra pods on the new version (partition = the old
+ * replica count while scaling out), checked under traffic, then the old pods are upgraded
+ * (partition 0, highest ordinal first) and the extra pods removed. A failed check aborts: the
+ * canaries go, the old version keeps serving.
+ */
+async function canary(session: DemoSession, plan: StrategyPlan): Promise<StrategyOutcome> {
+  const extra = canaryCount(plan.replicas, plan.canaryPercent);
+  const total = plan.replicas + extra;
+  const canaries = Array.from({ length: extra }, (_, i) => `${session.lab.release}-${plan.replicas + i}`);
+  const abort = async (reason: string): Promise<StrategyOutcome> => {
+    await session.phase('abort', `${reason}; removing ${canaries.join(', ')}, ${plan.from} keeps serving`, async () => {
+      await session.upgrade({ 'app.version': plan.from, 'app.broken': false, replicaCount: plan.replicas, 'updateStrategy.partition': 0 });
+      await session.waitFor();
+      await removeCanaryClaims(session, plan, canaries);
+    });
+    return { aborted: true, reason };
+  };
+
+  const started = await session.phase('scale-out', `${extra} canary pod${extra > 1 ? 's' : ''} (${canaries.join(', ')}) at ${plan.to}, partition ${plan.replicas}`, async () => {
+    await session.upgrade({ 'app.version': plan.to, 'app.broken': plan.broken, replicaCount: total, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': plan.replicas });
+    try {
+      await session.waitFor({ timeoutMs: plan.readyTimeoutMs, until: (s) => ordinalsUpdated(s, plan.replicas, total), waitingFor: `canary pods ${canaries.join(', ')}` });
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  });
+  if (started) return abort(started);
+
+  const failedCheck = await session.phase('check', `${plan.checkMs / 1000} s of traffic through the Service`, () => checkCanaries(session, plan, canaries));
+  if (failedCheck) return abort(failedCheck);
+
+  await session.phase('promote', `partition 0: the old pods move to ${plan.to}, highest ordinal first`, async () => {
+    await session.upgrade({ 'updateStrategy.partition': 0 });
+    await session.waitFor();
+  });
+  await session.phase('scale-in', `back to ${plan.replicas} replicas, the canary pods removed`, async () => {
+    await session.upgrade({ replicaCount: plan.replicas });
+    await session.waitFor();
+    await removeCanaryClaims(session, plan, canaries);
+  });
+  return completed;
+}
+
+/** Kubernetes' native partitioned rollout: the highest ordinal first, checked, then the rest. */
+async function partition(session: DemoSession, plan: StrategyPlan): Promise<StrategyOutcome> {
+  const first = plan.replicas - 1;
+  const pod = `${session.lab.release}-${first}`;
+  await session.phase('first-pod', `partition ${first}: only ${pod} moves to ${plan.to}`, async () => {
+    await session.upgrade({ 'app.version': plan.to, 'app.broken': false, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': first });
+    await session.waitFor({ until: (s) => ordinalsUpdated(s, first, plan.replicas), waitingFor: pod });
+  });
+  const failedCheck = await session.phase('check', `${plan.checkMs / 1000} s of traffic: ${pod} answers ${plan.to}`, async () => {
+    const since = session.clock();
+    await session.hold(plan.checkMs);
+    const samples = session.probe.samplesSince(since);
+    const failed = samples.filter((s) => !s.ok).length;
+    if (failed) return `${failed} of ${samples.length} requests failed during the check`;
+    const fromPod = samples.filter((s) => s.pod === pod);
+    if (fromPod.length && fromPod.some((s) => s.version !== plan.to)) return `${pod} did not answer with ${plan.to}`;
+    return undefined;
+  });
+  if (failedCheck) {
+    await session.phase('rollback', `${failedCheck}; ${pod} back to ${plan.from}`, async () => {
+      await session.upgrade({ 'app.version': plan.from, 'updateStrategy.partition': 0 });
+      await session.waitFor();
+    });
+    return { aborted: true, reason: failedCheck };
+  }
+  await session.phase('rest', `partition 0: the other ${first} pod${first === 1 ? '' : 's'} follow`, async () => {
+    await session.upgrade({ 'updateStrategy.partition': 0 });
+    await session.waitFor();
+  });
+  return completed;
+}
+
+export const strategies: Record<Strategy, (session: DemoSession, plan: StrategyPlan) => Promise<StrategyOutcome>> = { rolling, recreate, canary, partition };

@@ -1,0 +1,131 @@
+import { isPodReady, REVISION_LABEL, VERSION_LABEL, type Pod } from '../adapters/kube-objects.js';
+import type { Kubectl } from '../adapters/kubectl.js';
+import type { ToolStream } from '../process/runner.js';
+import type { PodEvent } from './record.js';
+
+/** Splits a stream of concatenated JSON documents (what `kubectl get -w -o json` prints). */
+export class JsonStreamSplitter {
+  private buffer = '';
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private start = -1;
+
+  push(chunk: string): unknown[] {
+    const documents: unknown[] = [];
+    const offset = this.buffer.length;
+    this.buffer += chunk;
+    for (let i = offset; i < this.buffer.length; i++) {
+      const c = this.buffer[i];
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === '\\') this.escaped = true;
+        else if (c === '"') this.inString = false;
+      } else if (c === '"') this.inString = true;
+      else if (c === '{') {
+        if (this.depth++ === 0) this.start = i;
+      } else if (c === '}' && --this.depth === 0) {
+        documents.push(JSON.parse(this.buffer.slice(this.start, i + 1)));
+        this.buffer = this.buffer.slice(i + 1);
+        i = -1;
+      }
+    }
+    return documents;
+  }
+}
+
+interface PodState {
+  uid: string;
+  ready: boolean;
+  deleting: boolean;
+  scheduled: boolean;
+}
+
+interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: Pod & { metadata: { uid?: string } };
+}
+
+/** Turns one watch event into the pod events it means, given what was known of the pod before. */
+export function podEventsFor(event: WatchEvent, previous: PodState | undefined, t: number): { events: PodEvent[]; state?: PodState } {
+  const pod = event.object;
+  const name = pod.metadata.name;
+  const base = {
+    pod: name,
+    ...(pod.metadata.labels?.[REVISION_LABEL] && { revision: pod.metadata.labels[REVISION_LABEL] }),
+    ...(pod.metadata.labels?.[VERSION_LABEL] && { version: pod.metadata.labels[VERSION_LABEL] }),
+  };
+  const events: PodEvent[] = [];
+  const uid = pod.metadata.uid ?? name;
+  const known = previous && previous.uid === uid ? previous : undefined;
+  if (event.type === 'DELETED') {
+    if (known?.ready) events.push({ t, type: 'not-ready', ...base });
+    events.push({ t, type: 'deleted', ...base });
+    return { events };
+  }
+  const state: PodState = { uid, ready: isPodReady(pod) && !pod.metadata.deletionTimestamp, deleting: Boolean(pod.metadata.deletionTimestamp), scheduled: Boolean(pod.spec?.nodeName) };
+  if (!known) events.push({ t, type: 'created', ...base });
+  if (state.scheduled && !known?.scheduled) events.push({ t, type: 'scheduled', ...base });
+  if (state.deleting && !known?.deleting) events.push({ t, type: 'deleting', ...base });
+  if (state.ready && !known?.ready) events.push({ t, type: 'ready', ...base });
+  if (!state.ready && known?.ready) events.push({ t, type: 'not-ready', ...base });
+  return { events, state };
+}
+
+/**
+ * Watches the release's pods with one long-running `kubectl get --watch` and records what happens
+ * to them: created, scheduled, ready, not-ready, deleting, deleted (with revision and version).
+ * The initial list arrives as ADDED events; those are the baseline, not events of the run.
+ */
+export class PodWatch {
+  readonly events: PodEvent[] = [];
+  private readonly states = new Map<string, PodState>();
+  private stream?: ToolStream;
+  private baseline = true;
+
+  constructor(
+    private readonly kubectl: Kubectl,
+    private readonly selector: string,
+    private readonly clock: () => number,
+  ) {}
+
+  /** Starts watching; resolves once the pods that exist now are known. */
+  async start(timeoutMs: number): Promise<void> {
+    const splitter = new JsonStreamSplitter();
+    let resolveReady!: () => void;
+    const ready = new Promise<void>((resolve) => (resolveReady = resolve));
+    const initial = new Set((await this.kubectl.pods(this.selector)).map((p) => p.metadata.name));
+    this.stream = this.kubectl.watchPods(this.selector, timeoutMs, (chunk) => {
+      for (const document of splitter.push(chunk)) {
+        const event = document as WatchEvent;
+        if (!event.object?.metadata) continue;
+        const name = event.object.metadata.name;
+        const { events, state } = podEventsFor(event, this.states.get(name), this.clock());
+        if (state) this.states.set(name, state);
+        else this.states.delete(name);
+        if (this.baseline && initial.has(name) && event.type === 'ADDED') {
+          initial.delete(name);
+        } else this.events.push(...events);
+        if (initial.size === 0 && this.baseline) {
+          this.baseline = false;
+          resolveReady();
+        }
+      }
+    });
+    if (initial.size === 0) {
+      this.baseline = false;
+      resolveReady();
+    }
+    await Promise.race([ready, this.stream.exited]);
+  }
+
+  /** Pods currently not Ready (or terminating) among those the watch knows. */
+  podsDown(): number {
+    return [...this.states.values()].filter((s) => !s.ready).length;
+  }
+
+  async stop(): Promise<PodEvent[]> {
+    await this.stream?.stop();
+    return this.events;
+  }
+}

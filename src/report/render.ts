@@ -1,0 +1,301 @@
+import { CLAIM_TEMPLATE } from '../adapters/kube-objects.js';
+import { COUNTER_FILE, type CounterReading } from '../counters.js';
+import { STRATEGIES, type RunRecord, type Strategy } from '../demos/record.js';
+import {
+  compareByOrdinal,
+  formatCounter,
+  formatDuration,
+  formatOffset,
+  formatPercent,
+  inlineCode,
+  markdownList,
+  markdownTable,
+  markdownText,
+} from './format.js';
+import { comparisonTable, demoCommand, runsByStrategy, STRATEGY_DESCRIPTIONS, STRATEGY_TITLES } from './strategies.js';
+import { renderTimelineSvg } from './svg.js';
+import { fillTemplate, readTemplate } from './template.js';
+import { renderMermaidGantt } from './timeline.js';
+
+export interface ReportInput {
+  /** ISO date, passed in so the output is deterministic. */
+  generatedAt: string;
+  release: string;
+  namespace: string;
+  environment: { kubernetes: string; helm: string; kubectl: string; k8sLab: string };
+  /** The rendered `kubectl get po,sts,svc,pvc` (renderOverview). */
+  overviewText: string;
+  /** Live, one per pod; a CounterReading fits as it is. */
+  counters: (Pick<CounterReading, 'pod' | 'counter' | 'pvc'> & { error?: string })[];
+  /** Read from the live StatefulSet. */
+  podManagementPolicy: string;
+  replicas: number;
+  /** All run records found; the report uses those of this release and namespace, the latest per strategy. */
+  runs: RunRecord[];
+  /** Relative directory the SVG timelines are linked from and written to; `timelines` when not given. */
+  timelineDir?: string;
+}
+
+export interface RenderedReport {
+  markdown: string;
+  /** SVG timelines to write next to the report (paths relative to it). */
+  files: { path: string; content: string }[];
+}
+
+/**
+ * Renders the lab report from live cluster reads and run records. Pure apart from reading the
+ * packaged template (`templates/report.md`); pass `template` to skip even that.
+ */
+export function renderReport(input: ReportInput, template: string = readTemplate()): RenderedReport {
+  const runs = input.runs.filter((run) => run.release === input.release && run.namespace === input.namespace && STRATEGIES.includes(run.strategy));
+  const byStrategy = runsByStrategy(runs);
+  const latest = new Map<Strategy, RunRecord>();
+  for (const [strategy, own] of byStrategy) if (own[0]) latest.set(strategy, own[0]);
+  const timelineDir = normalizeDir(input.timelineDir ?? 'timelines');
+
+  const files: RenderedReport['files'] = [];
+  const sections = STRATEGIES.map((strategy) => {
+    const [run, ...older] = byStrategy.get(strategy) ?? [];
+    if (!run) return missingRunSection(strategy);
+    const svgPath = `${timelineDir}${fileName(run.id)}.svg`;
+    files.push({ path: svgPath, content: renderTimelineSvg(run) });
+    return runSection(run, older, svgPath);
+  });
+
+  const markdown = fillTemplate(template, {
+    release: inlineCode(input.release),
+    namespace: inlineCode(input.namespace),
+    generatedAt: markdownText(input.generatedAt),
+    kubernetes: markdownText(input.environment.kubernetes),
+    helm: markdownText(input.environment.helm),
+    kubectl: markdownText(input.environment.kubectl),
+    k8sLab: markdownText(input.environment.k8sLab),
+    runRecords: runRecordsLine(input.runs.length, runs.length, latest.size),
+    overview: codeBlockText(input.overviewText),
+    volumeValues: volumeValues(input),
+    perPodStorage: perPodStorage(input, latest),
+    orderingPolicy: orderingPolicy(input.podManagementPolicy),
+    parallel: parallelOperations(input),
+    comparison: comparison(latest),
+    strategies: sections.join('\n\n'),
+  });
+  return { markdown: tidyMarkdown(markdown), files };
+}
+
+/** `timelines` → `timelines/`; empty or `.` → '' (next to the report). */
+function normalizeDir(dir: string): string {
+  const trimmed = dir.replace(/\\/g, '/').replace(/\/+$/, '').replace(/^\.\/?/, '');
+  return trimmed ? `${trimmed}/` : '';
+}
+
+/** A record id as a file name and link target: anything but letters, digits, `.`, `_`, `-` becomes `-`. */
+function fileName(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[.-]+/, '') || 'run';
+}
+
+/** Text placed inside a fenced block: no trailing spaces, no stray fence. */
+function codeBlockText(text: string): string {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n').map((line) => line.trimEnd());
+  while (lines.length && !lines[lines.length - 1]) lines.pop();
+  while (lines.length && !lines[0]) lines.shift();
+  return lines.map((line) => (line.startsWith('```') ? ` ${line}` : line)).join('\n');
+}
+
+/** Blank lines never doubled, no trailing spaces, exactly one final new line. */
+function tidyMarkdown(markdown: string): string {
+  return `${markdown
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
+}
+
+function plural(count: number, one: string, many: string = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+function joinWords(words: string[]): string {
+  if (words.length <= 1) return words.join('');
+  return `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
+
+function runRecordsLine(found: number, own: number, strategies: number): string {
+  if (found === 0) return 'none yet (see "Strategies for updating")';
+  const other = found - own;
+  const left = other ? `; ${plural(other, 'record')} of another release or namespace left out` : '';
+  return `${plural(own, 'run')} of this release; the comparison uses the latest of each strategy (${plural(strategies, 'strategy', 'strategies')} measured)${left}`;
+}
+
+function volumeValues(input: ReportInput): string {
+  const read = [...input.counters].sort((a, b) => compareByOrdinal(a.pod, b.pod)).filter((c) => c.counter !== null);
+  if (!read.length) return `No counter could be read from the pods of ${inlineCode(input.release)}.`;
+  const lines = read.flatMap((c) => [`$ kubectl exec ${c.pod} -- cat ${COUNTER_FILE}`, `{"counter": ${c.counter}}`]);
+  return ['```console', codeBlockText(lines.join('\n')), '```'].join('\n');
+}
+
+function perPodStorage(input: ReportInput, latest: Map<Strategy, RunRecord>): string {
+  const counters = [...input.counters].sort((a, b) => compareByOrdinal(a.pod, b.pod));
+  const sentences: string[] = [];
+  const read = counters.filter((c): c is typeof c & { counter: number } => c.counter !== null);
+  const holds = joinWords(read.map((c) => `${inlineCode(c.pod)} holds ${c.counter}`));
+  if (read.length === 1) sentences.push(`${holds}.`);
+  else if (read.length > 1) {
+    const distinct = new Set(read.map((c) => c.counter)).size;
+    if (distinct === read.length) sentences.push(`The values differ: ${holds}, because each pod counts only the requests it answered itself, in its own file.`);
+    else if (distinct === 1) sentences.push(`All ${read.length} pods hold the same value, ${read[0]?.counter}, right now; each still counts only the requests it answered itself, in its own file.`);
+    else sentences.push(`${holds}: each pod counts only the requests it answered itself, in its own file.`);
+  }
+  for (const c of counters.filter((c) => c.counter === null)) {
+    sentences.push(`The counter of ${inlineCode(c.pod)} could not be read${c.error ? ` (${markdownText(c.error)})` : ''}.`);
+  }
+
+  const claimed = counters.filter((c): c is typeof c & { pvc: string } => c.pvc !== null);
+  if (claimed.length) {
+    const fromTemplate = claimed.every((c) => c.pvc.startsWith(`${CLAIM_TEMPLATE}-`)) ? `, made from the StatefulSet's volumeClaimTemplate ${inlineCode(CLAIM_TEMPLATE)}` : '';
+    const owners = joinWords(claimed.map((c, i) => (i === 0 ? `${inlineCode(c.pvc)} belongs to ${inlineCode(c.pod)} only` : `${inlineCode(c.pvc)} to ${inlineCode(c.pod)}`)));
+    sentences.push(`Each pod has its own PersistentVolumeClaim${fromTemplate}: ${owners}. A pod that is replaced comes back under the same name and mounts the same claim.`);
+  }
+  for (const c of counters.filter((c) => c.pvc === null)) sentences.push(`${inlineCode(c.pod)} has no PersistentVolumeClaim mounted.`);
+
+  if (!latest.size) {
+    sentences.push(`Whether the files survive an update is measured by ${inlineCode('npx k8s-lab demo-update')}; no run is recorded yet.`);
+  } else {
+    const kept = [...latest.values()].filter((run) => run.dataPreserved).map((run) => run.strategy);
+    const lost = [...latest.values()].filter((run) => !run.dataPreserved).map((run) => run.strategy);
+    if (!lost.length) sentences.push(`These files remain intact when the pods are updated: in the latest ${kept.length === 1 ? 'run' : 'runs'} of ${joinWords(kept)}, no counter went down and no PVC changed (data checks below).`);
+    else if (!kept.length) sentences.push(`In the latest ${lost.length === 1 ? 'run' : 'runs'} of ${joinWords(lost)} the data was not preserved (data checks below).`);
+    else sentences.push(`In the latest runs the data was preserved by ${joinWords(kept)} but not by ${joinWords(lost)} (data checks below).`);
+  }
+  return sentences.join(' ');
+}
+
+function orderingPolicy(policy: string): string {
+  if (policy === 'Parallel') return 'Accordingly the StatefulSet asks for no ordering: its live `podManagementPolicy` is `Parallel`.';
+  if (policy === 'OrderedReady') {
+    return 'The live StatefulSet still asks for ordering, though: its `podManagementPolicy` is `OrderedReady`, the Kubernetes default, so its pods start one at a time in ordinal order. The app does not need that guarantee; it only makes scaling and recovery slower.';
+  }
+  return `The live StatefulSet reports ${inlineCode(`podManagementPolicy: ${policy}`)}, a value this report does not explain.`;
+}
+
+function parallelOperations(input: ReportInput): string {
+  const on = `On the live StatefulSet ${inlineCode(input.release)} (${plural(input.replicas, 'replica')}) it is`;
+  if (input.podManagementPolicy === 'Parallel') {
+    return `${on} \`Parallel\`: the controller creates and deletes pods without waiting for lower ordinals to be Running and Ready first, so its ${plural(input.replicas, 'pod')} start together and, in the recreate demo, come back together. The policy governs scaling only: a \`RollingUpdate\` still replaces one pod at a time, highest ordinal first.`;
+  }
+  if (input.podManagementPolicy === 'OrderedReady') {
+    return `${on} \`OrderedReady\`, the default, so parallel operations are not in effect on this release: the controller creates pods one at a time in ordinal order, each only after the previous one is Running and Ready, and deletes them in reverse order. The bundled chart sets \`Parallel\`; \`podManagementPolicy\` cannot be changed on an existing StatefulSet, so switching means re-creating the StatefulSet (its PVCs stay).`;
+  }
+  return `${on} ${inlineCode(input.podManagementPolicy)}.`;
+}
+
+function comparison(latest: Map<Strategy, RunRecord>): string {
+  const missing = STRATEGIES.filter((strategy) => !latest.has(strategy));
+  const lines = missing.map((strategy) => `No run of ${strategy} is recorded yet: ${inlineCode(demoCommand(strategy))} measures one.`);
+  return [comparisonTable(latest), lines.join('\n\n')].filter(Boolean).join('\n\n');
+}
+
+function missingRunSection(strategy: Strategy): string {
+  return [
+    `### ${STRATEGY_TITLES[strategy]}`,
+    STRATEGY_DESCRIPTIONS[strategy],
+    'No run of this strategy is recorded yet. To measure one:',
+    ['```console', `$ ${demoCommand(strategy)}`, '```'].join('\n'),
+  ].join('\n\n');
+}
+
+function runSection(run: RunRecord, older: RunRecord[], svgPath: string): string {
+  const parts: string[] = [`### ${STRATEGY_TITLES[run.strategy]}`, STRATEGY_DESCRIPTIONS[run.strategy]];
+  const env = run.environment;
+  parts.push(
+    `Latest run ${inlineCode(run.id)}, started ${markdownText(run.startedAt)}: ${markdownText(run.versions.from)} → ${markdownText(run.versions.to)} in ${formatDuration(run.durationMs)}. ` +
+      `Verdict: **${run.verdict}**${run.reason ? `, ${markdownText(run.reason)}` : ''}.`,
+  );
+  const options = Object.keys(run.options)
+    .sort()
+    .map((key) => inlineCode(`${key}=${String(run.options[key])}`));
+  parts.push(
+    `Measured on Kubernetes ${markdownText(env.kubernetes)} with Helm ${markdownText(env.helm)}, kubectl ${markdownText(env.kubectl)}, k8s-lab ${markdownText(env.k8sLab)} and Node.js ${markdownText(env.node)}` +
+      `${options.length ? `; options ${options.join(', ')}` : ''}.`,
+  );
+
+  if (run.phases.length) {
+    parts.push('Phases, in seconds since the start:');
+    parts.push(
+      markdownTable(
+        ['Phase', 'Start', 'End', 'Duration', 'Detail'],
+        run.phases.map((p) => [markdownText(p.name), formatOffset(p.start), formatOffset(p.end), formatDuration(p.end - p.start), p.detail ? markdownText(p.detail) : '']),
+        'lrrrl',
+      ),
+    );
+  }
+
+  const probe = run.probe;
+  const answeredBy = (counts: Record<string, number>, sort: boolean) => {
+    const keys = Object.keys(counts);
+    return (sort ? keys.sort(compareByOrdinal) : keys).map((key) => `${markdownText(key)} ${counts[key]}`).join(', ');
+  };
+  const byVersion = answeredBy(probe.perVersion, false);
+  const byPod = answeredBy(probe.perPod, true);
+  parts.push(
+    `The probe sent ${plural(probe.requests, 'request')} through the Service, one every ${formatDuration(probe.intervalMs)}: ${probe.ok} answered, ${probe.failures} failed (${formatPercent(probe.successRatio)} success); ` +
+      `latency p50 ${formatDuration(probe.latencyMs.p50)}, p99 ${formatDuration(probe.latencyMs.p99)}, max ${formatDuration(probe.latencyMs.max)}.` +
+      `${byVersion ? ` Answers by version: ${byVersion}.` : ''}${byPod ? ` Answers by pod: ${byPod}.` : ''} At most ${plural(run.maxPodsDown, 'pod')} ${run.maxPodsDown === 1 ? 'was' : 'were'} not Ready at once.`,
+  );
+
+  if (probe.outages.length) {
+    parts.push(`Outage windows, from the first failed request to the next answered one (longest ${formatDuration(probe.longestOutageMs)}):`);
+    parts.push(
+      markdownTable(
+        ['#', 'Start', 'End', 'Duration', 'Failed requests'],
+        probe.outages.map((o, i) => [String(i + 1), formatOffset(o.start), formatOffset(o.end), formatDuration(o.durationMs), String(o.failures)]),
+        'rrrrr',
+      ),
+    );
+  } else {
+    parts.push(probe.failures ? 'Outage windows: none recorded.' : 'Outage windows: none, no probe request failed.');
+  }
+
+  if (run.notes.length) {
+    parts.push('Notes from the run:');
+    parts.push(markdownList(run.notes.map(markdownText)));
+  }
+
+  parts.push('Data checks, counters before → after:');
+  const snapshot = (pod: string) => run.counters.after.find((c) => c.pod === pod) ?? run.counters.before.find((c) => c.pod === pod);
+  const pvcCell = (pod: string) => {
+    const before = run.counters.before.find((c) => c.pod === pod);
+    const after = run.counters.after.find((c) => c.pod === pod);
+    const pvc = snapshot(pod)?.pvc;
+    if (!pvc) return '';
+    const renewed = before?.pvcUid && after?.pvcUid && before.pvcUid !== after.pvcUid;
+    return `${inlineCode(pvc)}${renewed ? ' (re-created: new UID)' : ''}`;
+  };
+  parts.push(
+    markdownTable(
+      ['Pod', 'PVC', 'Before', 'After', 'Acknowledged requests', 'Preserved', 'Note'],
+      [...run.dataChecks]
+        .sort((a, b) => compareByOrdinal(a.pod, b.pod))
+        .map((check) => [
+          inlineCode(check.pod),
+          pvcCell(check.pod),
+          formatCounter(check.before),
+          formatCounter(check.after),
+          String(check.acknowledged),
+          check.preserved ? '✓' : '✗',
+          check.reason ? markdownText(check.reason) : '',
+        ]),
+      'llrrrcl',
+    ),
+  );
+
+  parts.push('Timeline: the phases and outage windows (Mermaid), then every pod and probe request (SVG).');
+  parts.push(['```mermaid', renderMermaidGantt(run), '```'].join('\n'));
+  parts.push(`![Timeline of run ${markdownText(run.id)}: pods Ready, not Ready or absent, probe requests and phases](${svgPath})`);
+
+  if (older.length) {
+    const list = older.map((o) => `${inlineCode(o.id)} (${o.verdict}, ${markdownText(o.versions.from)} → ${markdownText(o.versions.to)})`);
+    parts.push(`Older ${older.length === 1 ? 'run' : 'runs'} of this strategy, not shown: ${list.join(', ')}.`);
+  }
+  return parts.join('\n\n');
+}

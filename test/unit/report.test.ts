@@ -1,0 +1,428 @@
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { List, PersistentVolumeClaim, Pod, Service, StatefulSet } from '../../src/adapters/kube-objects.js';
+import { STRATEGIES, type RunRecord } from '../../src/demos/record.js';
+import { renderOverview } from '../../src/overview.js';
+import { escapeXml, formatDuration, formatPercent, inlineCode, markdownText } from '../../src/report/format.js';
+import { renderReport, type ReportInput } from '../../src/report/render.js';
+import { renderTimelineSvg } from '../../src/report/svg.js';
+import { fillTemplate, readTemplate, templatePlaceholders } from '../../src/report/template.js';
+import { podLanes, renderMermaidGantt } from '../../src/report/timeline.js';
+import { fixture, fixtureJson } from '../support/fixtures.js';
+
+// Synthesized run records (see test/fixtures/runs/make-fixtures.mjs): one per strategy, plus an
+// older, aborted canary run.
+const runFiles = readdirSync(new URL('../fixtures/runs/', import.meta.url)).filter((name) => name.endsWith('.json')).sort();
+const runs = runFiles.map((name) => JSON.parse(fixture(`runs/${name}`)) as RunRecord);
+const run = (id: string) => {
+  const found = runs.find((r) => r.id === id);
+  if (!found) throw new Error(`no fixture ${id}`);
+  return found;
+};
+const rolling = run('20261124T031802Z-rolling');
+const recreate = run('20261124T032015Z-recreate');
+const abortedCanary = run('20261124T032240Z-canary');
+const canary = run('20261124T032531Z-canary');
+const partition = run('20261124T032744Z-partition');
+
+// The overview as `deploy` and `status` print it, from the recorded kubectl output.
+const recorded = fixtureJson<List<Pod | StatefulSet | Service | PersistentVolumeClaim>>('kubectl-overview.json');
+const ofKind = <T>(kind: string) => recorded.items.filter((item) => (item as { kind?: string }).kind === kind) as T[];
+const overviewText = renderOverview(
+  { pods: ofKind<Pod>('Pod'), statefulSets: ofKind<StatefulSet>('StatefulSet'), services: ofKind<Service>('Service'), claims: ofKind<PersistentVolumeClaim>('PersistentVolumeClaim') },
+  Date.parse('2026-11-24T03:30:00Z'),
+);
+
+function input(overrides: Partial<ReportInput> = {}): ReportInput {
+  return {
+    generatedAt: '2026-11-24T03:30:00.000Z',
+    release: 'helm-python',
+    namespace: 'try',
+    environment: { kubernetes: 'v1.20.2', helm: 'v4.1.4', kubectl: 'v1.35.2', k8sLab: '0.1.0' },
+    overviewText,
+    counters: [
+      { pod: 'helm-python-0', counter: 295, pvc: 'counter-data-py-helm-python-0' },
+      { pod: 'helm-python-1', counter: 303, pvc: 'counter-data-py-helm-python-1' },
+    ],
+    podManagementPolicy: 'Parallel',
+    replicas: 2,
+    runs,
+    timelineDir: 'timelines',
+    ...overrides,
+  };
+}
+
+/** The rows of the comparison table, cell by cell. */
+function comparisonRows(markdown: string): Map<string, string[]> {
+  const lines = markdown.split('\n');
+  const start = lines.findIndex((line) => line.startsWith('| Strategy |'));
+  expect(start).toBeGreaterThan(-1);
+  const rows = new Map<string, string[]>();
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('|')) break;
+    const cells = line
+      .slice(1, -1)
+      .split(/(?<!\\)\|/)
+      .map((cell) => cell.trim());
+    rows.set(cells[0] ?? '', cells);
+  }
+  return rows;
+}
+
+/** `38.4 s` or `250 ms` → milliseconds, with the precision the text has. */
+function parseDuration(text: string): { ms: number; precision: number } {
+  const match = /^(\d+(?:\.\d+)?) (ms|s)$/.exec(text);
+  if (!match) throw new Error(`not a duration: ${text}`);
+  return match[2] === 's' ? { ms: Number(match[1]) * 1000, precision: 50 } : { ms: Number(match[1]), precision: 0.5 };
+}
+
+/** Checks XML well-formedness the simple way: every tag closes in order, attributes are quoted, `&` starts an entity. */
+function checkWellFormed(xml: string): string[] {
+  const problems: string[] = [];
+  const stack: string[] = [];
+  let i = 0;
+  let roots = 0;
+  while (i < xml.length) {
+    const c = xml[i];
+    if (c === '&') {
+      const end = xml.indexOf(';', i);
+      const entity = xml.slice(i + 1, end);
+      if (end < 0 || !['amp', 'lt', 'gt', 'quot', 'apos'].includes(entity)) problems.push(`bare & at ${i}`);
+      i += 1;
+      continue;
+    }
+    if (c === '>') problems.push(`stray > at ${i}`);
+    if (c !== '<') {
+      if (!stack.length && c?.trim()) problems.push(`text outside the root at ${i}`);
+      i += 1;
+      continue;
+    }
+    const close = xml.indexOf('>', i);
+    if (close < 0) {
+      problems.push(`unclosed tag at ${i}`);
+      break;
+    }
+    const tag = xml.slice(i + 1, close);
+    if (tag.includes('<')) problems.push(`< inside a tag at ${i}`);
+    if (tag.startsWith('/')) {
+      const name = tag.slice(1).trim();
+      const open = stack.pop();
+      if (open !== name) problems.push(`</${name}> closes <${open}> at ${i}`);
+    } else {
+      const selfClosing = tag.endsWith('/');
+      const body = selfClosing ? tag.slice(0, -1) : tag;
+      const name = body.split(/\s/, 1)[0] ?? '';
+      const attributes = body.slice(name.length).trim();
+      const rest = attributes.replace(/[\w:-]+="[^"<]*"/g, '').trim();
+      if (rest) problems.push(`bad attributes in <${name}>: ${rest}`);
+      if (!stack.length) roots += 1;
+      if (!selfClosing) stack.push(name);
+    }
+    i = close + 1;
+  }
+  if (stack.length) problems.push(`unclosed: ${stack.join(', ')}`);
+  if (roots !== 1) problems.push(`${roots} root elements`);
+  return problems;
+}
+
+describe('run record fixtures', () => {
+  it('hold one run of every strategy, small and self-consistent', () => {
+    expect(new Set(runs.map((r) => r.strategy))).toEqual(new Set(STRATEGIES));
+    for (const r of runs) {
+      expect(r.samples.length).toBeLessThanOrEqual(200);
+      expect(r.probe.requests).toBe(r.samples.length);
+      expect(r.probe.ok + r.probe.failures).toBe(r.probe.requests);
+      expect(r.probe.successRatio).toBeCloseTo(r.probe.ok / r.probe.requests, 12);
+      expect(r.probe.longestOutageMs).toBe(Math.max(0, ...r.probe.outages.map((o) => o.durationMs)));
+      expect(Date.parse(r.endedAt) - Date.parse(r.startedAt)).toBe(r.durationMs);
+    }
+    expect(recreate.maxPodsDown).toBe(2);
+    expect(recreate.probe.outages.length).toBeGreaterThan(0);
+    expect(canary.phases.map((p) => p.name)).toEqual(['scale-out', 'check', 'promote', 'scale-in']);
+    expect(new Set(canary.podEvents.map((e) => e.pod)).size).toBe(3);
+  });
+});
+
+describe('renderReport', () => {
+  const report = renderReport(input());
+
+  it('renders the whole report (snapshot)', async () => {
+    await expect(report.markdown).toMatchFileSnapshot('./__snapshots__/report.md');
+    expect(report.files.map((f) => f.path)).toEqual([rolling, recreate, canary, partition].map((r) => `timelines/${r.id}.svg`));
+  });
+
+  it("follows the write-up's sections, in its order", () => {
+    const headings = report.markdown.split('\n').filter((line) => /^#{1,3} /.test(line));
+    expect(headings).toEqual([
+      '# StatefulSet lab report: `helm-python`',
+      '## Outputs of kubectl get',
+      '## Values in volumes',
+      '## Lack of need for ordering guarantees',
+      '## Parallel operations approach',
+      '## Strategies for updating',
+      '### Rolling update',
+      '### Recreate',
+      '### Canary',
+      '### Partitioned rollout',
+    ]);
+  });
+
+  it('shows the live overview and one cat per pod with its value', () => {
+    expect(report.markdown).toContain(`\`\`\`console\n$ kubectl get po,sts,svc,pvc\n${overviewText}\n\`\`\``);
+    expect(report.markdown).toContain('$ kubectl exec helm-python-0 -- cat /data/counter.json\n{"counter": 295}\n$ kubectl exec helm-python-1 -- cat /data/counter.json\n{"counter": 303}');
+    expect(report.markdown).toContain('The values differ: `helm-python-0` holds 295 and `helm-python-1` holds 303');
+    expect(report.markdown).toContain('`counter-data-py-helm-python-0` belongs to `helm-python-0` only');
+  });
+
+  it('puts the numbers of each latest run, and only those, in the comparison table', () => {
+    const rows = comparisonRows(report.markdown);
+    expect([...rows.keys()]).toEqual([...STRATEGIES]);
+    for (const r of [rolling, recreate, canary, partition]) {
+      const [strategy, versions, duration, requests, ratio, outage, down, data, verdict] = rows.get(r.strategy) ?? [];
+      expect(strategy).toBe(r.strategy);
+      expect(versions).toBe(`${r.versions.from} → ${r.versions.to}`);
+      const d = parseDuration(duration ?? '');
+      expect(Math.abs(d.ms - r.durationMs)).toBeLessThanOrEqual(d.precision);
+      expect(requests).toBe(`${r.probe.requests} (${r.probe.failures} failed)`);
+      expect(Number(ratio?.replace('%', ''))).toBeCloseTo(r.probe.successRatio * 100, 2);
+      const o = parseDuration(outage ?? '');
+      expect(Math.abs(o.ms - r.probe.longestOutageMs)).toBeLessThanOrEqual(o.precision);
+      expect(Number(down)).toBe(r.maxPodsDown);
+      expect(data).toBe(r.dataPreserved ? '✓' : '✗');
+      expect(verdict).toBe(r.verdict);
+    }
+    expect(rows.get('recreate')?.slice(2, 7)).toEqual(['21.0 s', '84 (62 failed)', '26.19%', '15.5 s', '2']);
+    expect(rows.get('partition')?.[5]).toBe('250 ms');
+    expect(rows.get('rolling')?.[5]).toBe('0 ms');
+  });
+
+  it('uses the latest run when a strategy has two, and names the older one', () => {
+    expect(Date.parse(abortedCanary.startedAt)).toBeLessThan(Date.parse(canary.startedAt));
+    expect(comparisonRows(report.markdown).get('canary')?.[8]).toBe('passed');
+    expect(report.markdown).toContain(`Latest run \`${canary.id}\``);
+    expect(report.markdown).not.toContain(`Latest run \`${abortedCanary.id}\``);
+    expect(report.markdown).toContain(`Older run of this strategy, not shown: \`${abortedCanary.id}\` (aborted, v3 → v4).`);
+    // Whatever order the records are found in.
+    expect(renderReport(input({ runs: [...runs].reverse() })).markdown).toBe(report.markdown);
+    // Alone, the aborted run is the latest one and is shown as such.
+    const aborted = renderReport(input({ runs: [abortedCanary] })).markdown;
+    expect(comparisonRows(aborted).get('canary')?.slice(7)).toEqual(['✓', 'aborted']);
+    expect(aborted).toContain('Verdict: **aborted**');
+  });
+
+  it('reports a strategy without a run, with the command that records one', () => {
+    const markdown = renderReport(input({ runs: [rolling, recreate, canary] })).markdown;
+    const row = comparisonRows(markdown).get('partition');
+    expect(row?.[1]).toBe('no run recorded');
+    expect(row?.[8]).toBe('run `npx k8s-lab demo-update --strategy partition`');
+    expect(markdown).toContain('No run of partition is recorded yet: `npx k8s-lab demo-update --strategy partition` measures one.');
+    expect(markdown).toContain('No run of this strategy is recorded yet. To measure one:\n\n```console\n$ npx k8s-lab demo-update --strategy partition\n```');
+    const none = renderReport(input({ runs: [] }));
+    expect(none.files).toEqual([]);
+    expect([...comparisonRows(none.markdown).values()].map((cells) => cells[1])).toEqual(STRATEGIES.map(() => 'no run recorded'));
+  });
+
+  it('leaves out the runs of another release or namespace', () => {
+    const elsewhere = { ...partition, id: 'elsewhere', namespace: 'other', startedAt: '2027-01-01T00:00:00.000Z' };
+    const markdown = renderReport(input({ runs: [...runs, elsewhere] })).markdown;
+    expect(markdown).not.toContain('elsewhere');
+    expect(markdown).toContain('1 record of another release or namespace left out');
+  });
+
+  // REPORT_SAMPLE_DIR=/tmp/sample npx vitest run --project unit test/unit/report: the sample report
+  // and its SVGs on disk, to look at or to run markdownlint-cli2 on.
+  it.runIf(process.env.REPORT_SAMPLE_DIR)('writes a sample report to $REPORT_SAMPLE_DIR', () => {
+    const dir = process.env.REPORT_SAMPLE_DIR ?? '';
+    const partial = renderReport(
+      input({ runs: [abortedCanary], podManagementPolicy: 'OrderedReady', counters: [{ pod: 'helm-python-0', counter: 5, pvc: 'counter-data-py-helm-python-0' }, { pod: 'helm-python-1', counter: null, pvc: null, error: 'pod is Pending' }] }),
+    );
+    for (const file of [{ path: 'report.md', content: report.markdown }, ...report.files, { path: 'partial/report.md', content: partial.markdown }, ...partial.files.map((f) => ({ ...f, path: `partial/${f.path}` }))]) {
+      mkdirSync(dirname(join(dir, file.path)), { recursive: true });
+      writeFileSync(join(dir, file.path), file.content);
+    }
+  });
+
+  it('is byte-identical on every render', () => {
+    const again = renderReport(input());
+    expect(again.markdown).toBe(report.markdown);
+    expect(again.files).toEqual(report.files);
+  });
+
+  it('writes the timelines where it links them', () => {
+    for (const file of report.files) expect(report.markdown).toContain(`](${file.path})`);
+    const flat = renderReport(input({ timelineDir: undefined }));
+    expect(flat.files[0]?.path).toBe(`timelines/${rolling.id}.svg`);
+    expect(renderReport(input({ timelineDir: './svg/' })).files[0]?.path).toBe(`svg/${rolling.id}.svg`);
+    const odd = renderReport(input({ runs: [{ ...rolling, id: '../x y(1)' }] }));
+    expect(odd.files[0]?.path).toBe('timelines/x-y-1-.svg');
+  });
+
+  it('says honestly when the StatefulSet orders its pods', () => {
+    const markdown = renderReport(input({ podManagementPolicy: 'OrderedReady', replicas: 3 })).markdown;
+    expect(markdown).toContain('it is `OrderedReady`, the default, so parallel operations are not in effect on this release');
+    expect(markdown).toContain('(3 replicas)');
+    expect(markdown).not.toContain('it is `Parallel`');
+    expect(report.markdown).toContain('its live `podManagementPolicy` is `Parallel`');
+  });
+
+  it('reports counters it could not read without inventing a value', () => {
+    const markdown = renderReport(input({ counters: [{ pod: 'helm-python-0', counter: 5, pvc: 'counter-data-py-helm-python-0' }, { pod: 'helm-python-1', counter: null, pvc: null, error: 'pod is Pending' }] })).markdown;
+    expect(markdown).toContain('$ kubectl exec helm-python-0 -- cat /data/counter.json\n{"counter": 5}\n```');
+    expect(markdown).not.toContain('kubectl exec helm-python-1');
+    expect(markdown).toContain('The counter of `helm-python-1` could not be read (pod is Pending).');
+    expect(markdown).toContain('`helm-python-1` has no PersistentVolumeClaim mounted.');
+  });
+
+  it('escapes text from records in the Markdown', () => {
+    expect(report.markdown).not.toContain('<b>');
+    const markdown = renderReport(input({ runs: [abortedCanary] })).markdown;
+    expect(markdown).toContain('- Text with markup to escape: \\<b\\>bold\\</b\\> & "quotes" \\| pipes');
+  });
+
+  it('keeps to the Markdown rules markdownlint checks by default', () => {
+    const { markdown } = report;
+    expect(markdown.endsWith('\n') && !markdown.endsWith('\n\n')).toBe(true);
+    expect(markdown).not.toMatch(/[ \t]+$/m);
+    expect(markdown).not.toMatch(/\n{3,}/);
+    const lines = markdown.split('\n');
+    let inFence = false;
+    lines.forEach((line, i) => {
+      if (line.startsWith('```')) {
+        if (!inFence) expect(line.length, `fence without a language on line ${i + 1}`).toBeGreaterThan(3);
+        if (!inFence && i > 0) expect(lines[i - 1]).toBe('');
+        if (inFence) expect(lines[i + 1] ?? '').toBe('');
+        inFence = !inFence;
+      } else if (!inFence && /^#+ /.test(line)) {
+        if (i > 0) expect(lines[i - 1]).toBe('');
+        expect(lines[i + 1]).toBe('');
+      } else if (!inFence && line.startsWith('|')) {
+        expect(line.endsWith('|')).toBe(true);
+      }
+    });
+    expect(inFence).toBe(false);
+  });
+});
+
+describe('timelines', () => {
+  it('render the recreate run as SVG (snapshot)', async () => {
+    await expect(renderTimelineSvg(recreate)).toMatchFileSnapshot(`./__snapshots__/report-${recreate.id}.svg`);
+  });
+
+  it('are well-formed XML, for every run', () => {
+    for (const r of runs) expect(checkWellFormed(renderTimelineSvg(r)), r.id).toEqual([]);
+  });
+
+  it('escape the text that comes from a record', () => {
+    const hostile = {
+      ...rolling,
+      id: 'id<&>"\'',
+      versions: { from: 'v1 & <v2>', to: '"v3"' },
+      phases: [{ name: '<script>alert(1)</script>', start: 0, end: 38_400, detail: "it's & done" }],
+      podEvents: rolling.podEvents.map((e) => ({ ...e, pod: `${e.pod}<x>` })),
+    };
+    const svg = renderTimelineSvg(hostile);
+    expect(checkWellFormed(svg)).toEqual([]);
+    expect(svg).not.toContain('<script>');
+    expect(svg).not.toContain('<x>');
+    expect(svg).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(svg).toContain('helm-python-1&lt;x&gt;');
+    expect(svg).toContain('v1 &amp; &lt;v2&gt; → &quot;v3&quot;');
+    expect(svg).toContain('it&apos;s &amp; done');
+    expect(escapeXml('a\u0001b')).toBe('ab');
+  });
+
+  it('stay small when a run has thousands of samples', () => {
+    const samples = Array.from({ length: 20_000 }, (_, i) => ({ t: i * 2, ok: i % 1000 !== 500, latencyMs: 3 }));
+    const busy = { ...rolling, durationMs: 40_000, samples };
+    const svg = renderTimelineSvg(busy);
+    expect(checkWellFormed(svg)).toEqual([]);
+    expect(svg.length).toBeLessThan(20_000);
+    const failedTicks = /stroke="#cf222e" stroke-width="1.5"/.test(svg) ? (svg.match(/d="([^"]*)" stroke="#cf222e"/)?.[1]?.match(/M/g) ?? []).length : 0;
+    expect(failedTicks).toBe(20);
+  });
+
+  it('show each pod Ready, not Ready or absent from the pod events', () => {
+    const [pod0, pod1] = podLanes(rolling);
+    expect(pod1?.pod).toBe('helm-python-1');
+    expect(pod1?.segments).toEqual([
+      { state: 'ready', start: 0, end: 1_350, version: 'v1' },
+      { state: 'not-ready', start: 1_350, end: 4_050, version: 'v1' },
+      { state: 'absent', start: 4_050, end: 4_250 },
+      { state: 'not-ready', start: 4_250, end: 16_650, version: 'v2' },
+      { state: 'ready', start: 16_650, end: 38_400, version: 'v2' },
+    ]);
+    expect(pod0?.segments[0]).toEqual({ state: 'ready', start: 0, end: 17_080, version: 'v1' });
+    // The canary pod did not exist before it was created, and is gone after scale-in.
+    const canaryPod = podLanes(canary).find((lane) => lane.pod === 'helm-python-2');
+    expect(canaryPod?.segments.map((s) => s.state)).toEqual(['absent', 'not-ready', 'ready', 'not-ready', 'absent']);
+  });
+
+  it('draw phases and outage windows as a Mermaid gantt', () => {
+    expect(renderMermaidGantt(recreate)).toBe(
+      [
+        'gantt',
+        '  title recreate v2 → v3, seconds since the start',
+        '  dateFormat x',
+        '  axisFormat %s',
+        '  todayMarker off',
+        '  section Phases',
+        '  helm upgrade (OnDelete) :phase0, 0, 1380',
+        '  delete all pods :phase1, 1380, 2020',
+        '  wait for Ready :phase2, 2020, 17190',
+        '  restore RollingUpdate :phase3, 17190, 18640',
+        '  verify :phase4, 18640, 21000',
+        '  section Outages',
+        '  no answer (62 failed) :crit, outage0, 1750, 17250',
+      ].join('\n'),
+    );
+    expect(renderMermaidGantt({ ...rolling, phases: [{ name: 'a: b; c # d', start: 0, end: 1 }] })).toContain('  a b c d :phase0, 0, 1');
+  });
+});
+
+describe('report template', () => {
+  it('has a value for every placeholder it uses', () => {
+    expect(templatePlaceholders(readTemplate())).toEqual([
+      'release',
+      'generatedAt',
+      'namespace',
+      'kubernetes',
+      'helm',
+      'kubectl',
+      'k8sLab',
+      'runRecords',
+      'overview',
+      'volumeValues',
+      'perPodStorage',
+      'orderingPolicy',
+      'parallel',
+      'comparison',
+      'strategies',
+    ]);
+  });
+
+  it('is filled in one pass, and refuses a missing or unknown value', () => {
+    expect(fillTemplate('a {{x}} b {{ y }}', { x: '{{y}}', y: '2' })).toBe('a {{y}} b 2');
+    expect(() => fillTemplate('{{x}} {{y}}', { x: '1' })).toThrow('no value for y');
+    expect(() => fillTemplate('{{x}}', { x: '1', z: '2' })).toThrow('no placeholder for z');
+  });
+});
+
+describe('formatting', () => {
+  it.each([
+    [0, '0 ms'],
+    [250, '250 ms'],
+    [999.4, '999 ms'],
+    [999.6, '1.0 s'],
+    [1_400, '1.4 s'],
+    [38_400, '38.4 s'],
+    [15_500, '15.5 s'],
+  ])('formatDuration(%d) → %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
+
+  it('formats ratios, code spans and record text for Markdown', () => {
+    expect(formatPercent(62 / 84)).toBe('73.81%');
+    expect(formatPercent(1)).toBe('100.00%');
+    expect(inlineCode('a`b')).toBe('``a`b``');
+    expect(markdownText('a | b\n<c> *d*')).toBe('a \\| b \\<c\\> \\*d\\*');
+  });
+});
