@@ -30,9 +30,22 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-/** Text from a record, made safe to place in Markdown prose: one line, Markdown syntax escaped. */
+const URL_PATTERN = /\bhttps?:\/\/[^\s`]*[^\s`.,;:!?)'"]/g;
+
+/**
+ * Text from a record, made safe to place in Markdown prose: one line, Markdown syntax escaped,
+ * URLs shown as code (a bare URL would turn into a link, and markdownlint flags it).
+ */
 export function markdownText(text: string): string {
-  return oneLine(text).replace(/[\\`*_[\]<>|#]/g, (c) => `\\${c}`);
+  const line = oneLine(text);
+  const escape = (part: string) => part.replace(/[\\`*_[\]<>|#]/g, (c) => `\\${c}`);
+  let out = '';
+  let last = 0;
+  for (const match of line.matchAll(URL_PATTERN)) {
+    out += escape(line.slice(last, match.index)) + inlineCode(match[0]);
+    last = match.index + match[0].length;
+  }
+  return out + escape(line.slice(last));
 }
 
 /** Text for one table cell; an empty cell would make a table harder to read, so it shows a dash. */

@@ -76,7 +76,7 @@ export function renderReport(input: ReportInput, template: string = readTemplate
     perPodStorage: perPodStorage(input, latest),
     orderingPolicy: orderingPolicy(input.podManagementPolicy),
     parallel: parallelOperations(input),
-    comparison: comparison(latest),
+    comparison: comparisonTable(latest),
     strategies: sections.join('\n\n'),
   });
   return { markdown: tidyMarkdown(markdown), files };
@@ -154,16 +154,21 @@ function perPodStorage(input: ReportInput, latest: Map<Strategy, RunRecord>): st
   if (claimed.length) {
     const fromTemplate = claimed.every((c) => c.pvc.startsWith(`${CLAIM_TEMPLATE}-`)) ? `, made from the StatefulSet's volumeClaimTemplate ${inlineCode(CLAIM_TEMPLATE)}` : '';
     const owners = joinWords(claimed.map((c, i) => (i === 0 ? `${inlineCode(c.pvc)} belongs to ${inlineCode(c.pod)} only` : `${inlineCode(c.pvc)} to ${inlineCode(c.pod)}`)));
-    sentences.push(`Each pod has its own PersistentVolumeClaim${fromTemplate}: ${owners}. A pod that is replaced comes back under the same name and mounts the same claim.`);
+    sentences.push(`Each pod has its own PersistentVolumeClaim${fromTemplate}: ${owners}.`);
   }
   for (const c of counters.filter((c) => c.pvc === null)) sentences.push(`${inlineCode(c.pod)} has no PersistentVolumeClaim mounted.`);
+  if (claimed.length) sentences.push('A pod that is replaced comes back under the same name and mounts the same claim.');
 
   if (!latest.size) {
     sentences.push(`Whether the files survive an update is measured by ${inlineCode('npx k8s-lab demo-update')}; no run is recorded yet.`);
   } else {
-    const kept = [...latest.values()].filter((run) => run.dataPreserved).map((run) => run.strategy);
-    const lost = [...latest.values()].filter((run) => !run.dataPreserved).map((run) => run.strategy);
-    if (!lost.length) sentences.push(`These files remain intact when the pods are updated: in the latest ${kept.length === 1 ? 'run' : 'runs'} of ${joinWords(kept)}, no counter went down and no PVC changed (data checks below).`);
+    const name = (run: RunRecord) => (run.verdict === 'aborted' ? `${run.strategy} (aborted)` : run.strategy);
+    const kept = [...latest.values()].filter((run) => run.dataPreserved).map(name);
+    const lost = [...latest.values()].filter((run) => !run.dataPreserved).map(name);
+    const updated = [...latest.values()].some((run) => run.dataPreserved && run.verdict !== 'aborted');
+    if (!lost.length) {
+      sentences.push(`${updated ? 'These files remain intact when the pods are updated: in' : 'In'} the latest ${kept.length === 1 ? 'run' : 'runs'} of ${joinWords(kept)}, no counter went down and no PVC changed (data checks below).`);
+    }
     else if (!kept.length) sentences.push(`In the latest ${lost.length === 1 ? 'run' : 'runs'} of ${joinWords(lost)} the data was not preserved (data checks below).`);
     else sentences.push(`In the latest runs the data was preserved by ${joinWords(kept)} but not by ${joinWords(lost)} (data checks below).`);
   }
@@ -189,18 +194,12 @@ function parallelOperations(input: ReportInput): string {
   return `${on} ${inlineCode(input.podManagementPolicy)}.`;
 }
 
-function comparison(latest: Map<Strategy, RunRecord>): string {
-  const missing = STRATEGIES.filter((strategy) => !latest.has(strategy));
-  const lines = missing.map((strategy) => `No run of ${strategy} is recorded yet: ${inlineCode(demoCommand(strategy))} measures one.`);
-  return [comparisonTable(latest), lines.join('\n\n')].filter(Boolean).join('\n\n');
-}
-
 function missingRunSection(strategy: Strategy): string {
   return [
     `### ${STRATEGY_TITLES[strategy]}`,
     STRATEGY_DESCRIPTIONS[strategy],
     'No run of this strategy is recorded yet. To measure one:',
-    ['```console', `$ ${demoCommand(strategy)}`, '```'].join('\n'),
+    ['```sh', demoCommand(strategy), '```'].join('\n'),
   ].join('\n\n');
 }
 
@@ -208,7 +207,7 @@ function runSection(run: RunRecord, older: RunRecord[], svgPath: string): string
   const parts: string[] = [`### ${STRATEGY_TITLES[run.strategy]}`, STRATEGY_DESCRIPTIONS[run.strategy]];
   const env = run.environment;
   parts.push(
-    `Latest run ${inlineCode(run.id)}, started ${markdownText(run.startedAt)}: ${markdownText(run.versions.from)} → ${markdownText(run.versions.to)} in ${formatDuration(run.durationMs)}. ` +
+    `Latest run ${inlineCode(run.id)}, started ${markdownText(run.startedAt)}, from ${markdownText(run.versions.from)} to ${markdownText(run.versions.to)}, took ${formatDuration(run.durationMs)}. ` +
       `Verdict: **${run.verdict}**${run.reason ? `, ${markdownText(run.reason)}` : ''}.`,
   );
   const options = Object.keys(run.options)
@@ -240,7 +239,7 @@ function runSection(run: RunRecord, older: RunRecord[], svgPath: string): string
   parts.push(
     `The probe sent ${plural(probe.requests, 'request')} through the Service, one every ${formatDuration(probe.intervalMs)}: ${probe.ok} answered, ${probe.failures} failed (${formatPercent(probe.successRatio)} success); ` +
       `latency p50 ${formatDuration(probe.latencyMs.p50)}, p99 ${formatDuration(probe.latencyMs.p99)}, max ${formatDuration(probe.latencyMs.max)}.` +
-      `${byVersion ? ` Answers by version: ${byVersion}.` : ''}${byPod ? ` Answers by pod: ${byPod}.` : ''} At most ${plural(run.maxPodsDown, 'pod')} ${run.maxPodsDown === 1 ? 'was' : 'were'} not Ready at once.`,
+      `${byVersion ? ` Answers by version: ${byVersion}.` : ''}${byPod ? ` Answers by pod: ${byPod}.` : ''} At most ${plural(run.maxPodsDown, 'pod')} ${run.maxPodsDown === 1 ? 'was' : 'were'} out of service at once.`,
   );
 
   if (probe.outages.length) {

@@ -69,7 +69,7 @@ export function renderTimelineSvg(record: RunRecord): string {
   const legendY = axisY + 40;
   const height = legendY + 16;
   const laneBar = (top: number) => top + (LANE_HEIGHT - BAR_HEIGHT) / 2;
-  const title = `${record.strategy} ${record.versions.from} → ${record.versions.to} (run ${record.id}): ${formatDuration(record.durationMs)}`;
+  const title = `${record.strategy} ${record.versions.from} → ${record.versions.to} (run ${record.id}): ${formatDuration(record.durationMs)}, ${record.verdict}`;
 
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" ${attrs({ width: WIDTH, height, viewBox: `0 0 ${WIDTH} ${n(height)}`, 'font-family': 'Helvetica, Arial, sans-serif', 'font-size': 11, role: 'img' })}>`);

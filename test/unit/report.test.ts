@@ -20,11 +20,11 @@ const run = (id: string) => {
   if (!found) throw new Error(`no fixture ${id}`);
   return found;
 };
-const rolling = run('20261124T031802Z-rolling');
-const recreate = run('20261124T032015Z-recreate');
-const abortedCanary = run('20261124T032240Z-canary');
-const canary = run('20261124T032531Z-canary');
-const partition = run('20261124T032744Z-partition');
+const rolling = run('2026-11-24T03-18-02-114Z-rolling');
+const recreate = run('2026-11-24T03-20-15-530Z-recreate');
+const abortedCanary = run('2026-11-24T03-22-40-002Z-canary');
+const canary = run('2026-11-24T03-25-31-778Z-canary');
+const partition = run('2026-11-24T03-27-44-409Z-partition');
 
 // The overview as `deploy` and `status` print it, from the recorded kubectl output.
 const recorded = fixtureJson<List<Pod | StatefulSet | Service | PersistentVolumeClaim>>('kubectl-overview.json');
@@ -42,8 +42,8 @@ function input(overrides: Partial<ReportInput> = {}): ReportInput {
     environment: { kubernetes: 'v1.20.2', helm: 'v4.1.4', kubectl: 'v1.35.2', k8sLab: '0.1.0' },
     overviewText,
     counters: [
-      { pod: 'helm-python-0', counter: 295, pvc: 'counter-data-py-helm-python-0' },
-      { pod: 'helm-python-1', counter: 303, pvc: 'counter-data-py-helm-python-1' },
+      { pod: 'helm-python-0', counter: 347, pvc: 'counter-data-py-helm-python-0' },
+      { pod: 'helm-python-1', counter: 343, pvc: 'counter-data-py-helm-python-1' },
     ],
     podManagementPolicy: 'Parallel',
     replicas: 2,
@@ -139,7 +139,8 @@ describe('run record fixtures', () => {
     }
     expect(recreate.maxPodsDown).toBe(2);
     expect(recreate.probe.outages.length).toBeGreaterThan(0);
-    expect(canary.phases.map((p) => p.name)).toEqual(['scale-out', 'check', 'promote', 'scale-in']);
+    expect(canary.phases.map((p) => p.name)).toEqual(['baseline', 'scale-out', 'check', 'promote', 'scale-in', 'settle']);
+    expect(abortedCanary.verdict).toBe('aborted');
     expect(new Set(canary.podEvents.map((e) => e.pod)).size).toBe(3);
   });
 });
@@ -170,8 +171,8 @@ describe('renderReport', () => {
 
   it('shows the live overview and one cat per pod with its value', () => {
     expect(report.markdown).toContain(`\`\`\`console\n$ kubectl get po,sts,svc,pvc\n${overviewText}\n\`\`\``);
-    expect(report.markdown).toContain('$ kubectl exec helm-python-0 -- cat /data/counter.json\n{"counter": 295}\n$ kubectl exec helm-python-1 -- cat /data/counter.json\n{"counter": 303}');
-    expect(report.markdown).toContain('The values differ: `helm-python-0` holds 295 and `helm-python-1` holds 303');
+    expect(report.markdown).toContain('$ kubectl exec helm-python-0 -- cat /data/counter.json\n{"counter": 347}\n$ kubectl exec helm-python-1 -- cat /data/counter.json\n{"counter": 343}');
+    expect(report.markdown).toContain('The values differ: `helm-python-0` holds 347 and `helm-python-1` holds 343');
     expect(report.markdown).toContain('`counter-data-py-helm-python-0` belongs to `helm-python-0` only');
   });
 
@@ -192,7 +193,7 @@ describe('renderReport', () => {
       expect(data).toBe(r.dataPreserved ? '✓' : '✗');
       expect(verdict).toBe(r.verdict);
     }
-    expect(rows.get('recreate')?.slice(2, 7)).toEqual(['21.0 s', '84 (62 failed)', '26.19%', '15.5 s', '2']);
+    expect(rows.get('recreate')?.slice(2, 7)).toEqual(['25.5 s', '102 (60 failed)', '41.18%', '15.0 s', '2']);
     expect(rows.get('partition')?.[5]).toBe('250 ms');
     expect(rows.get('rolling')?.[5]).toBe('0 ms');
   });
@@ -216,8 +217,7 @@ describe('renderReport', () => {
     const row = comparisonRows(markdown).get('partition');
     expect(row?.[1]).toBe('no run recorded');
     expect(row?.[8]).toBe('run `npx k8s-lab demo-update --strategy partition`');
-    expect(markdown).toContain('No run of partition is recorded yet: `npx k8s-lab demo-update --strategy partition` measures one.');
-    expect(markdown).toContain('No run of this strategy is recorded yet. To measure one:\n\n```console\n$ npx k8s-lab demo-update --strategy partition\n```');
+    expect(markdown).toContain('No run of this strategy is recorded yet. To measure one:\n\n```sh\nnpx k8s-lab demo-update --strategy partition\n```');
     const none = renderReport(input({ runs: [] }));
     expect(none.files).toEqual([]);
     expect([...comparisonRows(none.markdown).values()].map((cells) => cells[1])).toEqual(STRATEGIES.map(() => 'no run recorded'));
@@ -275,9 +275,11 @@ describe('renderReport', () => {
   });
 
   it('escapes text from records in the Markdown', () => {
-    expect(report.markdown).not.toContain('<b>');
-    const markdown = renderReport(input({ runs: [abortedCanary] })).markdown;
-    expect(markdown).toContain('- Text with markup to escape: \\<b\\>bold\\</b\\> & "quotes" \\| pipes');
+    const marked = { ...abortedCanary, notes: ['<b>bold</b> & "quotes" | pipes *stars* [link](x)'], phases: [{ name: 'a | b', start: 0, end: 1 }] };
+    const markdown = renderReport(input({ runs: [marked] })).markdown;
+    expect(markdown).toContain('- \\<b\\>bold\\</b\\> & "quotes" \\| pipes \\*stars\\* \\[link\\](x)');
+    expect(markdown).toContain('| a \\| b | 0.0 s |');
+    expect(markdown).not.toContain('<b>');
   });
 
   it('keeps to the Markdown rules markdownlint checks by default', () => {
@@ -346,13 +348,13 @@ describe('timelines', () => {
     const [pod0, pod1] = podLanes(rolling);
     expect(pod1?.pod).toBe('helm-python-1');
     expect(pod1?.segments).toEqual([
-      { state: 'ready', start: 0, end: 1_350, version: 'v1' },
-      { state: 'not-ready', start: 1_350, end: 4_050, version: 'v1' },
-      { state: 'absent', start: 4_050, end: 4_250 },
-      { state: 'not-ready', start: 4_250, end: 16_650, version: 'v2' },
-      { state: 'ready', start: 16_650, end: 38_400, version: 'v2' },
+      { state: 'ready', start: 0, end: 4_350, version: 'v1' },
+      { state: 'not-ready', start: 4_350, end: 7_050, version: 'v1' },
+      { state: 'absent', start: 7_050, end: 7_250 },
+      { state: 'not-ready', start: 7_250, end: 19_650, version: 'v2' },
+      { state: 'ready', start: 19_650, end: 39_180, version: 'v2' },
     ]);
-    expect(pod0?.segments[0]).toEqual({ state: 'ready', start: 0, end: 17_080, version: 'v1' });
+    expect(pod0?.segments[0]).toEqual({ state: 'ready', start: 0, end: 19_900, version: 'v1' });
     // The canary pod did not exist before it was created, and is gone after scale-in.
     const canaryPod = podLanes(canary).find((lane) => lane.pod === 'helm-python-2');
     expect(canaryPod?.segments.map((s) => s.state)).toEqual(['absent', 'not-ready', 'ready', 'not-ready', 'absent']);
@@ -367,13 +369,13 @@ describe('timelines', () => {
         '  axisFormat %s',
         '  todayMarker off',
         '  section Phases',
-        '  helm upgrade (OnDelete) :phase0, 0, 1380',
-        '  delete all pods :phase1, 1380, 2020',
-        '  wait for Ready :phase2, 2020, 17190',
-        '  restore RollingUpdate :phase3, 17190, 18640',
-        '  verify :phase4, 18640, 21000',
+        '  baseline :phase0, 0, 3000',
+        '  prepare :phase1, 3000, 4900',
+        '  recreate :phase2, 4900, 20600',
+        '  restore :phase3, 20600, 22400',
+        '  settle :phase4, 22400, 25400',
         '  section Outages',
-        '  no answer (62 failed) :crit, outage0, 1750, 17250',
+        '  no answer (60 failed) :crit, outage0, 5250, 20250',
       ].join('\n'),
     );
     expect(renderMermaidGantt({ ...rolling, phases: [{ name: 'a: b; c # d', start: 0, end: 1 }] })).toContain('  a b c d :phase0, 0, 1');
@@ -424,5 +426,6 @@ describe('formatting', () => {
     expect(formatPercent(1)).toBe('100.00%');
     expect(inlineCode('a`b')).toBe('``a`b``');
     expect(markdownText('a | b\n<c> *d*')).toBe('a \\| b \\<c\\> \\*d\\*');
+    expect(markdownText('through http://10.0.0.1:31987/x_y (NodePort), see https://a.b/c.')).toBe('through `http://10.0.0.1:31987/x_y` (NodePort), see `https://a.b/c`.');
   });
 });
