@@ -13,11 +13,11 @@ export interface HttpReply {
  * One GET on a fresh connection (`Connection: close`, no agent), so a request never rides on a
  * kept-alive connection to a pod that has gone away; that is what a new user request would see.
  */
-export function httpGet(url: string, timeoutMs: number): Promise<HttpReply> {
+export function httpGet(url: string, timeoutMs: number, localPort?: number): Promise<HttpReply> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   return new Promise((resolve) => {
-    const req = request(url, { agent: false, headers: { connection: 'close' }, timeout: timeoutMs }, (res) => {
+    const req = request(url, { agent: false, headers: { connection: 'close' }, timeout: timeoutMs, ...(localPort && { localPort }) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (error) => resolve({ ok: false, status: res.statusCode, error: error.message, ms: elapsed() }));

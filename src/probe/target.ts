@@ -8,12 +8,13 @@ export interface ServiceTarget {
   /** e.g. `http://127.0.0.1:31987 (NodePort 31987 on 127.0.0.1)`. */
   description: string;
   url?: string;
-  get(path: string, timeoutMs: number): Promise<HttpReply>;
+  /** `localPort` pins the client's source port (the probe's; see SourcePorts). */
+  get(path: string, timeoutMs: number, localPort?: number): Promise<HttpReply>;
 }
 
 export function urlTarget(base: string, how: string): ServiceTarget {
   const url = base.replace(/\/+$/, '');
-  return { description: `${url} (${how})`, url, get: (path, timeoutMs) => httpGet(url + path, timeoutMs) };
+  return { description: `${url} (${how})`, url, get: (path, timeoutMs, localPort) => httpGet(url + path, timeoutMs, localPort) };
 }
 
 /**

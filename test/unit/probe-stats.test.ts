@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeSample } from '../../src/demos/record.js';
+import { SourcePorts } from '../../src/probe/probe.js';
 import { outageWindows, summarizeProbe } from '../../src/probe/stats.js';
 
 const ok = (t: number, pod = 'p-0', version = 'v1', latencyMs = 5): ProbeSample => ({ t, ok: true, latencyMs, pod, version });
@@ -35,5 +36,17 @@ describe('summarizeProbe', () => {
   });
   it('reports a ratio of 1 and no outage when nothing was sent', () => {
     expect(summarizeProbe([], 100)).toMatchObject({ requests: 0, successRatio: 1, longestOutageMs: 0, latencyMs: { p50: 0, p99: 0, max: 0 } });
+  });
+});
+
+describe('SourcePorts', () => {
+  it('hands out every port of its range in turn and wraps around', () => {
+    const ports = new SourcePorts(100, 103, 102);
+    expect(Array.from({ length: 6 }, () => ports.take())).toEqual([102, 103, 100, 101, 102, 103]);
+  });
+  it('starts somewhere inside the default range', () => {
+    const port = new SourcePorts().take();
+    expect(port).toBeGreaterThanOrEqual(20_000);
+    expect(port).toBeLessThanOrEqual(29_999);
   });
 });
