@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord, Strategy } from '../../src/demos/record.js';
 import { HELM_BINARIES } from '../support/tools.js';
-import { cli, deleteNamespace, kubectl, kubectlJson, LOCAL_IMAGE, nodePortUrl, readCounterFile, requireCluster } from './cluster.js';
+import { cli, deleteNamespace, kubectlJson, LOCAL_IMAGE, nodePortUrl, readCounterFile, requireCluster } from './cluster.js';
 
 interface PodList {
   items: { metadata: { name: string; labels: Record<string, string> }; status: { conditions?: { type: string; status: string }[] } }[];
