@@ -1,22 +1,21 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { countersCommand } from './commands/counters.js';
 import { demoUpdateCommand } from './commands/demo-update.js';
 import { deployCommand } from './commands/deploy.js';
 import { doctorCommand } from './commands/doctor.js';
+import { labCommand } from './commands/lab.js';
+import { reportCommand } from './commands/report.js';
 import { statusCommand } from './commands/status.js';
 import { teardownCommand } from './commands/teardown.js';
 import { trafficCommand } from './commands/traffic.js';
 import { ExitCode, InterruptedError, LabError } from './errors.js';
-import { packageRoot } from './paths.js';
+import { packageVersion } from './paths.js';
 import { highlight } from './ui/logger.js';
 
 function buildProgram(): Command {
-  const { version } = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
   const program = new Command('k8s-lab')
     .description('A Kubernetes StatefulSet lab: deploy a counter app, read every pod\'s volume, run measured update demos')
-    .version(version)
+    .version(packageVersion())
     .addOption(new Option('-n, --namespace <name>', 'namespace (default: the kubeconfig context\'s)').env('K8S_LAB_NAMESPACE'))
     .addOption(new Option('--release <name>', 'Helm release name; also the StatefulSet and Service name').default('helm-python').env('K8S_LAB_RELEASE'))
     .option('--context <name>', 'kubeconfig context to use')
@@ -28,7 +27,7 @@ function buildProgram(): Command {
     .configureOutput({
       outputError: (message, write) => write(`${highlight.error('✖')} ${message.replace(/^error: /, '').trimEnd()} — see k8s-lab --help\n`),
     });
-  for (const command of [deployCommand, statusCommand, countersCommand, trafficCommand, demoUpdateCommand, teardownCommand, doctorCommand]) {
+  for (const command of [deployCommand, statusCommand, countersCommand, trafficCommand, demoUpdateCommand, reportCommand, teardownCommand, doctorCommand, labCommand]) {
     program.addCommand(command.exitOverride().configureOutput(program.configureOutput()));
   }
   return program;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -7,3 +8,8 @@ export const chartDir = join(packageRoot, 'chart');
 export const templatesDir = join(packageRoot, 'templates');
 /** Where `npm run tools` unpacks helm and kubectl. */
 export const bundledToolsDir = join(packageRoot, '.tools', 'bin');
+
+/** This package's version, for run records and reports. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}

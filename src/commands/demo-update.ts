@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { STRATEGIES, type RunRecord, type Strategy } from '../demos/record.js';
@@ -6,7 +5,7 @@ import { runDemo } from '../demos/run.js';
 import { LabError, UsageError } from '../errors.js';
 import { createLab, type Lab } from '../lab.js';
 import { parseDuration, wholeNumber } from '../options.js';
-import { packageRoot } from '../paths.js';
+import { packageVersion } from '../paths.js';
 import { highlight } from '../ui/logger.js';
 import { renderTable } from '../ui/table.js';
 
@@ -48,7 +47,6 @@ export function renderSummary(record: RunRecord, path: string): string {
 
 export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise<void> {
   if (options.broken && options.strategy !== 'canary') throw new UsageError('--broken only goes with --strategy canary', 'it shows a canary that must abort');
-  const { version } = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
   lab.log.info(`${options.strategy} update of ${lab.release}: probing the Service every ${options.interval} ms`);
   const { record, path } = await runDemo(
     lab,
@@ -65,7 +63,7 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
       keepCanaryPvcs: Boolean(options.keepCanaryPvcs),
       url: options.url,
       recordDir: options.recordDir,
-      k8sLabVersion: version,
+      k8sLabVersion: packageVersion(),
     },
     (name, detail) => lab.log.info(`${highlight.info('▸')} ${name}: ${detail}`),
   );

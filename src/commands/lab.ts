@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { STRATEGIES, type Strategy } from '../demos/record.js';
+import { LabError } from '../errors.js';
+import { createLab, type Lab } from '../lab.js';
+import { parseImage, wholeNumber } from '../options.js';
+import { highlight } from '../ui/logger.js';
+import { counters } from './counters.js';
+import { demoUpdate } from './demo-update.js';
+import { deploy } from './deploy.js';
+import { doctor } from './doctor.js';
+import { report } from './report.js';
+import { traffic } from './traffic.js';
+
+export interface LabOptions {
+  image?: { repository: string; tag?: string };
+  replicas?: number;
+  requests: number;
+  strategies: Strategy[];
+  url?: string;
+  output: string;
+  recordDir: string;
+}
+
+/** `rolling,canary` → the strategies, in the order given; each once. */
+export function parseStrategies(value: string): Strategy[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !STRATEGIES.includes(n as Strategy));
+  if (unknown.length || names.length === 0) throw new InvalidArgumentError(`unknown strategy "${unknown[0] ?? value}": choose from ${STRATEGIES.join(', ')}.`);
+  return [...new Set(names as Strategy[])];
+}
+
+/** The whole lab in one go; stops at the first step that fails, naming it. */
+export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
+  const steps: [string, () => Promise<unknown>][] = [
+    ['doctor', () => doctor(lab, { url: options.url })],
+    ['deploy', () => deploy(lab, { replicas: options.replicas, image: options.image, set: [], values: [], timeout: 300_000 })],
+    ['traffic', () => traffic(lab, { requests: options.requests, concurrency: 4, url: options.url, requestTimeout: 5000 })],
+    ['counters', () => counters(lab)],
+    ...options.strategies.map((strategy): [string, () => Promise<unknown>] => [
+      `demo-update --strategy ${strategy}`,
+      () =>
+        demoUpdate(lab, {
+          strategy,
+          canaryPercent: 25,
+          check: 10_000,
+          interval: 100,
+          timeout: 300_000,
+          readyTimeout: 120_000,
+          settle: 2000,
+          url: options.url,
+          recordDir: options.recordDir,
+        }),
+    ]),
+    ['report', () => report(lab, { output: options.output, recordDir: options.recordDir })],
+  ];
+  for (const [index, [name, step]] of steps.entries()) {
+    lab.log.info(highlight.bold(`\n[${index + 1}/${steps.length}] ${name}`));
+    try {
+      await step();
+    } catch (error) {
+      if (error instanceof LabError) {
+        throw new LabError(`lab stopped at step ${index + 1} (${name}): ${error.message}`, error.hint, error.detail);
+      }
+      throw error;
+    }
+  }
+}
+
+export const labCommand = new Command('lab')
+  .description('the whole lab in one go: doctor, deploy, traffic, counters, every update demo, report')
+  .option('--image <image>', 'a stock Python image, e.g. localhost/k8s-lab/python:3-bookworm', parseImage)
+  .option('--replicas <n>', 'number of pods', wholeNumber(1, 100))
+  .addOption(new Option('--requests <n>', 'requests the traffic step sends').argParser(wholeNumber(1, 100_000)).default(40))
+  .addOption(new Option('--strategies <list>', 'update demos to run, comma-separated').argParser(parseStrategies).default([...STRATEGIES], STRATEGIES.join(',')))
+  .option('--url <url>', 'reach the Service here instead of finding the NodePort', process.env.K8S_LAB_URL)
+  .option('-o, --output <file>', 'where the report is written', join('lab-report', 'README.md'))
+  .option('--record-dir <dir>', 'where the run records go', join('lab-report', 'runs'))
+  .action(async (options: LabOptions, command: Command) => {
+    await runLab(createLab(command.optsWithGlobals()), options);
+  });

@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { createLab, type Lab } from '../lab.js';
+import { packageVersion } from '../paths.js';
+import { writeReport } from '../report/write.js';
+
+export interface ReportOptions {
+  output: string;
+  recordDir: string;
+}
+
+export async function report(lab: Lab, options: ReportOptions): Promise<string> {
+  const { path, files } = await writeReport(lab, { output: options.output, recordDir: options.recordDir, k8sLabVersion: packageVersion() });
+  lab.log.success(`report written with ${files.length} timeline picture${files.length === 1 ? '' : 's'}`);
+  lab.log.data(lab.json ? JSON.stringify({ report: path, files }, null, 2) : path);
+  return path;
+}
+
+export const reportCommand = new Command('report')
+  .description('write the Markdown lab report from the live cluster and the demos\' run records')
+  .option('-o, --output <file>', 'where the report is written (timeline pictures go next to it)', join('lab-report', 'README.md'))
+  .option('--record-dir <dir>', 'where the run records are read from', join('lab-report', 'runs'))
+  .action(async (options: ReportOptions, command: Command) => {
+    await report(createLab(command.optsWithGlobals()), options);
+  });

@@ -1,0 +1,60 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { readCounters, statefulSetPods } from '../counters.js';
+import type { RunRecord } from '../demos/record.js';
+import { LabError } from '../errors.js';
+import type { Lab } from '../lab.js';
+import { readOverview, renderOverview } from '../overview.js';
+import { renderReport } from './render.js';
+
+/** Every run record in `dir` (files that are not records are skipped with a warning). */
+export function readRunRecords(dir: string, warn: (message: string) => void): RunRecord[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .flatMap((name) => {
+      try {
+        const record = JSON.parse(readFileSync(join(dir, name), 'utf8')) as RunRecord;
+        if (record.schema !== 1 || !record.strategy || !record.probe) throw new Error('not a k8s-lab run record');
+        return [record];
+      } catch (error) {
+        warn(`skipping ${join(dir, name)}: ${(error as Error).message}`);
+        return [];
+      }
+    });
+}
+
+/** Reads the live cluster and the run records, renders the report and writes it with its pictures. */
+export async function writeReport(lab: Lab, { output, recordDir, k8sLabVersion }: { output: string; recordDir: string; k8sLabVersion: string }): Promise<{ path: string; files: string[] }> {
+  const statefulSet = await lab.kubectl.statefulSet(lab.release);
+  if (!statefulSet) throw new LabError(`release ${lab.release} is not deployed: the report reads the live cluster`, 'deploy it first: `k8s-lab deploy`');
+  const [helm, kubectl, server, namespace, overview, pods] = await Promise.all([
+    lab.helm.version(),
+    lab.kubectl.clientVersion(),
+    lab.kubectl.version(),
+    lab.kubectl.namespace(),
+    readOverview(lab.kubectl, lab.releaseSelector),
+    statefulSetPods(lab.kubectl, lab.release),
+  ]);
+  const counters = await readCounters(lab.kubectl, pods);
+  const rendered = renderReport({
+    generatedAt: new Date().toISOString(),
+    release: lab.release,
+    namespace,
+    environment: { kubernetes: server.server ?? 'unknown', helm: helm.version, kubectl, k8sLab: k8sLabVersion },
+    overviewText: renderOverview(overview),
+    counters,
+    podManagementPolicy: statefulSet.spec.podManagementPolicy ?? 'OrderedReady',
+    replicas: statefulSet.spec.replicas ?? 1,
+    runs: readRunRecords(recordDir, (message) => lab.log.warn(message)),
+  });
+  const base = dirname(output);
+  mkdirSync(base, { recursive: true });
+  writeFileSync(output, rendered.markdown);
+  for (const file of rendered.files) {
+    mkdirSync(dirname(join(base, file.path)), { recursive: true });
+    writeFileSync(join(base, file.path), file.content);
+  }
+  return { path: output, files: rendered.files.map((f) => join(base, f.path)) };
+}
