@@ -92,13 +92,7 @@ export const helmArgs = {
       request.chart,
       '--create-namespace',
       ...request.valuesFiles.flatMap((file) => ['--values', file]),
-      ...request.sets.flatMap((set) => ['--set', set]),
-      ...request.setStrings.flatMap((set) => ['--set-string', set]),
-      '--timeout',
-      request.timeout,
-      ...this.upgradeWait(major),
-      '--output',
-      'json',
+      ...this.upgradeTail(major, request),
     ];
   },
   /**
@@ -106,12 +100,11 @@ export const helmArgs = {
    * Helm stays the source of truth for every field the demos change.
    */
   upgradeReusing(target: KubeTarget, major: HelmMajor, request: Omit<UpgradeRequest, 'valuesFiles'>): string[] {
+    return [...this.scope(target), 'upgrade', request.release, request.chart, '--reuse-values', ...this.upgradeTail(major, request)];
+  },
+  /** Values, timeout, wait and JSON output: the same for both kinds of upgrade. */
+  upgradeTail(major: HelmMajor, request: Pick<UpgradeRequest, 'sets' | 'setStrings' | 'timeout'>): string[] {
     return [
-      ...this.scope(target),
-      'upgrade',
-      request.release,
-      request.chart,
-      '--reuse-values',
       ...request.sets.flatMap((set) => ['--set', set]),
       ...request.setStrings.flatMap((set) => ['--set-string', set]),
       '--timeout',

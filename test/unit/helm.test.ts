@@ -73,3 +73,11 @@ describe('Helm adapter', () => {
     await expect(helm.version()).rejects.toThrow(/helm not found \(looked for \/nowhere\/helm\)/);
   });
 });
+
+describe('helmArgs.upgradeReusing', () => {
+  it('changes only the given values on top of the release\'s own, with the same tail as deploy', () => {
+    expect(helmArgs.upgradeReusing({ namespace: 'lab' }, 4, { release: 'helm-python', chart: '/pkg/chart', sets: ['updateStrategy.partition=2', 'replicaCount=3'], setStrings: ['app.version=v2'], timeout: '300s' }).join(' ')).toBe(
+      '--namespace lab upgrade helm-python /pkg/chart --reuse-values --set updateStrategy.partition=2 --set replicaCount=3 --set-string app.version=v2 --timeout 300s --wait=hookOnly --output json',
+    );
+  });
+});
