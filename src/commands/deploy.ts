@@ -35,7 +35,7 @@ export async function deploy(lab: Lab, options: DeployOptions): Promise<void> {
   const call = await lab.helm.upgradeInstallCall(request, options.timeout + 30_000);
   if (lab.skipForDryRun(call)) return;
 
-  const spinner = startSpinner(`helm upgrade --install ${lab.release}`, { silent: lab.json });
+  const spinner = await startSpinner(`helm upgrade --install ${lab.release}`, { silent: lab.json });
   try {
     const release = await lab.helm.upgradeInstall(request, options.timeout + 30_000);
     spinner.update(`release ${release.name} revision ${release.version} ${release.info.status}; waiting for pods`);

@@ -1,4 +1,5 @@
-import { execa } from 'execa';
+// execa is loaded on the first call, not at start-up: `k8s-lab --help` never needs it.
+const loadExeca = async () => (await import('execa')).execa;
 
 /** One helm/kubectl invocation, built as data: never a shell string. */
 export interface ToolCall {
@@ -44,6 +45,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
   return {
     async run(call) {
       options.echo?.(`$ ${formatCall(call)}`);
+      const execa = await loadExeca();
       const started = performance.now();
       const result = await execa(call.bin, call.args, {
         reject: false,
@@ -71,14 +73,21 @@ export function createRunner(options: RunnerOptions = {}): Runner {
     },
     stream(call, onStdout) {
       options.echo?.(`$ ${formatCall(call)} (streaming)`);
-      const child = execa(call.bin, call.args, { reject: false, timeout: call.timeoutMs, stdin: 'ignore', buffer: { stdout: false, stderr: true }, env: options.env });
-      child.stdout?.setEncoding('utf8');
-      child.stdout?.on('data', (chunk: string) => onStdout(chunk));
-      const exited = child.then((result) => ({ exitCode: result.exitCode ?? 1, stderr: String(result.stderr ?? '') }));
+      const child = loadExeca().then((execa) => {
+        const subprocess = execa(call.bin, call.args, { reject: false, timeout: call.timeoutMs, stdin: 'ignore', buffer: { stdout: false, stderr: true }, env: options.env });
+        subprocess.stdout?.setEncoding('utf8');
+        subprocess.stdout?.on('data', (chunk: string) => onStdout(chunk));
+        // Wrapped: the subprocess is itself a promise, and returning it would await its end.
+        return { subprocess };
+      });
+      const exited = child.then(async ({ subprocess }) => {
+        const result = await subprocess;
+        return { exitCode: result.exitCode ?? 1, stderr: String(result.stderr ?? '') };
+      });
       return {
         exited,
         async stop() {
-          child.kill('SIGTERM');
+          (await child).subprocess.kill('SIGTERM');
           await exited;
         },
       };

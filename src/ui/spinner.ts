@@ -1,4 +1,4 @@
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import { highlight } from './logger.js';
 
 export interface Spinner {
@@ -12,7 +12,9 @@ export interface Spinner {
  * An ora spinner on stderr. Off a TTY (CI logs) ora does not animate: the first text and the final
  * line are printed plainly. Silent with --json.
  */
-export function startSpinner(text: string, { silent = false } = {}): Spinner {
+export async function startSpinner(text: string, { silent = false } = {}): Promise<Spinner> {
+  // Loaded when a spinner is needed, not at start-up.
+  const { default: ora } = await import('ora');
   const spinner: Ora = ora({ text, stream: process.stderr, isSilent: silent, discardStdin: false }).start();
   let last = text;
   return {
