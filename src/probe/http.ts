@@ -13,11 +13,17 @@ export interface HttpReply {
  * One GET on a fresh connection (`Connection: close`, no agent), so a request never rides on a
  * kept-alive connection to a pod that has gone away; that is what a new user request would see.
  */
-export function httpGet(url: string, timeoutMs: number, localPort?: number): Promise<HttpReply> {
+/** Where a client connection comes from: pinned by the probe (see SourceAddresses), else the kernel's choice. */
+export interface Source {
+  address?: string;
+  port?: number;
+}
+
+export function httpGet(url: string, timeoutMs: number, source: Source = {}): Promise<HttpReply> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   return new Promise((resolve) => {
-    const req = request(url, { agent: false, headers: { connection: 'close' }, timeout: timeoutMs, ...(localPort && { localPort }) }, (res) => {
+    const req = request(url, { agent: false, headers: { connection: 'close' }, timeout: timeoutMs, localAddress: source.address, localPort: source.port }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (error) => resolve({ ok: false, status: res.statusCode, error: error.message, ms: elapsed() }));

@@ -1,5 +1,5 @@
 import type { ProbeSample } from '../demos/record.js';
-import type { HttpReply } from './http.js';
+import type { HttpReply, Source } from './http.js';
 import type { ServiceTarget } from './target.js';
 
 export interface ProbeOptions {
@@ -16,30 +16,35 @@ interface AppReply {
 }
 
 /**
- * Source ports for the probe's connections, taken in turn from a range so that none is used again
- * for ~15 minutes at 10 requests/s.
+ * Where the probe's connections come from: for a loopback target, an address of its own in
+ * 127.0.0.0/8 for each probe, and source ports taken in turn from one range for the whole process.
  *
  * Why: while a Service has no endpoints (the recreate demo's outage) kube-proxy rejects
  * connections, and each rejected SYN leaves an un-NATed SYN_SENT conntrack entry for up to 120 s.
- * A later connection that the kernel happens to give the same source port matches that entry, is
- * not NATed to a pod, and hangs on the NodePort that kube-proxy holds open. Measured on the local
- * cluster: 7 of 679 probe requests of a canary run right after a recreate run timed out that way,
- * 0 with this. One client reusing its own ports is an artefact of probing, not what users see.
+ * A later connection from the same address and port matches that entry, is not NATed to a pod, and
+ * hangs on the NodePort that kube-proxy holds open. Measured on the local cluster: 7 of 679 probe
+ * requests of a canary run right after a recreate run timed out that way; and once, when a new
+ * probe's ports ran into the previous probe's rejected ones, every request from then on. A fresh
+ * address per probe and ports never reused within minutes keep one client's own history out of the
+ * measurement: real users do not share one address and port sequence.
  */
-export class SourcePorts {
-  private next: number;
-  constructor(
-    private readonly first = 20_000,
-    private readonly last = 29_999,
-    start = first + Math.floor(Math.random() * (last - first)),
-  ) {
-    this.next = start;
+export class SourceAddresses {
+  private static nextPort = 20_000 + Math.floor(Math.random() * 10_000);
+  readonly address?: string;
+
+  constructor(targetUrl: string | undefined, random: () => number = Math.random) {
+    const host = targetUrl ? new URL(targetUrl).hostname : '';
+    if (host === 'localhost' || host.startsWith('127.')) {
+      const octet = () => 1 + Math.floor(random() * 254);
+      this.address = `127.${octet()}.${octet()}.${octet()}`;
+    }
   }
 
-  take(): number {
-    const port = this.next;
-    this.next = port >= this.last ? this.first : port + 1;
-    return port;
+  /** The next source; the port cycles through 20000-29999, ~15 minutes at 10 requests/s. */
+  take(): Source {
+    const port = SourceAddresses.nextPort;
+    SourceAddresses.nextPort = port >= 29_999 ? 20_000 : port + 1;
+    return { ...(this.address && { address: this.address }), port };
   }
 }
 
@@ -51,12 +56,14 @@ export class Probe {
   readonly samples: ProbeSample[] = [];
   private timer?: NodeJS.Timeout;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly ports = new SourcePorts();
+  private readonly sources: SourceAddresses;
 
   constructor(
     private readonly target: ServiceTarget,
     private readonly options: ProbeOptions,
-  ) {}
+  ) {
+    this.sources = new SourceAddresses(target.url);
+  }
 
   start(): void {
     this.fire();
@@ -98,7 +105,7 @@ export class Probe {
   /** One request; a source port some other socket holds is skipped, not counted as a failure. */
   private async send(): Promise<HttpReply> {
     for (let attempt = 0; ; attempt++) {
-      const reply = await this.target.get('/', this.options.timeoutMs, this.ports.take());
+      const reply = await this.target.get('/', this.options.timeoutMs, this.sources.take());
       if (reply.error !== 'EADDRINUSE' || attempt === 4) return reply;
     }
   }

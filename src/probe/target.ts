@@ -1,20 +1,20 @@
 import { kubectlArgs, type Kubectl } from '../adapters/kubectl.js';
 import type { Node, Service } from '../adapters/kube-objects.js';
 import { LabError } from '../errors.js';
-import { httpGet, type HttpReply } from './http.js';
+import { httpGet, type HttpReply, type Source } from './http.js';
 
 /** Where requests to the app's Service go, and how they get there (for the user to read). */
 export interface ServiceTarget {
   /** e.g. `http://127.0.0.1:31987 (NodePort 31987 on 127.0.0.1)`. */
   description: string;
   url?: string;
-  /** `localPort` pins the client's source port (the probe's; see SourcePorts). */
-  get(path: string, timeoutMs: number, localPort?: number): Promise<HttpReply>;
+  /** `source` pins the client's address and port (the probe's; see SourceAddresses). */
+  get(path: string, timeoutMs: number, source?: Source): Promise<HttpReply>;
 }
 
 export function urlTarget(base: string, how: string): ServiceTarget {
   const url = base.replace(/\/+$/, '');
-  return { description: `${url} (${how})`, url, get: (path, timeoutMs, localPort) => httpGet(url + path, timeoutMs, localPort) };
+  return { description: `${url} (${how})`, url, get: (path, timeoutMs, source) => httpGet(url + path, timeoutMs, source) };
 }
 
 /**

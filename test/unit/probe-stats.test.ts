@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeSample } from '../../src/demos/record.js';
-import { SourcePorts } from '../../src/probe/probe.js';
+import { SourceAddresses } from '../../src/probe/probe.js';
 import { outageWindows, summarizeProbe } from '../../src/probe/stats.js';
 
 const ok = (t: number, pod = 'p-0', version = 'v1', latencyMs = 5): ProbeSample => ({ t, ok: true, latencyMs, pod, version });
@@ -39,14 +39,19 @@ describe('summarizeProbe', () => {
   });
 });
 
-describe('SourcePorts', () => {
-  it('hands out every port of its range in turn and wraps around', () => {
-    const ports = new SourcePorts(100, 103, 102);
-    expect(Array.from({ length: 6 }, () => ports.take())).toEqual([102, 103, 100, 101, 102, 103]);
+describe('SourceAddresses', () => {
+  it('gives a loopback target its own 127/8 address and ports in turn, shared by every probe', () => {
+    const first = new SourceAddresses('http://127.0.0.1:31987', () => 0.5);
+    expect(first.address).toBe('127.128.128.128');
+    const a = first.take();
+    const b = new SourceAddresses('http://localhost:8000').take();
+    expect(a.address).toBe('127.128.128.128');
+    expect(b.port).toBe(a.port! >= 29_999 ? 20_000 : a.port! + 1);
+    expect(a.port).toBeGreaterThanOrEqual(20_000);
+    expect(a.port).toBeLessThanOrEqual(29_999);
   });
-  it('starts somewhere inside the default range', () => {
-    const port = new SourcePorts().take();
-    expect(port).toBeGreaterThanOrEqual(20_000);
-    expect(port).toBeLessThanOrEqual(29_999);
+  it('leaves the address to the kernel for other targets', () => {
+    expect(new SourceAddresses('http://192.0.2.10:31987').take().address).toBeUndefined();
+    expect(new SourceAddresses(undefined).address).toBeUndefined();
   });
 });
