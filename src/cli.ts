@@ -1,18 +1,35 @@
 import { Command, CommanderError, Option } from 'commander';
-import { countersCommand } from './commands/counters.js';
-import { demoUpdateCommand } from './commands/demo-update.js';
-import { deployCommand } from './commands/deploy.js';
-import { doctorCommand } from './commands/doctor.js';
-import { labCommand } from './commands/lab.js';
-import { reportCommand } from './commands/report.js';
-import { statusCommand } from './commands/status.js';
-import { teardownCommand } from './commands/teardown.js';
-import { trafficCommand } from './commands/traffic.js';
 import { ExitCode, InterruptedError, LabError } from './errors.js';
 import { packageVersion } from './paths.js';
 import { highlight } from './ui/logger.js';
 
-function buildProgram(): Command {
+/**
+ * The commands, in the order `--help` lists them. Each module is imported only when its command
+ * runs (or shows its own help), so start-up loads one command, not all of them.
+ */
+const COMMANDS: { name: string; description: string; load: () => Promise<Command> }[] = [
+  { name: 'deploy', description: 'install or upgrade the bundled chart (helm upgrade --install), wait for every pod Ready, print the overview', load: async () => (await import('./commands/deploy.js')).deployCommand },
+  { name: 'status', description: 'the release status (helm) and its pods, StatefulSet, Service and PVCs (like kubectl get po,sts,svc,pvc)', load: async () => (await import('./commands/status.js')).statusCommand },
+  { name: 'counters', description: "every pod's /data/counter.json, read concurrently: pod, counter, PVC, revision, version, ready", load: async () => (await import('./commands/counters.js')).countersCommand },
+  { name: 'traffic', description: 'send requests through the Service and show how they spread over the pods', load: async () => (await import('./commands/traffic.js')).trafficCommand },
+  { name: 'demo-update', description: 'update the app to a new version with a strategy, under live traffic, and measure it (writes a run record)', load: async () => (await import('./commands/demo-update.js')).demoUpdateCommand },
+  { name: 'report', description: 'write the Markdown lab report from the live cluster and the demos\' run records', load: async () => (await import('./commands/report.js')).reportCommand },
+  { name: 'teardown', description: "helm uninstall the release; with --delete-data also delete its PVCs (the counters' data), after asking", load: async () => (await import('./commands/teardown.js')).teardownCommand },
+  { name: 'doctor', description: 'check the tools (helm 3 or 4, kubectl), the cluster, its default StorageClass, nodes and the Service', load: async () => (await import('./commands/doctor.js')).doctorCommand },
+  { name: 'lab', description: 'the whole lab in one go: doctor, deploy, traffic, counters, every update demo, report', load: async () => (await import('./commands/lab.js')).labCommand },
+];
+
+/**
+ * The command a command line names: the first word that is neither an option nor an option's value
+ * (`help deploy` names deploy).
+ */
+export function commandName(argv: string[]): string | undefined {
+  const valued = new Set(['-n', '--namespace', '--release', '--context', '--kubeconfig']);
+  const words = argv.filter((arg, i) => !arg.startsWith('-') && !valued.has(argv[i - 1] ?? ''));
+  return words[0] === 'help' ? words[1] : words[0];
+}
+
+async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command('k8s-lab')
     .description('A Kubernetes StatefulSet lab: deploy a counter app, read every pod\'s volume, run measured update demos')
     .version(packageVersion())
@@ -27,14 +44,17 @@ function buildProgram(): Command {
     .configureOutput({
       outputError: (message, write) => write(`${highlight.error('✖')} ${message.replace(/^error: /, '').trimEnd()} — see k8s-lab --help\n`),
     });
-  for (const command of [deployCommand, statusCommand, countersCommand, trafficCommand, demoUpdateCommand, reportCommand, teardownCommand, doctorCommand, labCommand]) {
-    program.addCommand(command.exitOverride().configureOutput(program.configureOutput()));
+  const name = commandName(argv);
+  for (const entry of COMMANDS) {
+    // The named command is loaded in full; the others only need a line in the help.
+    const command = entry.name === name ? await entry.load() : new Command(entry.name);
+    program.addCommand(command.description(entry.description).exitOverride().configureOutput(program.configureOutput()));
   }
   return program;
 }
 
 /** The one place that turns an error into a message and an exit code. */
-export function handleError(error: unknown, { verbose = false, stderr = process.stderr } = {}): number {
+export function handleError(error: unknown, { verbose = false, stderr = process.stderr as NodeJS.WritableStream }: { verbose?: boolean; stderr?: NodeJS.WritableStream } = {}): number {
   if (error instanceof CommanderError) {
     // commander has already printed its one-line message (or the help / version).
     return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? ExitCode.ok : ExitCode.usage;
@@ -53,7 +73,12 @@ export function handleError(error: unknown, { verbose = false, stderr = process.
 
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  let program: Command;
+  try {
+    program = await buildProgram(argv);
+  } catch (error) {
+    return handleError(error, { verbose: argv.includes('--verbose') });
+  }
   let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
   const interrupted = new Promise<never>((_, reject) => {
     onSignal = (signal) => reject(new InterruptedError(`interrupted (${signal})`));

@@ -24,7 +24,6 @@ export async function counters(lab: Lab): Promise<void> {
 }
 
 export const countersCommand = new Command('counters')
-  .description("every pod's /data/counter.json, read concurrently: pod, counter, PVC, revision, version, ready")
   .action(async (_options: object, command: Command) => {
     await counters(createLab(command.optsWithGlobals()));
   });

@@ -73,7 +73,6 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
 }
 
 export const demoUpdateCommand = new Command('demo-update')
-  .description('update the app to a new version with a strategy, under live traffic, and measure it (writes a run record)')
   .addOption(new Option('--strategy <strategy>', 'how to update').choices(STRATEGIES).makeOptionMandatory())
   .option('--to <version>', 'the version to update to (default: the current one plus one, v1 → v2)')
   .addOption(new Option('--canary-percent <n>', 'canary: extra pods as a percentage of the replicas (at least one)').argParser(wholeNumber(1, 100)).default(25))

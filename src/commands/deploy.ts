@@ -50,7 +50,6 @@ export async function deploy(lab: Lab, options: DeployOptions): Promise<void> {
 }
 
 export const deployCommand = new Command('deploy')
-  .description('install or upgrade the bundled chart (helm upgrade --install), wait for every pod Ready, print the overview')
   .option('--replicas <n>', 'number of pods (replicaCount)', wholeNumber(0, 100))
   .option('--image <image>', 'a stock Python image, e.g. localhost/k8s-lab/python:3-bookworm', parseImage)
   .option('--app-version <version>', 'the app version the pods run and answer with (app.version)')

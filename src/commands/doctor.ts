@@ -18,7 +18,6 @@ export async function doctor(lab: Lab, { url }: { url?: string }): Promise<void>
 }
 
 export const doctorCommand = new Command('doctor')
-  .description('check the tools (helm 3 or 4, kubectl), the cluster, its default StorageClass, nodes and the Service')
   .option('--url <url>', 'check the Service here instead of finding the NodePort', process.env.K8S_LAB_URL)
   .action(async (options: { url?: string }, command: Command) => {
     await doctor(createLab(command.optsWithGlobals()), options);

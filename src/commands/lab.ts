@@ -68,7 +68,6 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
 }
 
 export const labCommand = new Command('lab')
-  .description('the whole lab in one go: doctor, deploy, traffic, counters, every update demo, report')
   .option('--image <image>', 'a stock Python image, e.g. localhost/k8s-lab/python:3-bookworm', parseImage)
   .option('--replicas <n>', 'number of pods', wholeNumber(1, 100))
   .addOption(new Option('--requests <n>', 'requests the traffic step sends').argParser(wholeNumber(1, 100_000)).default(40))

@@ -17,7 +17,6 @@ export async function report(lab: Lab, options: ReportOptions): Promise<string> 
 }
 
 export const reportCommand = new Command('report')
-  .description('write the Markdown lab report from the live cluster and the demos\' run records')
   .option('-o, --output <file>', 'where the report is written (timeline pictures go next to it)', join('lab-report', 'README.md'))
   .option('--record-dir <dir>', 'where the run records are read from', join('lab-report', 'runs'))
   .action(async (options: ReportOptions, command: Command) => {

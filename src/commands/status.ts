@@ -30,7 +30,6 @@ export async function status(lab: Lab): Promise<void> {
 }
 
 export const statusCommand = new Command('status')
-  .description('the release status (helm) and its pods, StatefulSet, Service and PVCs (like kubectl get po,sts,svc,pvc)')
   .action(async (_options: object, command: Command) => {
     await status(createLab(command.optsWithGlobals()));
   });

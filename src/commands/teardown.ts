@@ -58,7 +58,6 @@ export async function teardown(lab: Lab, options: TeardownOptions): Promise<void
 }
 
 export const teardownCommand = new Command('teardown')
-  .description("helm uninstall the release; with --delete-data also delete its PVCs (the counters' data), after asking")
   .option('--delete-data', "also delete the PVCs with the counters' data (kept by default)")
   .option('-y, --yes', 'do not ask before deleting PVCs')
   .addOption(new Option('--timeout <duration>', 'how long to wait for the resources to go').argParser(parseDuration).default(120_000, '2m'))

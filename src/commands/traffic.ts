@@ -42,7 +42,6 @@ export async function traffic(lab: Lab, options: TrafficCommandOptions): Promise
 }
 
 export const trafficCommand = new Command('traffic')
-  .description('send requests through the Service and show how they spread over the pods')
   .addOption(new Option('--requests <n>', 'how many requests (default 20)').argParser(wholeNumber(1, 1_000_000)).conflicts('duration'))
   .option('--duration <duration>', 'send for this long instead of a number of requests (e.g. 30s)', parseDuration)
   .option('--concurrency <n>', 'requests in flight at once', wholeNumber(1, 64), 4)
