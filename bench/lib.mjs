@@ -1,0 +1,59 @@
+// Shared helpers for the benchmarks: run commands, time them, read RSS, summarise.
+import { execFileSync, spawn } from 'node:child_process';
+import { cpus, release, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const bin = join(root, 'bin', 'k8s-lab.js');
+export const LOCAL_IMAGE = process.env.K8S_LAB_BENCH_IMAGE ?? 'localhost/k8s-lab/python:3-bookworm';
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+export const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+export const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
+
+/** Runs a command (argument array, no shell) and returns wall time, exit code, stdout and peak RSS. */
+export function run(cmd, args, { env = {}, input } = {}) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    // /usr/bin/time is not everywhere: read the peak RSS of the child from its resource usage instead.
+    const child = spawn(cmd, args, { env: { ...process.env, FORCE_COLOR: '0', ...env }, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => {
+      resolve({ ms: performance.now() - started, code, stdout, stderr });
+    });
+  });
+}
+
+/** Peak RSS in MB of a command, via GNU time when present. */
+export async function peakRss(cmd, args, env = {}) {
+  const result = await run('/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M', cmd, ...args], { env });
+  const kb = Number(/PEAK_RSS_KB=(\d+)/.exec(result.stderr)?.[1] ?? NaN);
+  return { ...result, rssMb: kb / 1024 };
+}
+
+export const kubectl = (args) => execFileSync('kubectl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+export const lab = (args, env = {}) => run('node', [bin, ...args], { env });
+
+/** Deploys the bench release with `replicas` pods (own namespace, NodePort picked by the cluster) and returns its URL. */
+export async function deployBench(namespace, replicas) {
+  const result = await lab(['deploy', '--namespace', namespace, '--image', LOCAL_IMAGE, '--replicas', String(replicas), '--set', 'service.nodePort=null', '--timeout', '10m']);
+  if (result.code !== 0) throw new Error(`deploy failed: ${result.stderr}`);
+  const port = kubectl(['-n', namespace, 'get', 'service', 'helm-python', '-o', 'jsonpath={.spec.ports[0].nodePort}']).trim();
+  return `http://127.0.0.1:${port}`;
+}
+
+export function machine() {
+  return {
+    cpus: String(cpus().length),
+    memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    kernel: release(),
+  };
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Runs the demos' Probe (from the built CLI) alone against a URL for N seconds and prints its rate,
+// its CPU and optionally its RSS per minute, as JSON. Used by bench/run.mjs.
+import { Probe } from '../dist/probe/probe.js';
+import { urlTarget } from '../dist/probe/target.js';
+
+const [url, seconds, flag] = process.argv.slice(2);
+const durationMs = Number(seconds) * 1000;
+const t0 = Date.now();
+const probe = new Probe(urlTarget(url, 'bench'), { intervalMs: 100, timeoutMs: 1000, clock: () => Date.now() - t0 });
+const cpu0 = process.cpuUsage();
+const rssMb = [];
+const sampleRss = () => {
+  globalThis.gc?.();
+  rssMb.push(process.memoryUsage().rss / 2 ** 20);
+};
+const timer = flag === '--rss' ? setInterval(sampleRss, 60_000) : undefined;
+if (timer) sampleRss();
+probe.start();
+await new Promise((r) => setTimeout(r, durationMs));
+const samples = await probe.stop();
+clearInterval(timer);
+if (timer) sampleRss();
+const cpu = process.cpuUsage(cpu0);
+const wall = Date.now() - t0;
+process.stdout.write(
+  JSON.stringify({
+    requests: samples.length,
+    failures: samples.filter((s) => !s.ok).length,
+    perSecond: samples.length / (wall / 1000),
+    cpuPercent: ((cpu.user + cpu.system) / 1000 / wall) * 100,
+    rssMb,
+  }),
+);

@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+// k8s-lab benchmarks (issue "Benchmarks"): every figure is a ratio measured in one run on one
+// machine, printed and written to bench/RESULTS.md. Needs `npm run build` and, for the cluster
+// figures, a cluster in $KUBECONFIG. `node bench/run.mjs startup counters` runs only those.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deployBench, fmt, kubectl, lab, LOCAL_IMAGE, machine, median, peakRss, ratio, root, run } from './lib.mjs';
+
+const NS = 'k8s-lab-bench';
+const sections = {};
+
+sections.startup = async () => {
+  const runs = Number(process.env.BENCH_STARTUP_RUNS ?? 25);
+  const commands = { 'node -e ""': ['-e', ''], 'k8s-lab --help': [join(root, 'bin/k8s-lab.js'), '--help'], 'k8s-lab counters --help': [join(root, 'bin/k8s-lab.js'), 'counters', '--help'] };
+  const times = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  for (let i = 0; i < runs; i++) for (const [name, args] of Object.entries(commands)) times[name].push((await run('node', args)).ms);
+  const base = median(times['node -e ""']);
+  return {
+    title: 'Start-up',
+    how: `${runs} runs of each, interleaved; median wall time`,
+    rows: Object.keys(commands).map((name) => [name, fmt(median(times[name])), ratio(median(times[name]), base), name.startsWith('node') ? '' : '≤ 1.50×', name.startsWith('node') ? '' : median(times[name]) / base <= 1.5 ? 'met' : 'missed']),
+  };
+};
+
+sections.counters = async () => {
+  const rows = [];
+  for (const replicas of [2, 10, 20]) {
+    await deployBench(NS, replicas);
+    const one = [];
+    const all = [];
+    for (let i = 0; i < 5; i++) {
+      one.push((await run('kubectl', ['-n', NS, 'exec', 'helm-python-0', '-c', 'app', '--', 'cat', '/data/counter.json'])).ms);
+      const result = await lab(['counters', '--namespace', NS, '--json']);
+      if (result.code !== 0) throw new Error(result.stderr);
+      all.push(result.ms);
+    }
+    const r = median(all) / median(one);
+    rows.push([`${replicas} pods`, fmt(median(all)), fmt(median(one)), `${r.toFixed(2)}×`, replicas === 2 ? '' : '≤ 2.00×', replicas === 2 ? '' : r <= 2 ? 'met' : 'missed']);
+  }
+  await deployBench(NS, 2);
+  return { title: 'Counters at scale', how: '`k8s-lab counters --json` vs one `kubectl exec … cat /data/counter.json`, median of 5 each', headers: ['pods', 'k8s-lab counters', 'one kubectl exec', 'ratio', 'target', ''], rows };
+};
+
+sections.overhead = async () => {
+  const url = await deployBench(NS, 2);
+  let version = JSON.parse(kubectl(['-n', NS, 'get', 'statefulset', 'helm-python', '-o', 'json'])).spec.template.metadata.labels['app.kubernetes.io/version'];
+  const next = () => (version = `v${Number(version.replace(/\D/g, '') || 1) + 1}`);
+  const plain = [];
+  const demo = [];
+  for (let i = 0; i < 2; i++) {
+    const started = performance.now();
+    const upgrade = await run(join(root, '.tools/bin/helm'), ['upgrade', 'helm-python', join(root, 'chart'), '--namespace', NS, '--reuse-values', '--set-string', `app.version=${next()}`]);
+    const rollout = await run('kubectl', ['-n', NS, 'rollout', 'status', 'statefulset/helm-python', '--timeout=600s']);
+    if (upgrade.code || rollout.code) throw new Error(upgrade.stderr + rollout.stderr);
+    plain.push(performance.now() - started);
+    const result = await lab(['demo-update', '--namespace', NS, '--strategy', 'rolling', '--to', next(), '--url', url, '--record-dir', '/tmp/k8s-lab-bench-runs']);
+    if (result.code) throw new Error(result.stderr);
+    demo.push(result.ms);
+  }
+  const r = median(demo) / median(plain);
+  return {
+    title: 'Demo overhead',
+    how: '`demo-update --strategy rolling` vs `helm upgrade --reuse-values` + `kubectl rollout status` for the same change, 2 of each, back to back, median',
+    headers: ['what', 'median', 'ratio', 'target', ''],
+    rows: [
+      ['helm upgrade + kubectl rollout status', fmt(median(plain)), '1.00×', '', ''],
+      ['k8s-lab demo-update --strategy rolling', fmt(median(demo)), `${r.toFixed(2)}×`, '≤ 1.15×', r <= 1.15 ? 'met' : 'missed'],
+    ],
+  };
+};
+
+sections.probe = async () => {
+  const url = await deployBench(NS, 2);
+  const seconds = Number(process.env.BENCH_PROBE_SECONDS ?? 30);
+  const result = await run('node', [join(root, 'bench/probe-only.mjs'), url, String(seconds)]);
+  if (result.code) throw new Error(result.stderr);
+  const { requests, perSecond, cpuPercent, failures } = JSON.parse(result.stdout);
+  return {
+    title: 'Probe',
+    how: `the demos' Probe alone for ${seconds} s at its default 100 ms interval against the Service; CPU = user+system time of the process over wall time`,
+    headers: ['figure', 'measured', 'target', ''],
+    rows: [
+      ['requests per second', `${perSecond.toFixed(1)} (${requests} sent, ${failures} failed)`, '≥ 10/s', perSecond >= 10 ? 'met' : 'missed'],
+      ['CPU of one core', `${cpuPercent.toFixed(1)} %`, '≤ 5 %', cpuPercent <= 5 ? 'met' : 'missed'],
+    ],
+  };
+};
+
+sections.scale = async () => {
+  const url = await deployBench(NS, 10);
+  const rows = [];
+  for (const strategy of ['rolling', 'recreate', 'canary', 'partition']) {
+    const measured = await peakRss('node', [join(root, 'bin/k8s-lab.js'), 'demo-update', '--namespace', NS, '--strategy', strategy, '--url', url, '--record-dir', '/tmp/k8s-lab-bench-runs', '--json', '--timeout', '15m']);
+    const record = JSON.parse(measured.stdout);
+    const zero = strategy !== 'recreate';
+    rows.push([
+      strategy,
+      record.verdict,
+      fmt(record.durationMs),
+      `${record.probe.requests} / ${record.probe.failures}`,
+      fmt(record.probe.longestOutageMs),
+      `${measured.rssMb.toFixed(0)} MB`,
+      zero ? (record.verdict === 'passed' && record.probe.failures === 0 ? 'met' : 'missed') : record.verdict === 'passed' ? 'completes' : 'missed',
+    ]);
+  }
+  await deployBench(NS, 2);
+  return {
+    title: 'Every demo at 10 replicas',
+    how: 'each strategy once on 10 replicas; peak RSS of the k8s-lab process (GNU time); target: completes, zero failed probes for rolling/canary/partition, ≤ 150 MB',
+    headers: ['strategy', 'verdict', 'duration', 'probe requests / failed', 'longest outage', 'peak RSS', ''],
+    rows,
+  };
+};
+
+sections.memory = async () => {
+  const url = await deployBench(NS, 2);
+  const minutes = Number(process.env.BENCH_MEMORY_MINUTES ?? 30);
+  const result = await run('node', [join(root, 'bench/probe-only.mjs'), url, String(minutes * 60), '--rss']);
+  if (result.code) throw new Error(result.stderr);
+  const { rssMb, requests } = JSON.parse(result.stdout);
+  const marks = rssMb.filter((_, i) => i % Math.max(1, Math.floor(rssMb.length / 6)) === 0 || i === rssMb.length - 1);
+  return {
+    title: `Memory of a ${minutes}-minute probe run`,
+    how: 'RSS of a process running the Probe at 100 ms, sampled every minute (after a GC)',
+    headers: ['minute', 'RSS'],
+    rows: [...marks.map((mb, i) => [String(rssMb.indexOf(mb) === -1 ? i : rssMb.indexOf(mb)), `${mb.toFixed(1)} MB`]), ['requests sent', String(requests)]],
+  };
+};
+
+const table = (headers, rows) => [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(sections);
+const results = [];
+for (const name of wanted) {
+  process.stderr.write(`== ${name}\n`);
+  const section = await sections[name]();
+  const headers = section.headers ?? ['command', 'median', 'vs bare node', 'target', ''];
+  const text = `## ${section.title}\n\n${section.how}.\n\n${table(headers, section.rows)}\n`;
+  process.stdout.write(`${text}\n`);
+  results.push(text);
+}
+if (wanted.includes('counters') || wanted.includes('scale') || wanted.includes('overhead') || wanted.includes('probe') || wanted.includes('memory')) {
+  await lab(['teardown', '--namespace', NS, '--delete-data', '--yes']);
+}
+const m = machine();
+let server = 'no cluster';
+try {
+  server = JSON.parse(kubectl(['version', '-o', 'json'])).serverVersion.gitVersion;
+} catch {
+  // no cluster: the start-up figures need none
+}
+const header = `# Benchmark results\n\nMeasured by \`npm run bench\` (${wanted.join(', ')}) on ${new Date().toISOString().slice(0, 10)}: ${m.cpus} CPUs, ${m.memory}, Linux ${m.kernel}, Node ${m.node}; cluster: Kubernetes ${server} from ../shared/cluster/up (single node), image ${LOCAL_IMAGE}. Ratios are measured in one run on the same machine.\n`;
+writeFileSync(process.env.BENCH_RESULTS ?? join(root, 'bench', 'RESULTS.md'), `${header}\n${results.join('\n')}`);
