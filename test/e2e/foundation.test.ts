@@ -1,3 +1,4 @@
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CounterReading } from '../../src/counters.js';
 import type { TrafficResult } from '../../src/probe/traffic.js';
@@ -66,6 +67,12 @@ describe.each(HELM_BINARIES)('k8s-lab with Helm $major on a real cluster', ({ ma
     expect(status.release.revision).toBe(1);
     expect(status.pods).toHaveLength(2);
     expect(status.claims).toHaveLength(2);
+  });
+
+  it("the chart's helm test reaches the Service from inside the cluster", async () => {
+    const result = await execa(helm, ['test', 'helm-python', '--namespace', ns, '--timeout', '180s'], { reject: false });
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(String(result.stdout)).toMatch(/TEST SUITE:\s+helm-python-test-connection[\s\S]*Phase:\s+Succeeded/);
   });
 
   it('traffic goes through the Service, and the counters sum to exactly the requests sent', async () => {
