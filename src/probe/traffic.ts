@@ -34,26 +34,43 @@ interface AppReply {
   version?: unknown;
 }
 
-/** Tallies replies by pod; pure, so the spread logic is tested without a network. */
-export function tallyReplies(replies: HttpReply[]): Pick<TrafficResult, 'ok' | 'failed' | 'pods' | 'errors'> {
-  const pods = new Map<string, PodShare>();
-  const errors: Record<string, number> = {};
-  let ok = 0;
-  for (const reply of replies) {
+/** Counts replies by pod as they come, so a long run keeps no reply in memory. */
+export class TrafficTally {
+  private readonly pods = new Map<string, PodShare>();
+  private readonly errors: Record<string, number> = {};
+  private ok = 0;
+  private sent = 0;
+
+  add(reply: HttpReply): void {
+    this.sent += 1;
     const body = (reply.body ?? {}) as AppReply;
     if (!reply.ok || typeof body.pod !== 'string') {
       const reason = reply.error ?? (reply.ok ? 'unexpected answer' : `HTTP ${reply.status}`);
-      errors[reason] = (errors[reason] ?? 0) + 1;
-      continue;
+      this.errors[reason] = (this.errors[reason] ?? 0) + 1;
+      return;
     }
-    ok += 1;
-    const share = pods.get(body.pod) ?? { pod: body.pod, versions: [], requests: 0, lastCounter: 0 };
+    this.ok += 1;
+    const share = this.pods.get(body.pod) ?? { pod: body.pod, versions: [], requests: 0, lastCounter: 0 };
     share.requests += 1;
     if (typeof body.counter === 'number') share.lastCounter = Math.max(share.lastCounter, body.counter);
     if (typeof body.version === 'string' && !share.versions.includes(body.version)) share.versions.push(body.version);
-    pods.set(body.pod, share);
+    this.pods.set(body.pod, share);
   }
-  return { ok, failed: replies.length - ok, pods: [...pods.values()].sort((a, b) => a.pod.localeCompare(b.pod, 'en', { numeric: true })), errors };
+
+  get count(): number {
+    return this.sent;
+  }
+
+  result(): Pick<TrafficResult, 'ok' | 'failed' | 'pods' | 'errors'> {
+    const pods = [...this.pods.values()].sort((a, b) => a.pod.localeCompare(b.pod, 'en', { numeric: true }));
+    return { ok: this.ok, failed: this.sent - this.ok, pods, errors: { ...this.errors } };
+  }
+}
+
+export function tallyReplies(replies: HttpReply[]): Pick<TrafficResult, 'ok' | 'failed' | 'pods' | 'errors'> {
+  const tally = new TrafficTally();
+  for (const reply of replies) tally.add(reply);
+  return tally.result();
 }
 
 /** Sends GET / through the Service until the request count or the duration is reached. */
@@ -61,14 +78,14 @@ export async function sendTraffic(target: ServiceTarget, options: TrafficOptions
   const started = performance.now();
   const deadline = options.durationMs === undefined ? Infinity : started + options.durationMs;
   const limit = options.requests ?? Infinity;
-  const replies: HttpReply[] = [];
+  const tally = new TrafficTally();
   let issued = 0;
   const worker = async () => {
     while (issued < limit && performance.now() < deadline) {
       issued += 1;
-      replies.push(await target.get('/', options.timeoutMs));
+      tally.add(await target.get('/', options.timeoutMs));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
-  return { target: target.description, sent: replies.length, durationMs: Math.round(performance.now() - started), ...tallyReplies(replies) };
+  return { target: target.description, sent: tally.count, durationMs: Math.round(performance.now() - started), ...tally.result() };
 }
