@@ -14,11 +14,18 @@ export function toolFailure(result: ToolResult, doing: string): LabError {
   if (result.timedOut) {
     return new LabError(
       `${doing}: ${tool} did not answer within ${Math.round(result.call.timeoutMs / 1000)} s`,
-      'check that the cluster is reachable (`kubectl cluster-info`) or raise --timeout',
+      'check that the API server answers (`kubectl cluster-info`)',
       detail,
     );
   }
   const stderr = result.stderr;
+  const schema = schemaViolations(stderr);
+  if (schema.length) {
+    return new UsageError(`the values do not fit the chart's schema: ${schema.join('; ')}`, 'fix them in --set / -f (chart/values.yaml has every value with its default)', detail);
+  }
+  if (/quantities must match the regular expression/.test(stderr)) {
+    return new UsageError(`${doing}: the cluster rejected a resource quantity (a size or CPU value) as not valid`, 'write quantities like 128Mi, 1Gi, 500m or 0.5', detail);
+  }
   const context = /context "([^"]+)" does not exist|context was not found for specified context: (\S+)|kube-context "([^"]+)"/.exec(stderr);
   if (context) {
     const name = context[1] ?? context[2] ?? context[3];
@@ -35,14 +42,46 @@ export function toolFailure(result: ToolResult, doing: string): LabError {
     );
   }
   if (/forbidden/i.test(stderr)) {
-    return new LabError(`${doing}: not allowed — ${firstLine(stderr)}`, 'ask for the RBAC permissions the README lists, or use another namespace', detail);
+    const denied = /User "([^"]+)" cannot (\S+) resource "([^"]+)"(?: in API group "[^"]*")? (?:in the namespace "([^"]+)"|at the cluster scope)/.exec(stderr);
+    if (denied) {
+      const [, user, verb, resource, namespace] = denied;
+      const where = namespace ? `in namespace ${namespace}` : 'at the cluster scope';
+      return new LabError(
+        `${doing}: not allowed: ${user} may not ${verb} ${resource} ${where}`,
+        `ask for access ${namespace ? `to namespace ${namespace}` : 'to the cluster'} (\`kubectl auth can-i --list${namespace ? ` -n ${namespace}` : ''}\` shows yours), or use another context`,
+        detail,
+      );
+    }
+    return new LabError(`${doing}: not allowed: ${firstLine(stderr)}`, 'ask for access to the namespace (`kubectl auth can-i --list` shows yours), or use another context', detail);
   }
-  return new LabError(`${doing}: ${tool} failed — ${firstLine(stderr) || `exit code ${result.exitCode}`}`, undefined, detail);
+  return new LabError(`${doing}: ${tool} failed: ${firstLine(stderr) || `exit code ${result.exitCode}`}`, undefined, detail);
 }
 
+const MAX_LINE = 240;
+
+/**
+ * The line of a tool's stderr that says what went wrong: klog and Helm warnings are skipped, and
+ * Helm's `Error: 1 error occurred:` gives way to the error it lists. Cut to fit one terminal line or two.
+ */
 export function firstLine(text: string): string {
-  const line = text.split('\n').map((l) => l.trim()).find((l) => l && !/^(W|I)\d{4} /.test(l) && !/^WARNING:/i.test(l));
-  return (line ?? '').replace(/^Error: /, '').replace(/^error: /, '');
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/^(W|I)\d{4} /.test(l) && !/^WARNING:/i.test(l));
+  const first = (lines[0] ?? '').replace(/^Error: /, '').replace(/^error: /, '');
+  const listed = /^\d+ errors? occurred:$/.test(first) ? lines.find((l) => l.startsWith('* '))?.slice(2) : undefined;
+  const line = listed ?? first;
+  return line.length > MAX_LINE ? `${line.slice(0, MAX_LINE - 1)}…` : line;
+}
+
+/**
+ * Helm's schema errors, one per offending value, as `field: why`. Helm 3 prints
+ * `- replicaCount: Must be greater than or equal to 0`, Helm 4 `- at '/replicaCount': minimum: got -1, want 0`.
+ */
+export function schemaViolations(stderr: string): string[] {
+  if (!/values don't meet the specifications of the schema/.test(stderr)) return [];
+  return stderr
+    .split('\n')
+    .map((line) => /^- (.+)$/.exec(line.trim())?.[1])
+    .filter((item): item is string => item !== undefined)
+    .map((item) => item.replace(/^at '\/?([^']*)': /, (_, path: string) => `${path.replaceAll('/', '.') || '(top level)'}: `));
 }
 
 function toolName(result: ToolResult): string {

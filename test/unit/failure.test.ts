@@ -22,7 +22,7 @@ describe('toolFailure', () => {
     ['error: context "nope" does not exist', /kube context "nope" not found/, ExitCode.usage],
     ['Error: kube-context "nope" not found', /kube context "nope" not found/, ExitCode.usage],
     ['Error from server (Forbidden): pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "lab"', /not allowed/, ExitCode.failed],
-    ['Error from server (InternalError): etcd is sad', /kubectl failed — Error from server \(InternalError\): etcd is sad/, ExitCode.failed],
+    ['Error from server (InternalError): etcd is sad', /kubectl failed: Error from server \(InternalError\): etcd is sad/, ExitCode.failed],
   ])('%s', (stderr, message, exitCode) => {
     const error = toolFailure(result(stderr), 'listing pods');
     expect(error.message).toMatch(message);
@@ -37,5 +37,55 @@ describe('toolFailure', () => {
 
   it('skips klog warnings to find the real error line', () => {
     expect(firstLine('W1124 03:00:00.000 1 warnings.go:70] skew\nError: boom\n')).toBe('boom');
+  });
+});
+
+// Real stderr of Helm 3.17 / 4.1 and kubectl 1.32 against Kubernetes 1.20 (the bad-input e2e cases).
+describe('toolFailure on bad input', () => {
+  const helm = (stderr: string) => result(stderr, { call: { bin: '/x/helm', args: ['template'], timeoutMs: 30_000 } });
+
+  it.each([
+    [
+      'Helm 3',
+      "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nk8s-lab-counter:\n- replicaCount: Must be greater than or equal to 0\n\n",
+      "the values do not fit the chart's schema: replicaCount: Must be greater than or equal to 0",
+    ],
+    [
+      'Helm 4',
+      "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nk8s-lab-counter:\n- at '/replicaCount': minimum: got -1, want 0\n",
+      "the values do not fit the chart's schema: replicaCount: minimum: got -1, want 0",
+    ],
+    [
+      'Helm 4, nested and several',
+      "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nk8s-lab-counter:\n- at '/service': additional properties 'nodeport' not allowed\n- at '/image/tag': got number, want string\n",
+      "the values do not fit the chart's schema: service: additional properties 'nodeport' not allowed; image.tag: got number, want string",
+    ],
+  ])('names every field the schema rejects (%s), as a usage error', (_, stderr, message) => {
+    const error = toolFailure(helm(stderr), 'checking the values against the chart');
+    expect(error.message).toBe(message);
+    expect(error.exitCode).toBe(ExitCode.usage);
+  });
+
+  it('says who may not do what, where, in one line', () => {
+    const error = toolFailure(
+      helm('Error: list: failed to list: secrets is forbidden: User "system:serviceaccount:lab:nobody" cannot list resource "secrets" in API group "" in the namespace "lab"\n'),
+      'helm list',
+    );
+    expect(error.message).toBe('helm list: not allowed: system:serviceaccount:lab:nobody may not list secrets in namespace lab');
+    expect(error.hint).toContain('kubectl auth can-i --list -n lab');
+    expect(error.exitCode).toBe(ExitCode.failed);
+  });
+
+  it('reads the error Helm lists under "1 error occurred:", and a quantity the API server rejects is a usage error', () => {
+    const stderr =
+      'Error: 1 error occurred:\n\t* StatefulSet in version "v1" cannot be handled as a StatefulSet: v1.StatefulSet.Spec: Limits: unmarshalerDecoder: quantities must match the regular expression \'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$\', error found in #10 byte of ...|ry":"lots"}\n\n';
+    expect(firstLine(stderr)).toMatch(/^StatefulSet in version "v1" cannot be handled/);
+    const error = toolFailure(helm(stderr), 'helm upgrade --install helm-python');
+    expect(error.message).toMatch(/rejected a resource quantity/);
+    expect(error.exitCode).toBe(ExitCode.usage);
+  });
+
+  it('cuts an endless line so the message stays readable', () => {
+    expect(firstLine(`Error: ${'x'.repeat(1000)}`)).toHaveLength(240);
   });
 });
