@@ -41,16 +41,40 @@ async function buildProgram(argv: string[]): Promise<Command> {
     .option('--verbose', 'echo every helm/kubectl call, keep tool errors and stack traces')
     .showSuggestionAfterError()
     .exitOverride()
-    .configureOutput({
-      outputError: (message, write) => write(`${highlight.error('✖')} ${message.replace(/^error: /, '').trimEnd()} — see k8s-lab --help\n`),
-    });
+    .configureOutput({ outputError: (message, write) => write(`${highlight.error('✖')} ${usageLine(message, 'k8s-lab --help')}\n`) });
   const name = commandName(argv);
   for (const entry of COMMANDS) {
     // The named command is loaded in full; the others only need a line in the help.
     const command = entry.name === name ? await entry.load() : new Command(entry.name);
-    program.addCommand(command.description(entry.description).exitOverride().configureOutput(program.configureOutput()));
+    const help = `k8s-lab ${entry.name} --help`;
+    program.addCommand(command.description(entry.description).exitOverride().configureOutput({ outputError: (message, write) => write(`${highlight.error('✖')} ${usageLine(message, help)}\n`) }));
   }
   return program;
+}
+
+/** Joins a message that spans lines (a tool's stderr, commander's suggestion) into one line. */
+export function oneLine(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
+}
+
+/**
+ * Commander's usage error as our one line, `<what> — <what to do>`: `option '--replicas <n>'
+ * argument 'abc' is invalid. expected …` becomes `--replicas "abc" is invalid: expected …`, and the
+ * suggestion it prints on a second line joins the first.
+ */
+export function usageLine(message: string, help: string): string {
+  const text = oneLine(message.replace(/^error: /, ''))
+    .replace(/\(Did you mean (.+?)\)/, '(did you mean $1)')
+    .replace(/^option '(-\w, )?(--[\w-]+)[^']*' (?:argument|value) '(.*?)'( from env '\w+')? is invalid\. (.+)$/, (_, _short, flag: string, value: string, env: string | undefined, why: string) =>
+      `${flag} "${value}"${env ? env.replace(/ from env '(\w+)'/, ' (from $$$1)') : ''} is invalid: ${why.charAt(0).toLowerCase()}${why.slice(1)}`,
+    )
+    .replace(/^required option '(?:-\w, )?(--[\w-]+)[^']*' not specified$/, '$1 is required')
+    .replace(/\.$/, '');
+  return `${text} — see ${help}`;
 }
 
 /** The one place that turns an error into a message and an exit code. */
@@ -60,13 +84,13 @@ export function handleError(error: unknown, { verbose = false, stderr = process.
     return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? ExitCode.ok : ExitCode.usage;
   }
   if (error instanceof LabError) {
-    stderr.write(`${highlight.error('✖')} ${error.message}${error.hint ? ` — ${error.hint}` : ''}\n`);
+    stderr.write(`${highlight.error('✖')} ${oneLine(error.message)}${error.hint ? ` — ${oneLine(error.hint)}` : ''}\n`);
     if (verbose && error.detail) stderr.write(`${highlight.dim(error.detail)}\n`);
     if (verbose && error.stack) stderr.write(`${highlight.dim(error.stack)}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  stderr.write(`${highlight.error('✖')} unexpected error: ${message} — run again with --verbose and report it\n`);
+  stderr.write(`${highlight.error('✖')} unexpected error: ${oneLine(message)} — run again with --verbose and report it\n`);
   if (verbose && error instanceof Error && error.stack) stderr.write(`${highlight.dim(error.stack)}\n`);
   return ExitCode.failed;
 }

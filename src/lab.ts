@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { Helm } from './adapters/helm.js';
 import { Kubectl, type KubeTarget } from './adapters/kubectl.js';
 import { UsageError } from './errors.js';
@@ -41,19 +42,43 @@ export interface LabDependencies {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * A kubeconfig that is not there is a usage error, found before any tool runs: given a missing
+ * --kubeconfig, kubectl says so, but with a missing $KUBECONFIG it and helm quietly fall back to
+ * localhost:8080 and report an unreachable cluster instead.
+ */
+export function checkKubeconfig(flag: string | undefined, envValue: string | undefined): void {
+  if (flag !== undefined) {
+    if (!isFile(flag)) {
+      throw new UsageError(`kubeconfig "${flag}" ${existsSync(flag) ? 'is not a file' : 'does not exist'}`, 'pass --kubeconfig with an existing file, or leave it out to use $KUBECONFIG / ~/.kube/config');
+    }
+    return;
+  }
+  const files = (envValue ?? '').split(delimiter).filter(Boolean);
+  if (files.length > 0 && !files.some(isFile)) {
+    throw new UsageError(`KUBECONFIG="${envValue}" names no existing file`, 'point KUBECONFIG at your kubeconfig, or pass --kubeconfig');
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 export function createLab(options: GlobalOptions, deps: LabDependencies = {}): Lab {
   const release = checkName('release', options.release);
   const namespace = options.namespace === undefined ? undefined : checkName('namespace', options.namespace);
-  if (options.kubeconfig !== undefined && !existsSync(options.kubeconfig)) {
-    throw new UsageError(`kubeconfig "${options.kubeconfig}" does not exist`, 'pass --kubeconfig with an existing file, or leave it out to use $KUBECONFIG / ~/.kube/config');
-  }
+  const env = deps.env ?? process.env;
+  checkKubeconfig(options.kubeconfig, env.KUBECONFIG);
   if (options.context !== undefined && !options.context.trim()) {
     throw new UsageError('--context is empty', 'name a context from `kubectl config get-contexts`');
   }
   const log = deps.log ?? createLogger({ verbose: options.verbose, quiet: options.json });
   const runner = deps.runner ?? createRunner({ echo: options.verbose ? (line) => log.debug(line) : undefined });
   const target: KubeTarget = { kubeconfig: options.kubeconfig, context: options.context, namespace };
-  const env = deps.env ?? process.env;
   const dryRun = Boolean(options.dryRun);
   return {
     release,
