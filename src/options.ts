@@ -56,6 +56,18 @@ export function existingFile(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** `--url`: an http(s) URL with a host, e.g. http://127.0.0.1:31987 (what `minikube service --url` prints). */
+export function httpUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || !url.hostname) throw new InvalidArgumentError('expected an http(s) URL such as http://127.0.0.1:31987.');
+  return value.trim();
+}
+
 /** `repo/name:tag` (or `repo/name`, tag then unchanged) → helm values. Digests are left to --set. */
 export function parseImage(value: string): { repository: string; tag?: string } {
   const text = value.trim();

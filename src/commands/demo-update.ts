@@ -4,7 +4,7 @@ import { STRATEGIES, type RunRecord, type Strategy } from '../demos/record.js';
 import { runDemo } from '../demos/run.js';
 import { LabError, UsageError } from '../errors.js';
 import { createLab, type Lab } from '../lab.js';
-import { parseDuration, wholeNumber } from '../options.js';
+import { httpUrl, parseDuration, wholeNumber } from '../options.js';
 import { packageVersion } from '../paths.js';
 import { highlight } from '../ui/logger.js';
 import { renderTable } from '../ui/table.js';
@@ -47,7 +47,8 @@ export function renderSummary(record: RunRecord, path: string): string {
 
 export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise<void> {
   if (options.broken && options.strategy !== 'canary') throw new UsageError('--broken only goes with --strategy canary', 'it shows a canary that must abort');
-  lab.log.info(`${options.strategy} update of ${lab.release}: probing the Service every ${options.interval} ms`);
+  // Said when the demo starts, not before: a release that is not there fails with one line.
+  let started = false;
   const { record, path } = await runDemo(
     lab,
     {
@@ -65,7 +66,11 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
       recordDir: options.recordDir,
       k8sLabVersion: packageVersion(),
     },
-    (name, detail) => lab.log.info(`${highlight.info('▸')} ${name}: ${detail}`),
+    (name, detail) => {
+      if (!started) lab.log.info(`${options.strategy} update of ${lab.release}: probing the Service every ${options.interval} ms`);
+      started = true;
+      lab.log.info(`${highlight.info('▸')} ${name}: ${detail}`);
+    },
   );
   lab.log.data(lab.json ? JSON.stringify(record, null, 2) : renderSummary(record, path));
   if (record.verdict === 'aborted') throw new LabError(`${record.strategy} aborted: ${record.reason}`, `see ${path}`);
@@ -83,7 +88,7 @@ export const demoUpdateCommand = new Command('demo-update')
   .addOption(new Option('--settle <duration>', 'probe before the first and after the last change').argParser(parseDuration).default(2000, '2s'))
   .option('--broken', 'canary: the new version never passes its readiness check, so the canary must abort')
   .option('--keep-canary-pvcs', 'canary: keep the PVCs of the removed canary pods (default: delete them)')
-  .option('--url <url>', 'reach the Service here instead of finding the NodePort', process.env.K8S_LAB_URL)
+  .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
   .option('--record-dir <dir>', 'where the run record is written', join('lab-report', 'runs'))
   .action(async (options: DemoCommandOptions, command: Command) => {
     await demoUpdate(createLab(command.optsWithGlobals()), options);

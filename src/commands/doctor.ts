@@ -1,6 +1,7 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { LabError } from '../errors.js';
 import { createLab, type Lab } from '../lab.js';
+import { httpUrl } from '../options.js';
 import { runPreflight, type CheckState } from '../preflight.js';
 import { highlightData as highlight } from '../ui/logger.js';
 
@@ -18,7 +19,7 @@ export async function doctor(lab: Lab, { url }: { url?: string }): Promise<void>
 }
 
 export const doctorCommand = new Command('doctor')
-  .option('--url <url>', 'check the Service here instead of finding the NodePort', process.env.K8S_LAB_URL)
+  .addOption(new Option('--url <url>', 'check the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
   .action(async (options: { url?: string }, command: Command) => {
     await doctor(createLab(command.optsWithGlobals()), options);
   });

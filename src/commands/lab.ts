@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { STRATEGIES, type Strategy } from '../demos/record.js';
 import { LabError } from '../errors.js';
 import { createLab, type Lab } from '../lab.js';
-import { parseImage, wholeNumber } from '../options.js';
+import { httpUrl, parseImage, wholeNumber } from '../options.js';
 import { highlight } from '../ui/logger.js';
 import { counters } from './counters.js';
 import { demoUpdate } from './demo-update.js';
@@ -72,7 +72,7 @@ export const labCommand = new Command('lab')
   .option('--replicas <n>', 'number of pods', wholeNumber(1, 100))
   .addOption(new Option('--requests <n>', 'requests the traffic step sends').argParser(wholeNumber(1, 100_000)).default(40))
   .addOption(new Option('--strategies <list>', 'update demos to run, comma-separated').argParser(parseStrategies).default([...STRATEGIES], STRATEGIES.join(',')))
-  .option('--url <url>', 'reach the Service here instead of finding the NodePort', process.env.K8S_LAB_URL)
+  .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
   .option('-o, --output <file>', 'where the report is written', join('lab-report', 'README.md'))
   .option('--record-dir <dir>', 'where the run records go', join('lab-report', 'runs'))
   .action(async (options: LabOptions, command: Command) => {

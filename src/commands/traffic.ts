@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { LabError } from '../errors.js';
 import { createLab, type Lab } from '../lab.js';
-import { parseDuration, wholeNumber } from '../options.js';
+import { httpUrl, parseDuration, wholeNumber } from '../options.js';
 import { resolveTarget } from '../probe/target.js';
 import { sendTraffic } from '../probe/traffic.js';
 import { renderTable } from '../ui/table.js';
@@ -45,7 +45,7 @@ export const trafficCommand = new Command('traffic')
   .addOption(new Option('--requests <n>', 'how many requests (default 20)').argParser(wholeNumber(1, 1_000_000)).conflicts('duration'))
   .option('--duration <duration>', 'send for this long instead of a number of requests (e.g. 30s)', parseDuration)
   .option('--concurrency <n>', 'requests in flight at once', wholeNumber(1, 64), 4)
-  .option('--url <url>', 'reach the Service here (e.g. http://127.0.0.1:31987, what `minikube service --url` prints) instead of finding the NodePort', process.env.K8S_LAB_URL)
+  .addOption(new Option('--url <url>', 'reach the Service here (e.g. http://127.0.0.1:31987, what `minikube service --url` prints) instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
   .addOption(new Option('--request-timeout <duration>', 'how long one request may take').argParser(parseDuration).default(5000, '5s'))
   .action(async (options: TrafficCommandOptions, command: Command) => {
     await traffic(createLab(command.optsWithGlobals()), options);

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { checkName, goDuration, parseDuration, parseImage, setExpression, wholeNumber } from '../../src/options.js';
+import { checkName, goDuration, httpUrl, parseDuration, parseImage, setExpression, wholeNumber } from '../../src/options.js';
 
 describe('wholeNumber', () => {
   const replicas = wholeNumber(0, 100);
@@ -68,4 +68,9 @@ describe('checkName', () => {
     expect(checkName('namespace', 'n'.repeat(63))).toHaveLength(63);
     expect(() => checkName('namespace', 'n'.repeat(64))).toThrow(/at most 63/);
   });
+});
+
+describe('httpUrl', () => {
+  it.each(['http://127.0.0.1:31987', 'https://lab.example.com', ' http://192.168.49.2:30080/ '])('accepts %j', (input) => expect(httpUrl(input)).toBe(input.trim()));
+  it.each(['notaurl', '127.0.0.1:31987', 'ftp://x', 'http://', ''])('rejects %j', (input) => expect(() => httpUrl(input)).toThrow(InvalidArgumentError));
 });
