@@ -1,4 +1,4 @@
-import { LabError } from '../errors.js';
+import { LabError, UsageError } from '../errors.js';
 import type { Runner, ToolCall } from '../process/runner.js';
 import { toolFailure } from './failure.js';
 import type { KubeTarget } from './kubectl.js';
@@ -90,9 +90,22 @@ export const helmArgs = {
       '--install',
       request.release,
       request.chart,
-      '--create-namespace',
+      // No --create-namespace: it needs the right to create namespaces even when the namespace
+      // exists. deploy creates a missing one itself, once the values are known to work.
       ...request.valuesFiles.flatMap((file) => ['--values', file]),
       ...this.upgradeTail(major, request),
+    ];
+  },
+  /** Renders the chart locally with the values an upgrade would get: schema and templates, no cluster. */
+  template(target: KubeTarget, request: UpgradeRequest): string[] {
+    return [
+      ...(target.namespace ? ['--namespace', target.namespace] : []),
+      'template',
+      request.release,
+      request.chart,
+      ...request.valuesFiles.flatMap((file) => ['--values', file]),
+      ...request.sets.flatMap((set) => ['--set', set]),
+      ...request.setStrings.flatMap((set) => ['--set-string', set]),
     ];
   },
   /**
@@ -160,6 +173,19 @@ export class Helm {
     return this.call(helmArgs.upgradeInstall(this.target, major, request), timeoutMs);
   }
 
+  /**
+   * Checks the values against the chart (its schema, its templates) without touching the cluster;
+   * a rejection is a usage error that names the offending value.
+   */
+  async validate(request: UpgradeRequest): Promise<void> {
+    await this.version();
+    const result = await this.runner.run(this.call(helmArgs.template(this.target, request)));
+    if (result.exitCode === 0) return;
+    const failure = toolFailure(result, 'checking the values against the chart');
+    if (failure instanceof UsageError || result.notFound || result.timedOut) throw failure;
+    throw new UsageError(failure.message, 'check the values given with --set / -f', failure.detail);
+  }
+
   async upgradeInstall(request: UpgradeRequest, timeoutMs: number): Promise<HelmRelease> {
     const result = await this.runner.run(await this.upgradeInstallCall(request, timeoutMs));
     if (result.exitCode !== 0) throw toolFailure(result, `helm upgrade --install ${request.release}`);
@@ -185,6 +211,8 @@ export class Helm {
 
   /** The release, or undefined when Helm has none by that name in the namespace. */
   async status(release: string): Promise<HelmRelease | undefined> {
+    // The version check first: it is what rejects Helm 2 and too old a Helm 3.
+    await this.version();
     const result = await this.runner.run(this.call(helmArgs.status(this.target, release)));
     if (result.exitCode !== 0) {
       if (/release: not found/.test(result.stderr)) return undefined;
@@ -202,6 +230,7 @@ export class Helm {
   }
 
   async values(release: string): Promise<Record<string, unknown>> {
+    await this.version();
     const result = await this.runner.run(this.call(helmArgs.getValues(this.target, release)));
     if (result.exitCode !== 0) throw toolFailure(result, `helm get values ${release}`);
     return parseJson<Record<string, unknown>>(result.stdout, 'the release values');

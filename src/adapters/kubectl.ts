@@ -35,8 +35,14 @@ export const kubectlArgs = {
       `--request-timeout=${REQUEST_TIMEOUT}`,
     ];
   },
-  getClusterScoped(target: KubeTarget, resource: string): string[] {
-    return [...this.scope(target, { namespaced: false }), 'get', resource, '--output', 'json', `--request-timeout=${REQUEST_TIMEOUT}`];
+  getClusterScoped(target: KubeTarget, resource: string, name?: string): string[] {
+    return [...this.scope(target, { namespaced: false }), 'get', resource, ...(name ? [name] : []), '--output', 'json', `--request-timeout=${REQUEST_TIMEOUT}`];
+  },
+  createNamespace(target: KubeTarget, name: string): string[] {
+    return [...this.scope(target, { namespaced: false }), 'create', 'namespace', name, `--request-timeout=${REQUEST_TIMEOUT}`];
+  },
+  deleteNamespace(target: KubeTarget, name: string, timeout: string): string[] {
+    return [...this.scope(target, { namespaced: false }), 'delete', 'namespace', name, '--ignore-not-found', '--wait=true', `--timeout=${timeout}`];
   },
   exec(target: KubeTarget, pod: string, container: string, command: string[]): string[] {
     return [...this.scope(target), 'exec', pod, '--container', container, `--request-timeout=${REQUEST_TIMEOUT}`, '--', ...command];
@@ -126,6 +132,24 @@ export class Kubectl {
 
   async nodes(): Promise<Node[]> {
     return (await this.getJson<List<Node>>(kubectlArgs.getClusterScoped(this.target, 'nodes'), 'listing nodes')).items;
+  }
+
+  /** Whether the namespace exists; undefined when the user may not read namespaces (helm will tell). */
+  async namespaceExists(name: string): Promise<boolean | undefined> {
+    const result = await this.tryRun(kubectlArgs.getClusterScoped(this.target, 'namespace', name));
+    if (result.exitCode === 0) return true;
+    if (/\(NotFound\)/.test(result.stderr)) return false;
+    if (/\(Forbidden\)/.test(result.stderr)) return undefined;
+    throw toolFailure(result, `reading namespace ${name}`);
+  }
+
+  async createNamespace(name: string): Promise<void> {
+    await this.run(kubectlArgs.createNamespace(this.target, name), `creating namespace ${name}`);
+  }
+
+  /** Deletes a namespace and waits until it is gone (a Terminating namespace takes no new objects). */
+  async deleteNamespace(name: string, timeoutMs: number): Promise<void> {
+    await this.run(kubectlArgs.deleteNamespace(this.target, name, `${Math.ceil(timeoutMs / 1000)}s`), `deleting namespace ${name}`, timeoutMs + 10_000);
   }
 
   async storageClasses(): Promise<StorageClass[]> {

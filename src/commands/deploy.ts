@@ -1,4 +1,6 @@
 import { Command, Option } from 'commander';
+import type { HelmRelease } from '../adapters/helm.js';
+import { kubectlArgs } from '../adapters/kubectl.js';
 import { createLab, type Lab } from '../lab.js';
 import { existingFile, goDuration, parseDuration, parseImage, setExpression, wholeNumber } from '../options.js';
 import { readOverview, renderOverview } from '../overview.js';
@@ -32,20 +34,57 @@ export async function deploy(lab: Lab, options: DeployOptions): Promise<void> {
   const { sets, setStrings } = deployValues(options);
   const request = { release: lab.release, chart: chartDir, valuesFiles: options.values, sets, setStrings, timeout: goDuration(options.timeout) };
   // helm's own timeout bounds hooks; the process gets a little longer so helm can report it.
-  const call = await lab.helm.upgradeInstallCall(request, options.timeout + 30_000);
-  if (lab.skipForDryRun(call)) return;
+  const helmTimeoutMs = options.timeout + 30_000;
+
+  // Nothing on the cluster changes until the values are known to work: helm renders the chart with
+  // them locally first (schema and templates), so a bad value fails here and names the field.
+  await lab.helm.validate(request);
+  // Reads before any write, so an unreachable cluster, a missing permission or a missing kubectl
+  // fail here too. A namespace given with --namespace is created only if missing, after validation.
+  const installed = lab.dryRun ? undefined : await lab.helm.status(lab.release);
+  if (!lab.dryRun) await lab.kubectl.clientVersion();
+  const namespace = lab.target.namespace;
+  const createNamespace = namespace !== undefined && !installed && (await lab.kubectl.namespaceExists(namespace)) === false ? namespace : undefined;
+  const calls = [
+    ...(createNamespace ? [lab.kubectl.call(kubectlArgs.createNamespace(lab.target, createNamespace))] : []),
+    await lab.helm.upgradeInstallCall(request, helmTimeoutMs),
+  ];
+  if (calls.map((call) => lab.skipForDryRun(call)).some(Boolean)) return;
 
   const spinner = await startSpinner(`helm upgrade --install ${lab.release}`, { silent: lab.json });
+  let release: HelmRelease;
   try {
-    const release = await lab.helm.upgradeInstall(request, options.timeout + 30_000);
+    if (createNamespace) await lab.kubectl.createNamespace(createNamespace);
+    release = await lab.helm.upgradeInstall(request, helmTimeoutMs);
+  } catch (error) {
+    spinner.stop();
+    if (!installed) await undoFirstInstall(lab, createNamespace);
+    throw error;
+  }
+  try {
     spinner.update(`release ${release.name} revision ${release.version} ${release.info.status}; waiting for pods`);
     await waitForStatefulSet(lab.kubectl, lab.release, { timeoutMs: options.timeout, onProgress: (line) => spinner.update(`waiting for pods: ${line}`) });
-    spinner.succeed(`${lab.release} deployed (revision ${release.version}), every pod Ready`);
-    const overview = await readOverview(lab.kubectl, lab.releaseSelector);
-    lab.log.data(lab.json ? JSON.stringify({ release: { name: release.name, namespace: release.namespace, revision: release.version, status: release.info.status }, ...overview }, null, 2) : renderOverview(overview));
   } catch (error) {
-    spinner.fail(`deploy of ${lab.release} failed`);
+    // The release stays as it is, so that `kubectl describe` can show why its pods are not Ready.
+    spinner.stop();
     throw error;
+  }
+  spinner.succeed(`${lab.release} deployed (revision ${release.version}), every pod Ready`);
+  const overview = await readOverview(lab.kubectl, lab.releaseSelector);
+  lab.log.data(lab.json ? JSON.stringify({ release: { name: release.name, namespace: release.namespace, revision: release.version, status: release.info.status }, ...overview }, null, 2) : renderOverview(overview));
+}
+
+/**
+ * A first install the cluster rejected (a value the schema allows but the API server does not)
+ * leaves nothing behind: not the failed release, not the namespace made for it. Best effort: the
+ * install's own error is what the user needs to see.
+ */
+async function undoFirstInstall(lab: Lab, createdNamespace: string | undefined): Promise<void> {
+  try {
+    if (createdNamespace) await lab.kubectl.deleteNamespace(createdNamespace, 120_000);
+    else if (await lab.helm.status(lab.release)) await lab.helm.uninstall(lab.release, '120s', 150_000);
+  } catch {
+    // Left as it is; `k8s-lab teardown` removes it.
   }
 }
 

@@ -59,7 +59,7 @@ describe('Helm adapter on recorded output', () => {
     expect(runner.lines()[1]).toBe(`--namespace try list --filter ^helm-python$ ${major === 3 ? '--all ' : ''}--output json`);
   });
   it.each([3, 4] as const)('reads `helm status -o json` of Helm %d', async (major) => {
-    const helm = new Helm(new FakeRunner([{ match: /status/, stdout: fixture(`helm${major}-status.json`) }]), 'helm', {});
+    const helm = new Helm(new FakeRunner([{ match: /^version/, stdout: `v${major}.17.0\n` }, { match: /status/, stdout: fixture(`helm${major}-status.json`) }]), 'helm', {});
     expect(await helm.status('helm-python')).toMatchObject({ name: 'helm-python', namespace: 'try', version: 1, info: { status: 'deployed' } });
   });
 });
@@ -74,5 +74,17 @@ describe('serviceCandidates', () => {
     const lb: Service = { ...service, spec: { ...service.spec, type: 'LoadBalancer' }, status: { loadBalancer: { ingress: [{ ip: '203.0.113.9' }] } } };
     expect(serviceCandidates(lb, []).map((c) => c.url)).toEqual(['http://127.0.0.1:31987', 'http://203.0.113.9:8000']);
     expect(serviceCandidates({ metadata: { name: 'x' }, spec: { type: 'ClusterIP', ports: [{ port: 8000 }] } }, [])).toEqual([]);
+  });
+});
+
+describe('Kubectl.namespaceExists', () => {
+  const kubectl = (answer: { exitCode?: number; stderr?: string }) => new Kubectl(new FakeRunner([{ match: /get namespace lab/, ...answer }]), 'kubectl', { namespace: 'lab' });
+  it('is true, false, or unknown when the user may not read namespaces', async () => {
+    expect(await kubectl({}).namespaceExists('lab')).toBe(true);
+    expect(await kubectl({ exitCode: 1, stderr: 'Error from server (NotFound): namespaces "lab" not found\n' }).namespaceExists('lab')).toBe(false);
+    expect(await kubectl({ exitCode: 1, stderr: 'Error from server (Forbidden): namespaces "lab" is forbidden: User "u" cannot get resource "namespaces" in API group "" in the namespace "lab"\n' }).namespaceExists('lab')).toBeUndefined();
+  });
+  it('reads the namespace as a cluster-scoped object', () => {
+    expect(kubectlArgs.getClusterScoped({ namespace: 'other' }, 'namespace', 'lab')).toEqual(['get', 'namespace', 'lab', '--output', 'json', '--request-timeout=10s']);
   });
 });

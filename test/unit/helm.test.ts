@@ -26,12 +26,12 @@ describe('helmArgs', () => {
 
   it('builds upgrade --install for Helm 3 without a wait flag', () => {
     expect(helmArgs.upgradeInstall(target, 3, request).join(' ')).toBe(
-      '--kubeconfig /tmp/kc --kube-context kind-lab --namespace lab upgrade --install helm-python /pkg/chart --create-namespace --values a.yaml --set replicaCount=3 --set-string app.version=1.10 --timeout 300s --output json',
+      '--kubeconfig /tmp/kc --kube-context kind-lab --namespace lab upgrade --install helm-python /pkg/chart --values a.yaml --set replicaCount=3 --set-string app.version=1.10 --timeout 300s --output json',
     );
   });
   it('builds upgrade --install for Helm 4 with the hookOnly wait strategy', () => {
     expect(helmArgs.upgradeInstall({}, 4, { ...request, valuesFiles: [], sets: [], setStrings: [] }).join(' ')).toBe(
-      'upgrade --install helm-python /pkg/chart --create-namespace --timeout 300s --wait=hookOnly --output json',
+      'upgrade --install helm-python /pkg/chart --timeout 300s --wait=hookOnly --output json',
     );
   });
   it('waits for deletion with the flag each major understands', () => {
@@ -58,10 +58,11 @@ describe('Helm adapter', () => {
   });
 
   it('returns undefined for a release that is not found, and throws on other failures', async () => {
-    const missing = new Helm(new FakeRunner([{ match: /status/, exitCode: 1, stderr: 'Error: release: not found\n' }]), 'helm', {});
+    const version = { match: /^version --short$/, stdout: 'v3.17.3+ge4da497\n' };
+    const missing = new Helm(new FakeRunner([version, { match: /status/, exitCode: 1, stderr: 'Error: release: not found\n' }]), 'helm', {});
     expect(await missing.status('nope')).toBeUndefined();
     const unreachable = new Helm(
-      new FakeRunner([{ match: /status/, exitCode: 1, stderr: 'Error: Kubernetes cluster unreachable: Get "https://127.0.0.1:6443/version": dial tcp 127.0.0.1:6443: connect: connection refused\n' }]),
+      new FakeRunner([version, { match: /status/, exitCode: 1, stderr: 'Error: Kubernetes cluster unreachable: Get "https://127.0.0.1:6443/version": dial tcp 127.0.0.1:6443: connect: connection refused\n' }]),
       'helm',
       {},
     );
@@ -79,5 +80,31 @@ describe('helmArgs.upgradeReusing', () => {
     expect(helmArgs.upgradeReusing({ namespace: 'lab' }, 4, { release: 'helm-python', chart: '/pkg/chart', sets: ['updateStrategy.partition=2', 'replicaCount=3'], setStrings: ['app.version=v2'], timeout: '300s' }).join(' ')).toBe(
       '--namespace lab upgrade helm-python /pkg/chart --reuse-values --set updateStrategy.partition=2 --set replicaCount=3 --set-string app.version=v2 --timeout 300s --wait=hookOnly --output json',
     );
+  });
+});
+
+describe('Helm adapter on bad input', () => {
+  const request = { release: 'helm-python', chart: '/pkg/chart', valuesFiles: ['bad.yaml'], sets: ['replicaCount=-1'], setStrings: [], timeout: '300s' };
+
+  it('renders the chart locally with the same values as the upgrade, and no cluster flags', () => {
+    expect(helmArgs.template({ kubeconfig: '/k', context: 'c', namespace: 'lab' }, request).join(' ')).toBe('--namespace lab template helm-python /pkg/chart --values bad.yaml --set replicaCount=-1');
+  });
+
+  it('turns a schema rejection into a usage error that names the field', async () => {
+    const helm = new Helm(
+      new FakeRunner([
+        { match: /^version/, stdout: 'v3.17.3+ge4da497\n' },
+        { match: /template/, exitCode: 1, stderr: "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nk8s-lab-counter:\n- replicaCount: Must be greater than or equal to 0\n" },
+      ]),
+      'helm',
+      {},
+    );
+    await expect(helm.validate(request)).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/replicaCount: Must be greater than or equal to 0/) });
+  });
+
+  it('rejects Helm 2 before asking it anything else (its output is no JSON)', async () => {
+    const runner = new FakeRunner([{ match: /./, stdout: 'Client: v2.17.0+ga690bad\n' }]);
+    await expect(new Helm(runner, 'helm', {}).status('helm-python')).rejects.toThrow(/helm v2\.17\.0\+ga690bad is not supported/);
+    expect(runner.lines()).toEqual(['version --short']);
   });
 });
