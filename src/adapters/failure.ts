@@ -32,7 +32,7 @@ export function toolFailure(result: ToolResult, doing: string): LabError {
     return new UsageError(`kube context "${name}" not found in the kubeconfig`, 'list the contexts with `kubectl config get-contexts`', detail);
   }
   if (/stat .*: no such file or directory|kubeconfig.*not found|error loading config file/i.test(stderr)) {
-    return new UsageError(`the kubeconfig cannot be read: ${firstLine(stderr)}`, 'pass --kubeconfig with a readable file or set KUBECONFIG', detail);
+    return new UsageError(`the kubeconfig cannot be read: ${firstLine(stderr).replace(/^kubernetes cluster unreachable: /i, '')}`, 'pass --kubeconfig with a readable file or set KUBECONFIG', detail);
   }
   if (/Unable to connect to the server|connection refused|The connection to the server .* was refused|no such host|i\/o timeout|Kubernetes cluster unreachable|dial tcp|TLS handshake timeout|the server could not find the requested resource \(get/i.test(stderr)) {
     return new LabError(

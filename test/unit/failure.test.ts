@@ -83,9 +83,26 @@ describe('toolFailure on bad input', () => {
     const error = toolFailure(helm(stderr), 'helm upgrade --install helm-python');
     expect(error.message).toMatch(/rejected a resource quantity/);
     expect(error.exitCode).toBe(ExitCode.usage);
+    const helm4 = toolFailure(
+      helm("Error: failed to convert new object to proper version: unable to convert unstructured object to apps/v1, Kind=StatefulSet: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'\n"),
+      'helm upgrade --install helm-python',
+    );
+    expect(helm4.message).toMatch(/rejected a resource quantity/);
   });
 
   it('cuts an endless line so the message stays readable', () => {
     expect(firstLine(`Error: ${'x'.repeat(1000)}`)).toHaveLength(240);
+  });
+});
+
+describe('toolFailure on an unreadable kubeconfig', () => {
+  it.each([
+    'Error: Kubernetes cluster unreachable: error loading config file "/tmp/kc": yaml: line 1: did not find expected \',\' or \']\'\n',
+    'Error: kubernetes cluster unreachable: error loading config file "/tmp/kc": yaml: line 1: did not find expected \',\' or \']\'\n',
+    'error: error loading config file "/tmp/kc": yaml: line 1: did not find expected \',\' or \']\'\n',
+  ])('%j is a usage error that names the file', (stderr) => {
+    const error = toolFailure(result(stderr), 'helm list');
+    expect(error.message).toBe('the kubeconfig cannot be read: error loading config file "/tmp/kc": yaml: line 1: did not find expected \',\' or \']\'');
+    expect(error.exitCode).toBe(ExitCode.usage);
   });
 });
