@@ -34,6 +34,15 @@ export function toolFailure(result: ToolResult, doing: string): LabError {
   if (/stat .*: no such file or directory|kubeconfig.*not found|error loading config file/i.test(stderr)) {
     return new UsageError(`the kubeconfig cannot be read: ${firstLine(stderr).replace(/^kubernetes cluster unreachable: /i, '')}`, 'pass --kubeconfig with a readable file or set KUBECONFIG', detail);
   }
+  // Before "unreachable": Helm words a rejected login as "Kubernetes cluster unreachable: the server
+  // has asked for the client to provide credentials".
+  if (/\(Unauthorized\)|asked for the client to provide credentials/.test(stderr)) {
+    return new LabError(
+      `${doing}: the API server did not accept the kubeconfig's credentials (Unauthorized)`,
+      'log in again or renew the token or certificate in the kubeconfig (`kubectl cluster-info` checks it)',
+      detail,
+    );
+  }
   if (/Unable to connect to the server|connection refused|The connection to the server .* was refused|no such host|i\/o timeout|Kubernetes cluster unreachable|dial tcp|TLS handshake timeout|the server could not find the requested resource \(get/i.test(stderr)) {
     return new LabError(
       `${doing}: cannot reach the Kubernetes API server`,
@@ -54,7 +63,7 @@ export function toolFailure(result: ToolResult, doing: string): LabError {
     }
     return new LabError(`${doing}: not allowed: ${firstLine(stderr)}`, 'ask for access to the namespace (`kubectl auth can-i --list` shows yours), or use another context', detail);
   }
-  return new LabError(`${doing}: ${tool} failed: ${firstLine(stderr) || `exit code ${result.exitCode}`}`, undefined, detail);
+  return new LabError(`${doing}: ${tool} failed: ${firstLine(stderr) || `exit code ${result.exitCode}`}`, 'run again with --verbose to see all it said', detail);
 }
 
 const MAX_LINE = 240;

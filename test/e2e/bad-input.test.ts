@@ -39,6 +39,7 @@ const NOT_A_KUBECONFIG = file('not-a-kubeconfig', 'not: [yaml\n');
 const UNREACHABLE = join(dir, 'unreachable.kubeconfig');
 const NO_RIGHTS = join(dir, 'no-rights.kubeconfig');
 const NAMESPACE_ADMIN = join(dir, 'namespace-admin.kubeconfig');
+const BAD_TOKEN = join(dir, 'bad-token.kubeconfig');
 
 interface BadCase {
   name: string;
@@ -54,6 +55,7 @@ interface BadCase {
 
 const notInstalled = /release helm-python is not (installed|deployed)( in namespace k8s-lab-bad-input)?\b.* — .*k8s-lab deploy/;
 const unreachable = /cannot reach the Kubernetes API server — is the cluster running\? check --context \/ --kubeconfig/;
+const unauthorized = /the API server did not accept the kubeconfig's credentials \(Unauthorized\) — log in again or renew the token/;
 const notAllowed = /: not allowed: system:serviceaccount:k8s-lab-bad-rbac:nobody may not (list|get) \w+ in namespace k8s-lab-bad-rbac — ask for access to namespace k8s-lab-bad-rbac/;
 
 const cases: BadCase[] = [
@@ -113,6 +115,8 @@ const cases: BadCase[] = [
   { name: 'unreachable API server, status', args: ['status', ...ns, '--kubeconfig', UNREACHABLE], exit: 1, message: unreachable, withinSeconds: 15, perHelm: true },
   { name: 'unreachable API server, deploy', args: [...deployArgs, '--kubeconfig', UNREACHABLE], exit: 1, message: unreachable, withinSeconds: 15, perHelm: true },
   { name: 'unreachable API server, counters', args: ['counters', ...ns, '--kubeconfig', UNREACHABLE], exit: 1, message: unreachable, withinSeconds: 15 },
+  { name: 'a token the API server does not accept, status', args: ['status', ...ns, '--kubeconfig', BAD_TOKEN], exit: 1, message: unauthorized, perHelm: true },
+  { name: 'a token the API server does not accept, counters', args: ['counters', ...ns, '--kubeconfig', BAD_TOKEN], exit: 1, message: unauthorized },
   { name: 'no permission, status', args: ['status', '--namespace', RBAC_NS, '--kubeconfig', NO_RIGHTS], exit: 1, message: notAllowed, perHelm: true },
   { name: 'no permission, counters', args: ['counters', '--namespace', RBAC_NS, '--kubeconfig', NO_RIGHTS], exit: 1, message: notAllowed },
   { name: 'no permission, deploy', args: ['deploy', '--namespace', RBAC_NS, '--kubeconfig', NO_RIGHTS, '--set', 'service.nodePort=null'], exit: 1, message: notAllowed, perHelm: true },
@@ -189,6 +193,7 @@ beforeAll(async () => {
   writeFileSync(UNREACHABLE, readFileSync(process.env.KUBECONFIG!, 'utf8').replace(/server: .*/g, 'server: https://127.0.0.1:1'));
   await kubectl(['create', 'namespace', RBAC_NS]);
   await serviceAccountKubeconfig('nobody', NO_RIGHTS); // no role binding at all
+  writeFileSync(BAD_TOKEN, readFileSync(NO_RIGHTS, 'utf8').replace(/token: ".*"/, 'token: "not-a-token"'));
   await serviceAccountKubeconfig('namespace-admin', NAMESPACE_ADMIN);
   await kubectl(['-n', RBAC_NS, 'create', 'rolebinding', 'namespace-admin', '--clusterrole=admin', `--serviceaccount=${RBAC_NS}:namespace-admin`]);
 });

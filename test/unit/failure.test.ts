@@ -90,6 +90,16 @@ describe('toolFailure on bad input', () => {
     expect(helm4.message).toMatch(/rejected a resource quantity/);
   });
 
+  it.each([
+    ['kubectl', 'error: You must be logged in to the server (Unauthorized)\n'],
+    ['Helm 3', 'Error: Kubernetes cluster unreachable: the server has asked for the client to provide credentials\n'],
+    ['Helm 4', 'Error: kubernetes cluster unreachable: the server has asked for the client to provide credentials\n'],
+  ])('a login the API server rejects (%s) is not an unreachable cluster', (_, stderr) => {
+    const error = toolFailure(helm(stderr), 'helm list');
+    expect(error.message).toBe("helm list: the API server did not accept the kubeconfig's credentials (Unauthorized)");
+    expect(error.hint).toMatch(/renew the token/);
+  });
+
   it('cuts an endless line so the message stays readable', () => {
     expect(firstLine(`Error: ${'x'.repeat(1000)}`)).toHaveLength(240);
   });
