@@ -27,7 +27,8 @@ process.stdout.write(
   JSON.stringify({
     requests: samples.length,
     failures: samples.filter((s) => !s.ok).length,
-    perSecond: samples.length / (wall / 1000),
+    // Rate over the span the probe was sending: first to last request.
+    perSecond: ((samples.length - 1) * 1000) / Math.max(1, samples.at(-1).t - samples[0].t),
     cpuPercent: ((cpu.user + cpu.system) / 1000 / wall) * 100,
     rssMb,
   }),

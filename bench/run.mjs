@@ -91,6 +91,7 @@ sections.scale = async () => {
   const rows = [];
   for (const strategy of ['rolling', 'recreate', 'canary', 'partition']) {
     const measured = await peakRss('node', [join(root, 'bin/k8s-lab.js'), 'demo-update', '--namespace', NS, '--strategy', strategy, '--url', url, '--record-dir', '/tmp/k8s-lab-bench-runs', '--json', '--timeout', '15m']);
+    if (!measured.stdout.trim()) throw new Error(`demo-update --strategy ${strategy} printed no record: ${measured.stderr.slice(-800)}`);
     const record = JSON.parse(measured.stdout);
     const zero = strategy !== 'recreate';
     rows.push([

@@ -65,14 +65,21 @@ export class Probe {
     this.sources = new SourceAddresses(target.url);
   }
 
+  /** Fires on a fixed schedule (start + n × interval), so a late timer does not lower the rate. */
   start(): void {
-    this.fire();
-    this.timer = setInterval(() => this.fire(), this.options.intervalMs);
+    const started = performance.now();
+    let n = 0;
+    const tick = () => {
+      this.fire();
+      n += 1;
+      this.timer = setTimeout(tick, Math.max(0, started + n * this.options.intervalMs - performance.now()));
+    };
+    tick();
   }
 
   /** Stops sending and waits for the requests still in flight. */
   async stop(): Promise<ProbeSample[]> {
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     await Promise.all(this.inFlight);
     return this.samples.sort((a, b) => a.t - b.t);
   }
