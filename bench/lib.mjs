@@ -25,7 +25,8 @@ export function run(cmd, args, { env = {}, input } = {}) {
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => {
+    // 'close', not 'exit': stdout may still hold data when the process has exited.
+    child.on('close', (code) => {
       resolve({ ms: performance.now() - started, code, stdout, stderr });
     });
   });
