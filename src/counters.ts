@@ -1,5 +1,5 @@
-import { byOrdinal, isPodReady, podClaim, podOrdinal, REVISION_LABEL, VERSION_LABEL, type Pod } from './adapters/kube-objects.js';
-import type { Kubectl } from './adapters/kubectl.js';
+import { byOrdinal, isPodReady, podClaim, podOrdinal, REVISION_LABEL, statefulSetSelector, VERSION_LABEL, type Pod } from './adapters/kube-objects.js';
+import { inNamespace, type Kubectl } from './adapters/kubectl.js';
 import { mapBounded } from './concurrency.js';
 import { LabError } from './errors.js';
 
@@ -38,11 +38,10 @@ export function parseCounterFile(text: string): number {
 export async function statefulSetPods(kubectl: Kubectl, name: string): Promise<Pod[]> {
   const sts = await kubectl.statefulSet(name);
   if (!sts) {
-    const where = kubectl.target.namespace ? ` in namespace ${kubectl.target.namespace}` : '';
+    const where = inNamespace(kubectl.target);
     throw new LabError(`release ${name} is not deployed${where} (no StatefulSet ${name})`, 'deploy it first: `k8s-lab deploy`');
   }
-  const selector = Object.entries(sts.spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-  return byOrdinal(await kubectl.pods(selector));
+  return byOrdinal(await kubectl.pods(statefulSetSelector(sts)));
 }
 
 /** Reads every pod's counter concurrently (at most `concurrency` execs at once). */

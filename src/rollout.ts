@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { byOrdinal, isPodReady, isStatefulSetSettled, podStatus, REVISION_LABEL, type Pod, type StatefulSet } from './adapters/kube-objects.js';
+import { byOrdinal, isPodReady, isStatefulSetSettled, podStatus, REVISION_LABEL, statefulSetSelector, type Pod, type StatefulSet } from './adapters/kube-objects.js';
 import type { Kubectl } from './adapters/kubectl.js';
 import { LabError } from './errors.js';
 
@@ -49,8 +49,7 @@ export async function waitForStatefulSet(kubectl: Kubectl, name: string, options
   for (;;) {
     const statefulSet = await kubectl.statefulSet(name);
     if (!statefulSet) throw new LabError(`StatefulSet ${name} does not exist`, 'deploy it first: `k8s-lab deploy`');
-    const selector = Object.entries(statefulSet.spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-    state = { statefulSet, pods: await kubectl.pods(selector) };
+    state = { statefulSet, pods: await kubectl.pods(statefulSetSelector(statefulSet)) };
     options.onProgress?.(describeProgress(state));
     if ((options.until ?? ((s: RolloutState) => isStatefulSetSettled(s.statefulSet, s.pods)))(state)) return state;
     if (Date.now() >= deadline) break;

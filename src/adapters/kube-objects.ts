@@ -153,6 +153,13 @@ export function isStatefulSetSettled(sts: StatefulSet, pods: Pod[]): boolean {
   );
 }
 
+/** The label selector (`k=v,k=v`) of a StatefulSet's own pods. */
+export function statefulSetSelector(sts: StatefulSet): string {
+  return Object.entries(sts.spec.selector?.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
 /** The NodePort of the Service's first port (the app's). */
 export function serviceNodePort(service: Service): number | undefined {
   return service.spec.ports?.[0]?.nodePort;

@@ -10,6 +10,11 @@ export interface KubeTarget {
   namespace?: string;
 }
 
+/** ` in namespace X` when one was given, for messages; empty when the kubeconfig decides. */
+export function inNamespace(target: KubeTarget): string {
+  return target.namespace ? ` in namespace ${target.namespace}` : '';
+}
+
 /** How long one API call may take before kubectl gives up on the server. */
 const REQUEST_TIMEOUT = '10s';
 const CALL_TIMEOUT_MS = 20_000;

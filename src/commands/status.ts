@@ -1,3 +1,4 @@
+import { inNamespace } from '../adapters/kubectl.js';
 import { Command } from 'commander';
 import { LabError } from '../errors.js';
 import { createLab, type Lab } from '../lab.js';
@@ -6,7 +7,7 @@ import { readOverview, renderOverview } from '../overview.js';
 export async function status(lab: Lab): Promise<void> {
   const release = await lab.helm.find(lab.release);
   if (!release) {
-    const where = lab.target.namespace ? ` in namespace ${lab.target.namespace}` : '';
+    const where = inNamespace(lab.target);
     throw new LabError(`release ${lab.release} is not installed${where}`, 'deploy it: `k8s-lab deploy`');
   }
   const overview = await readOverview(lab.kubectl, lab.releaseSelector);

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
-import { kubectlArgs } from '../adapters/kubectl.js';
+import { inNamespace, kubectlArgs } from '../adapters/kubectl.js';
 import type { PersistentVolumeClaim } from '../adapters/kube-objects.js';
 import { toolFailure } from '../adapters/failure.js';
 import { LabError, UsageError } from '../errors.js';
@@ -23,7 +23,7 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 export async function teardown(lab: Lab, options: TeardownOptions): Promise<void> {
-  const where = lab.target.namespace ? ` in namespace ${lab.target.namespace}` : '';
+  const where = inNamespace(lab.target);
   const release = await lab.helm.status(lab.release);
   const claims = options.deleteData ? await lab.kubectl.list<PersistentVolumeClaim>('persistentvolumeclaims', lab.releaseSelector) : [];
   if (!release && claims.length === 0) {

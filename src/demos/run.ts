@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PersistentVolumeClaim } from '../adapters/kube-objects.js';
 import { isPodReady } from '../adapters/kube-objects.js';
+import { inNamespace } from '../adapters/kubectl.js';
 import { readCounters, statefulSetPods } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab.js';
@@ -59,7 +60,7 @@ async function snapshot(lab: Lab): Promise<CounterSnapshot[]> {
 /** Checks the release can be updated now and returns what it runs. */
 async function preflight(lab: Lab, options: DemoOptions) {
   const release = await lab.helm.find(lab.release);
-  const where = lab.target.namespace ? ` in namespace ${lab.target.namespace}` : '';
+  const where = inNamespace(lab.target);
   if (!release) throw new LabError(`release ${lab.release} is not installed${where}`, 'deploy it first: `k8s-lab deploy`');
   if (release.status !== 'deployed') throw new LabError(`release ${lab.release} is ${release.status}, not deployed`, 'bring it back with `k8s-lab deploy` (or `helm rollback`) first');
   const values = (await lab.helm.values(lab.release)) as ReleaseValues;

@@ -1,4 +1,4 @@
-import { kubectlArgs, type Kubectl } from '../adapters/kubectl.js';
+import { inNamespace, kubectlArgs, type Kubectl } from '../adapters/kubectl.js';
 import type { Node, Service } from '../adapters/kube-objects.js';
 import { LabError } from '../errors.js';
 import { httpGet, type HttpReply, type Source } from './http.js';
@@ -74,7 +74,7 @@ export async function resolveTarget(kubectl: Kubectl, serviceName: string, url?:
   }
   const service = await kubectl.service(serviceName);
   if (!service) {
-    const where = kubectl.target.namespace ? ` in namespace ${kubectl.target.namespace}` : '';
+    const where = inNamespace(kubectl.target);
     throw new LabError(`Service ${serviceName} not found${where}`, 'deploy the lab first: `k8s-lab deploy`');
   }
   const nodes = service.spec.ports?.[0]?.nodePort ? await kubectl.nodes() : [];
