@@ -1,6 +1,7 @@
 // Shared helpers for the benchmarks: run commands, time them, read RSS, summarise.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpus, release, totalmem } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,4 +58,20 @@ export function machine() {
     node: process.version,
     kernel: release(),
   };
+}
+
+/** Bundles the demos' Probe from src/ for bench/probe-only.mjs and returns the module's path. */
+export async function buildProbeModule() {
+  const { build } = await import('esbuild');
+  const outfile = join(mkdtempSync(join(tmpdir(), 'k8s-lab-bench-')), 'probe.mjs');
+  await build({
+    stdin: { contents: "export { Probe } from './src/probe/probe.ts'; export { urlTarget } from './src/probe/target.ts';", resolveDir: root, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.5',
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
 }

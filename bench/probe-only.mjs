@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Runs the demos' Probe (from the built CLI) alone against a URL for N seconds and prints its rate,
-// its CPU and optionally its RSS per minute, as JSON. Used by bench/run.mjs.
-import { Probe } from '../dist/probe/probe.js';
-import { urlTarget } from '../dist/probe/target.js';
+// Runs the demos' Probe alone against a URL for N seconds and prints its rate, its CPU and
+// optionally its RSS per minute, as JSON. Used by bench/run.mjs, which bundles src/probe for it
+// (the CLI's own bundle exports only main) and passes the module in $BENCH_PROBE_MODULE.
+const { Probe, urlTarget } = await import(process.env.BENCH_PROBE_MODULE);
 
 const [url, seconds, flag] = process.argv.slice(2);
 const durationMs = Number(seconds) * 1000;

@@ -4,7 +4,7 @@
 // figures, a cluster in $KUBECONFIG. `node bench/run.mjs startup counters` runs only those.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deployBench, fmt, kubectl, lab, LOCAL_IMAGE, machine, median, peakRss, ratio, root, run } from './lib.mjs';
+import { buildProbeModule, deployBench, fmt, kubectl, lab, LOCAL_IMAGE, machine, median, peakRss, ratio, root, run } from './lib.mjs';
 
 const NS = 'k8s-lab-bench';
 const sections = {};
@@ -72,7 +72,7 @@ sections.overhead = async () => {
 sections.probe = async () => {
   const url = await deployBench(NS, 2);
   const seconds = Number(process.env.BENCH_PROBE_SECONDS ?? 30);
-  const result = await run('node', [join(root, 'bench/probe-only.mjs'), url, String(seconds)]);
+  const result = await run('node', [join(root, 'bench/probe-only.mjs'), url, String(seconds)], { env: { BENCH_PROBE_MODULE: await buildProbeModule() } });
   if (result.code) throw new Error(result.stderr);
   const { requests, perSecond, cpuPercent, failures } = JSON.parse(result.stdout);
   return {
@@ -116,7 +116,7 @@ sections.scale = async () => {
 sections.memory = async () => {
   const url = await deployBench(NS, 2);
   const minutes = Number(process.env.BENCH_MEMORY_MINUTES ?? 30);
-  const result = await run('node', [join(root, 'bench/probe-only.mjs'), url, String(minutes * 60), '--rss']);
+  const result = await run('node', [join(root, 'bench/probe-only.mjs'), url, String(minutes * 60), '--rss'], { env: { BENCH_PROBE_MODULE: await buildProbeModule() } });
   if (result.code) throw new Error(result.stderr);
   const { rssMb, requests } = JSON.parse(result.stdout);
   const marks = rssMb.filter((_, i) => i % Math.max(1, Math.floor(rssMb.length / 6)) === 0 || i === rssMb.length - 1);
