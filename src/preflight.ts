@@ -1,7 +1,7 @@
 import { defaultStorageClass, nodeIsReady } from './adapters/kube-objects.js';
 import { LabError } from './errors.js';
 import type { Lab } from './lab.js';
-import { resolveTarget } from './probe/target.js';
+import { isForbidden, nodesIfAllowed, resolveTarget } from './probe/target.js';
 
 export type CheckState = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -63,9 +63,13 @@ export async function runPreflight(lab: Lab, { url }: { url?: string } = {}): Pr
 
   if (!versions.server) return { checks, versions };
 
+  // StorageClasses and nodes are cluster-scoped: a user whose Role covers one namespace may not read
+  // them, and needs not (README "Running with least privilege"), so those checks are skipped.
   const classes = await attempt(() => lab.kubectl.storageClasses());
   const defaultClass = classes.value && defaultStorageClass(classes.value);
-  if (classes.error) checks.push(failed('storage', classes.error));
+  if (isForbidden(classes.error)) {
+    checks.push({ name: 'storage', state: 'skip', detail: 'skipped: not allowed to list StorageClasses (cluster-scoped); the PVCs get the cluster\'s default class', hint: 'if deploy waits on Pending PVCs, ask an admin which class to pass with --set persistence.storageClass=<name>' });
+  } else if (classes.error) checks.push(failed('storage', classes.error));
   else if (defaultClass) checks.push({ name: 'storage', state: 'ok', detail: `default StorageClass ${defaultClass.metadata.name} (${defaultClass.provisioner ?? '?'})` });
   else {
     checks.push({
@@ -76,8 +80,9 @@ export async function runPreflight(lab: Lab, { url }: { url?: string } = {}): Pr
     });
   }
 
-  const nodes = await attempt(() => lab.kubectl.nodes());
+  const nodes = await attempt(() => nodesIfAllowed(lab.kubectl));
   if (nodes.error) checks.push(failed('nodes', nodes.error));
+  else if (nodes.value === 'forbidden') checks.push({ name: 'nodes', state: 'skip', detail: 'skipped: not allowed to list nodes (cluster-scoped); the pods\' readiness tells instead' });
   else {
     const ready = nodes.value!.filter(nodeIsReady);
     checks.push({
@@ -88,6 +93,10 @@ export async function runPreflight(lab: Lab, { url }: { url?: string } = {}): Pr
     });
   }
 
+  if (helm.error) {
+    checks.push({ name: 'release', state: 'skip', detail: `skipped: needs helm, which ${helm.error.message.includes(' not found') ? 'is missing' : 'failed its check'}` });
+    return { checks, versions };
+  }
   const release = await attempt(() => lab.helm.status(lab.release));
   if (release.error) checks.push(failed('release', release.error));
   else if (!release.value) {

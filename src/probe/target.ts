@@ -17,38 +17,69 @@ export function urlTarget(base: string, how: string): ServiceTarget {
   return { description: `${url} (${how})`, url, get: (path, timeoutMs, source) => httpGet(url + path, timeoutMs, source) };
 }
 
+/** A base URL to try, and how it reaches the Service (for the user to read). */
+interface Candidate {
+  url: string;
+  how: string;
+}
+
 /**
  * Candidate base URLs for a Service, in the order tried: loopback first (kind and k3d port
  * mappings, Docker Desktop and the k8s-lab local cluster answer NodePorts there), then
  * load-balancer addresses, then each node's ExternalIP and InternalIP (minikube, bare metal).
  */
-export function serviceCandidates(service: Service, nodes: Node[]): { url: string; how: string }[] {
+export function serviceCandidates(service: Service, nodes: Node[]): Candidate[] {
+  return [...serviceAddressCandidates(service), ...nodeCandidates(service, nodes)];
+}
+
+/** The candidates that need no node list: loopback and load-balancer addresses. */
+function serviceAddressCandidates(service: Service): Candidate[] {
   const port = service.spec.ports?.[0];
   if (!port) return [];
-  const candidates: { url: string; how: string }[] = [];
+  const candidates: Candidate[] = [];
   if (port.nodePort) candidates.push({ url: `http://127.0.0.1:${port.nodePort}`, how: `NodePort ${port.nodePort} on 127.0.0.1` });
   for (const ingress of service.status?.loadBalancer?.ingress ?? []) {
     const host = ingress.ip ?? ingress.hostname;
     if (host) candidates.push({ url: `http://${host}:${port.port}`, how: `LoadBalancer ${host}` });
   }
-  if (port.nodePort) {
-    for (const type of ['ExternalIP', 'InternalIP']) {
-      for (const node of nodes) {
-        for (const address of node.status?.addresses ?? []) {
-          if (address.type === type) candidates.push({ url: `http://${address.address}:${port.nodePort}`, how: `NodePort ${port.nodePort} on node ${node.metadata.name} ${type}` });
-        }
-      }
-    }
-  }
   return candidates;
 }
 
+function nodeCandidates(service: Service, nodes: Node[]): Candidate[] {
+  const nodePort = service.spec.ports?.[0]?.nodePort;
+  if (!nodePort) return [];
+  return ['ExternalIP', 'InternalIP'].flatMap((type) =>
+    nodes.flatMap((node) =>
+      (node.status?.addresses ?? []).filter((a) => a.type === type).map((a) => ({ url: `http://${a.address}:${nodePort}`, how: `NodePort ${nodePort} on node ${node.metadata.name} ${type}` })),
+    ),
+  );
+}
+
+/**
+ * A failure because the user's RBAC does not allow the call (the API server's `Forbidden`), as
+ * opposed to a cluster that is not there: reads of cluster-scoped objects (nodes, StorageClasses)
+ * that a namespace-bound user may not make are skipped with a note instead.
+ */
+export function isForbidden(error: unknown): boolean {
+  return error instanceof LabError && /\(Forbidden\)|is forbidden: User /.test(error.detail ?? '');
+}
+
+/** The cluster's nodes, or `forbidden` when the user may not list them (a namespace-bound Role). */
+export async function nodesIfAllowed(kubectl: Kubectl): Promise<Node[] | 'forbidden'> {
+  try {
+    return await kubectl.nodes();
+  } catch (error) {
+    if (isForbidden(error)) return 'forbidden';
+    throw error;
+  }
+}
+
 /** The API server's proxy to a Service: reaches the pods when no node address is reachable. */
-export function apiProxyTarget(kubectl: Kubectl, namespace: string, service: Service): ServiceTarget {
+export function apiProxyTarget(kubectl: Kubectl, namespace: string, service: Service, why = 'no node address answered'): ServiceTarget {
   const port = service.spec.ports?.[0]?.name ?? String(service.spec.ports?.[0]?.port ?? 8000);
   const base = `/api/v1/namespaces/${namespace}/services/${service.metadata.name}:${port}/proxy`;
   return {
-    description: `the API server's service proxy (${base}/): no node address answered`,
+    description: `the API server's service proxy (${base}/): ${why}`,
     async get(path, timeoutMs) {
       const started = performance.now();
       const result = await kubectl.tryRun(kubectlArgs.rawGet(kubectl.target, base + path), timeoutMs);
@@ -65,7 +96,9 @@ export function apiProxyTarget(kubectl: Kubectl, namespace: string, service: Ser
 
 /**
  * Finds how to reach the release's Service: `url` when given (e.g. what `minikube service --url`
- * prints), else the first candidate whose /healthz answers, else the API server proxy.
+ * prints), else the first candidate whose /healthz answers, else the API server proxy. The nodes
+ * are read only when loopback and load balancers did not answer, and a user who may not list them
+ * (RBAC bound to one namespace) goes on to the proxy, which then says so.
  */
 export async function resolveTarget(kubectl: Kubectl, serviceName: string, url?: string): Promise<ServiceTarget> {
   if (url) {
@@ -77,10 +110,19 @@ export async function resolveTarget(kubectl: Kubectl, serviceName: string, url?:
     const where = inNamespace(kubectl.target);
     throw new LabError(`Service ${serviceName} not found${where}`, 'deploy the lab first: `k8s-lab deploy`');
   }
-  const nodes = service.spec.ports?.[0]?.nodePort ? await kubectl.nodes() : [];
-  for (const candidate of serviceCandidates(service, nodes)) {
+  const answering = await firstAnswering(serviceAddressCandidates(service));
+  if (answering) return answering;
+  const nodes = service.spec.ports?.[0]?.nodePort ? await nodesIfAllowed(kubectl) : [];
+  const onNode = nodes === 'forbidden' ? undefined : await firstAnswering(nodeCandidates(service, nodes));
+  if (onNode) return onNode;
+  const why = nodes === 'forbidden' ? 'no address answered, and node addresses were skipped: not allowed to list nodes' : undefined;
+  return apiProxyTarget(kubectl, await kubectl.namespace(), service, why);
+}
+
+async function firstAnswering(candidates: Candidate[]): Promise<ServiceTarget | undefined> {
+  for (const candidate of candidates) {
     const reply = await httpGet(`${candidate.url}/healthz`, 1500);
     if (reply.status !== undefined) return urlTarget(candidate.url, candidate.how);
   }
-  return apiProxyTarget(kubectl, await kubectl.namespace(), service);
+  return undefined;
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readCounters, statefulSetPods } from '../counters.js';
+import { inNamespace } from '../adapters/kubectl.js';
 import type { RunRecord } from '../demos/record.js';
 import { LabError } from '../errors.js';
 import type { Lab } from '../lab.js';
@@ -28,7 +29,7 @@ export function readRunRecords(dir: string, warn: (message: string) => void): Ru
 /** Reads the live cluster and the run records, renders the report and writes it with its pictures. */
 export async function writeReport(lab: Lab, { output, recordDir, k8sLabVersion }: { output: string; recordDir: string; k8sLabVersion: string }): Promise<{ path: string; files: string[] }> {
   const statefulSet = await lab.kubectl.statefulSet(lab.release);
-  if (!statefulSet) throw new LabError(`release ${lab.release} is not deployed: the report reads the live cluster`, 'deploy it first: `k8s-lab deploy`');
+  if (!statefulSet) throw new LabError(`release ${lab.release} is not deployed${inNamespace(lab.target)}: the report reads the live cluster`, 'deploy it first: `k8s-lab deploy`');
   const [helm, kubectl, server, namespace, overview, pods] = await Promise.all([
     lab.helm.version(),
     lab.kubectl.clientVersion(),
