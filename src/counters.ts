@@ -1,7 +1,9 @@
-import { byOrdinal, isPodReady, podClaim, podOrdinal, REVISION_LABEL, statefulSetSelector, VERSION_LABEL, type Pod } from './adapters/kube-objects.js';
+import { byOrdinal, isPodReady, podClaim, podOrdinal, REVISION_LABEL, statefulSetSelector, VERSION_LABEL, type Pod, type StatefulSet } from './adapters/kube-objects.js';
 import { inNamespace, type Kubectl } from './adapters/kubectl.js';
+import { KubeProxy } from './adapters/pod-exec.js';
 import { mapBounded } from './concurrency.js';
 import { LabError } from './errors.js';
+import type { Lab } from './lab.js';
 
 export const COUNTER_FILE = '/data/counter.json';
 export const APP_CONTAINER = 'app';
@@ -34,18 +36,24 @@ export function parseCounterFile(text: string): number {
   return counter;
 }
 
+function notDeployed(kubectl: Kubectl, name: string): LabError {
+  return new LabError(`release ${name} is not deployed${inNamespace(kubectl.target)} (no StatefulSet ${name})`, 'deploy it first: `k8s-lab deploy`');
+}
+
 /** Selects the pods of a StatefulSet by its own selector, so overrides of the chart's labels still work. */
 export async function statefulSetPods(kubectl: Kubectl, name: string): Promise<Pod[]> {
   const sts = await kubectl.statefulSet(name);
-  if (!sts) {
-    const where = inNamespace(kubectl.target);
-    throw new LabError(`release ${name} is not deployed${where} (no StatefulSet ${name})`, 'deploy it first: `k8s-lab deploy`');
-  }
+  if (!sts) throw notDeployed(kubectl, name);
   return byOrdinal(await kubectl.pods(statefulSetSelector(sts)));
 }
 
-/** Reads every pod's counter concurrently (at most `concurrency` execs at once). */
-export async function readCounters(kubectl: Kubectl, pods: Pod[], concurrency = 8): Promise<CounterReading[]> {
+/** Where a counter file is read from: `kubectl exec` (the Kubectl adapter itself), or the proxy. */
+export interface FileReader {
+  readFile(pod: string, container: string, path: string): Promise<string>;
+}
+
+/** Reads every pod's counter concurrently (at most `concurrency` reads at once). */
+export async function readCounters(kubectl: Kubectl, pods: Pod[], concurrency = 8, reader: FileReader = kubectl): Promise<CounterReading[]> {
   return mapBounded(pods, concurrency, async (pod) => {
     const base: CounterReading = {
       pod: pod.metadata.name,
@@ -60,9 +68,65 @@ export async function readCounters(kubectl: Kubectl, pods: Pod[], concurrency = 
       return { ...base, error: `pod is ${pod.metadata.deletionTimestamp ? 'terminating' : (pod.status?.phase ?? 'not running')}` };
     }
     try {
-      return { ...base, counter: parseCounterFile(await kubectl.readFile(pod.metadata.name, APP_CONTAINER, COUNTER_FILE)) };
+      return { ...base, counter: parseCounterFile(await reader.readFile(pod.metadata.name, APP_CONTAINER, COUNTER_FILE)) };
     } catch (error) {
       return { ...base, error: (error as Error).message };
     }
   });
+}
+
+/** How long the proxy may live: reading 20 pods takes well under a second. */
+const PROXY_TIMEOUT_MS = 120_000;
+
+/**
+ * The StatefulSet's pods as statefulSetPods reads them, but through the proxy; undefined when the
+ * proxy's answer is anything but the objects or NotFound, so kubectl reads them and reports the error.
+ */
+async function statefulSetPodsViaProxy(proxy: KubeProxy, namespace: string, kubectl: Kubectl, name: string): Promise<Pod[] | undefined> {
+  const ns = encodeURIComponent(namespace);
+  const sts = await proxy.get(`/apis/apps/v1/namespaces/${ns}/statefulsets/${encodeURIComponent(name)}`);
+  if (sts.statusCode === 404 && /"reason":\s*"NotFound"/.test(sts.body)) throw notDeployed(kubectl, name);
+  if (sts.statusCode !== 200) return undefined;
+  const pods = await proxy.get(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(statefulSetSelector(JSON.parse(sts.body) as StatefulSet))}`);
+  if (pods.statusCode !== 200) return undefined;
+  return byOrdinal((JSON.parse(pods.body) as { items: Pod[] }).items);
+}
+
+/**
+ * Every counter of the release, read through one `kubectl proxy` (the StatefulSet, its pods, and
+ * one exec per pod over a WebSocket) instead of a kubectl process per read. Whatever the proxy
+ * cannot do falls back to kubectl: all of it when the proxy does not start, a pod's read when its
+ * exec fails (so its error is kubectl's, as before).
+ */
+export async function readReleaseCounters(lab: Pick<Lab, 'kubectl' | 'runner' | 'release' | 'log'>): Promise<CounterReading[]> {
+  const { kubectl, log, release } = lab;
+  // Both at once; a kubeconfig kubectl cannot read fails below, in statefulSetPods, as it always did.
+  const [namespace, proxy] = await Promise.all([
+    kubectl.namespace().catch(() => undefined),
+    KubeProxy.start(kubectl, lab.runner, { timeoutMs: PROXY_TIMEOUT_MS, echo: (line) => log.debug(line) }).catch((error: Error) => {
+      log.debug(`kubectl proxy could not start (${error.message}): reading with one kubectl exec per pod`);
+      return undefined;
+    }),
+  ]);
+  if (!proxy || namespace === undefined) {
+    await proxy?.stop();
+    return readCounters(kubectl, await statefulSetPods(kubectl, release));
+  }
+  try {
+    const pods = (await statefulSetPodsViaProxy(proxy, namespace, kubectl, release).catch((error: unknown) => {
+      if (error instanceof LabError) throw error;
+      log.debug(`reading the pods through kubectl proxy failed (${(error as Error).message}): with kubectl instead`);
+      return undefined;
+    })) ?? (await statefulSetPods(kubectl, release));
+    const reader: FileReader = {
+      readFile: (pod, container, path) =>
+        proxy.exec(namespace, pod, container, ['cat', path]).catch((error: Error) => {
+          log.debug(`exec in ${pod} through kubectl proxy failed (${error.message}): kubectl exec instead`);
+          return kubectl.readFile(pod, container, path);
+        }),
+    };
+    return await readCounters(kubectl, pods, 20, reader);
+  } finally {
+    await proxy.stop();
+  }
 }

@@ -1,12 +1,11 @@
 import { Command } from 'commander';
-import { readCounters, statefulSetPods } from '../counters.js';
+import { readReleaseCounters } from '../counters.js';
 import { LabError } from '../errors.js';
 import { createLab, type Lab } from '../lab.js';
 import { renderTable } from '../ui/table.js';
 
 export async function counters(lab: Lab): Promise<void> {
-  const pods = await statefulSetPods(lab.kubectl, lab.release);
-  const readings = await readCounters(lab.kubectl, pods);
+  const readings = await readReleaseCounters(lab);
   if (lab.json) lab.log.data(JSON.stringify(readings, null, 2));
   else if (readings.length === 0) lab.log.data(`StatefulSet ${lab.release} has no pods (replicas 0?)`);
   else {
