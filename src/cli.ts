@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode, InterruptedError, LabError } from './errors.js';
+import { ExitCode, LabError } from './errors.js';
+import { interrupts } from './interrupt.js';
 import { packageVersion } from './paths.js';
 import { highlight } from './ui/logger.js';
 
@@ -105,9 +106,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
   const interrupted = new Promise<never>((_, reject) => {
-    onSignal = (signal) => reject(new InterruptedError(`interrupted (${signal})`));
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    onSignal = (signal) => {
+      const stopNow = interrupts.receive(signal);
+      if (stopNow) reject(stopNow);
+      else process.stderr.write(`${highlight.warn('⚠')} interrupted (${signal}): undoing the demo's changes first (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again stops at once)\n`);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
   try {
     await Promise.race([program.parseAsync(argv, { from: 'user' }), interrupted]);

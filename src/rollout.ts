@@ -16,6 +16,19 @@ export interface WaitOptions {
   until?: (state: RolloutState) => boolean;
   /** Names what is awaited in the timeout message. */
   waitingFor?: string;
+  /** Stops the wait with the signal's reason (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+/** The pods did not get where they should within the timeout; `state` is how they were left. */
+export class RolloutTimeout extends LabError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly state: RolloutState,
+  ) {
+    super(message, hint);
+  }
 }
 
 /** Every live pod whose ordinal is in [from, to) exists, is Ready and runs the update revision. */
@@ -29,14 +42,14 @@ export function ordinalsUpdated(state: RolloutState, from: number, to: number): 
   return true;
 }
 
-/** One line on where the pods are: `1/2 Ready — helm-python-1 ContainerCreating`. */
+/** One line on where the pods are: `1/2 Ready: helm-python-1 ContainerCreating`. */
 export function describeProgress({ statefulSet, pods }: RolloutState): string {
   const want = statefulSet.spec.replicas ?? 1;
   const live = pods.filter((p) => !p.metadata.deletionTimestamp);
   const waiting = byOrdinal(pods)
     .filter((p) => !isPodReady(p) || p.metadata.deletionTimestamp)
     .map((p) => `${p.metadata.name} ${podStatus(p)}`);
-  return `${live.filter(isPodReady).length}/${want} Ready${waiting.length ? ` — ${waiting.join(', ')}` : ''}`;
+  return `${live.filter(isPodReady).length}/${want} Ready${waiting.length ? `: ${waiting.join(', ')}` : ''}`;
 }
 
 /**
@@ -47,17 +60,19 @@ export async function waitForStatefulSet(kubectl: Kubectl, name: string, options
   const deadline = Date.now() + options.timeoutMs;
   let state: RolloutState | undefined;
   for (;;) {
+    options.signal?.throwIfAborted();
     const statefulSet = await kubectl.statefulSet(name);
     if (!statefulSet) throw new LabError(`StatefulSet ${name} does not exist`, 'deploy it first: `k8s-lab deploy`');
     state = { statefulSet, pods: await kubectl.pods(statefulSetSelector(statefulSet)) };
     options.onProgress?.(describeProgress(state));
     if ((options.until ?? ((s: RolloutState) => isStatefulSetSettled(s.statefulSet, s.pods)))(state)) return state;
     if (Date.now() >= deadline) break;
-    await sleep(options.pollMs ?? 1000);
+    await sleep(options.pollMs ?? 1000, undefined, { signal: options.signal }).catch(() => options.signal?.throwIfAborted());
   }
   const stuck = byOrdinal(state.pods).find((p) => !isPodReady(p));
-  throw new LabError(
+  throw new RolloutTimeout(
     `${options.waitingFor ?? `pods of ${name}`} not Ready after ${Math.round(options.timeoutMs / 1000)} s (${describeProgress(state)})`,
     stuck ? `see why: kubectl describe pod ${stuck.metadata.name}${kubectl.target.namespace ? ` -n ${kubectl.target.namespace}` : ''}; or raise --timeout` : 'raise --timeout',
+    state,
   );
 }

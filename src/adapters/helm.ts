@@ -127,6 +127,10 @@ export const helmArgs = {
       'json',
     ];
   },
+  /** Back to an earlier revision's manifests and values; k8s-lab waits on the pods itself. */
+  rollback(target: KubeTarget, major: HelmMajor, release: string, revision: number, timeout: string): string[] {
+    return [...this.scope(target), 'rollback', release, String(revision), '--timeout', timeout, ...this.upgradeWait(major)];
+  },
   uninstall(target: KubeTarget, major: HelmMajor, release: string, timeout: string): string[] {
     return [...this.scope(target), 'uninstall', release, '--timeout', timeout, ...this.deleteWait(major)];
   },
@@ -197,6 +201,12 @@ export class Helm {
     const result = await this.runner.run(this.call(helmArgs.upgradeReusing(this.target, major, request), timeoutMs));
     if (result.exitCode !== 0) throw toolFailure(result, `helm upgrade ${request.release}`);
     return parseJson<HelmRelease>(result.stdout, 'the helm release');
+  }
+
+  async rollback(release: string, revision: number, timeout: string, timeoutMs: number): Promise<void> {
+    const { major } = await this.version();
+    const result = await this.runner.run(this.call(helmArgs.rollback(this.target, major, release, revision, timeout), timeoutMs));
+    if (result.exitCode !== 0) throw toolFailure(result, `helm rollback ${release} ${revision}`);
   }
 
   async uninstallCall(release: string, timeout: string, timeoutMs: number): Promise<ToolCall> {

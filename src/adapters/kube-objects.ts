@@ -82,6 +82,16 @@ export interface StorageClass {
   provisioner?: string;
 }
 
+/** A core/v1 Event: what the kubelet and controllers said about an object. */
+export interface KubeEvent {
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  lastTimestamp?: string | null;
+  eventTime?: string | null;
+}
+
 export type KubeObject = Pod | StatefulSet | Service | PersistentVolumeClaim;
 
 export interface List<T> {
@@ -181,4 +191,19 @@ export function parseJson<T>(text: string, what: string): T {
   } catch {
     throw new Error(`could not parse ${what} as JSON: ${text.slice(0, 120)}`);
   }
+}
+
+/**
+ * What the events about an object keep saying, in one line: the most repeated warnings first
+ * (`Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 503 (×12)`), the newest
+ * among equals. Normal events only when there is no warning.
+ */
+export function describeEvents(events: KubeEvent[], limit = 1): string {
+  const when = (e: KubeEvent) => e.lastTimestamp ?? e.eventTime ?? '';
+  const warnings = events.filter((e) => e.type === 'Warning');
+  const chosen = (warnings.length ? warnings : events)
+    .slice()
+    .sort((a, b) => (b.count ?? 1) - (a.count ?? 1) || when(b).localeCompare(when(a)))
+    .slice(0, limit);
+  return chosen.map((e) => `${e.reason ?? 'Event'}: ${(e.message ?? '').trim()}${(e.count ?? 1) > 1 ? ` (×${e.count})` : ''}`).join('; ');
 }

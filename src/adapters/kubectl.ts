@@ -1,7 +1,7 @@
 import { LabError } from '../errors.js';
 import type { Runner, ToolCall, ToolResult, ToolStream } from '../process/runner.js';
 import { toolFailure } from './failure.js';
-import { parseJson, type List, type Node, type Pod, type Service, type StatefulSet, type StorageClass } from './kube-objects.js';
+import { parseJson, type KubeEvent, type List, type Node, type Pod, type Service, type StatefulSet, type StorageClass } from './kube-objects.js';
 
 /** Which cluster and namespace to talk to; unset fields fall back to the kubeconfig, as kubectl does. */
 export interface KubeTarget {
@@ -66,6 +66,10 @@ export const kubectlArgs = {
   },
   watchPods(target: KubeTarget, selector: string): string[] {
     return [...this.scope(target), 'get', 'pods', '--selector', selector, '--watch', '--output-watch-events', '--output', 'json'];
+  },
+  /** The events about one object (a pod's probe failures, scheduling, pulls). */
+  events(target: KubeTarget, objectName: string): string[] {
+    return [...this.scope(target), 'get', 'events', '--field-selector', `involvedObject.name=${objectName}`, '--output', 'json', `--request-timeout=${REQUEST_TIMEOUT}`];
   },
   deletePods(target: KubeTarget, names: string[], gracePeriodSeconds?: number): string[] {
     const grace = gracePeriodSeconds === undefined ? [] : [`--grace-period=${gracePeriodSeconds}`];
@@ -164,6 +168,10 @@ export class Kubectl {
   /** A watch of the pods as a stream of JSON watch events; ends after `timeoutMs` at the latest. */
   watchPods(selector: string, timeoutMs: number, onStdout: (chunk: string) => void): ToolStream {
     return this.runner.stream(this.call(kubectlArgs.watchPods(this.target, selector), timeoutMs), onStdout);
+  }
+
+  async events(objectName: string): Promise<KubeEvent[]> {
+    return (await this.getJson<List<KubeEvent>>(kubectlArgs.events(this.target, objectName), `reading the events of ${objectName}`)).items;
   }
 
   /** `cat` of a file inside a pod's container. */

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { STRATEGIES, type RunRecord, type Strategy } from '../demos/record.js';
 import { runDemo } from '../demos/run.js';
-import { LabError, UsageError } from '../errors.js';
+import { InterruptedError, LabError } from '../errors.js';
+import { interrupts } from '../interrupt.js';
 import { createLab, type Lab } from '../lab.js';
 import { httpUrl, parseDuration, wholeNumber } from '../options.js';
 import { packageVersion } from '../paths.js';
@@ -20,6 +21,8 @@ export interface DemoCommandOptions {
   settle: number;
   broken?: boolean;
   keepCanaryPvcs?: boolean;
+  /** `--no-recover` sets it false; undefined means true. */
+  recover?: boolean;
   url?: string;
   recordDir: string;
 }
@@ -46,10 +49,10 @@ export function renderSummary(record: RunRecord, path: string): string {
 }
 
 export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise<void> {
-  if (options.broken && options.strategy !== 'canary') throw new UsageError('--broken only goes with --strategy canary', 'it shows a canary that must abort');
   // Said when the demo starts, not before: a release that is not there fails with one line.
   let started = false;
-  const { record, path } = await runDemo(
+  // Ctrl-C stops the demo only once it has put the release back (src/interrupt.ts).
+  const { record, path } = await interrupts.whileUndoable((signal) => runDemo(
     lab,
     {
       strategy: options.strategy,
@@ -62,6 +65,7 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
       settleMs: options.settle,
       broken: Boolean(options.broken),
       keepCanaryPvcs: Boolean(options.keepCanaryPvcs),
+      recover: options.recover !== false,
       url: options.url,
       recordDir: options.recordDir,
       k8sLabVersion: packageVersion(),
@@ -71,8 +75,12 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
       started = true;
       lab.log.info(`${highlight.info('▸')} ${name}: ${detail}`);
     },
-  );
+    signal,
+  ));
   lab.log.data(lab.json ? JSON.stringify(record, null, 2) : renderSummary(record, path));
+  if (record.verdict === 'interrupted') throw new InterruptedError(`${record.strategy} ${record.reason}`, `see ${path}`);
+  // A signal after the last step: the demo is complete, but the command still ends with 130.
+  interrupts.signal.throwIfAborted();
   if (record.verdict === 'aborted') throw new LabError(`${record.strategy} aborted: ${record.reason}`, `see ${path}`);
   if (record.verdict === 'failed') throw new LabError(`${record.strategy} update failed: ${record.reason}`, `see ${path}`);
 }
@@ -85,8 +93,9 @@ export const demoUpdateCommand = new Command('demo-update')
   .addOption(new Option('--interval <duration>', 'probe: time between two requests through the Service').argParser(parseDuration).default(100, '100ms'))
   .addOption(new Option('--timeout <duration>', 'how long any one step may wait for the pods').argParser(parseDuration).default(300_000, '5m'))
   .addOption(new Option('--ready-timeout <duration>', 'canary: how long the canary pods get to become Ready').argParser(parseDuration).default(120_000, '2m'))
-  .addOption(new Option('--settle <duration>', 'probe before the first and after the last change').argParser(parseDuration).default(2000, '2s'))
-  .option('--broken', 'canary: the new version never passes its readiness check, so the canary must abort')
+  .addOption(new Option('--settle <duration>', 'probe before the first and after the last change').argParser(parseDuration).default(1000, '1s'))
+  .option('--broken', 'the new version never passes its readiness check: a canary aborts, a rolling, recreate or partition update gets stuck and is recovered')
+  .option('--no-recover', 'leave a stuck update as it is, to look at it (default: helm rollback and replace the stuck pods)')
   .option('--keep-canary-pvcs', 'canary: keep the PVCs of the removed canary pods (default: delete them)')
   .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
   .option('--record-dir <dir>', 'where the run record is written', join('lab-report', 'runs'))

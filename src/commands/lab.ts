@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { STRATEGIES, type Strategy } from '../demos/record.js';
-import { LabError } from '../errors.js';
+import { InterruptedError, LabError } from '../errors.js';
 import { createLab, type Lab } from '../lab.js';
 import { httpUrl, parseImage, wholeNumber } from '../options.js';
 import { highlight } from '../ui/logger.js';
@@ -47,7 +47,7 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
           interval: 100,
           timeout: 300_000,
           readyTimeout: 120_000,
-          settle: 2000,
+          settle: 1000,
           url: options.url,
           recordDir: options.recordDir,
         }),
@@ -59,6 +59,7 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
     try {
       await step();
     } catch (error) {
+      if (error instanceof InterruptedError) throw new InterruptedError(`lab stopped at step ${index + 1} (${name}): ${error.message}`, error.hint, error.detail);
       if (error instanceof LabError) {
         throw new LabError(`lab stopped at step ${index + 1} (${name}): ${error.message}`, error.hint, error.detail);
       }

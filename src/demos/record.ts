@@ -80,7 +80,8 @@ export interface DataCheck {
   reason?: string;
 }
 
-export type Verdict = 'passed' | 'failed' | 'aborted';
+/** `interrupted`: Ctrl-C or SIGTERM stopped the demo, which undid its half-done changes. */
+export type Verdict = 'passed' | 'failed' | 'aborted' | 'interrupted';
 
 export interface RunRecord {
   schema: 1;

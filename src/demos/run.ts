@@ -9,11 +9,12 @@ import type { Lab } from '../lab.js';
 import { Probe } from '../probe/probe.js';
 import { summarizeProbe } from '../probe/stats.js';
 import { resolveTarget } from '../probe/target.js';
-import { waitForStatefulSet } from '../rollout.js';
+import { RolloutTimeout, waitForStatefulSet } from '../rollout.js';
 import { checkData, maxPodsDown, nextVersion } from './analysis.js';
 import type { CounterSnapshot, RunRecord, Strategy } from './record.js';
 import { DemoSession } from './session.js';
 import { strategies, type StrategyOutcome } from './strategies.js';
+import { explainNotReady, notReadyPods, recoveryCommands, undoDemo, type StartingPoint } from './undo.js';
 import { PodWatch } from './watch.js';
 
 export interface DemoOptions {
@@ -26,6 +27,8 @@ export interface DemoOptions {
   readyTimeoutMs: number;
   broken: boolean;
   keepCanaryPvcs: boolean;
+  /** A stuck update is reverted and its stuck pods replaced (the documented recovery). */
+  recover: boolean;
   url?: string;
   recordDir: string;
   /** Probe before the first change and after the last, so the record shows steady state. */
@@ -39,14 +42,17 @@ interface ReleaseValues {
   updateStrategy?: { type?: string; partition?: number };
 }
 
-/** Every pod's counter with its PVC's UID (a re-created claim has a new UID and no data). */
-async function snapshot(lab: Lab): Promise<CounterSnapshot[]> {
+/**
+ * Every pod's counter with its PVC's UID (a re-created claim has a new UID and no data), the pods
+ * Ready and the release's PVCs, from one read of each.
+ */
+async function snapshot(lab: Lab): Promise<{ counters: CounterSnapshot[]; ready: string[]; claims: string[] }> {
   const [pods, claims] = await Promise.all([
     statefulSetPods(lab.kubectl, lab.release),
     lab.kubectl.list<PersistentVolumeClaim & { metadata: { uid?: string } }>('persistentvolumeclaims', lab.releaseSelector),
   ]);
   const readings = await readCounters(lab.kubectl, pods);
-  return readings.map((r) => ({
+  const counters = readings.map((r) => ({
     pod: r.pod,
     ordinal: r.ordinal,
     counter: r.counter,
@@ -55,10 +61,11 @@ async function snapshot(lab: Lab): Promise<CounterSnapshot[]> {
     revision: r.revision,
     version: r.version,
   }));
+  return { counters, ready: pods.filter(isPodReady).map((p) => p.metadata.name), claims: claims.map((c) => c.metadata.name) };
 }
 
 /** Checks the release can be updated now and returns what it runs. */
-async function preflight(lab: Lab, options: DemoOptions) {
+async function preflight(lab: Lab, options: DemoOptions, signal?: AbortSignal) {
   const release = await lab.helm.find(lab.release);
   const where = inNamespace(lab.target);
   if (!release) throw new LabError(`release ${lab.release} is not installed${where}`, 'deploy it first: `k8s-lab deploy`');
@@ -75,29 +82,51 @@ async function preflight(lab: Lab, options: DemoOptions) {
       'finish or undo it first: `k8s-lab deploy` with your usual options resets it',
     );
   }
-  await waitForStatefulSet(lab.kubectl, lab.release, { timeoutMs: 60_000, waitingFor: `pods of ${lab.release} (before the demo)` });
-  return { from, to, replicas };
+  await waitForStatefulSet(lab.kubectl, lab.release, { timeoutMs: 60_000, waitingFor: `pods of ${lab.release} (before the demo)`, signal });
+  return { from, to, replicas, revision: Number(release.revision) };
+}
+
+/** Why the demo stopped and what was put back, as the record's reason. */
+async function explainStop(
+  session: DemoSession,
+  failure: Error,
+  { interruptedIn, finished, undone, start, to }: { interruptedIn?: string; finished: boolean; undone: string[] | Error; start: StartingPoint; to: string },
+): Promise<string> {
+  const afterwards =
+    undone instanceof Error
+      ? `undoing failed: ${undone.message}`
+      : undone.length
+        ? `${interruptedIn ? 'undone' : 'recovered'}: ${undone.join('; ')}`
+        : finished
+          ? `the update to ${to} had completed: nothing to undo`
+          : !session.changed
+            ? 'nothing had been changed'
+            : `left as it is (--no-recover); to recover: ${recoveryCommands(session, start, failure instanceof RolloutTimeout ? notReadyPods(failure.state) : [])}`;
+  if (interruptedIn) return `${failure.message} during ${interruptedIn}; ${afterwards}`;
+  const why = failure instanceof RolloutTimeout ? await explainNotReady(session, failure.state) : '';
+  return `${failure.message}${why ? ` (${why})` : ''}; ${afterwards}`;
 }
 
 /** Runs one measured update demo and returns its run record (also written to recordDir). */
-export async function runDemo(lab: Lab, options: DemoOptions, onPhase: (name: string, detail: string) => void): Promise<{ record: RunRecord; path: string }> {
-  const { from, to, replicas } = await preflight(lab, options);
-  const [helm, kubectlClient, server, namespace, target] = await Promise.all([
+export async function runDemo(lab: Lab, options: DemoOptions, onPhase: (name: string, detail: string) => void, signal?: AbortSignal): Promise<{ record: RunRecord; path: string }> {
+  const { from, to, replicas, revision } = await preflight(lab, options, signal);
+  const [helm, kubectlClient, server, namespace, target, start] = await Promise.all([
     lab.helm.version(),
     lab.kubectl.clientVersion(),
     lab.kubectl.version(),
     lab.kubectl.namespace(),
     resolveTarget(lab.kubectl, lab.release, options.url),
+    snapshot(lab),
   ]);
-  const before = await snapshot(lab);
-  const initiallyReady = (await statefulSetPods(lab.kubectl, lab.release)).filter(isPodReady).map((p) => p.metadata.name);
+  const before = start.counters;
+  signal?.throwIfAborted();
 
   const startedAt = new Date();
   const t0 = Date.now();
   const clock = () => Date.now() - t0;
   const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock);
   const probe = new Probe(target, { intervalMs: options.intervalMs, timeoutMs: Math.max(1000, options.intervalMs * 10), clock });
-  const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, onPhase);
+  const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, onPhase, signal);
   session.notes.push(`Probe: GET / through ${target.description} every ${options.intervalMs} ms.`);
 
   let outcome: StrategyOutcome | undefined;
@@ -111,15 +140,28 @@ export async function runDemo(lab: Lab, options: DemoOptions, onPhase: (name: st
   } catch (error) {
     failure = error as Error;
   }
+
+  // Stopped halfway (Ctrl-C, a stuck rollout, a failed step): put the release back where it was,
+  // with the probe still running, so the record shows what undoing cost.
+  const interruptedIn = signal?.aborted ? (session.phases.at(-1)?.name ?? 'the start') : undefined;
+  const startingPoint: StartingPoint = { revision, version: from, replicas, claims: start.claims };
+  let undone: string[] | Error = [];
+  if (failure && session.changed && !outcome && (interruptedIn || options.recover)) {
+    session.undoing = true;
+    undone = await session
+      .phase(interruptedIn ? 'undo' : 'recover', `back to ${from}: helm rollback to revision ${revision}, pods not Ready replaced`, () => undoDemo(session, startingPoint, { keepNewClaims: options.keepCanaryPvcs }))
+      .catch((error: Error) => error);
+  }
+  const stopReason = failure && (await explainStop(session, failure, { interruptedIn, finished: Boolean(outcome), undone, start: startingPoint, to }));
   const samples = await probe.stop();
   const podEvents = await watch.stop();
   const endedAt = new Date();
-  const after = await snapshot(lab).catch(() => [] as CounterSnapshot[]);
+  const after = await snapshot(lab).then((s) => s.counters, () => [] as CounterSnapshot[]);
 
   const dataChecks = checkData(before, after, samples);
   const dataPreserved = dataChecks.every((c) => c.preserved);
   const { verdict, reason } = failure
-    ? { verdict: 'failed' as const, reason: failure.message }
+    ? { verdict: interruptedIn ? ('interrupted' as const) : ('failed' as const), reason: stopReason || failure.message }
     : !dataPreserved
       ? { verdict: 'failed' as const, reason: `data lost: ${dataChecks.filter((c) => !c.preserved).map((c) => `${c.pod} ${c.reason}`).join('; ')}` }
       : outcome?.aborted
@@ -145,7 +187,7 @@ export async function runDemo(lab: Lab, options: DemoOptions, onPhase: (name: st
     durationMs: endedAt.getTime() - startedAt.getTime(),
     phases: session.phases,
     podEvents,
-    maxPodsDown: maxPodsDown(initiallyReady, podEvents),
+    maxPodsDown: maxPodsDown(start.ready, podEvents),
     probe: summarizeProbe(samples, options.intervalMs),
     samples,
     counters: { before, after },

@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { toolFailure } from '../adapters/failure.js';
+import { kubectlArgs } from '../adapters/kubectl.js';
 import { readCounters, statefulSetPods, type CounterReading } from '../counters.js';
 import type { Lab } from '../lab.js';
 import { goDuration } from '../options.js';
@@ -15,18 +17,30 @@ export type ValueChange = Record<string, string | number | boolean>;
 export class DemoSession {
   readonly phases: Phase[] = [];
   readonly notes: string[] = [];
+  /** Some change reached the cluster (a helm upgrade was started, pods were deleted). */
+  changed = false;
+  /** Putting the release back: Ctrl-C no longer stops the steps (a second one stops k8s-lab). */
+  undoing = false;
 
   constructor(
     readonly lab: Lab,
     readonly probe: Probe,
     readonly watch: PodWatch,
     readonly clock: () => number,
-    private readonly timeoutMs: number,
+    readonly timeoutMs: number,
     private readonly onPhase: (name: string, detail: string) => void,
+    /** Ctrl-C: every step checks it before it starts, and waits stop on it. */
+    readonly signal?: AbortSignal,
   ) {}
+
+  /** Throws the interruption, unless the demo is already undoing its changes. */
+  checkpoint(): void {
+    if (!this.undoing) this.signal?.throwIfAborted();
+  }
 
   /** Runs `body` as a named phase, recording its start and end. */
   async phase<T>(name: string, detail: string, body: () => Promise<T>): Promise<T> {
+    this.checkpoint();
     const phase: Phase = { name, start: this.clock(), end: this.clock(), detail };
     this.phases.push(phase);
     this.onPhase(name, detail);
@@ -42,12 +56,22 @@ export class DemoSession {
     const sets: string[] = [];
     const setStrings: string[] = [];
     for (const [key, value] of Object.entries(values)) (typeof value === 'string' ? setStrings : sets).push(`${key}=${value}`);
+    this.checkpoint();
+    this.changed = true;
     await this.lab.helm.upgradeReusing({ release: this.lab.release, chart: chartDir, sets, setStrings, timeout: goDuration(this.timeoutMs) }, this.timeoutMs + 30_000);
   }
 
   /** Waits on the pods themselves (Helm 3 and 4 mean different things by --wait). */
   waitFor(options: Omit<WaitOptions, 'timeoutMs'> & { timeoutMs?: number } = {}): Promise<RolloutState> {
-    return waitForStatefulSet(this.lab.kubectl, this.lab.release, { timeoutMs: this.timeoutMs, pollMs: 500, ...options });
+    return waitForStatefulSet(this.lab.kubectl, this.lab.release, { timeoutMs: this.timeoutMs, pollMs: 500, signal: this.undoing ? undefined : this.signal, ...options });
+  }
+
+  /** Deletes pods without waiting for them to go (`--wait=false`). */
+  async deletePods(names: string[], gracePeriodSeconds?: number): Promise<void> {
+    this.checkpoint();
+    this.changed = true;
+    const result = await this.lab.runner.run(this.lab.kubectl.call(kubectlArgs.deletePods(this.lab.target, names, gracePeriodSeconds)));
+    if (result.exitCode !== 0) throw toolFailure(result, `deleting pod${names.length > 1 ? 's' : ''} ${names.join(', ')}`);
   }
 
   /** The StatefulSet and its pods right now. */
@@ -61,6 +85,6 @@ export class DemoSession {
   }
 
   async hold(ms: number): Promise<void> {
-    await sleep(ms);
+    await sleep(ms, undefined, { signal: this.undoing ? undefined : this.signal }).catch(() => this.checkpoint());
   }
 }

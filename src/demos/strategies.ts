@@ -28,7 +28,7 @@ const completed: StrategyOutcome = { aborted: false };
 /** The StatefulSet's own RollingUpdate: one pod at a time, highest ordinal first. */
 async function rolling(session: DemoSession, plan: StrategyPlan): Promise<StrategyOutcome> {
   await session.phase('rollout', `RollingUpdate to ${plan.to}, highest ordinal first`, async () => {
-    await session.upgrade({ 'app.version': plan.to, 'app.broken': false, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': 0 });
+    await session.upgrade({ 'app.version': plan.to, 'app.broken': plan.broken, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': 0 });
     await session.waitFor();
   });
   return completed;
@@ -43,7 +43,7 @@ async function recreate(session: DemoSession, plan: StrategyPlan): Promise<Strat
     `Recreate emulated: updateStrategy OnDelete, then every pod deleted at once with a ${RECREATE_GRACE_SECONDS} s grace period (StatefulSets have no Recreate strategy before Kubernetes 1.37).`,
   );
   await session.phase('prepare', `updateStrategy OnDelete, template at ${plan.to} (no pod changes yet)`, async () => {
-    await session.upgrade({ 'app.version': plan.to, 'app.broken': false, 'updateStrategy.type': 'OnDelete' });
+    await session.upgrade({ 'app.version': plan.to, 'app.broken': plan.broken, 'updateStrategy.type': 'OnDelete' });
     await session.waitFor({ until: (s) => (s.statefulSet.status?.observedGeneration ?? 0) >= (s.statefulSet.metadata.generation ?? 0) });
   });
   await session.phase('recreate', `delete all ${plan.replicas} pods at once`, async () => {
@@ -52,8 +52,7 @@ async function recreate(session: DemoSession, plan: StrategyPlan): Promise<Strat
     // Every pod goes at once, so there is no other pod to drain to: the preStop delay that keeps a
     // rolling update lossless would only lengthen the outage. A short grace period still lets the
     // app finish its in-flight requests on SIGTERM.
-    const result = await session.lab.runner.run(session.lab.kubectl.call(kubectlArgs.deletePods(session.lab.target, names, RECREATE_GRACE_SECONDS)));
-    if (result.exitCode !== 0) throw toolFailure(result, 'deleting the pods');
+    await session.deletePods(names, RECREATE_GRACE_SECONDS);
     await session.waitFor({ until: (s) => ordinalsUpdated(s, 0, plan.replicas), waitingFor: `new pods at ${plan.to}` });
   });
   await session.phase('restore', 'updateStrategy back to RollingUpdate', async () => {
@@ -149,7 +148,7 @@ async function partition(session: DemoSession, plan: StrategyPlan): Promise<Stra
   const first = plan.replicas - 1;
   const pod = `${session.lab.release}-${first}`;
   await session.phase('first-pod', `partition ${first}: only ${pod} moves to ${plan.to}`, async () => {
-    await session.upgrade({ 'app.version': plan.to, 'app.broken': false, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': first });
+    await session.upgrade({ 'app.version': plan.to, 'app.broken': plan.broken, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': first });
     await session.waitFor({ until: (s) => ordinalsUpdated(s, first, plan.replicas), waitingFor: pod });
   });
   const failedCheck = await session.phase('check', `${plan.checkMs / 1000} s of traffic: ${pod} answers ${plan.to}`, async () => {

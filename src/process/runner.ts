@@ -1,6 +1,18 @@
 // execa is loaded on the first call, not at start-up: `k8s-lab --help` never needs it.
 const loadExeca = async () => (await import('execa')).execa;
 
+const running = new Set<{ kill(signal: NodeJS.Signals): boolean }>();
+process.on('exit', () => {
+  for (const subprocess of running) subprocess.kill('SIGTERM');
+});
+
+/** Keeps a started tool in `running` until it ends. */
+function track<T extends { kill(signal: NodeJS.Signals): boolean; finally(f: () => void): unknown }>(subprocess: T): T {
+  running.add(subprocess);
+  void subprocess.finally(() => running.delete(subprocess));
+  return subprocess;
+}
+
 /** One helm/kubectl invocation, built as data: never a shell string. */
 export interface ToolCall {
   bin: string;
@@ -40,22 +52,30 @@ export interface RunnerOptions {
   env?: Record<string, string>;
 }
 
-/** The one place that starts helm and kubectl processes. Never throws for a failed call. */
+/**
+ * The one place that starts helm and kubectl processes. Never throws for a failed call.
+ *
+ * Each tool runs in its own process group (`detached`), so Ctrl-C in the terminal reaches k8s-lab
+ * alone: a helm upgrade under way finishes instead of dying halfway (which would leave the release
+ * pending-upgrade), and k8s-lab decides what to stop and undo. execa does not clean up detached
+ * processes, so the runner ends whatever is still running when k8s-lab exits.
+ */
 export function createRunner(options: RunnerOptions = {}): Runner {
   return {
     async run(call) {
       options.echo?.(`$ ${formatCall(call)}`);
       const execa = await loadExeca();
       const started = performance.now();
-      const result = await execa(call.bin, call.args, {
+      const result = await track(execa(call.bin, call.args, {
         reject: false,
         timeout: call.timeoutMs,
         killSignal: 'SIGKILL',
+        detached: true,
         input: call.input,
         stdin: call.input === undefined ? 'ignore' : 'pipe',
         env: options.env,
         stripFinalNewline: false,
-      });
+      }));
       const durationMs = Math.round(performance.now() - started);
       const code = (result as { code?: string }).code;
       const notFound = code === 'ENOENT' || code === 'EACCES';
@@ -74,7 +94,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
     stream(call, onStdout) {
       options.echo?.(`$ ${formatCall(call)} (streaming)`);
       const child = loadExeca().then((execa) => {
-        const subprocess = execa(call.bin, call.args, { reject: false, timeout: call.timeoutMs, stdin: 'ignore', buffer: { stdout: false, stderr: true }, env: options.env });
+        const subprocess = track(execa(call.bin, call.args, { reject: false, timeout: call.timeoutMs, detached: true, stdin: 'ignore', buffer: { stdout: false, stderr: true }, env: options.env }));
         subprocess.stdout?.setEncoding('utf8');
         subprocess.stdout?.on('data', (chunk: string) => onStdout(chunk));
         // Wrapped: the subprocess is itself a promise, and returning it would await its end.

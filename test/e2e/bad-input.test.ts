@@ -68,7 +68,6 @@ const cases: BadCase[] = [
   { name: 'unknown strategy', args: ['demo-update', ...ns, '--strategy', 'blue-green'], exit: 2, message: /--strategy "blue-green" is invalid: allowed choices are rolling, recreate, canary, partition — see k8s-lab demo-update --help/ },
   { name: '--strategy missing', args: ['demo-update', ...ns], exit: 2, message: /^✖ --strategy is required — see k8s-lab demo-update --help$/ },
   { name: 'unknown strategy in a list', args: ['lab', ...ns, '--strategies', 'rolling,nope'], exit: 2, message: /--strategies "rolling,nope" is invalid: unknown strategy "nope"/ },
-  { name: '--broken with rolling', args: ['demo-update', ...ns, '--strategy', 'rolling', '--broken'], exit: 2, message: /--broken only goes with --strategy canary/ },
   // Values.
   { name: '--set without =', args: [...deployArgs, '--set', 'replicaCount'], exit: 2, message: /--set "replicaCount" is invalid: "replicaCount" is not key=value \(e\.g\. --set replicaCount=3\)/ },
   { name: '--set without a key', args: [...deployArgs, '--set', '=3'], exit: 2, message: /--set "=3" is invalid: "=3" is not key=value/ },

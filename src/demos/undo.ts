@@ -1,0 +1,92 @@
+import { toolFailure } from '../adapters/failure.js';
+import { CLAIM_TEMPLATE, describeEvents, isPodReady, podOrdinal, REVISION_LABEL, type PersistentVolumeClaim } from '../adapters/kube-objects.js';
+import { inNamespace, kubectlArgs } from '../adapters/kubectl.js';
+import { goDuration } from '../options.js';
+import type { RolloutState } from '../rollout.js';
+import type { DemoSession } from './session.js';
+
+/** The release as the demo found it: what undoing returns it to. */
+export interface StartingPoint {
+  /** The Helm revision before the demo's first change. */
+  revision: number;
+  version: string;
+  replicas: number;
+  /** PVCs of the release before the demo: never deleted when undoing. */
+  claims: string[];
+}
+
+/** Pods that are neither Ready nor on the StatefulSet's update revision: stuck on a bad version. */
+export function stuckPods({ statefulSet, pods }: RolloutState): string[] {
+  return pods
+    .filter((p) => !p.metadata.deletionTimestamp && !isPodReady(p) && p.metadata.labels?.[REVISION_LABEL] !== statefulSet.status?.updateRevision)
+    .map((p) => p.metadata.name);
+}
+
+/** PVCs the demo made for pods beyond the replica count (canaries), which the demo's pods no longer use. */
+export function claimsLeftBehind(claims: string[], start: StartingPoint, release: string): string[] {
+  const prefix = `${CLAIM_TEMPLATE}-${release}-`;
+  return claims.filter((name) => name.startsWith(prefix) && !start.claims.includes(name) && podOrdinal(name) >= start.replicas);
+}
+
+/** Live pods that are not Ready. */
+export function notReadyPods({ pods }: RolloutState): string[] {
+  return pods.filter((p) => !p.metadata.deletionTimestamp && !isPodReady(p)).map((p) => p.metadata.name);
+}
+
+/** Each pod that is not Ready with its events, in one line: why a rollout is stuck. */
+export async function explainNotReady(session: DemoSession, state: RolloutState): Promise<string> {
+  const explained = await Promise.all(
+    notReadyPods(state).map(async (pod) => {
+      const events = await session.lab.kubectl.events(pod).catch(() => []);
+      const said = describeEvents(events);
+      return said ? `${pod}: ${said}` : `${pod}: no events`;
+    }),
+  );
+  return explained.join('; ');
+}
+
+/** The documented recovery, spelled out for someone who wants to do it by hand. */
+export function recoveryCommands(session: DemoSession, start: StartingPoint, pods: string[]): string {
+  const ns = inNamespace(session.lab.target) ? ` -n ${session.lab.target.namespace}` : '';
+  const replace = pods.length ? ` && kubectl delete pod ${pods.join(' ')}${ns}` : '';
+  return `helm rollback ${session.lab.release} ${start.revision}${ns}${replace}`;
+}
+
+/**
+ * Puts the release back where the demo found it, as Kubernetes documents for a stuck StatefulSet
+ * rollout: revert the template (here `helm rollback` to the revision before the demo: version,
+ * replicas, updateStrategy and partition as they were), then replace the pods that are not Ready
+ * on the reverted revision (the controller may keep waiting on a pod that never becomes Ready), wait
+ * until every pod is Ready, and delete the PVCs the demo made for canary pods that are gone.
+ * Returns what it restored, one line each; the caller runs it as a phase, with `session.undoing` set.
+ */
+export async function undoDemo(session: DemoSession, start: StartingPoint, { keepNewClaims }: { keepNewClaims: boolean }): Promise<string[]> {
+  const { lab } = session;
+  const done: string[] = [];
+  const say = (line: string) => {
+    done.push(line);
+    lab.log.info(`  ${line}`);
+  };
+
+  await lab.helm.rollback(lab.release, start.revision, goDuration(session.timeoutMs), session.timeoutMs + 30_000);
+  say(`helm rollback ${lab.release} ${start.revision}: ${start.version}, ${start.replicas} replicas, updateStrategy RollingUpdate, partition 0`);
+
+  const reverted = await session.waitFor({ until: (s) => (s.statefulSet.status?.observedGeneration ?? 0) >= (s.statefulSet.metadata.generation ?? 0), waitingFor: 'the reverted StatefulSet' });
+  const stuck = stuckPods(reverted);
+  if (stuck.length) {
+    await session.deletePods(stuck);
+    say(`replaced ${stuck.join(', ')} (not Ready on the new version)`);
+  }
+  const settled = await session.waitFor({ waitingFor: `pods of ${lab.release} back on ${start.version}` });
+  say(`${settled.pods.filter((p) => !p.metadata.deletionTimestamp).length} pods Ready on ${start.version}`);
+
+  const claims = (await lab.kubectl.list<PersistentVolumeClaim>('persistentvolumeclaims', lab.releaseSelector)).map((c) => c.metadata.name);
+  const leftBehind = claimsLeftBehind(claims, start, lab.release);
+  if (leftBehind.length && keepNewClaims) say(`kept ${leftBehind.join(', ')} (--keep-canary-pvcs)`);
+  else if (leftBehind.length) {
+    const result = await lab.runner.run(lab.kubectl.call(kubectlArgs.deletePvcs(lab.target, leftBehind, '120s'), 150_000));
+    if (result.exitCode !== 0) throw toolFailure(result, `deleting ${leftBehind.join(', ')}`);
+    say(`deleted ${leftBehind.join(', ')} (made for canary pods that are gone)`);
+  }
+  return done;
+}
