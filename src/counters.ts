@@ -125,7 +125,7 @@ export async function readReleaseCounters(lab: Pick<Lab, 'kubectl' | 'runner' | 
           return kubectl.readFile(pod, container, path);
         }),
     };
-    return await readCounters(kubectl, pods, 20, reader);
+    return await readCounters(kubectl, pods, 8, reader);
   } finally {
     await proxy.stop();
   }

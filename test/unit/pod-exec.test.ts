@@ -1,0 +1,142 @@
+import { createServer, type Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Kubectl } from '../../src/adapters/kubectl.js';
+import { parseExecMessages, podExecArgs } from '../../src/adapters/pod-exec.js';
+import { readReleaseCounters } from '../../src/counters.js';
+import type { Runner, ToolCall, ToolResult, ToolStream } from '../../src/process/runner.js';
+import { acceptKey, OPCODE } from '../../src/process/websocket.js';
+
+const binary = (channel: number, text: string) => ({ opcode: OPCODE.binary, data: Buffer.concat([Buffer.from([channel]), Buffer.from(text)]) });
+
+describe('podExecArgs', () => {
+  it('serves on the unix socket, lets exec through and keeps attach refused', () => {
+    expect(podExecArgs.proxy({ kubeconfig: '/k', context: 'c', namespace: 'lab' }, '/tmp/d/sock')).toEqual(['--kubeconfig', '/k', '--context', 'c', 'proxy', '--unix-socket', '/tmp/d/sock', '--reject-paths=^/api/.*/pods/.*/attach']);
+  });
+  it('puts each command word in its own query parameter', () => {
+    expect(podExecArgs.execPath('lab', 'helm-python-0', 'app', ['cat', '/data/counter.json'])).toBe('/api/v1/namespaces/lab/pods/helm-python-0/exec?container=app&command=cat&command=%2Fdata%2Fcounter.json&stdout=true&stderr=true');
+  });
+});
+
+describe('parseExecMessages', () => {
+  it('joins stdout across messages, keeps stderr apart and reads the status', () => {
+    const output = parseExecMessages([binary(1, ''), binary(2, ''), binary(1, '{"coun'), binary(2, 'warn'), binary(1, 'ter": 7}'), binary(3, '{"metadata":{},"status":"Success"}')]);
+    expect(output).toEqual({ stdout: '{"counter": 7}', stderr: 'warn', status: { metadata: {}, status: 'Success' } });
+  });
+  it('keeps a multi-byte character split between two messages whole', () => {
+    const euro = Buffer.from('€');
+    const output = parseExecMessages([
+      { opcode: OPCODE.binary, data: Buffer.concat([Buffer.from([1]), euro.subarray(0, 1)]) },
+      { opcode: OPCODE.binary, data: Buffer.concat([Buffer.from([1]), euro.subarray(1)]) },
+    ]);
+    expect(output.stdout).toBe('€');
+    expect(output.status).toBeUndefined();
+  });
+});
+
+/**
+ * A runner whose `kubectl proxy` is a local HTTP server on the socket it was given, answering like
+ * the API server: the StatefulSet, its pods, and execs over WebSocket (each pod's counter is the
+ * length of its name); `kubectl exec`, the fallback, answers 99.
+ */
+class ProxyRunner implements Runner {
+  readonly calls: string[] = [];
+  server: Server | undefined;
+  constructor(private readonly api: { pods: string[]; failExec?: string[]; startFails?: boolean }) {}
+
+  async run(call: ToolCall): Promise<ToolResult> {
+    this.calls.push(call.args.join(' '));
+    const line = call.args.join(' ');
+    const answer = (stdout: string, exitCode = 0, stderr = '') => ({ call, exitCode, stdout, stderr, timedOut: false, notFound: false, durationMs: 1 });
+    if (/ exec (\S+) /.test(line)) return answer('{"counter": 99}');
+    if (/get statefulset/.test(line)) return answer(JSON.stringify(sts));
+    if (/get pods/.test(line)) return answer(JSON.stringify({ items: this.api.pods.map(pod) }));
+    throw new Error(`no answer for ${line}`);
+  }
+
+  stream(call: ToolCall, onStdout: (chunk: string) => void): ToolStream {
+    this.calls.push(call.args.join(' '));
+    let exit!: (r: { exitCode: number; stderr: string }) => void;
+    const exited = new Promise<{ exitCode: number; stderr: string }>((resolve) => (exit = resolve));
+    if (this.api.startFails) {
+      queueMicrotask(() => exit({ exitCode: 1, stderr: 'error: unknown flag: --unix-socket\n' }));
+      return { exited, stop: async () => {} };
+    }
+    const socketPath = call.args[call.args.indexOf('--unix-socket') + 1]!;
+    this.server = createServer((req, res) => {
+      if (req.url === '/apis/apps/v1/namespaces/lab/statefulsets/helm-python') return res.end(JSON.stringify(sts));
+      if (req.url?.startsWith('/api/v1/namespaces/lab/pods?labelSelector=app%3Dc')) return res.end(JSON.stringify({ items: this.api.pods.map(pod) }));
+      res.writeHead(404).end('{"kind":"Status","reason":"NotFound"}');
+    });
+    this.server.on('upgrade', (req, socket) => {
+      const name = /pods\/([^/]+)\/exec/.exec(req.url ?? '')![1]!;
+      socket.resume();
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(String(req.headers['sec-websocket-key']))}\r\nSec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n`);
+      const frame = (channel: number, text: string) => Buffer.concat([Buffer.from([0x82, text.length + 1, channel]), Buffer.from(text)]);
+      const failed = this.api.failExec?.includes(name);
+      socket.end(
+        Buffer.concat([
+          failed ? frame(2, 'cat: no such file') : frame(1, `{"counter": ${name.length}}`),
+          frame(3, failed ? '{"status":"Failure","message":"exit code 1"}' : '{"status":"Success"}'),
+          Buffer.from([0x88, 0]),
+        ]),
+      );
+    });
+    this.server.listen(socketPath, () => onStdout(`Starting to serve on ${socketPath}\n`));
+    return {
+      exited,
+      stop: async () => {
+        await new Promise((resolve) => this.server!.close(resolve));
+        exit({ exitCode: 0, stderr: '' });
+      },
+    };
+  }
+}
+
+const sts = { metadata: { name: 'helm-python' }, spec: { selector: { matchLabels: { app: 'c' } } } };
+const pod = (name: string) => ({
+  metadata: { name, labels: { 'app.kubernetes.io/version': 'v1' } },
+  spec: { volumes: [{ name: 'counter-data-py', persistentVolumeClaim: { claimName: `counter-data-py-${name}` } }] },
+  status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+});
+const quietLog = (lines: string[]) => ({ debug: (l: string) => lines.push(l), info() {}, success() {}, warn() {}, error() {}, data() {} });
+
+describe('readReleaseCounters', () => {
+  let runner: ProxyRunner | undefined;
+  afterEach(() => void runner?.server?.close());
+
+  it('reads the StatefulSet, its pods and every counter through one kubectl proxy', async () => {
+    runner = new ProxyRunner({ pods: ['helm-python-1', 'helm-python-0', 'helm-python-10'] });
+    const debug: string[] = [];
+    const readings = await readReleaseCounters({ kubectl: new Kubectl(runner, 'kubectl', { namespace: 'lab' }), runner, release: 'helm-python', log: quietLog(debug) });
+    expect(readings.map((r) => [r.pod, r.counter, r.pvc, r.error])).toEqual([
+      ['helm-python-0', 13, 'counter-data-py-helm-python-0', undefined],
+      ['helm-python-1', 13, 'counter-data-py-helm-python-1', undefined],
+      ['helm-python-10', 14, 'counter-data-py-helm-python-10', undefined],
+    ]);
+    expect(runner.calls).toHaveLength(1);
+    expect(runner.calls[0]).toMatch(/^proxy --unix-socket \S+\/sock --reject-paths=/);
+  });
+
+  it("falls back to kubectl exec for a pod whose exec fails, so the error is kubectl's", async () => {
+    runner = new ProxyRunner({ pods: ['helm-python-0', 'helm-python-1'], failExec: ['helm-python-1'] });
+    const debug: string[] = [];
+    const readings = await readReleaseCounters({ kubectl: new Kubectl(runner, 'kubectl', { namespace: 'lab' }), runner, release: 'helm-python', log: quietLog(debug) });
+    expect(readings.map((r) => r.counter)).toEqual([13, 99]);
+    expect(runner.calls.slice(1)).toEqual(['--namespace lab exec helm-python-1 --container app --request-timeout=10s -- cat /data/counter.json']);
+    expect(debug.join('\n')).toContain('exec in helm-python-1 through kubectl proxy failed (exit code 1): kubectl exec instead');
+  });
+
+  it('says the release is not deployed when the proxy answers NotFound', async () => {
+    runner = new ProxyRunner({ pods: [] });
+    const kubectl = new Kubectl(runner, 'kubectl', { namespace: 'lab' });
+    await expect(readReleaseCounters({ kubectl, runner, release: 'other', log: quietLog([]) })).rejects.toThrow('release other is not deployed in namespace lab (no StatefulSet other)');
+  });
+
+  it('reads with one kubectl exec per pod when the proxy does not start, and says so with --verbose', async () => {
+    runner = new ProxyRunner({ pods: ['helm-python-0'], startFails: true });
+    const debug: string[] = [];
+    const readings = await readReleaseCounters({ kubectl: new Kubectl(runner, 'kubectl', { namespace: 'lab' }), runner, release: 'helm-python', log: quietLog(debug) });
+    expect(readings.map((r) => r.counter)).toEqual([99]);
+    expect(debug.join('\n')).toMatch(/kubectl proxy could not start \(kubectl proxy exited: error: unknown flag: --unix-socket\): reading with one kubectl exec per pod/);
+  });
+});
