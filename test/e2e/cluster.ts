@@ -1,10 +1,11 @@
 // Helpers for the end-to-end suite: run the built CLI and read the cluster independently with
 // kubectl. Nothing here fakes the cluster: $KUBECONFIG must point at a real one
 // (../shared/cluster/up makes one on the project's machines).
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type Result } from 'execa';
+import { expect } from 'vitest';
 import { locateTool } from '../../src/tools.js';
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -76,4 +77,46 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+/**
+ * A kubeconfig for a ServiceAccount of `namespace` (created here unless `create: false`): the real
+ * cluster's server and CA, the account's token and nothing else, with `namespace` as its default.
+ * Returns the token, for tests that check it is never printed.
+ */
+export async function serviceAccountKubeconfig(namespace: string, account: string, path: string, { create = true } = {}): Promise<string> {
+  if (create) await kubectl(['-n', namespace, 'create', 'serviceaccount', account]);
+  // Kubernetes before 1.24 makes a token Secret for every ServiceAccount; later ones hand one out.
+  const token = await eventually(`a token for ${account}`, async () => {
+    const secret = String((await kubectl(['-n', namespace, 'get', 'serviceaccount', account, '-o', 'jsonpath={.secrets[0].name}'])).stdout);
+    if (secret) return Buffer.from(String((await kubectl(['-n', namespace, 'get', 'secret', secret, '-o', 'jsonpath={.data.token}'])).stdout), 'base64').toString();
+    const created = await kubectl(['-n', namespace, 'create', 'token', account], { reject: false });
+    return created.exitCode === 0 ? String(created.stdout).trim() : undefined;
+  }, 30_000);
+  const cluster = JSON.parse(String((await kubectl(['config', 'view', '--raw', '--minify', '-o', 'json'])).stdout)) as { clusters: { cluster: { server: string; 'certificate-authority-data': string } }[] };
+  const { server, 'certificate-authority-data': ca } = cluster.clusters[0]!.cluster;
+  writeFileSync(
+    path,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      `clusters: [{ name: lab, cluster: { server: "${server}", certificate-authority-data: "${ca}" } }]`,
+      `users: [{ name: ${account}, user: { token: "${token}" } }]`,
+      `contexts: [{ name: ${account}, context: { cluster: lab, user: ${account}, namespace: ${namespace} } }]`,
+      `current-context: ${account}`,
+      '',
+    ].join('\n'),
+  );
+  return token;
+}
+
+/** The rules every failure follows: the exit code, one line `✖ what — what to do` on stderr, no stack, nothing on stdout. */
+export function expectOneLineFailure(result: CliRun, exit: number, message: RegExp): void {
+  const detail = `stderr:\n${result.stderr}\nstdout:\n${result.stdout}`;
+  expect(result.exitCode, detail).toBe(exit);
+  expect(result.stderr.trim().split('\n'), detail).toHaveLength(1);
+  expect(result.stderr.trim(), detail).toMatch(/^✖ \S.* — \S.*$/);
+  expect(result.stderr, detail).toMatch(message);
+  expect(result.stderr, detail).not.toMatch(/^ {4}at /m);
+  expect(result.stdout, detail).toBe('');
 }
