@@ -92,15 +92,21 @@ async function statefulSetPodsViaProxy(proxy: KubeProxy, namespace: string, kube
   return byOrdinal((JSON.parse(pods.body) as { items: Pod[] }).items);
 }
 
+/** Reads files through one `kubectl proxy`: call close() when done. */
+export interface ProxiedReader extends FileReader {
+  proxy: KubeProxy;
+  namespace: string;
+  close(): Promise<void>;
+}
+
 /**
- * Every counter of the release, read through one `kubectl proxy` (the StatefulSet, its pods, and
- * one exec per pod over a WebSocket) instead of a kubectl process per read. Whatever the proxy
- * cannot do falls back to kubectl: all of it when the proxy does not start, a pod's read when its
- * exec fails (so its error is kubectl's, as before).
+ * A FileReader that execs `cat` over a WebSocket through one `kubectl proxy`, falling back to
+ * `kubectl exec` for a read that fails (so its error is kubectl's, as before); undefined, said with
+ * --verbose, when the proxy does not start or the namespace cannot be read.
  */
-export async function readReleaseCounters(lab: Pick<Lab, 'kubectl' | 'runner' | 'release' | 'log'>): Promise<CounterReading[]> {
-  const { kubectl, log, release } = lab;
-  // Both at once; a kubeconfig kubectl cannot read fails below, in statefulSetPods, as it always did.
+export async function openProxiedReader(lab: Pick<Lab, 'kubectl' | 'runner' | 'log'>): Promise<ProxiedReader | undefined> {
+  const { kubectl, log } = lab;
+  // Both at once; a kubeconfig kubectl cannot read fails later, in the caller's kubectl calls, as it always did.
   const [namespace, proxy] = await Promise.all([
     kubectl.namespace().catch(() => undefined),
     KubeProxy.start(kubectl, lab.runner, { timeoutMs: PROXY_TIMEOUT_MS, echo: (line) => log.debug(line) }).catch((error: Error) => {
@@ -110,23 +116,37 @@ export async function readReleaseCounters(lab: Pick<Lab, 'kubectl' | 'runner' | 
   ]);
   if (!proxy || namespace === undefined) {
     await proxy?.stop();
-    return readCounters(kubectl, await statefulSetPods(kubectl, release));
+    return undefined;
   }
+  return {
+    proxy,
+    namespace,
+    readFile: (pod, container, path) =>
+      proxy.exec(namespace, pod, container, ['cat', path]).catch((error: Error) => {
+        log.debug(`exec in ${pod} through kubectl proxy failed (${error.message}): kubectl exec instead`);
+        return kubectl.readFile(pod, container, path);
+      }),
+    close: () => proxy.stop(),
+  };
+}
+
+/**
+ * Every counter of the release, read through one `kubectl proxy` (the StatefulSet, its pods, and
+ * one exec per pod over a WebSocket) instead of a kubectl process per read; with kubectl for
+ * whatever the proxy cannot do.
+ */
+export async function readReleaseCounters(lab: Pick<Lab, 'kubectl' | 'runner' | 'release' | 'log'>): Promise<CounterReading[]> {
+  const { kubectl, log, release } = lab;
+  const reader = await openProxiedReader(lab);
+  if (!reader) return readCounters(kubectl, await statefulSetPods(kubectl, release));
   try {
-    const pods = (await statefulSetPodsViaProxy(proxy, namespace, kubectl, release).catch((error: unknown) => {
+    const pods = (await statefulSetPodsViaProxy(reader.proxy, reader.namespace, kubectl, release).catch((error: unknown) => {
       if (error instanceof LabError) throw error;
       log.debug(`reading the pods through kubectl proxy failed (${(error as Error).message}): with kubectl instead`);
       return undefined;
     })) ?? (await statefulSetPods(kubectl, release));
-    const reader: FileReader = {
-      readFile: (pod, container, path) =>
-        proxy.exec(namespace, pod, container, ['cat', path]).catch((error: Error) => {
-          log.debug(`exec in ${pod} through kubectl proxy failed (${error.message}): kubectl exec instead`);
-          return kubectl.readFile(pod, container, path);
-        }),
-    };
     return await readCounters(kubectl, pods, 8, reader);
   } finally {
-    await proxy.stop();
+    await reader.close();
   }
 }
