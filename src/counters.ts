@@ -1,6 +1,6 @@
 import { byOrdinal, isPodReady, podClaim, podOrdinal, REVISION_LABEL, statefulSetSelector, VERSION_LABEL, type Pod, type StatefulSet } from './adapters/kube-objects.js';
 import { inNamespace, type Kubectl } from './adapters/kubectl.js';
-import { KubeProxy } from './adapters/pod-exec.js';
+import type { KubeProxy } from './adapters/pod-exec.js';
 import { mapBounded } from './concurrency.js';
 import { LabError } from './errors.js';
 import type { Lab } from './lab.js';
@@ -106,6 +106,8 @@ export interface ProxiedReader extends FileReader {
  */
 export async function openProxiedReader(lab: Pick<Lab, 'kubectl' | 'runner' | 'log'>): Promise<ProxiedReader | undefined> {
   const { kubectl, log } = lab;
+  // Loaded here, not at start-up: `k8s-lab counters --help` needs neither node:http nor node:crypto.
+  const { KubeProxy } = await import('./adapters/pod-exec.js');
   // Both at once; a kubeconfig kubectl cannot read fails later, in the caller's kubectl calls, as it always did.
   const [namespace, proxy] = await Promise.all([
     kubectl.namespace().catch(() => undefined),
