@@ -67,9 +67,13 @@ export const kubectlArgs = {
   watchPods(target: KubeTarget, selector: string): string[] {
     return [...this.scope(target), 'get', 'pods', '--selector', selector, '--watch', '--output-watch-events', '--output', 'json'];
   },
-  /** The events about one object (a pod's probe failures, scheduling, pulls). */
-  events(target: KubeTarget, objectName: string): string[] {
-    return [...this.scope(target), 'get', 'events', '--field-selector', `involvedObject.name=${objectName}`, '--output', 'json', `--request-timeout=${REQUEST_TIMEOUT}`];
+  /**
+   * The events about one object (a pod's probe failures, scheduling, pulls). With its UID, only this
+   * incarnation's: a StatefulSet pod comes back under the same name.
+   */
+  events(target: KubeTarget, object: { name: string; uid?: string }): string[] {
+    const selector = `involvedObject.name=${object.name}${object.uid ? `,involvedObject.uid=${object.uid}` : ''}`;
+    return [...this.scope(target), 'get', 'events', '--field-selector', selector, '--output', 'json', `--request-timeout=${REQUEST_TIMEOUT}`];
   },
   deletePods(target: KubeTarget, names: string[], gracePeriodSeconds?: number): string[] {
     const grace = gracePeriodSeconds === undefined ? [] : [`--grace-period=${gracePeriodSeconds}`];
@@ -170,8 +174,8 @@ export class Kubectl {
     return this.runner.stream(this.call(kubectlArgs.watchPods(this.target, selector), timeoutMs), onStdout);
   }
 
-  async events(objectName: string): Promise<KubeEvent[]> {
-    return (await this.getJson<List<KubeEvent>>(kubectlArgs.events(this.target, objectName), `reading the events of ${objectName}`)).items;
+  async events(object: { name: string; uid?: string }): Promise<KubeEvent[]> {
+    return (await this.getJson<List<KubeEvent>>(kubectlArgs.events(this.target, object), `reading the events of ${object.name}`)).items;
   }
 
   /** `cat` of a file inside a pod's container. */

@@ -28,18 +28,20 @@ export function claimsLeftBehind(claims: string[], start: StartingPoint, release
   return claims.filter((name) => name.startsWith(prefix) && !start.claims.includes(name) && podOrdinal(name) >= start.replicas);
 }
 
+const liveNotReady = ({ pods }: RolloutState) => pods.filter((p) => !p.metadata.deletionTimestamp && !isPodReady(p));
+
 /** Live pods that are not Ready. */
-export function notReadyPods({ pods }: RolloutState): string[] {
-  return pods.filter((p) => !p.metadata.deletionTimestamp && !isPodReady(p)).map((p) => p.metadata.name);
+export function notReadyPods(state: RolloutState): string[] {
+  return liveNotReady(state).map((p) => p.metadata.name);
 }
 
 /** Each pod that is not Ready with its events, in one line: why a rollout is stuck. */
 export async function explainNotReady(session: DemoSession, state: RolloutState): Promise<string> {
   const explained = await Promise.all(
-    notReadyPods(state).map(async (pod) => {
-      const events = await session.lab.kubectl.events(pod).catch(() => []);
+    liveNotReady(state).map(async ({ metadata }) => {
+      const events = await session.lab.kubectl.events(metadata).catch(() => []);
       const said = describeEvents(events);
-      return said ? `${pod}: ${said}` : `${pod}: no events`;
+      return `${metadata.name}: ${said || 'no events'}`;
     }),
   );
   return explained.join('; ');
