@@ -4,7 +4,7 @@
 // so the bundle keeps what `k8s-lab --help` needs in one file, and each command (imported
 // dynamically in cli.ts) with what only it uses in its own chunks, loaded when it runs. Type
 // checking is `npm run lint` (tsc --noEmit); esbuild only strips the types.
-import { rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -12,11 +12,15 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 
-rmSync(dist, { recursive: true, force: true });
+// Built beside dist/ and swapped in with two renames, so a CLI started meanwhile (tests run while
+// someone builds) finds a whole dist/, old or new, and no stale chunk stays behind.
+const fresh = `${dist}.build-${process.pid}`;
+const old = `${dist}.old-${process.pid}`;
+rmSync(fresh, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
   entryPoints: ['src/cli.ts'],
-  outdir: dist,
+  outdir: fresh,
   // Every file lands directly in dist/, so src/paths.ts still finds the package one level up.
   entryNames: '[name]',
   chunkNames: '[name]-[hash]',
@@ -30,3 +34,6 @@ await build({
   legalComments: 'eof',
   logLevel: 'warning',
 });
+if (existsSync(dist)) renameSync(dist, old);
+renameSync(fresh, dist);
+rmSync(old, { recursive: true, force: true });
