@@ -35,11 +35,12 @@ export function compareNewestFirst(a: RunRecord, b: RunRecord): number {
   return startedAtMs(b) - startedAtMs(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 
-/** The runs of each strategy, newest first; strategies without a run are absent from the map. */
+/** The runs of each strategy, newest first (interrupted ones last); strategies without a run are absent from the map. */
 export function runsByStrategy(runs: RunRecord[]): Map<Strategy, RunRecord[]> {
   const byStrategy = new Map<Strategy, RunRecord[]>();
   for (const strategy of STRATEGIES) {
-    const own = runs.filter((run) => run.strategy === strategy).sort(compareNewestFirst);
+    // An interrupted run measured only part of an update: the latest finished one comes first.
+    const own = runs.filter((run) => run.strategy === strategy).sort((a, b) => Number(a.verdict === 'interrupted') - Number(b.verdict === 'interrupted') || compareNewestFirst(a, b));
     if (own.length) byStrategy.set(strategy, own);
   }
   return byStrategy;
