@@ -1,10 +1,9 @@
 import { Command } from 'commander';
-import { readReleaseCounters } from '../counters.js';
 import { LabError } from '../errors.js';
-import { createLab, type Lab } from '../lab.js';
-import { renderTable } from '../ui/table.js';
+import type { Lab } from '../lab.js';
 
 export async function counters(lab: Lab): Promise<void> {
+  const [{ readReleaseCounters }, { renderTable }] = await Promise.all([import('../counters.js'), import('../ui/table.js')]);
   const readings = await readReleaseCounters(lab);
   if (lab.json) lab.log.data(JSON.stringify(readings, null, 2));
   else if (readings.length === 0) lab.log.data(`StatefulSet ${lab.release} has no pods (replicas 0?)`);
@@ -22,7 +21,9 @@ export async function counters(lab: Lab): Promise<void> {
   }
 }
 
+// What it runs is loaded when it runs: `k8s-lab counters --help` needs commander alone.
 export const countersCommand = new Command('counters')
   .action(async (_options: object, command: Command) => {
+    const { createLab } = await import('../lab.js');
     await counters(createLab(command.optsWithGlobals()));
   });
