@@ -10,7 +10,7 @@ const NS = 'k8s-lab-bench';
 const sections = {};
 
 sections.startup = async () => {
-  const runs = Number(process.env.BENCH_STARTUP_RUNS ?? 25);
+  const runs = Number(process.env.BENCH_STARTUP_RUNS ?? 41);
   const commands = { 'node -e ""': ['-e', ''], 'k8s-lab --help': [join(root, 'bin/k8s-lab.js'), '--help'], 'k8s-lab counters --help': [join(root, 'bin/k8s-lab.js'), 'counters', '--help'] };
   const times = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
   for (let i = 0; i < runs; i++) for (const [name, args] of Object.entries(commands)) times[name].push((await run('node', args)).ms);

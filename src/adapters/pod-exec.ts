@@ -17,7 +17,10 @@ const REJECT_PATHS = '^/api/.*/pods/.*/attach';
 /** The exec subprotocol every API server since 1.4 speaks: channel byte first, status JSON on 3. */
 export const EXEC_PROTOCOL = 'v4.channel.k8s.io';
 const STARTUP_TIMEOUT_MS = 10_000;
-const REQUEST_TIMEOUT_MS = 20_000;
+/** An API server answers a GET of one object in milliseconds; past this the caller falls back to kubectl. */
+const GET_TIMEOUT_MS = 5_000;
+/** An exec starts a process in the container: slower, and much slower on a busy node. */
+const EXEC_TIMEOUT_MS = 20_000;
 
 export const podExecArgs = {
   /** `kubectl proxy` serving on a unix socket; the API paths it accepts are those kubectl would call. */
@@ -100,7 +103,7 @@ export class KubeProxy {
   get(path: string): Promise<ProxyResponse> {
     const started = performance.now();
     return new Promise<ProxyResponse>((resolve, reject) => {
-      const req = request({ socketPath: this.socketPath, path, agent: false, headers: { Host: 'localhost', Accept: 'application/json' }, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+      const req = request({ socketPath: this.socketPath, path, agent: false, headers: { Host: 'localhost', Accept: 'application/json' }, timeout: GET_TIMEOUT_MS }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (body += chunk));
@@ -110,7 +113,7 @@ export class KubeProxy {
         });
         res.on('error', reject);
       });
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${GET_TIMEOUT_MS} ms`)));
       req.on('error', reject);
       req.end();
     });
@@ -120,7 +123,7 @@ export class KubeProxy {
   async exec(namespace: string, pod: string, container: string, command: string[]): Promise<string> {
     const path = podExecArgs.execPath(namespace, pod, container, command);
     const started = performance.now();
-    const output = parseExecMessages(await exchangeWebSocket({ socketPath: this.socketPath, path, protocol: EXEC_PROTOCOL, timeoutMs: REQUEST_TIMEOUT_MS }));
+    const output = parseExecMessages(await exchangeWebSocket({ socketPath: this.socketPath, path, protocol: EXEC_PROTOCOL, timeoutMs: EXEC_TIMEOUT_MS }));
     this.echo(`  exec ${command.join(' ')} in ${pod} via kubectl proxy → ${output.status?.status ?? 'no status'} in ${Math.round(performance.now() - started)} ms`);
     if (output.status?.status !== 'Success') throw new Error(output.status?.message ?? (output.stderr.trim() || 'the exec ended without a status'));
     return output.stdout;
