@@ -56,11 +56,20 @@ export function recoveryCommands(session: DemoSession, start: StartingPoint, pod
 
 /**
  * Puts the release back where the demo found it, as Kubernetes documents for a stuck StatefulSet
- * rollout: revert the template (here `helm rollback` to the revision before the demo: version,
- * replicas, updateStrategy and partition as they were), then replace the pods that are not Ready
- * on the reverted revision (the controller may keep waiting on a pod that never becomes Ready), wait
- * until every pod is Ready, and delete the PVCs the demo made for canary pods that are gone.
- * Returns what it restored, one line each; the caller runs it as a phase, with `session.undoing` set.
+ * rollout (revert the template, then replace the pods stuck on the bad one), without an outage:
+ *
+ * 1. hold: the old template with `partition` = the replica count, so the controller replaces no
+ *    more pods and re-creates a missing one on the old revision, while the pods under way finish;
+ *    pods not Ready on the new template are replaced (one that never becomes Ready would hold up
+ *    everything), and it waits until every pod is Ready;
+ * 2. `helm rollback` to the revision before the demo (version, replicas, updateStrategy and
+ *    partition 0 as they were): the controller replaces the pods still on the new version one at a
+ *    time, highest ordinal first, each once the others are Ready; it waits until all are;
+ * 3. deletes the PVCs the demo made for canary pods that are gone.
+ *
+ * Reverting in one step instead lets the controller delete a Ready pod while another is still
+ * coming up: both down at once. Returns what it did, one line each; the caller runs it as a phase,
+ * with `session.undoing` set.
  */
 export async function undoDemo(session: DemoSession, start: StartingPoint, { keepNewClaims }: { keepNewClaims: boolean }): Promise<string[]> {
   const { lab } = session;
@@ -70,15 +79,18 @@ export async function undoDemo(session: DemoSession, start: StartingPoint, { kee
     lab.log.info(`  ${line}`);
   };
 
-  await lab.helm.rollback(lab.release, start.revision, goDuration(session.timeoutMs), session.timeoutMs + 30_000);
-  say(`helm rollback ${lab.release} ${start.revision}: ${start.version}, ${start.replicas} replicas, updateStrategy RollingUpdate, partition 0`);
-
-  const reverted = await session.waitFor({ until: (s) => (s.statefulSet.status?.observedGeneration ?? 0) >= (s.statefulSet.metadata.generation ?? 0), waitingFor: 'the reverted StatefulSet' });
-  const stuck = stuckPods(reverted);
+  await session.upgrade({ 'app.version': start.version, 'app.broken': false, replicaCount: start.replicas, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': start.replicas });
+  say(`held at ${start.version} with partition ${start.replicas}: no more pods change while those under way finish`);
+  const held = await session.waitFor({ until: (s) => (s.statefulSet.status?.observedGeneration ?? 0) >= (s.statefulSet.metadata.generation ?? 0), waitingFor: 'the held StatefulSet' });
+  const stuck = stuckPods(held);
   if (stuck.length) {
     await session.deletePods(stuck);
     say(`replaced ${stuck.join(', ')} (not Ready on the new version)`);
   }
+  await session.waitFor({ waitingFor: `pods of ${lab.release} Ready before the rollback` });
+
+  await lab.helm.rollback(lab.release, start.revision, goDuration(session.timeoutMs), session.timeoutMs + 30_000);
+  say(`helm rollback ${lab.release} ${start.revision}: ${start.version}, ${start.replicas} replicas, updateStrategy RollingUpdate, partition 0`);
   const settled = await session.waitFor({ waitingFor: `pods of ${lab.release} back on ${start.version}` });
   say(`${settled.pods.filter((p) => !p.metadata.deletionTimestamp).length} pods Ready on ${start.version}`);
 
