@@ -225,15 +225,18 @@ describe('deploy, counters and teardown with Helm 3 and only the documented Role
     ({ kubeconfig, token } = await restrictedNamespace(NS_HELM3));
   });
 
-  it('deploys (no fixed NodePort), reads every counter and tears down, printing no credential', async () => {
+  it('deploys (no fixed NodePort), reads every counter, updates, and tears down, printing no credential', async () => {
     const as = (args: string[]) => cli([...args, '--kubeconfig', kubeconfig, '--namespace', NS_HELM3, '--verbose'], { helm: helm3, timeoutMs: 300_000 });
     const deployed = await as(['deploy', '--image', LOCAL_IMAGE, '--set', 'service.nodePort=null', '--timeout', '3m']);
     expect(deployed.exitCode, deployed.stderr.slice(-3000)).toBe(0);
     const counters = await as(['counters', '--json']);
     expect(counters.exitCode, counters.stderr.slice(-3000)).toBe(0);
     expect(counters.json<{ pod: string; counter: number }[]>().map((c) => c.pod)).toEqual(['helm-python-0', 'helm-python-1']);
+    // Helm 3's upgrade (three-way merge patch) under the Role; the probe finds the NodePort itself.
+    const updated = await as(['demo-update', '--strategy', 'rolling', '--settle', '0', '--check', '1s', '--record-dir', join(work, 'runs-h3')]);
+    expect(updated.exitCode, updated.stderr.slice(-3000)).toBe(0);
     const down = await as(['teardown', '--delete-data', '--yes']);
     expect(down.exitCode, down.stderr.slice(-3000)).toBe(0);
-    for (const [name, run] of [['deploy', deployed], ['counters', counters], ['teardown', down]] as const) expectNoSecret(name, outputOf(run), [token]);
+    for (const [name, run] of [['deploy', deployed], ['counters', counters], ['demo-update', updated], ['teardown', down]] as const) expectNoSecret(name, outputOf(run), [token]);
   });
 });
