@@ -252,7 +252,7 @@ describe('bad input that needs more than one line of setup', () => {
       expect(result.seconds).toBeLessThan(40);
       expect(lines.filter((line) => line.startsWith('✖')), result.stderr).toHaveLength(1);
       expect(lines.at(-1)).toMatch(
-        /^✖ pods of helm-python not Ready after 20 s \(0\/2 Ready .*helm-python-0.*\) — see why: kubectl describe pod helm-python-0 -n k8s-lab-bad-never; or raise --timeout$/,
+        /^✖ pods of helm-python not Ready after 20 s \(0\/2 Ready: .*helm-python-0.*\) — see why: kubectl describe pod helm-python-0 -n k8s-lab-bad-never; or raise --timeout$/,
       );
       expect(result.stderr).not.toMatch(/^ {4}at /m);
       expect(result.stdout).toBe('');
