@@ -65,9 +65,9 @@ export interface ProxyResponse {
 export class KubeProxy {
   private constructor(
     private readonly stream: ToolStream,
-    private readonly dir: string,
     readonly socketPath: string,
     private readonly echo: (line: string) => void,
+    private readonly removeDir: () => void,
   ) {}
 
   /**
@@ -77,6 +77,9 @@ export class KubeProxy {
   static async start(kubectl: Kubectl, runner: Runner, { timeoutMs, echo = () => {} }: { timeoutMs: number; echo?: (line: string) => void }): Promise<KubeProxy> {
     const dir = mkdtempSync(join(tmpdir(), 'k8s-lab-proxy-'));
     const socketPath = join(dir, 'sock');
+    // Also when k8s-lab exits halfway (Ctrl-C): the runner ends the proxy, this removes its folder.
+    const removeDir = () => rmSync(dir, { recursive: true, force: true });
+    process.once('exit', removeDir);
     let stdout = '';
     let serving: () => void = () => {};
     const started = new Promise<void>((resolve) => (serving = resolve));
@@ -93,10 +96,11 @@ export class KubeProxy {
     clearTimeout(timer);
     if (outcome !== 'serving') {
       await stream.stop().catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
+      process.off('exit', removeDir);
+      removeDir();
       throw outcome;
     }
-    return new KubeProxy(stream, dir, socketPath, echo);
+    return new KubeProxy(stream, socketPath, echo, removeDir);
   }
 
   /** A GET of an API path; any status, the body as text. */
@@ -131,6 +135,7 @@ export class KubeProxy {
 
   async stop(): Promise<void> {
     await this.stream.stop().catch(() => undefined);
-    rmSync(this.dir, { recursive: true, force: true });
+    process.off('exit', this.removeDir);
+    this.removeDir();
   }
 }

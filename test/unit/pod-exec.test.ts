@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Kubectl } from '../../src/adapters/kubectl.js';
 import { parseExecMessages, podExecArgs } from '../../src/adapters/pod-exec.js';
@@ -115,6 +117,8 @@ describe('readReleaseCounters', () => {
     ]);
     expect(runner.calls).toHaveLength(1);
     expect(runner.calls[0]).toMatch(/^proxy --unix-socket \S+\/sock --reject-paths=/);
+    // The private folder of the socket is gone with the proxy.
+    expect(existsSync(dirname(runner.calls[0]!.split(' ')[2]!))).toBe(false);
   });
 
   it("falls back to kubectl exec for a pod whose exec fails, so the error is kubectl's", async () => {
