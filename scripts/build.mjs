@@ -32,8 +32,10 @@ const dist = join(root, 'dist');
 
 // Built beside dist/ and swapped in with two renames, so a CLI started meanwhile (tests run while
 // someone builds) finds a whole dist/, old or new, and no stale chunk stays behind.
-const fresh = `${dist}.build-${process.pid}`;
-const old = `${dist}.old-${process.pid}`;
+// Under node_modules/.cache (same file system, ignored by git and eslint) in case a build dies halfway.
+const cache = join(root, 'node_modules', '.cache');
+const fresh = join(cache, `k8s-lab-dist-${process.pid}`);
+const old = join(cache, `k8s-lab-dist-old-${process.pid}`);
 rmSync(fresh, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
