@@ -74,6 +74,20 @@ describe('server.py HTTP contract', () => {
     expect((await httpGet(server.port, '/')).json).toMatchObject({ counter: 2 });
   });
 
+  it('/counter.json answers the file as it is on disk, without incrementing', async () => {
+    const dir = makeDataDir();
+    const server = await startServer(dir);
+    await httpGet(server.port, '/');
+    await httpGet(server.port, '/');
+    for (let i = 0; i < 3; i++) {
+      const file = await httpGet(server.port, '/counter.json');
+      expect(file.status).toBe(200);
+      expect(file.text).toBe(counterFile(dir));
+      expect(file.headers['content-type']).toBe('application/json');
+    }
+    expect(storedCounter(dir)).toBe(2);
+  });
+
   it('APP_BROKEN=true makes /healthz answer 503 while / still counts', async () => {
     const dir = makeDataDir();
     const server = await startServer(dir, { APP_BROKEN: 'true', APP_VERSION: 'v2' });

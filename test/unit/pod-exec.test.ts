@@ -43,7 +43,8 @@ describe('parseExecMessages', () => {
 class ProxyRunner implements Runner {
   readonly calls: string[] = [];
   server: Server | undefined;
-  constructor(private readonly api: { pods: string[]; failExec?: string[]; startFails?: boolean }) {}
+  /** `serves`: pods whose app answers GET /counter.json through the pod proxy (with 1000 + the name's length). */
+  constructor(private readonly api: { pods: string[]; failExec?: string[]; startFails?: boolean; serves?: string[] }) {}
 
   async run(call: ToolCall): Promise<ToolResult> {
     this.calls.push(call.args.join(' '));
@@ -67,6 +68,8 @@ class ProxyRunner implements Runner {
     this.server = createServer((req, res) => {
       if (req.url === '/apis/apps/v1/namespaces/lab/statefulsets/helm-python') return res.end(JSON.stringify(sts));
       if (req.url?.startsWith('/api/v1/namespaces/lab/pods?labelSelector=app%3Dc')) return res.end(JSON.stringify({ items: this.api.pods.map(pod) }));
+      const served = /^\/api\/v1\/namespaces\/lab\/pods\/([^/:]+):8000\/proxy\/counter\.json$/.exec(req.url ?? '')?.[1];
+      if (served && this.api.serves?.includes(served)) return res.end(`{"counter": ${1000 + served.length}}\n`);
       res.writeHead(404).end('{"kind":"Status","reason":"NotFound"}');
     });
     this.server.on('upgrade', (req, socket) => {
@@ -119,6 +122,17 @@ describe('readReleaseCounters', () => {
     expect(runner.calls[0]).toMatch(/^proxy --unix-socket \S+\/sock --reject-paths=/);
     // The private folder of the socket is gone with the proxy.
     expect(existsSync(dirname(runner.calls[0]!.split(' ')[2]!))).toBe(false);
+  });
+
+  it('reads the file the app serves through the pod proxy, and execs only where the app does not serve it', async () => {
+    runner = new ProxyRunner({ pods: ['helm-python-0', 'helm-python-1'], serves: ['helm-python-0'] });
+    const debug: string[] = [];
+    const readings = await readReleaseCounters({ kubectl: new Kubectl(runner, 'kubectl', { namespace: 'lab' }), runner, release: 'helm-python', log: quietLog(debug) });
+    expect(readings.map((r) => [r.pod, r.counter])).toEqual([
+      ['helm-python-0', 1013],
+      ['helm-python-1', 13],
+    ]);
+    expect(runner.calls).toHaveLength(1);
   });
 
   it("falls back to kubectl exec for a pod whose exec fails, so the error is kubectl's", async () => {
