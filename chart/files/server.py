@@ -245,16 +245,13 @@ class Handler(BaseHTTPRequestHandler):
         except OSError as e:
             self.send_json(500, {"error": "cannot read the counter file: %s" % e.strerror, "pod": self.server.config["pod"]})
             return
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(payload)
+        self.send_payload(200, payload)
 
     def send_json(self, code, body):
-        payload = (json.dumps(body) + "\n").encode("utf-8")
+        self.send_payload(code, (json.dumps(body) + "\n").encode("utf-8"))
+
+    def send_payload(self, code, payload):
+        """JSON bytes as the whole answer, never cached, and the connection closed after it."""
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
