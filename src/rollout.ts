@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { byOrdinal, isPodReady, isStatefulSetSettled, podStatus, REVISION_LABEL, statefulSetSelector, type Pod, type StatefulSet } from './adapters/kube-objects.js';
+import { byOrdinal, isObserved, isPodReady, isStatefulSetSettled, podStatus, REVISION_LABEL, statefulSetSelector, type Pod, type StatefulSet } from './adapters/kube-objects.js';
 import type { Kubectl } from './adapters/kubectl.js';
 import { LabError } from './errors.js';
 
@@ -34,7 +34,7 @@ export class RolloutTimeout extends LabError {
 /** Every live pod whose ordinal is in [from, to) exists, is Ready and runs the update revision. */
 export function ordinalsUpdated(state: RolloutState, from: number, to: number): boolean {
   const { statefulSet, pods } = state;
-  if ((statefulSet.status?.observedGeneration ?? 0) < (statefulSet.metadata.generation ?? 0)) return false;
+  if (!isObserved(statefulSet)) return false;
   for (let ordinal = from; ordinal < to; ordinal++) {
     const pod = pods.find((p) => p.metadata.name === `${statefulSet.metadata.name}-${ordinal}` && !p.metadata.deletionTimestamp);
     if (!pod || !isPodReady(pod) || pod.metadata.labels?.[REVISION_LABEL] !== statefulSet.status?.updateRevision) return false;

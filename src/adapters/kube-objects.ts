@@ -150,6 +150,11 @@ export function byOrdinal<T extends { metadata: ObjectMeta }>(items: T[]): T[] {
  * True once the StatefulSet controller has seen the latest spec and every replica exists, is Ready
  * and (unless a partition or OnDelete holds pods back on purpose) runs the newest revision.
  */
+/** The StatefulSet controller has seen the latest spec (status is about it, not an older one). */
+export function isObserved(sts: StatefulSet): boolean {
+  return (sts.status?.observedGeneration ?? 0) >= (sts.metadata.generation ?? 0);
+}
+
 export function isStatefulSetSettled(sts: StatefulSet, pods: Pod[]): boolean {
   const want = sts.spec.replicas ?? 1;
   const status = sts.status ?? {};
@@ -157,7 +162,7 @@ export function isStatefulSetSettled(sts: StatefulSet, pods: Pod[]): boolean {
   const holdsBack = strategy?.type === 'OnDelete' || (strategy?.rollingUpdate?.partition ?? 0) > 0;
   const live = pods.filter((p) => !p.metadata.deletionTimestamp);
   return (
-    (status.observedGeneration ?? 0) >= (sts.metadata.generation ?? 0) &&
+    isObserved(sts) &&
     live.length === want &&
     live.every(isPodReady) &&
     (holdsBack || live.every((p) => p.metadata.labels?.[REVISION_LABEL] === status.updateRevision))

@@ -59,9 +59,10 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
     try {
       await step();
     } catch (error) {
-      if (error instanceof InterruptedError) throw new InterruptedError(`lab stopped at step ${index + 1} (${name}): ${error.message}`, error.hint, error.detail);
       if (error instanceof LabError) {
-        throw new LabError(`lab stopped at step ${index + 1} (${name}): ${error.message}`, error.hint, error.detail);
+        // Interrupted stays interrupted (exit 130); any other failure of a step is the lab's (exit 1).
+        const Stopped = error instanceof InterruptedError ? InterruptedError : LabError;
+        throw new Stopped(`lab stopped at step ${index + 1} (${name}): ${error.message}`, error.hint, error.detail);
       }
       throw error;
     }

@@ -33,9 +33,14 @@ export class DemoSession {
     readonly signal?: AbortSignal,
   ) {}
 
+  /** The interruption to stop on: none while the demo undoes its changes. */
+  private get stopSignal(): AbortSignal | undefined {
+    return this.undoing ? undefined : this.signal;
+  }
+
   /** Throws the interruption, unless the demo is already undoing its changes. */
   checkpoint(): void {
-    if (!this.undoing) this.signal?.throwIfAborted();
+    this.stopSignal?.throwIfAborted();
   }
 
   /** Runs `body` as a named phase, recording its start and end. */
@@ -63,7 +68,7 @@ export class DemoSession {
 
   /** Waits on the pods themselves (Helm 3 and 4 mean different things by --wait). */
   waitFor(options: Omit<WaitOptions, 'timeoutMs'> & { timeoutMs?: number } = {}): Promise<RolloutState> {
-    return waitForStatefulSet(this.lab.kubectl, this.lab.release, { timeoutMs: this.timeoutMs, pollMs: 500, signal: this.undoing ? undefined : this.signal, ...options });
+    return waitForStatefulSet(this.lab.kubectl, this.lab.release, { timeoutMs: this.timeoutMs, pollMs: 500, signal: this.stopSignal, ...options });
   }
 
   /** Deletes pods without waiting for them to go (`--wait=false`). */
@@ -72,6 +77,12 @@ export class DemoSession {
     this.changed = true;
     const result = await this.lab.runner.run(this.lab.kubectl.call(kubectlArgs.deletePods(this.lab.target, names, gracePeriodSeconds)));
     if (result.exitCode !== 0) throw toolFailure(result, `deleting pod${names.length > 1 ? 's' : ''} ${names.join(', ')}`);
+  }
+
+  /** Deletes PVCs and waits until they are gone; `what` names them in an error. */
+  async deletePvcs(names: string[], what = names.join(', ')): Promise<void> {
+    const result = await this.lab.runner.run(this.lab.kubectl.call(kubectlArgs.deletePvcs(this.lab.target, names, '120s'), 150_000));
+    if (result.exitCode !== 0) throw toolFailure(result, `deleting ${what}`);
   }
 
   /** The StatefulSet and its pods right now. */
@@ -85,6 +96,6 @@ export class DemoSession {
   }
 
   async hold(ms: number): Promise<void> {
-    await sleep(ms, undefined, { signal: this.undoing ? undefined : this.signal }).catch(() => this.checkpoint());
+    await sleep(ms, undefined, { signal: this.stopSignal }).catch(() => this.checkpoint());
   }
 }

@@ -1,6 +1,4 @@
-import { kubectlArgs } from '../adapters/kubectl.js';
-import { toolFailure } from '../adapters/failure.js';
-import { podOrdinal } from '../adapters/kube-objects.js';
+import { isObserved, podOrdinal } from '../adapters/kube-objects.js';
 import { ordinalsUpdated } from '../rollout.js';
 import type { Strategy } from './record.js';
 import type { DemoSession } from './session.js';
@@ -44,7 +42,7 @@ async function recreate(session: DemoSession, plan: StrategyPlan): Promise<Strat
   );
   await session.phase('prepare', `updateStrategy OnDelete, template at ${plan.to} (no pod changes yet)`, async () => {
     await session.upgrade({ 'app.version': plan.to, 'app.broken': plan.broken, 'updateStrategy.type': 'OnDelete' });
-    await session.waitFor({ until: (s) => (s.statefulSet.status?.observedGeneration ?? 0) >= (s.statefulSet.metadata.generation ?? 0) });
+    await session.waitFor({ until: (s) => isObserved(s.statefulSet) });
   });
   await session.phase('recreate', `delete all ${plan.replicas} pods at once`, async () => {
     const pods = await session.lab.kubectl.pods(session.lab.releaseSelector);
@@ -93,8 +91,7 @@ async function removeCanaryClaims(session: DemoSession, plan: StrategyPlan, cana
     return;
   }
   const claims = canaries.map((c) => `counter-data-py-${c}`);
-  const result = await session.lab.runner.run(session.lab.kubectl.call(kubectlArgs.deletePvcs(session.lab.target, claims, '120s'), 150_000));
-  if (result.exitCode !== 0) throw toolFailure(result, 'deleting the canary PVCs');
+  await session.deletePvcs(claims, 'the canary PVCs');
   session.notes.push(`Canary PVCs deleted: ${claims.join(', ')}.`);
 }
 

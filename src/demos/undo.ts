@@ -1,6 +1,4 @@
-import { toolFailure } from '../adapters/failure.js';
-import { CLAIM_TEMPLATE, describeEvents, isPodReady, podOrdinal, REVISION_LABEL, type PersistentVolumeClaim } from '../adapters/kube-objects.js';
-import { inNamespace, kubectlArgs } from '../adapters/kubectl.js';
+import { CLAIM_TEMPLATE, describeEvents, isObserved, isPodReady, podOrdinal, REVISION_LABEL, type PersistentVolumeClaim } from '../adapters/kube-objects.js';
 import { goDuration } from '../options.js';
 import type { RolloutState } from '../rollout.js';
 import type { DemoSession } from './session.js';
@@ -15,12 +13,6 @@ export interface StartingPoint {
   claims: string[];
 }
 
-/** Pods that are neither Ready nor on the StatefulSet's update revision: stuck on a bad version. */
-export function stuckPods({ statefulSet, pods }: RolloutState): string[] {
-  return pods
-    .filter((p) => !p.metadata.deletionTimestamp && !isPodReady(p) && p.metadata.labels?.[REVISION_LABEL] !== statefulSet.status?.updateRevision)
-    .map((p) => p.metadata.name);
-}
 
 /** PVCs the demo made for pods beyond the replica count (canaries), which the demo's pods no longer use. */
 export function claimsLeftBehind(claims: string[], start: StartingPoint, release: string): string[] {
@@ -33,6 +25,13 @@ const liveNotReady = ({ pods }: RolloutState) => pods.filter((p) => !p.metadata.
 /** Live pods that are not Ready. */
 export function notReadyPods(state: RolloutState): string[] {
   return liveNotReady(state).map((p) => p.metadata.name);
+}
+
+/** Live pods neither Ready nor on the StatefulSet's update revision: stuck on a bad version. */
+export function stuckPods(state: RolloutState): string[] {
+  return liveNotReady(state)
+    .filter((p) => p.metadata.labels?.[REVISION_LABEL] !== state.statefulSet.status?.updateRevision)
+    .map((p) => p.metadata.name);
 }
 
 /** Each pod that is not Ready with its events, in one line: why a rollout is stuck. */
@@ -49,7 +48,8 @@ export async function explainNotReady(session: DemoSession, state: RolloutState)
 
 /** The documented recovery, spelled out for someone who wants to do it by hand. */
 export function recoveryCommands(session: DemoSession, start: StartingPoint, pods: string[]): string {
-  const ns = inNamespace(session.lab.target) ? ` -n ${session.lab.target.namespace}` : '';
+  const { namespace } = session.lab.target;
+  const ns = namespace ? ` -n ${namespace}` : '';
   const replace = pods.length ? ` && kubectl delete pod ${pods.join(' ')}${ns}` : '';
   return `helm rollback ${session.lab.release} ${start.revision}${ns}${replace}`;
 }
@@ -81,7 +81,7 @@ export async function undoDemo(session: DemoSession, start: StartingPoint, { kee
 
   await session.upgrade({ 'app.version': start.version, 'app.broken': false, replicaCount: start.replicas, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': start.replicas });
   say(`held at ${start.version} with partition ${start.replicas}: no more pods change while those under way finish`);
-  const held = await session.waitFor({ until: (s) => (s.statefulSet.status?.observedGeneration ?? 0) >= (s.statefulSet.metadata.generation ?? 0), waitingFor: 'the held StatefulSet' });
+  const held = await session.waitFor({ until: (s) => isObserved(s.statefulSet), waitingFor: 'the held StatefulSet' });
   const stuck = stuckPods(held);
   if (stuck.length) {
     await session.deletePods(stuck);
@@ -98,8 +98,7 @@ export async function undoDemo(session: DemoSession, start: StartingPoint, { kee
   const leftBehind = claimsLeftBehind(claims, start, lab.release);
   if (leftBehind.length && keepNewClaims) say(`kept ${leftBehind.join(', ')} (--keep-canary-pvcs)`);
   else if (leftBehind.length) {
-    const result = await lab.runner.run(lab.kubectl.call(kubectlArgs.deletePvcs(lab.target, leftBehind, '120s'), 150_000));
-    if (result.exitCode !== 0) throw toolFailure(result, `deleting ${leftBehind.join(', ')}`);
+    await session.deletePvcs(leftBehind);
     say(`deleted ${leftBehind.join(', ')} (made for canary pods that are gone)`);
   }
   return done;
