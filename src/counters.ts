@@ -1,6 +1,5 @@
-import { byOrdinal, isPodReady, podClaim, podOrdinal, REVISION_LABEL, statefulSetSelector, VERSION_LABEL, type Pod, type StatefulSet } from './adapters/kube-objects.js';
+import { byOrdinal, isPodReady, podClaim, podOrdinal, REVISION_LABEL, statefulSetSelector, VERSION_LABEL, type Pod } from './adapters/kube-objects.js';
 import { inNamespace, type Kubectl } from './adapters/kubectl.js';
-import type { KubeProxy } from './adapters/pod-exec.js';
 import { mapBounded } from './concurrency.js';
 import { LabError } from './errors.js';
 import type { Lab } from './lab.js';
@@ -77,44 +76,31 @@ export async function readCounters(kubectl: Kubectl, pods: Pod[], concurrency = 
   });
 }
 
-/** How long the proxy may live: reading 20 pods takes well under a second. */
+/** How long the proxy may live when reading once: reading 20 pods takes well under a second. */
 const PROXY_TIMEOUT_MS = 120_000;
 
-/**
- * The StatefulSet's pods as statefulSetPods reads them, but through the proxy; undefined when the
- * proxy's answer is anything but the objects or NotFound, so kubectl reads them and reports the error.
- */
-async function statefulSetPodsViaProxy(proxy: KubeProxy, namespace: string, kubectl: Kubectl, name: string): Promise<Pod[] | undefined> {
-  const ns = encodeURIComponent(namespace);
-  const sts = await proxy.get(`/apis/apps/v1/namespaces/${ns}/statefulsets/${encodeURIComponent(name)}`);
-  if (sts.statusCode === 404 && /"reason":\s*"NotFound"/.test(sts.body)) throw notDeployed(kubectl, name);
-  if (sts.statusCode !== 200) return undefined;
-  const pods = await proxy.get(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(statefulSetSelector(JSON.parse(sts.body) as StatefulSet))}`);
-  if (pods.statusCode !== 200) return undefined;
-  return byOrdinal((JSON.parse(pods.body) as { items: Pod[] }).items);
-}
-
-/** Reads files through one `kubectl proxy`: call close() when done. */
+/** Reads files, and the objects the Kubectl adapter reads, through one `kubectl proxy`: call close() when done. */
 export interface ProxiedReader extends FileReader {
-  proxy: KubeProxy;
-  namespace: string;
+  /** The lab's kubectl adapter, reading through the proxy. */
+  kubectl: Kubectl;
   close(): Promise<void>;
 }
 
 /**
- * A FileReader that execs `cat` over a WebSocket through one `kubectl proxy`, falling back to
- * `kubectl exec` for a read that fails (so its error is kubectl's, as before); undefined, said with
- * --verbose, when the proxy does not start or the namespace cannot be read.
+ * One `kubectl proxy` for many reads: the counter files (served by the app, else exec'd over a
+ * WebSocket, else `kubectl exec`, so a failing read's error is kubectl's) and, through the returned
+ * adapter, the StatefulSet, pods and PVCs. Undefined, said with --verbose, when the proxy does not
+ * start or the namespace cannot be read: then kubectl reads everything, as it always could.
  */
-export async function openProxiedReader(lab: Pick<Lab, 'kubectl' | 'runner' | 'log'>): Promise<ProxiedReader | undefined> {
+export async function openProxiedReader(lab: Pick<Lab, 'kubectl' | 'runner' | 'log'>, timeoutMs = PROXY_TIMEOUT_MS): Promise<ProxiedReader | undefined> {
   const { kubectl, log } = lab;
   // Loaded here, not at start-up: `k8s-lab counters --help` needs neither node:http nor node:crypto.
   const { KubeProxy } = await import('./adapters/pod-exec.js');
   // Both at once; a kubeconfig kubectl cannot read fails later, in the caller's kubectl calls, as it always did.
   const [namespace, proxy] = await Promise.all([
     kubectl.namespace().catch(() => undefined),
-    KubeProxy.start(kubectl, lab.runner, { timeoutMs: PROXY_TIMEOUT_MS, echo: (line) => log.debug(line) }).catch((error: Error) => {
-      log.debug(`kubectl proxy could not start (${error.message}): reading with one kubectl exec per pod`);
+    KubeProxy.start(kubectl, lab.runner, { timeoutMs, echo: (line) => log.debug(line) }).catch((error: Error) => {
+      log.debug(`kubectl proxy could not start (${error.message}): reading with kubectl instead`);
       return undefined;
     }),
   ]);
@@ -123,14 +109,13 @@ export async function openProxiedReader(lab: Pick<Lab, 'kubectl' | 'runner' | 'l
     return undefined;
   }
   return {
-    proxy,
-    namespace,
+    kubectl: kubectl.withProxy({ proxy, namespace }),
     async readFile(pod, container, path) {
       // The app serves its own counter file (GET /counter.json counts nothing): through the API
       // server's pod proxy that costs the node far less than an exec. A pod whose app does not
       // answer it (an older chart, shutting down) is read with exec.
       if (path === COUNTER_FILE) {
-        const served = await proxy.get(`/api/v1/namespaces/${namespace}/pods/${pod}:${APP_PORT}/proxy/counter.json`).catch(() => undefined);
+        const served = await proxy.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${pod}:${APP_PORT}/proxy/counter.json`).catch(() => undefined);
         if (served?.statusCode === 200) return served.body;
       }
       return proxy.exec(namespace, pod, container, ['cat', path]).catch((error: Error) => {
@@ -144,20 +129,13 @@ export async function openProxiedReader(lab: Pick<Lab, 'kubectl' | 'runner' | 'l
 
 /**
  * Every counter of the release, read through one `kubectl proxy` (the StatefulSet, its pods, and
- * one exec per pod over a WebSocket) instead of a kubectl process per read; with kubectl for
- * whatever the proxy cannot do.
+ * each pod's file) instead of a kubectl process per read; with kubectl for whatever the proxy cannot do.
  */
 export async function readReleaseCounters(lab: Pick<Lab, 'kubectl' | 'runner' | 'release' | 'log'>): Promise<CounterReading[]> {
-  const { kubectl, log, release } = lab;
   const reader = await openProxiedReader(lab);
-  if (!reader) return readCounters(kubectl, await statefulSetPods(kubectl, release));
+  if (!reader) return readCounters(lab.kubectl, await statefulSetPods(lab.kubectl, lab.release));
   try {
-    const pods = (await statefulSetPodsViaProxy(reader.proxy, reader.namespace, kubectl, release).catch((error: unknown) => {
-      if (error instanceof LabError) throw error;
-      log.debug(`reading the pods through kubectl proxy failed (${(error as Error).message}): with kubectl instead`);
-      return undefined;
-    })) ?? (await statefulSetPods(kubectl, release));
-    return await readCounters(kubectl, pods, 8, reader);
+    return await readCounters(reader.kubectl, await statefulSetPods(reader.kubectl, lab.release), 8, reader);
   } finally {
     await reader.close();
   }

@@ -2,6 +2,7 @@ import { LabError } from '../errors.js';
 import type { Runner, ToolCall, ToolResult, ToolStream } from '../process/runner.js';
 import { toolFailure } from './failure.js';
 import { parseJson, type KubeEvent, type List, type Node, type Pod, type Service, type StatefulSet, type StorageClass } from './kube-objects.js';
+import type { KubeProxy } from './pod-exec.js';
 
 /** Which cluster and namespace to talk to; unset fields fall back to the kubeconfig, as kubectl does. */
 export interface KubeTarget {
@@ -84,6 +85,28 @@ export const kubectlArgs = {
   },
 };
 
+/** The API groups of the namespaced kinds that can be read through `kubectl proxy` (see Kubectl.withProxy). */
+const API_GROUPS: Record<string, string> = { pods: 'api/v1', services: 'api/v1', persistentvolumeclaims: 'api/v1', statefulsets: 'apis/apps/v1' };
+
+/**
+ * The API path of what `kubectl get RESOURCE [NAME] [--selector S]` reads in a namespace, for the
+ * kinds above (`statefulset` or `statefulsets`); undefined for any other, which kubectl reads itself.
+ */
+export function apiPath(namespace: string, resource: string, { name, selector }: { name?: string; selector?: string } = {}): string | undefined {
+  const plural = resource.endsWith('s') ? resource : `${resource}s`;
+  const group = Object.hasOwn(API_GROUPS, plural) ? API_GROUPS[plural] : undefined;
+  if (!group) return undefined;
+  const collection = `/${group}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
+  if (name) return `${collection}/${encodeURIComponent(name)}`;
+  return selector ? `${collection}?labelSelector=${encodeURIComponent(selector)}` : collection;
+}
+
+/** A running `kubectl proxy` and the namespace to read in (the one kubectl would use). */
+export interface ProxiedReads {
+  proxy: Pick<KubeProxy, 'get'>;
+  namespace: string;
+}
+
 export interface KubectlVersion {
   client?: string;
   server?: string;
@@ -95,7 +118,36 @@ export class Kubectl {
     private readonly runner: Runner,
     readonly bin: string,
     readonly target: KubeTarget,
+    private readonly proxied?: ProxiedReads,
   ) {}
+
+  /**
+   * The same adapter, reading the StatefulSet, pods, PVCs, Services and the server version through
+   * a running `kubectl proxy`: an HTTP GET each instead of a kubectl process (~0.15 s of CPU) each.
+   * Any answer but the object, its list or NotFound is read again with kubectl, whose error is the one to report.
+   */
+  withProxy(proxied: ProxiedReads): Kubectl {
+    return new Kubectl(this.runner, this.bin, this.target, proxied);
+  }
+
+  /** Reads cost an HTTP GET, not a process: polling may be frequent. */
+  get readsThroughProxy(): boolean {
+    return this.proxied !== undefined;
+  }
+
+  /** Reads through the proxy when one is attached: `{ found }`, or undefined to ask kubectl instead. */
+  private async viaProxy<T>(resource: string, query: { name?: string; selector?: string }): Promise<{ found: T | undefined } | undefined> {
+    const path = this.proxied && apiPath(this.proxied.namespace, resource, query);
+    if (!path) return undefined;
+    const answer = await this.proxied.proxy.get(path).catch(() => undefined);
+    if (answer?.statusCode === 404 && query.name && /"reason":\s*"NotFound"/.test(answer.body)) return { found: undefined };
+    if (answer?.statusCode !== 200) return undefined;
+    try {
+      return { found: JSON.parse(answer.body) as T };
+    } catch {
+      return undefined;
+    }
+  }
 
   call(args: string[], timeoutMs = CALL_TIMEOUT_MS): ToolCall {
     return { bin: this.bin, args, timeoutMs };
@@ -119,6 +171,8 @@ export class Kubectl {
 
   /** A named object, or undefined when the API says NotFound. */
   async find<T>(resource: string, name: string): Promise<T | undefined> {
+    const proxied = await this.viaProxy<T>(resource, { name });
+    if (proxied) return proxied.found;
     const result = await this.tryRun(kubectlArgs.get(this.target, resource, { name }));
     if (result.exitCode !== 0) {
       if (/NotFound|not found/.test(result.stderr) && !/context/.test(result.stderr)) return undefined;
@@ -127,8 +181,8 @@ export class Kubectl {
     return parseJson<T>(result.stdout, `${resource} ${name}`);
   }
 
-  async pods(selector: string): Promise<Pod[]> {
-    return (await this.getJson<List<Pod>>(kubectlArgs.get(this.target, 'pods', { selector }), 'listing pods')).items;
+  pods(selector: string): Promise<Pod[]> {
+    return this.list<Pod>('pods', selector);
   }
 
   statefulSet(name: string): Promise<StatefulSet | undefined> {
@@ -140,6 +194,8 @@ export class Kubectl {
   }
 
   async list<T>(resources: string, selector?: string): Promise<T[]> {
+    const proxied = await this.viaProxy<List<T>>(resources, { selector });
+    if (proxied?.found) return proxied.found.items;
     return (await this.getJson<List<T>>(kubectlArgs.get(this.target, resources, selector ? { selector } : {}), `listing ${resources}`)).items;
   }
 
@@ -189,6 +245,20 @@ export class Kubectl {
       'asking the API server for its version',
     );
     return { client: json.clientVersion?.gitVersion, server: json.serverVersion?.gitVersion };
+  }
+
+  /** The API server's version (`v1.20.2`), through the proxy when one is attached. */
+  async serverVersion(): Promise<string | undefined> {
+    const answer = this.proxied && (await this.proxied.proxy.get('/version').catch(() => undefined));
+    if (answer?.statusCode === 200) {
+      try {
+        const version = (JSON.parse(answer.body) as { gitVersion?: string }).gitVersion;
+        if (version) return version;
+      } catch {
+        // read it with kubectl below
+      }
+    }
+    return (await this.version()).server;
   }
 
   async clientVersion(): Promise<string> {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { PersistentVolumeClaim } from '../adapters/kube-objects.js';
 import { isPodReady } from '../adapters/kube-objects.js';
 import { inNamespace } from '../adapters/kubectl.js';
-import { readCounters, statefulSetPods } from '../counters.js';
+import { openProxiedReader, readCounters, statefulSetPods, type FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab.js';
 import { Probe } from '../probe/probe.js';
@@ -46,12 +46,12 @@ interface ReleaseValues {
  * Every pod's counter with its PVC's UID (a re-created claim has a new UID and no data), the pods
  * Ready and the release's PVCs, from one read of each.
  */
-async function snapshot(lab: Lab): Promise<{ counters: CounterSnapshot[]; ready: string[]; claims: string[] }> {
+async function snapshot(lab: Lab, files: FileReader): Promise<{ counters: CounterSnapshot[]; ready: string[]; claims: string[] }> {
   const [pods, claims] = await Promise.all([
     statefulSetPods(lab.kubectl, lab.release),
     lab.kubectl.list<PersistentVolumeClaim & { metadata: { uid?: string } }>('persistentvolumeclaims', lab.releaseSelector),
   ]);
-  const readings = await readCounters(lab.kubectl, pods);
+  const readings = await readCounters(lab.kubectl, pods, 8, files);
   const counters = readings.map((r) => ({
     pod: r.pod,
     ordinal: r.ordinal,
@@ -64,25 +64,24 @@ async function snapshot(lab: Lab): Promise<{ counters: CounterSnapshot[]; ready:
   return { counters, ready: pods.filter(isPodReady).map((p) => p.metadata.name), claims: claims.map((c) => c.metadata.name) };
 }
 
-/** Checks the release can be updated now and returns what it runs. */
-async function preflight(lab: Lab, options: DemoOptions, signal?: AbortSignal) {
-  const release = await lab.helm.find(lab.release);
+/** Checks with helm that the release can be updated now and returns what it runs. */
+async function checkRelease(lab: Lab, options: DemoOptions) {
+  const [release, values] = await Promise.all([lab.helm.find(lab.release), lab.helm.values(lab.release).catch(() => undefined)]);
   const where = inNamespace(lab.target);
   if (!release) throw new LabError(`release ${lab.release} is not installed${where}`, 'deploy it first: `k8s-lab deploy`');
   if (release.status !== 'deployed') throw new LabError(`release ${lab.release} is ${release.status}, not deployed`, 'bring it back with `k8s-lab deploy` (or `helm rollback`) first');
-  const values = (await lab.helm.values(lab.release)) as ReleaseValues;
-  const from = values.app?.version ?? 'v1';
+  const { app, replicaCount, updateStrategy } = (values ?? (await lab.helm.values(lab.release))) as ReleaseValues;
+  const from = app?.version ?? 'v1';
   const to = options.to ?? nextVersion(from);
   if (to === from) throw new UsageError(`the release already runs ${from}`, 'pass another --to version');
-  const replicas = values.replicaCount ?? 2;
+  const replicas = replicaCount ?? 2;
   if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas: nothing to update`, 'deploy with --replicas 2 first');
-  if ((values.updateStrategy?.partition ?? 0) !== 0 || (values.updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') {
+  if ((updateStrategy?.partition ?? 0) !== 0 || (updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') {
     throw new LabError(
-      `release ${lab.release} is mid-update (updateStrategy ${values.updateStrategy?.type} partition ${values.updateStrategy?.partition})`,
+      `release ${lab.release} is mid-update (updateStrategy ${updateStrategy?.type} partition ${updateStrategy?.partition})`,
       'finish or undo it first: `k8s-lab deploy` with your usual options resets it',
     );
   }
-  await waitForStatefulSet(lab.kubectl, lab.release, { timeoutMs: 60_000, waitingFor: `pods of ${lab.release} (before the demo)`, signal });
   return { from, to, replicas, revision: Number(release.revision) };
 }
 
@@ -109,14 +108,36 @@ async function explainStop(
 
 /** Runs one measured update demo and returns its run record (also written to recordDir). */
 export async function runDemo(lab: Lab, options: DemoOptions, onPhase: (name: string, detail: string) => void, signal?: AbortSignal): Promise<{ record: RunRecord; path: string }> {
-  const { from, to, replicas, revision } = await preflight(lab, options, signal);
-  const [helm, kubectlClient, server, namespace, target, start] = await Promise.all([
-    lab.helm.version(),
-    lab.kubectl.clientVersion(),
-    lab.kubectl.version(),
+  // One kubectl proxy for the whole demo: its reads of the StatefulSet, pods, PVCs and counter
+  // files are HTTP GETs rather than a kubectl process each, which was most of what a demo cost
+  // beyond the update itself. When it does not start, kubectl reads everything as before.
+  const opening = openProxiedReader(lab, options.timeoutMs * 6 + 60_000);
+  try {
+    const [reader, release, helm, kubectlClient] = await Promise.all([opening, checkRelease(lab, options), lab.helm.version(), lab.kubectl.clientVersion()]);
+    return await measure(reader ? { ...lab, kubectl: reader.kubectl } : lab, reader ?? lab.kubectl, { ...release, helm: helm.version, kubectlClient }, options, onPhase, signal);
+  } finally {
+    await (await opening)?.close();
+  }
+}
+
+interface DemoPlan {
+  from: string;
+  to: string;
+  replicas: number;
+  /** The release's revision before the demo: what undoing rolls back to. */
+  revision: number;
+  helm: string;
+  kubectlClient: string;
+}
+
+async function measure(lab: Lab, files: FileReader, plan: DemoPlan, options: DemoOptions, onPhase: (name: string, detail: string) => void, signal?: AbortSignal): Promise<{ record: RunRecord; path: string }> {
+  const { from, to, replicas, revision } = plan;
+  await waitForStatefulSet(lab.kubectl, lab.release, { timeoutMs: 60_000, pollMs: 250, waitingFor: `pods of ${lab.release} (before the demo)`, signal });
+  const [server, namespace, target, start] = await Promise.all([
+    lab.kubectl.serverVersion(),
     lab.kubectl.namespace(),
     resolveTarget(lab.kubectl, lab.release, options.url),
-    snapshot(lab),
+    snapshot(lab, files),
   ]);
   const before = start.counters;
   signal?.throwIfAborted();
@@ -126,7 +147,7 @@ export async function runDemo(lab: Lab, options: DemoOptions, onPhase: (name: st
   const clock = () => Date.now() - t0;
   const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock);
   const probe = new Probe(target, { intervalMs: options.intervalMs, timeoutMs: Math.max(1000, options.intervalMs * 10), clock });
-  const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, onPhase, signal);
+  const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, onPhase, files, signal);
   session.notes.push(`Probe: GET / through ${target.description} every ${options.intervalMs} ms.`);
 
   let outcome: StrategyOutcome | undefined;
@@ -156,7 +177,7 @@ export async function runDemo(lab: Lab, options: DemoOptions, onPhase: (name: st
   const samples = await probe.stop();
   const podEvents = await watch.stop();
   const endedAt = new Date();
-  const after = await snapshot(lab).then((s) => s.counters, () => [] as CounterSnapshot[]);
+  const after = await snapshot(lab, files).then((s) => s.counters, () => [] as CounterSnapshot[]);
 
   const dataChecks = checkData(before, after, samples);
   const dataPreserved = dataChecks.every((c) => c.preserved);
@@ -181,7 +202,7 @@ export async function runDemo(lab: Lab, options: DemoOptions, onPhase: (name: st
       checkMs: options.checkMs,
       ...(options.strategy === 'canary' && { canaryPercent: options.canaryPercent, keepCanaryPvcs: options.keepCanaryPvcs, broken: options.broken }),
     },
-    environment: { kubernetes: server.server ?? 'unknown', helm: helm.version, kubectl: kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
+    environment: { kubernetes: server ?? 'unknown', helm: plan.helm, kubectl: plan.kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
     startedAt: startedAt.toISOString(),
     endedAt: endedAt.toISOString(),
     durationMs: endedAt.getTime() - startedAt.getTime(),

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { toolFailure } from '../adapters/failure.js';
 import { kubectlArgs } from '../adapters/kubectl.js';
-import { readCounters, statefulSetPods, type CounterReading } from '../counters.js';
+import { readCounters, statefulSetPods, type CounterReading, type FileReader } from '../counters.js';
 import type { Lab } from '../lab.js';
 import { goDuration } from '../options.js';
 import { chartDir } from '../paths.js';
@@ -29,6 +29,8 @@ export class DemoSession {
     readonly clock: () => number,
     readonly timeoutMs: number,
     private readonly onPhase: (name: string, detail: string) => void,
+    /** Reads the pods' counter files (through the demo's kubectl proxy, else with kubectl exec). */
+    private readonly files: FileReader,
     /** Ctrl-C: every step checks it before it starts, and waits stop on it. */
     readonly signal?: AbortSignal,
   ) {}
@@ -68,7 +70,8 @@ export class DemoSession {
 
   /** Waits on the pods themselves (Helm 3 and 4 mean different things by --wait). */
   waitFor(options: Omit<WaitOptions, 'timeoutMs'> & { timeoutMs?: number } = {}): Promise<RolloutState> {
-    return waitForStatefulSet(this.lab.kubectl, this.lab.release, { timeoutMs: this.timeoutMs, pollMs: 500, signal: this.stopSignal, ...options });
+    const pollMs = this.lab.kubectl.readsThroughProxy ? 250 : 500;
+    return waitForStatefulSet(this.lab.kubectl, this.lab.release, { timeoutMs: this.timeoutMs, pollMs, signal: this.stopSignal, ...options });
   }
 
   /** Deletes pods without waiting for them to go (`--wait=false`). */
@@ -92,7 +95,7 @@ export class DemoSession {
 
   async countersOf(pods: string[]): Promise<CounterReading[]> {
     const all = await statefulSetPods(this.lab.kubectl, this.lab.release);
-    return readCounters(this.lab.kubectl, all.filter((p) => pods.includes(p.metadata.name)));
+    return readCounters(this.lab.kubectl, all.filter((p) => pods.includes(p.metadata.name)), 8, this.files);
   }
 
   async hold(ms: number): Promise<void> {
