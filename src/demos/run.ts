@@ -85,23 +85,28 @@ async function checkRelease(lab: Lab, options: DemoOptions) {
   return { from, to, replicas, revision: Number(release.revision) };
 }
 
+interface StopContext {
+  interruptedIn?: string;
+  finished: boolean;
+  undone: string[] | Error;
+  start: StartingPoint;
+  to: string;
+}
+
+/** What became of the release after the demo stopped. */
+function afterStop(session: DemoSession, failure: Error, { interruptedIn, finished, undone, start, to }: StopContext): string {
+  if (undone instanceof Error) return `undoing failed: ${undone.message}`;
+  if (undone.length) return `${interruptedIn ? 'undone' : 'recovered'}: ${undone.join('; ')}`;
+  if (finished) return `the update to ${to} had completed: nothing to undo`;
+  if (!session.changed) return 'nothing had been changed';
+  const stuck = failure instanceof RolloutTimeout ? notReadyPods(failure.state) : [];
+  return `left as it is (--no-recover); to recover: ${recoveryCommands(session, start, stuck)}`;
+}
+
 /** Why the demo stopped and what was put back, as the record's reason. */
-async function explainStop(
-  session: DemoSession,
-  failure: Error,
-  { interruptedIn, finished, undone, start, to }: { interruptedIn?: string; finished: boolean; undone: string[] | Error; start: StartingPoint; to: string },
-): Promise<string> {
-  const afterwards =
-    undone instanceof Error
-      ? `undoing failed: ${undone.message}`
-      : undone.length
-        ? `${interruptedIn ? 'undone' : 'recovered'}: ${undone.join('; ')}`
-        : finished
-          ? `the update to ${to} had completed: nothing to undo`
-          : !session.changed
-            ? 'nothing had been changed'
-            : `left as it is (--no-recover); to recover: ${recoveryCommands(session, start, failure instanceof RolloutTimeout ? notReadyPods(failure.state) : [])}`;
-  if (interruptedIn) return `${failure.message} during ${interruptedIn}; ${afterwards}`;
+async function explainStop(session: DemoSession, failure: Error, context: StopContext): Promise<string> {
+  const afterwards = afterStop(session, failure, context);
+  if (context.interruptedIn) return `${failure.message} during ${context.interruptedIn}; ${afterwards}`;
   const why = failure instanceof RolloutTimeout ? await explainNotReady(session, failure.state) : '';
   return `${failure.message}${why ? ` (${why})` : ''}; ${afterwards}`;
 }
