@@ -9,10 +9,11 @@ const durationMs = Number(seconds) * 1000;
 const t0 = Date.now();
 const probe = new Probe(urlTarget(url, 'bench'), { intervalMs: 100, timeoutMs: 1000, clock: () => Date.now() - t0 });
 const cpu0 = process.cpuUsage();
-const rssMb = [];
+const memory = [];
 const sampleRss = () => {
-  globalThis.gc?.();
-  rssMb.push(process.memoryUsage().rss / 2 ** 20);
+  globalThis.gc?.(); // defined under node --expose-gc
+  const { rss, heapUsed } = process.memoryUsage();
+  memory.push({ minute: Math.round((Date.now() - t0) / 60_000), rssMb: rss / 2 ** 20, heapMb: heapUsed / 2 ** 20 });
 };
 const timer = flag === '--rss' ? setInterval(sampleRss, 60_000) : undefined;
 if (timer) sampleRss();
@@ -30,6 +31,6 @@ process.stdout.write(
     // Rate over the span the probe was sending: first to last request.
     perSecond: ((samples.length - 1) * 1000) / Math.max(1, samples.at(-1).t - samples[0].t),
     cpuPercent: ((cpu.user + cpu.system) / 1000 / wall) * 100,
-    rssMb,
+    memory,
   }),
 );
