@@ -2,6 +2,7 @@
 // k8s-lab benchmarks (issue "Benchmarks"): every figure is a ratio measured in one run on one
 // machine, printed and written to bench/RESULTS.md. Needs `npm run build` and, for the cluster
 // figures, a cluster in $KUBECONFIG. `node bench/run.mjs startup counters` runs only those.
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildProbeModule, deployBench, fmt, kubectl, lab, LOCAL_IMAGE, machine, median, peakRss, ratio, root, run } from './lib.mjs';
@@ -175,5 +176,7 @@ try {
 } catch {
   // no cluster: the start-up figures need none
 }
-const header = `# Benchmark results\n\nMeasured by \`npm run bench\` (${wanted.join(', ')}) on ${new Date().toISOString().slice(0, 10)}: ${m.cpus} CPUs, ${m.memory}, Linux ${m.kernel}, Node ${m.node}; cluster: Kubernetes ${server} from ../shared/cluster/up (single node), image ${LOCAL_IMAGE}. Ratios are measured in one run on the same machine.\n`;
+const helmVersion = execFileSync(join(root, '.tools/bin/helm'), ['version', '--short'], { encoding: 'utf8' }).trim();
+const kubectlVersion = JSON.parse(kubectl(['version', '--client', '-o', 'json'])).clientVersion.gitVersion;
+const header = `# Benchmark results\n\nMeasured by \`node bench/run.mjs ${wanted.join(' ')}\` on ${new Date().toISOString().slice(0, 10)}: ${m.cpus} CPUs, ${m.memory}, Linux ${m.kernel}, Node ${m.node}, Helm ${helmVersion}, kubectl ${kubectlVersion}; cluster: Kubernetes ${server} from ../shared/cluster/up (single node), image ${LOCAL_IMAGE}. Ratios are measured in one run on the same machine.\n`;
 writeFileSync(process.env.BENCH_RESULTS ?? join(root, 'bench', 'RESULTS.md'), `${header}\n${results.join('\n')}`);
