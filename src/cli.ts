@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, LabError } from './errors.js';
 import { interrupts } from './interrupt.js';
+import { provideDependencies, type LabDependencies } from './dependencies.js';
 import { packageVersion } from './paths.js';
 import { highlight } from './ui/logger.js';
 
@@ -30,7 +31,12 @@ export function commandName(argv: string[]): string | undefined {
   return words[0] === 'help' ? words[1] : words[0];
 }
 
-async function buildProgram(argv: string[]): Promise<Command> {
+async function buildProgram(argv: string[], stderr: NodeJS.WritableStream, stdout: NodeJS.WritableStream): Promise<Command> {
+  const output = (help: string) => ({
+    writeOut: (text: string) => void stdout.write(text),
+    writeErr: (text: string) => void stderr.write(text),
+    outputError: (message: string, write: (text: string) => void) => write(`${highlight.error('✖')} ${usageLine(message, help)}\n`),
+  });
   const program = new Command('k8s-lab')
     .description('A Kubernetes StatefulSet lab: deploy a counter app, read every pod\'s volume, run measured update demos')
     .version(packageVersion())
@@ -42,13 +48,13 @@ async function buildProgram(argv: string[]): Promise<Command> {
     .option('--verbose', 'echo every helm/kubectl call, keep tool errors and stack traces')
     .showSuggestionAfterError()
     .exitOverride()
-    .configureOutput({ outputError: (message, write) => write(`${highlight.error('✖')} ${usageLine(message, 'k8s-lab --help')}\n`) });
+    .configureOutput(output('k8s-lab --help'));
   const name = commandName(argv);
   for (const entry of COMMANDS) {
     // The named command is loaded in full; the others only need a line in the help.
     const command = entry.name === name ? await entry.load() : new Command(entry.name);
     const help = `k8s-lab ${entry.name} --help`;
-    program.addCommand(command.description(entry.description).exitOverride().configureOutput({ outputError: (message, write) => write(`${highlight.error('✖')} ${usageLine(message, help)}\n`) }));
+    program.addCommand(command.description(entry.description).exitOverride().configureOutput(output(help)));
   }
   return program;
 }
@@ -96,20 +102,27 @@ export function handleError(error: unknown, { verbose = false, stderr = process.
   return ExitCode.failed;
 }
 
-/** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Runs the CLI on `argv` (without node and script) and resolves to the exit code. `deps` replaces
+ * the process's runner, environment and streams (the command tests' fake cluster).
+ */
+export async function main(argv: string[], deps: Omit<LabDependencies, 'log'> = {}): Promise<number> {
+  const stdout = deps.stdout ?? process.stdout;
+  const stderr = deps.stderr ?? process.stderr;
+  const verbose = argv.includes('--verbose');
   let program: Command;
   try {
-    program = await buildProgram(argv);
+    program = await buildProgram(argv, stderr, stdout);
   } catch (error) {
-    return handleError(error, { verbose: argv.includes('--verbose') });
+    return handleError(error, { verbose, stderr });
   }
+  provideDependencies(program, { ...deps, stdout, stderr });
   let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
   const interrupted = new Promise<never>((_, reject) => {
     onSignal = (signal) => {
       const stopNow = interrupts.receive(signal);
       if (stopNow) reject(stopNow);
-      else process.stderr.write(`${highlight.warn('⚠')} interrupted (${signal}): undoing the demo's changes first (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again stops at once)\n`);
+      else stderr.write(`${highlight.warn('⚠')} interrupted (${signal}): undoing the demo's changes first (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again stops at once)\n`);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -118,7 +131,7 @@ export async function main(argv: string[]): Promise<number> {
     await Promise.race([program.parseAsync(argv, { from: 'user' }), interrupted]);
     return ExitCode.ok;
   } catch (error) {
-    return handleError(error, { verbose: argv.includes('--verbose') });
+    return handleError(error, { verbose, stderr });
   } finally {
     if (onSignal) {
       process.off('SIGINT', onSignal);

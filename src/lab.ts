@@ -1,5 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { delimiter } from 'node:path';
+import type { Command } from 'commander';
+import { dependenciesOf, type LabDependencies, type Terminal } from './dependencies.js';
 import { Helm } from './adapters/helm.js';
 import { Kubectl, type KubeTarget } from './adapters/kubectl.js';
 import { UsageError } from './errors.js';
@@ -7,6 +9,8 @@ import { checkName } from './options.js';
 import { createRunner, formatCall, type Runner, type ToolCall } from './process/runner.js';
 import { locateTool } from './tools.js';
 import { createLogger, type Logger } from './ui/logger.js';
+
+export type { LabDependencies } from './dependencies.js';
 
 /** The options every command takes (DESIGN.md "Commands"). */
 export interface GlobalOptions {
@@ -30,16 +34,18 @@ export interface Lab {
   kubectl: Kubectl;
   helm: Helm;
   log: Logger;
+  /** Where progress goes (the spinner) and where a question is answered. */
+  stderr: NodeJS.WritableStream;
+  stdin: Terminal;
   /** Selects every object of the release: pods, StatefulSet, Service, PVCs. */
   releaseSelector: string;
   /** With --dry-run, prints a call that would change the cluster (stdout) and returns true. */
   skipForDryRun(call: ToolCall): boolean;
 }
 
-export interface LabDependencies {
-  runner?: Runner;
-  log?: Logger;
-  env?: NodeJS.ProcessEnv;
+/** The Lab of a running command: its options and the global ones, over its program's dependencies. */
+export function labFor(command: Command): Lab {
+  return createLab(command.optsWithGlobals(), dependenciesOf(command));
 }
 
 /**
@@ -76,7 +82,8 @@ export function createLab(options: GlobalOptions, deps: LabDependencies = {}): L
   if (options.context !== undefined && !options.context.trim()) {
     throw new UsageError('--context is empty', 'name a context from `kubectl config get-contexts`');
   }
-  const log = deps.log ?? createLogger({ verbose: options.verbose, quiet: options.json });
+  const stderr = deps.stderr ?? process.stderr;
+  const log = deps.log ?? createLogger({ verbose: options.verbose, quiet: options.json, stdout: deps.stdout, stderr });
   const runner = deps.runner ?? createRunner({ echo: options.verbose ? (line) => log.debug(line) : undefined });
   const target: KubeTarget = { kubeconfig: options.kubeconfig, context: options.context, namespace };
   const dryRun = Boolean(options.dryRun);
@@ -90,6 +97,8 @@ export function createLab(options: GlobalOptions, deps: LabDependencies = {}): L
     kubectl: new Kubectl(runner, locateTool('kubectl', env), target),
     helm: new Helm(runner, locateTool('helm', env), target),
     log,
+    stderr,
+    stdin: deps.stdin ?? process.stdin,
     // Both selector labels: the chart's helm-test pod shares the instance label but not the name.
     releaseSelector: `app.kubernetes.io/name=k8s-lab-counter,app.kubernetes.io/instance=${release}`,
     skipForDryRun(call) {

@@ -24,6 +24,6 @@ export async function counters(lab: Lab): Promise<void> {
 // What it runs is loaded when it runs: `k8s-lab counters --help` needs commander alone.
 export const countersCommand = new Command('counters')
   .action(async (_options: object, command: Command) => {
-    const { createLab } = await import('../lab.js');
-    await counters(createLab(command.optsWithGlobals()));
+    const { labFor } = await import('../lab.js');
+    await counters(labFor(command));
   });

@@ -4,7 +4,7 @@ import { STRATEGIES, type RunRecord, type Strategy } from '../demos/record.js';
 import { runDemo } from '../demos/run.js';
 import { InterruptedError, LabError } from '../errors.js';
 import { interrupts } from '../interrupt.js';
-import { createLab, type Lab } from '../lab.js';
+import { labFor, type Lab } from '../lab.js';
 import { httpUrl, parseDuration, wholeNumber } from '../options.js';
 import { packageVersion } from '../paths.js';
 import { highlight } from '../ui/logger.js';
@@ -100,5 +100,5 @@ export const demoUpdateCommand = new Command('demo-update')
   .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
   .option('--record-dir <dir>', 'where the run record is written', join('lab-report', 'runs'))
   .action(async (options: DemoCommandOptions, command: Command) => {
-    await demoUpdate(createLab(command.optsWithGlobals()), options);
+    await demoUpdate(labFor(command), options);
   });

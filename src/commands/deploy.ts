@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { HelmRelease } from '../adapters/helm.js';
 import { kubectlArgs } from '../adapters/kubectl.js';
-import { createLab, type Lab } from '../lab.js';
+import { labFor, type Lab } from '../lab.js';
 import { existingFile, goDuration, parseDuration, parseImage, setExpression, wholeNumber } from '../options.js';
 import { readOverview, renderOverview } from '../overview.js';
 import { chartDir } from '../paths.js';
@@ -51,7 +51,7 @@ export async function deploy(lab: Lab, options: DeployOptions): Promise<void> {
   ];
   if (calls.map((call) => lab.skipForDryRun(call)).some(Boolean)) return;
 
-  const spinner = await startSpinner(`helm upgrade --install ${lab.release}`, { silent: lab.json });
+  const spinner = await startSpinner(`helm upgrade --install ${lab.release}`, { silent: lab.json, stream: lab.stderr });
   let release: HelmRelease;
   try {
     if (createNamespace) await lab.kubectl.createNamespace(createNamespace);
@@ -97,5 +97,5 @@ export const deployCommand = new Command('deploy')
   .addOption(new Option('--timeout <duration>', 'how long to wait for every pod to be Ready').argParser(parseDuration).default(300_000, '5m'))
   .option('--dry-run', 'print the helm call instead of running it')
   .action(async (options: DeployOptions, command: Command) => {
-    await deploy(createLab(command.optsWithGlobals()), options);
+    await deploy(labFor(command), options);
   });

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { LabError } from '../errors.js';
-import { createLab, type Lab } from '../lab.js';
+import { labFor, type Lab } from '../lab.js';
 import { httpUrl } from '../options.js';
 import { runPreflight, type CheckState } from '../preflight.js';
 import { highlightData as highlight } from '../ui/logger.js';
@@ -21,5 +21,5 @@ export async function doctor(lab: Lab, { url }: { url?: string }): Promise<void>
 export const doctorCommand = new Command('doctor')
   .addOption(new Option('--url <url>', 'check the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
   .action(async (options: { url?: string }, command: Command) => {
-    await doctor(createLab(command.optsWithGlobals()), options);
+    await doctor(labFor(command), options);
   });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { STRATEGIES, type Strategy } from '../demos/record.js';
 import { InterruptedError, LabError } from '../errors.js';
-import { createLab, type Lab } from '../lab.js';
+import { labFor, type Lab } from '../lab.js';
 import { httpUrl, parseImage, wholeNumber } from '../options.js';
 import { highlight } from '../ui/logger.js';
 import { counters } from './counters.js';
@@ -78,5 +78,5 @@ export const labCommand = new Command('lab')
   .option('-o, --output <file>', 'where the report is written', join('lab-report', 'README.md'))
   .option('--record-dir <dir>', 'where the run records go', join('lab-report', 'runs'))
   .action(async (options: LabOptions, command: Command) => {
-    await runLab(createLab(command.optsWithGlobals()), options);
+    await runLab(labFor(command), options);
   });

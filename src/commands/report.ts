@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { createLab, type Lab } from '../lab.js';
+import { labFor, type Lab } from '../lab.js';
 import { packageVersion } from '../paths.js';
 import { writeReport } from '../report/write.js';
 
@@ -20,5 +20,5 @@ export const reportCommand = new Command('report')
   .option('-o, --output <file>', 'where the report is written (timeline pictures go next to it)', join('lab-report', 'README.md'))
   .option('--record-dir <dir>', 'where the run records are read from', join('lab-report', 'runs'))
   .action(async (options: ReportOptions, command: Command) => {
-    await report(createLab(command.optsWithGlobals()), options);
+    await report(labFor(command), options);
   });

@@ -1,7 +1,7 @@
 import { inNamespace } from '../adapters/kubectl.js';
 import { Command } from 'commander';
 import { LabError } from '../errors.js';
-import { createLab, type Lab } from '../lab.js';
+import { labFor, type Lab } from '../lab.js';
 import { readOverview, renderOverview } from '../overview.js';
 
 export async function status(lab: Lab): Promise<void> {
@@ -32,5 +32,5 @@ export async function status(lab: Lab): Promise<void> {
 
 export const statusCommand = new Command('status')
   .action(async (_options: object, command: Command) => {
-    await status(createLab(command.optsWithGlobals()));
+    await status(labFor(command));
   });

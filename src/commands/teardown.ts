@@ -4,7 +4,7 @@ import { inNamespace, kubectlArgs } from '../adapters/kubectl.js';
 import type { PersistentVolumeClaim } from '../adapters/kube-objects.js';
 import { toolFailure } from '../adapters/failure.js';
 import { LabError, UsageError } from '../errors.js';
-import { createLab, type Lab } from '../lab.js';
+import { labFor, type Lab } from '../lab.js';
 import { goDuration, parseDuration } from '../options.js';
 
 export interface TeardownOptions {
@@ -13,8 +13,8 @@ export interface TeardownOptions {
   timeout: number;
 }
 
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
+async function confirm(lab: Lab, question: string): Promise<boolean> {
+  const rl = createInterface({ input: lab.stdin, output: lab.stderr });
   try {
     return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
   } finally {
@@ -31,8 +31,8 @@ export async function teardown(lab: Lab, options: TeardownOptions): Promise<void
   }
   const names = claims.map((c) => c.metadata.name);
   if (names.length && !options.yes && !lab.dryRun) {
-    if (!process.stdin.isTTY) throw new UsageError(`refusing to delete ${names.length} PVCs (the counters' data) without confirmation`, 'pass --yes to delete them');
-    if (!(await confirm(`Delete ${names.length} PVCs with the counters' data (${names.join(', ')})?`))) {
+    if (!lab.stdin.isTTY) throw new UsageError(`refusing to delete ${names.length} PVCs (the counters' data) without confirmation`, 'pass --yes to delete them');
+    if (!(await confirm(lab, `Delete ${names.length} PVCs with the counters' data (${names.join(', ')})?`))) {
       throw new UsageError('teardown cancelled: nothing was deleted');
     }
   }
@@ -63,5 +63,5 @@ export const teardownCommand = new Command('teardown')
   .addOption(new Option('--timeout <duration>', 'how long to wait for the resources to go').argParser(parseDuration).default(120_000, '2m'))
   .option('--dry-run', 'print the helm/kubectl calls instead of running them')
   .action(async (options: TeardownOptions, command: Command) => {
-    await teardown(createLab(command.optsWithGlobals()), options);
+    await teardown(labFor(command), options);
   });

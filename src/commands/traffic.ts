@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { LabError } from '../errors.js';
-import { createLab, type Lab } from '../lab.js';
+import { labFor, type Lab } from '../lab.js';
 import { httpUrl, parseDuration, wholeNumber } from '../options.js';
 import { resolveTarget } from '../probe/target.js';
 import { sendTraffic } from '../probe/traffic.js';
@@ -48,5 +48,5 @@ export const trafficCommand = new Command('traffic')
   .addOption(new Option('--url <url>', 'reach the Service here (e.g. http://127.0.0.1:31987, what `minikube service --url` prints) instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
   .addOption(new Option('--request-timeout <duration>', 'how long one request may take').argParser(parseDuration).default(5000, '5s'))
   .action(async (options: TrafficCommandOptions, command: Command) => {
-    await traffic(createLab(command.optsWithGlobals()), options);
+    await traffic(labFor(command), options);
   });

@@ -7,10 +7,10 @@ import { openProxiedReader, readCounters, statefulSetPods, type FileReader } fro
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab.js';
 import { Probe } from '../probe/probe.js';
-import { summarizeProbe } from '../probe/stats.js';
 import { resolveTarget } from '../probe/target.js';
 import { RolloutTimeout, waitForStatefulSet } from '../rollout.js';
-import { checkData, maxPodsDown, nextVersion } from './analysis.js';
+import { nextVersion } from './analysis.js';
+import { buildRunRecord } from './outcome.js';
 import type { CounterSnapshot, RunRecord, Strategy } from './record.js';
 import { DemoSession } from './session.js';
 import { strategies, type StrategyOutcome } from './strategies.js';
@@ -184,45 +184,25 @@ async function measure(lab: Lab, files: FileReader, plan: DemoPlan, options: Dem
   const endedAt = new Date();
   const after = await snapshot(lab, files).then((s) => s.counters, () => [] as CounterSnapshot[]);
 
-  const dataChecks = checkData(before, after, samples);
-  const dataPreserved = dataChecks.every((c) => c.preserved);
-  const { verdict, reason } = failure
-    ? { verdict: interruptedIn ? ('interrupted' as const) : ('failed' as const), reason: stopReason || failure.message }
-    : !dataPreserved
-      ? { verdict: 'failed' as const, reason: `data lost: ${dataChecks.filter((c) => !c.preserved).map((c) => `${c.pod} ${c.reason}`).join('; ')}` }
-      : outcome?.aborted
-        ? { verdict: 'aborted' as const, reason: `${outcome.reason}; the old version ${from} is still serving` }
-        : { verdict: 'passed' as const, reason: `every pod runs ${to}, no data lost` };
-
-  const record: RunRecord = {
-    schema: 1,
-    id: `${startedAt.toISOString().replace(/[:.]/g, '-')}-${options.strategy}`,
+  const record = buildRunRecord({
     strategy: options.strategy,
     release: lab.release,
     namespace,
     versions: { from, to },
-    options: {
-      replicas,
-      intervalMs: options.intervalMs,
-      checkMs: options.checkMs,
-      ...(options.strategy === 'canary' && { canaryPercent: options.canaryPercent, keepCanaryPvcs: options.keepCanaryPvcs, broken: options.broken }),
-    },
+    replicas,
+    options,
     environment: { kubernetes: server ?? 'unknown', helm: plan.helm, kubectl: plan.kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
-    startedAt: startedAt.toISOString(),
-    endedAt: endedAt.toISOString(),
-    durationMs: endedAt.getTime() - startedAt.getTime(),
+    startedAt,
+    endedAt,
     phases: session.phases,
     podEvents,
-    maxPodsDown: maxPodsDown(start.ready, podEvents),
-    probe: summarizeProbe(samples, options.intervalMs),
+    initiallyReady: start.ready,
     samples,
     counters: { before, after },
-    dataChecks,
-    dataPreserved,
-    verdict,
-    reason,
     notes: session.notes,
-  };
+    stop: failure && { message: failure.message, explanation: stopReason, interruptedIn },
+    outcome,
+  });
   mkdirSync(options.recordDir, { recursive: true });
   const path = join(options.recordDir, `${record.id}.json`);
   writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);

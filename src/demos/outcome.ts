@@ -1,0 +1,82 @@
+import { summarizeProbe } from '../probe/stats.js';
+import { checkData, maxPodsDown } from './analysis.js';
+import type { CounterSnapshot, DataCheck, Phase, PodEvent, ProbeSample, RunRecord, Strategy, Verdict } from './record.js';
+import type { StrategyOutcome } from './strategies.js';
+
+// What a demo decides from what it measured: pure, table-tested (test/unit/demo-outcome.test.ts).
+
+/** Why a demo stopped before its end: a step failed, or Ctrl-C/SIGTERM. */
+export interface DemoStop {
+  /** The failure's own message. */
+  message: string;
+  /** The failure, what was undone and how the release was left (explainStop); the record's reason. */
+  explanation?: string;
+  /** The phase a signal interrupted; undefined when a step failed. */
+  interruptedIn?: string;
+}
+
+/** The verdict: a stop first, then lost data, then an aborted canary; else passed. */
+export function decideVerdict(stop: DemoStop | undefined, dataChecks: DataCheck[], outcome: StrategyOutcome | undefined, versions: { from: string; to: string }): { verdict: Verdict; reason: string } {
+  if (stop) return { verdict: stop.interruptedIn ? 'interrupted' : 'failed', reason: stop.explanation || stop.message };
+  const lost = dataChecks.filter((c) => !c.preserved);
+  if (lost.length) return { verdict: 'failed', reason: `data lost: ${lost.map((c) => `${c.pod} ${c.reason}`).join('; ')}` };
+  if (outcome?.aborted) return { verdict: 'aborted', reason: `${outcome.reason}; the old version ${versions.from} is still serving` };
+  return { verdict: 'passed', reason: `every pod runs ${versions.to}, no data lost` };
+}
+
+/** Everything a demo measured, from which its run record is made. */
+export interface Measurements {
+  strategy: Strategy;
+  release: string;
+  namespace: string;
+  versions: { from: string; to: string };
+  replicas: number;
+  options: { intervalMs: number; checkMs: number; canaryPercent: number; keepCanaryPvcs: boolean; broken: boolean };
+  environment: RunRecord['environment'];
+  startedAt: Date;
+  endedAt: Date;
+  phases: Phase[];
+  podEvents: PodEvent[];
+  /** The pods Ready before the first change. */
+  initiallyReady: string[];
+  samples: ProbeSample[];
+  counters: { before: CounterSnapshot[]; after: CounterSnapshot[] };
+  notes: string[];
+  stop?: DemoStop;
+  outcome?: StrategyOutcome;
+}
+
+/** The run record of a demo: its data checks, probe summary and verdict, from what it measured. */
+export function buildRunRecord(m: Measurements): RunRecord {
+  const dataChecks = checkData(m.counters.before, m.counters.after, m.samples);
+  const { verdict, reason } = decideVerdict(m.stop, dataChecks, m.outcome, m.versions);
+  return {
+    schema: 1,
+    id: `${m.startedAt.toISOString().replace(/[:.]/g, '-')}-${m.strategy}`,
+    strategy: m.strategy,
+    release: m.release,
+    namespace: m.namespace,
+    versions: m.versions,
+    options: {
+      replicas: m.replicas,
+      intervalMs: m.options.intervalMs,
+      checkMs: m.options.checkMs,
+      ...(m.strategy === 'canary' && { canaryPercent: m.options.canaryPercent, keepCanaryPvcs: m.options.keepCanaryPvcs, broken: m.options.broken }),
+    },
+    environment: m.environment,
+    startedAt: m.startedAt.toISOString(),
+    endedAt: m.endedAt.toISOString(),
+    durationMs: m.endedAt.getTime() - m.startedAt.getTime(),
+    phases: m.phases,
+    podEvents: m.podEvents,
+    maxPodsDown: maxPodsDown(m.initiallyReady, m.podEvents),
+    probe: summarizeProbe(m.samples, m.options.intervalMs),
+    samples: m.samples,
+    counters: m.counters,
+    dataChecks,
+    dataPreserved: dataChecks.every((c) => c.preserved),
+    verdict,
+    reason,
+    notes: m.notes,
+  };
+}
