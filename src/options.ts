@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
+import { appVersionViolation } from './chart-schema.js';
 import { UsageError } from './errors.js';
 
 // Option parsers: they normalise user input once, before any command sees it. A parser that
@@ -66,6 +67,13 @@ export function httpUrl(value: string): string {
   }
   if (!url || !/^https?:$/.test(url.protocol) || !url.hostname) throw new InvalidArgumentError('expected an http(s) URL such as http://127.0.0.1:31987.');
   return value.trim();
+}
+
+/** `--to v2`: a version the chart takes as app.version (chart/values.schema.json). */
+export function appVersion(value: string): string {
+  const why = appVersionViolation(value);
+  if (why) throw new InvalidArgumentError(`${why} (the chart's app.version, also a pod label: letters, digits, '-', '_' or '.', e.g. v2).`);
+  return value;
 }
 
 /** `repo/name:tag` (or `repo/name`, tag then unchanged) → helm values. Digests are left to --set. */

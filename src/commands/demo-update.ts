@@ -5,7 +5,8 @@ import { runDemo } from '../demos/run.js';
 import { InterruptedError, LabError } from '../errors.js';
 import { interrupts } from '../interrupt.js';
 import { labFor, type Lab } from '../lab.js';
-import { httpUrl, parseDuration, wholeNumber } from '../options.js';
+import { appVersion, httpUrl, parseDuration, wholeNumber } from '../options.js';
+import { checkOutputDir } from '../output-path.js';
 import { packageVersion } from '../paths.js';
 import { highlight } from '../ui/logger.js';
 import { renderTable } from '../ui/table.js';
@@ -49,6 +50,7 @@ export function renderSummary(record: RunRecord, path: string): string {
 }
 
 export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise<void> {
+  checkOutputDir(options.recordDir, '--record-dir');
   // Said when the demo starts, not before: a release that is not there fails with one line.
   let started = false;
   // Ctrl-C stops the demo only once it has put the release back (src/interrupt.ts).
@@ -87,7 +89,7 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
 
 export const demoUpdateCommand = new Command('demo-update')
   .addOption(new Option('--strategy <strategy>', 'how to update').choices(STRATEGIES).makeOptionMandatory())
-  .option('--to <version>', 'the version to update to (default: the current one plus one, v1 → v2)')
+  .addOption(new Option('--to <version>', 'the version to update to (default: the current one plus one, v1 → v2)').argParser(appVersion))
   .addOption(new Option('--canary-percent <n>', 'canary: extra pods as a percentage of the replicas (at least one)').argParser(wholeNumber(1, 100)).default(25))
   .addOption(new Option('--check <duration>', 'canary/partition: how long the new pods are checked under traffic').argParser(parseDuration).default(10_000, '10s'))
   .addOption(new Option('--interval <duration>', 'probe: time between two requests through the Service').argParser(parseDuration).default(100, '100ms'))

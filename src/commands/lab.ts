@@ -4,6 +4,7 @@ import { STRATEGIES, type Strategy } from '../demos/record.js';
 import { InterruptedError, LabError } from '../errors.js';
 import { labFor, type Lab } from '../lab.js';
 import { httpUrl, parseImage, wholeNumber } from '../options.js';
+import { checkOutputDir, checkOutputFile } from '../output-path.js';
 import { highlight } from '../ui/logger.js';
 import { counters } from './counters.js';
 import { demoUpdate } from './demo-update.js';
@@ -32,6 +33,9 @@ export function parseStrategies(value: string): Strategy[] {
 
 /** The whole lab in one go; stops at the first step that fails, naming it. */
 export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
+  // Where the last steps write is checked before the first step.
+  checkOutputFile(options.output, '--output');
+  checkOutputDir(options.recordDir, '--record-dir');
   const steps: [string, () => Promise<unknown>][] = [
     ['doctor', () => doctor(lab, { url: options.url })],
     ['deploy', () => deploy(lab, { replicas: options.replicas, image: options.image, set: [], values: [], timeout: 300_000 })],

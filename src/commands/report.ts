@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { labFor, type Lab } from '../lab.js';
+import { checkOutputFile } from '../output-path.js';
 import { packageVersion } from '../paths.js';
 import { writeReport } from '../report/write.js';
 
@@ -10,6 +11,7 @@ export interface ReportOptions {
 }
 
 export async function report(lab: Lab, options: ReportOptions): Promise<string> {
+  checkOutputFile(options.output, '--output');
   const { path, files } = await writeReport(lab, { output: options.output, recordDir: options.recordDir, k8sLabVersion: packageVersion() });
   lab.log.success(`report written with ${files.length} timeline picture${files.length === 1 ? '' : 's'}`);
   lab.log.data(lab.json ? JSON.stringify({ report: path, files }, null, 2) : path);

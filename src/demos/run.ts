@@ -1,11 +1,13 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PersistentVolumeClaim } from '../adapters/kube-objects.js';
 import { isPodReady } from '../adapters/kube-objects.js';
 import { inNamespace } from '../adapters/kubectl.js';
+import { appVersionViolation } from '../chart-schema.js';
 import { openProxiedReader, readCounters, statefulSetPods, type FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab.js';
+import { makeDirs } from '../output-path.js';
 import { Probe } from '../probe/probe.js';
 import { resolveTarget } from '../probe/target.js';
 import { RolloutTimeout, waitForStatefulSet } from '../rollout.js';
@@ -74,6 +76,8 @@ async function checkRelease(lab: Lab, options: DemoOptions) {
   const from = app?.version ?? 'v1';
   const to = options.to ?? nextVersion(from);
   if (to === from) throw new UsageError(`the release already runs ${from}`, 'pass another --to version');
+  const invalid = options.to === undefined ? appVersionViolation(to) : undefined;
+  if (invalid) throw new UsageError(`the version after ${from}, "${to}", is not a valid app version: ${invalid}`, 'pass --to with a version such as v2');
   const replicas = replicaCount ?? 2;
   if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas: nothing to update`, 'deploy with --replicas 2 first');
   if ((updateStrategy?.partition ?? 0) !== 0 || (updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') {
@@ -203,7 +207,7 @@ async function measure(lab: Lab, files: FileReader, plan: DemoPlan, options: Dem
     stop: failure && { message: failure.message, explanation: stopReason, interruptedIn },
     outcome,
   });
-  mkdirSync(options.recordDir, { recursive: true });
+  makeDirs(options.recordDir);
   const path = join(options.recordDir, `${record.id}.json`);
   writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
   return { record, path };

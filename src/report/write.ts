@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readCounters, statefulSetPods } from '../counters.js';
 import { inNamespace } from '../adapters/kubectl.js';
@@ -6,6 +6,7 @@ import type { RunRecord } from '../demos/record.js';
 import { LabError } from '../errors.js';
 import type { Lab } from '../lab.js';
 import { readOverview, renderOverview } from '../overview.js';
+import { makeDirs } from '../output-path.js';
 import { renderReport } from './render.js';
 
 /** Every run record in `dir` (files that are not records are skipped with a warning). */
@@ -51,10 +52,10 @@ export async function writeReport(lab: Lab, { output, recordDir, k8sLabVersion }
     runs: readRunRecords(recordDir, (message) => lab.log.warn(message)),
   });
   const base = dirname(output);
-  mkdirSync(base, { recursive: true });
+  makeDirs(base);
   writeFileSync(output, rendered.markdown);
   for (const file of rendered.files) {
-    mkdirSync(dirname(join(base, file.path)), { recursive: true });
+    makeDirs(dirname(join(base, file.path)));
     writeFileSync(join(base, file.path), file.content);
   }
   return { path: output, files: rendered.files.map((f) => join(base, f.path)) };

@@ -43,3 +43,32 @@ describe('k8s-lab demo-update: what it checks before the first change', () => {
     expect(run.calls).toEqual([]);
   });
 });
+
+describe('k8s-lab demo-update: --to is checked against the chart before anything runs', () => {
+  it.each([
+    ['v2 beta', "--to \"v2 beta\" is invalid: it must match ^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$ (the chart's app.version, also a pod label: letters, digits, '-', '_' or '.', e.g. v2)"],
+    ['', "--to \"\" is invalid: it is empty (the chart's app.version, also a pod label: letters, digits, '-', '_' or '.', e.g. v2)"],
+    ['v'.repeat(81), `--to "${'v'.repeat(81)}" is invalid: it is 81 characters long, at most 63 fit (the chart's app.version, also a pod label: letters, digits, '-', '_' or '.', e.g. v2)`],
+    ['-v2', "--to \"-v2\" is invalid: it must match ^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$ (the chart's app.version, also a pod label: letters, digits, '-', '_' or '.', e.g. v2)"],
+  ])('--to %j: exit 2, one line, no call', async (to, line) => {
+    const run = await runCommand(['-n', 'lab', 'demo-update', '--strategy', 'rolling', '--to', to], []);
+    expect(run).toEqual({ code: 2, stdout: '', stderr: `✖ ${line} — see k8s-lab demo-update --help\n`, calls: [] });
+  });
+
+  it('a computed next version that does not fit is a usage error before any upgrade', async () => {
+    const from = `${'a'.repeat(62)}9`;
+    const script = checks('deployed', { replicaCount: 2, app: { version: from } });
+    const run = await runCommand(['-n', 'lab', 'demo-update', '--strategy', 'rolling', '--record-dir', '/tmp'], script);
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `✖ the version after ${from}, "${'a'.repeat(62)}10", is not a valid app version: it is 64 characters long, at most 63 fit — pass --to with a version such as v2\n`,
+      calls: callsOf(script),
+    });
+  });
+
+  it('a --record-dir that cannot be written is a usage error before anything runs', async () => {
+    const run = await runCommand(['-n', 'lab', 'demo-update', '--strategy', 'rolling', '--record-dir', '/proc/x/runs'], []);
+    expect(run).toEqual({ code: 2, stdout: '', stderr: '✖ --record-dir "/proc/x/runs" cannot be written: ENOENT in /proc — pass --record-dir with a directory you can write to\n', calls: [] });
+  });
+});

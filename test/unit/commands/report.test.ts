@@ -67,3 +67,29 @@ describe('k8s-lab report', () => {
     expect(existsSync(output)).toBe(false);
   });
 });
+
+describe('k8s-lab report: the output path is checked before any work', () => {
+  it('--output under /proc: exit 2, one line, no call, at once', async () => {
+    const started = Date.now();
+    const run = await runCommand(['-n', 'lab', 'report', '--output', '/proc/x/report.md'], []);
+    expect(run).toEqual({ code: 2, stdout: '', stderr: '✖ --output "/proc/x/report.md" cannot be written: ENOENT in /proc — pass --output with a directory you can write to\n', calls: [] });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('--output below a file: exit 2', async () => {
+    const file = join(dir, 'file');
+    writeFileSync(file, '');
+    const run = await runCommand(['-n', 'lab', 'report', '--output', join(file, 'sub', 'README.md')], []);
+    expect(run).toEqual({ code: 2, stdout: '', stderr: `✖ --output "${join(file, 'sub', 'README.md')}" cannot be written: ${file} is not a directory — pass --output with a directory you can write to\n`, calls: [] });
+  });
+
+  it('--output naming a directory: exit 2', async () => {
+    const run = await runCommand(['-n', 'lab', 'report', '--output', dir], []);
+    expect(run).toEqual({ code: 2, stdout: '', stderr: `✖ --output "${dir}" is a directory — pass --output with a file name, e.g. ${join(dir, 'README.md')}\n`, calls: [] });
+  });
+
+  it('lab checks its --output before its first step', async () => {
+    const run = await runCommand(['-n', 'lab', 'lab', '--output', '/proc/x/report.md'], []);
+    expect(run).toEqual({ code: 2, stdout: '', stderr: '✖ --output "/proc/x/report.md" cannot be written: ENOENT in /proc — pass --output with a directory you can write to\n', calls: [] });
+  });
+});
