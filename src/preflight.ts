@@ -1,7 +1,8 @@
 import { defaultStorageClass, nodeIsReady } from './adapters/kube-objects.js';
 import { LabError } from './errors.js';
 import type { Lab } from './lab.js';
-import { isForbidden, nodesIfAllowed, resolveTarget } from './probe/target.js';
+import { isForbidden, nodesIfAllowed } from './adapters/permissions.js';
+import { resolveTarget } from './probe/target.js';
 
 export type CheckState = 'ok' | 'warn' | 'fail' | 'skip';
 

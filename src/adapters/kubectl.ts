@@ -2,7 +2,6 @@ import { LabError } from '../errors.js';
 import type { Runner, ToolCall, ToolResult, ToolStream } from '../process/runner.js';
 import { toolFailure } from './failure.js';
 import { parseJson, type KubeEvent, type List, type Node, type Pod, type Service, type StatefulSet, type StorageClass } from './kube-objects.js';
-import type { KubeProxy } from './pod-exec.js';
 
 /** Which cluster and namespace to talk to; unset fields fall back to the kubeconfig, as kubectl does. */
 export interface KubeTarget {
@@ -101,9 +100,14 @@ export function apiPath(namespace: string, resource: string, { name, selector }:
   return selector ? `${collection}?labelSelector=${encodeURIComponent(selector)}` : collection;
 }
 
+/** What reads an API path through a running `kubectl proxy` (KubeProxy in pod-exec.ts). */
+export interface ApiGetter {
+  get(path: string): Promise<{ statusCode: number; body: string }>;
+}
+
 /** A running `kubectl proxy` and the namespace to read in (the one kubectl would use). */
 export interface ProxiedReads {
-  proxy: Pick<KubeProxy, 'get'>;
+  proxy: ApiGetter;
   namespace: string;
 }
 

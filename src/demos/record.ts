@@ -1,44 +1,13 @@
 // The run record: one JSON file per demo run under lab-report/runs/ (DESIGN.md "Run record").
 // The report is rendered only from these and from live cluster reads.
 
+import type { ProbeSample, ProbeSummary } from '../probe/sample.js';
+
+// The probe's types live with the probe; the record keeps them.
+export type { OutageWindow, ProbeSample, ProbeSummary } from '../probe/sample.js';
+
 export type Strategy = 'rolling' | 'recreate' | 'canary' | 'partition';
 export const STRATEGIES: readonly Strategy[] = ['rolling', 'recreate', 'canary', 'partition'];
-
-/** One probe request through the Service. `t` is ms since the run started. */
-export interface ProbeSample {
-  t: number;
-  ok: boolean;
-  latencyMs: number;
-  status?: number;
-  pod?: string;
-  version?: string;
-  counter?: number;
-  error?: string;
-}
-
-/** A time span with no successful probe request: from the first failure to the next success. */
-export interface OutageWindow {
-  start: number;
-  end: number;
-  durationMs: number;
-  failures: number;
-}
-
-export interface ProbeSummary {
-  intervalMs: number;
-  requests: number;
-  ok: number;
-  failures: number;
-  /** ok / requests, 1 when no request was sent. */
-  successRatio: number;
-  longestOutageMs: number;
-  outages: OutageWindow[];
-  latencyMs: { p50: number; p99: number; max: number };
-  /** Successful requests answered by each pod. */
-  perPod: Record<string, number>;
-  /** Successful requests answered by each app version. */
-  perVersion: Record<string, number>;
-}
 
 export type PodEventType = 'created' | 'scheduled' | 'ready' | 'not-ready' | 'deleting' | 'deleted';
 

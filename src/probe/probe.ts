@@ -1,4 +1,4 @@
-import type { ProbeSample } from '../demos/record.js';
+import type { ProbeSample } from './sample.js';
 import type { HttpReply, Source } from './http.js';
 import type { ServiceTarget } from './target.js';
 

@@ -1,4 +1,4 @@
-import type { OutageWindow, ProbeSample, ProbeSummary } from '../demos/record.js';
+import type { OutageWindow, ProbeSample, ProbeSummary } from './sample.js';
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;

@@ -1,4 +1,5 @@
 import { inNamespace, kubectlArgs, type Kubectl } from '../adapters/kubectl.js';
+import { nodesIfAllowed } from '../adapters/permissions.js';
 import type { Node, Service } from '../adapters/kube-objects.js';
 import { LabError } from '../errors.js';
 import { httpGet, type HttpReply, type Source } from './http.js';
@@ -53,25 +54,6 @@ function nodeCandidates(service: Service, nodes: Node[]): Candidate[] {
       (node.status?.addresses ?? []).filter((a) => a.type === type).map((a) => ({ url: `http://${a.address}:${nodePort}`, how: `NodePort ${nodePort} on node ${node.metadata.name} ${type}` })),
     ),
   );
-}
-
-/**
- * A failure because the user's RBAC does not allow the call (the API server's `Forbidden`), as
- * opposed to a cluster that is not there: reads of cluster-scoped objects (nodes, StorageClasses)
- * that a namespace-bound user may not make are skipped with a note instead.
- */
-export function isForbidden(error: unknown): boolean {
-  return error instanceof LabError && /\(Forbidden\)|is forbidden: User /.test(error.detail ?? '');
-}
-
-/** The cluster's nodes, or `forbidden` when the user may not list them (a namespace-bound Role). */
-export async function nodesIfAllowed(kubectl: Kubectl): Promise<Node[] | 'forbidden'> {
-  try {
-    return await kubectl.nodes();
-  } catch (error) {
-    if (isForbidden(error)) return 'forbidden';
-    throw error;
-  }
 }
 
 /** The API server's proxy to a Service: reaches the pods when no node address is reachable. */
