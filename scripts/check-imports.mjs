@@ -10,7 +10,7 @@ const src = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.ur
 
 // Lowest first. A module may import from its own layer or any below it.
 const LAYERS = [
-  ['base', /^(errors|paths|tools|interrupt|concurrency|dependencies|options|chart-schema|output-path)\.ts$|^(ui|process)\//],
+  ['base', /^(errors|paths|tools|interrupt|concurrency|dependencies|options|chart-schema|output-path|limits|defaults)\.ts$|^(ui|process)\//],
   ['adapters', /^adapters\//],
   ['lab', /^lab\.ts$/],
   ['reads', /^(counters|overview|rollout)\.ts$/],

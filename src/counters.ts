@@ -2,6 +2,7 @@ import { byOrdinal, isPodReady, podClaim, podOrdinal, REVISION_LABEL, statefulSe
 import { inNamespace, type Kubectl } from './adapters/kubectl.js';
 import { mapBounded } from './concurrency.js';
 import { LabError } from './errors.js';
+import { READ_PROXY_MS } from './limits.js';
 import type { Lab } from './lab.js';
 
 export const COUNTER_FILE = '/data/counter.json';
@@ -76,9 +77,6 @@ export async function readCounters(kubectl: Kubectl, pods: Pod[], concurrency = 
   });
 }
 
-/** How long the proxy may live when reading once: reading 20 pods takes well under a second. */
-const PROXY_TIMEOUT_MS = 120_000;
-
 /** Reads files, and the objects the Kubectl adapter reads, through one `kubectl proxy`: call close() when done. */
 export interface ProxiedReader extends FileReader {
   /** The lab's kubectl adapter, reading through the proxy. */
@@ -92,7 +90,7 @@ export interface ProxiedReader extends FileReader {
  * adapter, the StatefulSet, pods and PVCs. Undefined, said with --verbose, when the proxy does not
  * start or the namespace cannot be read: then kubectl reads everything, as it always could.
  */
-export async function openProxiedReader(lab: Pick<Lab, 'kubectl' | 'runner' | 'log'>, timeoutMs = PROXY_TIMEOUT_MS): Promise<ProxiedReader | undefined> {
+export async function openProxiedReader(lab: Pick<Lab, 'kubectl' | 'runner' | 'log'>, timeoutMs = READ_PROXY_MS): Promise<ProxiedReader | undefined> {
   const { kubectl, log } = lab;
   // Loaded here, not at start-up: `k8s-lab counters --help` needs neither node:http nor node:crypto.
   const { KubeProxy } = await import('./adapters/pod-exec.js');

@@ -30,10 +30,7 @@ export function parseDuration(value: string): number {
   return Math.round(ms);
 }
 
-/** A Helm/Go duration string for a number of milliseconds (helm takes `--timeout 300s`). */
-export function goDuration(ms: number): string {
-  return `${Math.ceil(ms / 1000)}s`;
-}
+export { goDuration } from './limits.js';
 
 /** Repeatable option: each use appends. */
 export function collect(value: string, previous: string[] = []): string[] {

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { byOrdinal, isObserved, isPodReady, isStatefulSetSettled, podStatus, REVISION_LABEL, statefulSetSelector, type Pod, type StatefulSet } from './adapters/kube-objects.js';
 import type { Kubectl } from './adapters/kubectl.js';
 import { LabError } from './errors.js';
+import { ROLLOUT_POLL_MS } from './limits.js';
 
 export interface RolloutState {
   statefulSet: StatefulSet;
@@ -67,7 +68,7 @@ export async function waitForStatefulSet(kubectl: Kubectl, name: string, options
     options.onProgress?.(describeProgress(state));
     if ((options.until ?? ((s: RolloutState) => isStatefulSetSettled(s.statefulSet, s.pods)))(state)) return state;
     if (Date.now() >= deadline) break;
-    await sleep(options.pollMs ?? 1000, undefined, { signal: options.signal }).catch(() => options.signal?.throwIfAborted());
+    await sleep(options.pollMs ?? ROLLOUT_POLL_MS, undefined, { signal: options.signal }).catch(() => options.signal?.throwIfAborted());
   }
   const stuck = byOrdinal(state.pods).find((p) => !isPodReady(p));
   throw new RolloutTimeout(

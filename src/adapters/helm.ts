@@ -1,4 +1,5 @@
 import { LabError, UsageError } from '../errors.js';
+import { HELM_CALL_MS } from '../limits.js';
 import type { Runner, ToolCall } from '../process/runner.js';
 import { toolFailure } from './failure.js';
 import type { KubeTarget } from './kubectl.js';
@@ -147,8 +148,6 @@ export const helmArgs = {
   },
 };
 
-const QUICK_MS = 30_000;
-
 /** The helm adapter. The major version is detected once, on first use. */
 export class Helm {
   private detected?: Promise<HelmVersion>;
@@ -159,7 +158,7 @@ export class Helm {
     readonly target: KubeTarget,
   ) {}
 
-  call(args: string[], timeoutMs = QUICK_MS): ToolCall {
+  call(args: string[], timeoutMs = HELM_CALL_MS): ToolCall {
     return { bin: this.bin, args, timeoutMs };
   }
 

@@ -1,4 +1,5 @@
 import { LabError } from '../errors.js';
+import { goDuration, KUBE_REQUEST_MS, KUBECTL_CALL_MS, withGrace } from '../limits.js';
 import type { Runner, ToolCall, ToolResult, ToolStream } from '../process/runner.js';
 import { toolFailure } from './failure.js';
 import { parseJson, type KubeEvent, type List, type Node, type Pod, type Service, type StatefulSet, type StorageClass } from './kube-objects.js';
@@ -16,8 +17,7 @@ export function inNamespace(target: KubeTarget): string {
 }
 
 /** How long one API call may take before kubectl gives up on the server. */
-const REQUEST_TIMEOUT = '10s';
-const CALL_TIMEOUT_MS = 20_000;
+const REQUEST_TIMEOUT = goDuration(KUBE_REQUEST_MS);
 
 // Argument builders: pure, table-tested.
 export const kubectlArgs = {
@@ -153,16 +153,16 @@ export class Kubectl {
     }
   }
 
-  call(args: string[], timeoutMs = CALL_TIMEOUT_MS): ToolCall {
+  call(args: string[], timeoutMs = KUBECTL_CALL_MS): ToolCall {
     return { bin: this.bin, args, timeoutMs };
   }
 
   /** Runs a call and returns its result, failed or not. */
-  tryRun(args: string[], timeoutMs = CALL_TIMEOUT_MS): Promise<ToolResult> {
+  tryRun(args: string[], timeoutMs = KUBECTL_CALL_MS): Promise<ToolResult> {
     return this.runner.run(this.call(args, timeoutMs));
   }
 
-  async run(args: string[], doing: string, timeoutMs = CALL_TIMEOUT_MS): Promise<ToolResult> {
+  async run(args: string[], doing: string, timeoutMs = KUBECTL_CALL_MS): Promise<ToolResult> {
     const result = await this.tryRun(args, timeoutMs);
     if (result.exitCode !== 0) throw toolFailure(result, doing);
     return result;
@@ -222,7 +222,7 @@ export class Kubectl {
 
   /** Deletes a namespace and waits until it is gone (a Terminating namespace takes no new objects). */
   async deleteNamespace(name: string, timeoutMs: number): Promise<void> {
-    await this.run(kubectlArgs.deleteNamespace(this.target, name, `${Math.ceil(timeoutMs / 1000)}s`), `deleting namespace ${name}`, timeoutMs + 10_000);
+    await this.run(kubectlArgs.deleteNamespace(this.target, name, goDuration(timeoutMs)), `deleting namespace ${name}`, withGrace(timeoutMs));
   }
 
   async storageClasses(): Promise<StorageClass[]> {

@@ -2,7 +2,9 @@ import { Command, Option } from 'commander';
 import type { HelmRelease } from '../adapters/helm.js';
 import { kubectlArgs } from '../adapters/kubectl.js';
 import { labFor, type Lab } from '../lab.js';
-import { existingFile, goDuration, parseDuration, parseImage, setExpression, wholeNumber } from '../options.js';
+import { DEFAULTS, durationLabel } from '../defaults.js';
+import { goDuration, UNDO_INSTALL_MS, withGrace } from '../limits.js';
+import { existingFile, parseDuration, parseImage, setExpression, wholeNumber } from '../options.js';
 import { readOverview, renderOverview } from '../overview.js';
 import { chartDir } from '../paths.js';
 import { waitForStatefulSet } from '../rollout.js';
@@ -34,7 +36,7 @@ export async function deploy(lab: Lab, options: DeployOptions): Promise<void> {
   const { sets, setStrings } = deployValues(options);
   const request = { release: lab.release, chart: chartDir, valuesFiles: options.values, sets, setStrings, timeout: goDuration(options.timeout) };
   // helm's own timeout bounds hooks; the process gets a little longer so helm can report it.
-  const helmTimeoutMs = options.timeout + 30_000;
+  const helmTimeoutMs = withGrace(options.timeout);
 
   // Nothing on the cluster changes until the values are known to work: helm renders the chart with
   // them locally first (schema and templates), so a bad value fails here and names the field.
@@ -81,8 +83,8 @@ export async function deploy(lab: Lab, options: DeployOptions): Promise<void> {
  */
 async function undoFirstInstall(lab: Lab, createdNamespace: string | undefined): Promise<void> {
   try {
-    if (createdNamespace) await lab.kubectl.deleteNamespace(createdNamespace, 120_000);
-    else if (await lab.helm.status(lab.release)) await lab.helm.uninstall(lab.release, '120s', 150_000);
+    if (createdNamespace) await lab.kubectl.deleteNamespace(createdNamespace, UNDO_INSTALL_MS);
+    else if (await lab.helm.status(lab.release)) await lab.helm.uninstall(lab.release, goDuration(UNDO_INSTALL_MS), withGrace(UNDO_INSTALL_MS));
   } catch {
     // Left as it is; `k8s-lab teardown` removes it.
   }
@@ -94,7 +96,7 @@ export const deployCommand = new Command('deploy')
   .option('--app-version <version>', 'the app version the pods run and answer with (app.version)')
   .addOption(new Option('--set <key=value>', 'set a chart value, as with helm (repeatable)').argParser(setExpression).default([], 'none'))
   .addOption(new Option('-f, --values <file>', 'a values file, as with helm (repeatable)').argParser(existingFile).default([], 'none'))
-  .addOption(new Option('--timeout <duration>', 'how long to wait for every pod to be Ready').argParser(parseDuration).default(300_000, '5m'))
+  .addOption(new Option('--timeout <duration>', 'how long to wait for every pod to be Ready').argParser(parseDuration).default(DEFAULTS.deploy.timeout, durationLabel(DEFAULTS.deploy.timeout)))
   .option('--dry-run', 'print the helm call instead of running it')
   .action(async (options: DeployOptions, command: Command) => {
     await deploy(labFor(command), options);

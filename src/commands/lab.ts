@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { STRATEGIES, type Strategy } from '../demos/record.js';
 import { InterruptedError, LabError } from '../errors.js';
+import { DEFAULTS } from '../defaults.js';
 import { labFor, type Lab } from '../lab.js';
 import { httpUrl, parseImage, wholeNumber } from '../options.js';
 import { checkOutputDir, checkOutputFile } from '../output-path.js';
@@ -38,23 +38,12 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
   checkOutputDir(options.recordDir, '--record-dir');
   const steps: [string, () => Promise<unknown>][] = [
     ['doctor', () => doctor(lab, { url: options.url })],
-    ['deploy', () => deploy(lab, { replicas: options.replicas, image: options.image, set: [], values: [], timeout: 300_000 })],
-    ['traffic', () => traffic(lab, { requests: options.requests, concurrency: 4, url: options.url, requestTimeout: 5000 })],
+    ['deploy', () => deploy(lab, { ...DEFAULTS.deploy, replicas: options.replicas, image: options.image, set: [], values: [] })],
+    ['traffic', () => traffic(lab, { ...DEFAULTS.traffic, requests: options.requests, url: options.url })],
     ['counters', () => counters(lab)],
     ...options.strategies.map((strategy): [string, () => Promise<unknown>] => [
       `demo-update --strategy ${strategy}`,
-      () =>
-        demoUpdate(lab, {
-          strategy,
-          canaryPercent: 25,
-          check: 10_000,
-          interval: 100,
-          timeout: 300_000,
-          readyTimeout: 120_000,
-          settle: 1000,
-          url: options.url,
-          recordDir: options.recordDir,
-        }),
+      () => demoUpdate(lab, { ...DEFAULTS.demoUpdate, strategy, url: options.url, recordDir: options.recordDir }),
     ]),
     ['report', () => report(lab, { output: options.output, recordDir: options.recordDir })],
   ];
@@ -76,11 +65,11 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
 export const labCommand = new Command('lab')
   .option('--image <image>', 'a stock Python image, e.g. localhost/k8s-lab/python:3-bookworm', parseImage)
   .option('--replicas <n>', 'number of pods', wholeNumber(1, 100))
-  .addOption(new Option('--requests <n>', 'requests the traffic step sends').argParser(wholeNumber(1, 100_000)).default(40))
+  .addOption(new Option('--requests <n>', 'requests the traffic step sends').argParser(wholeNumber(1, 100_000)).default(DEFAULTS.lab.requests))
   .addOption(new Option('--strategies <list>', 'update demos to run, comma-separated').argParser(parseStrategies).default([...STRATEGIES], STRATEGIES.join(',')))
   .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
-  .option('-o, --output <file>', 'where the report is written', join('lab-report', 'README.md'))
-  .option('--record-dir <dir>', 'where the run records go', join('lab-report', 'runs'))
+  .option('-o, --output <file>', 'where the report is written', DEFAULTS.report.output)
+  .option('--record-dir <dir>', 'where the run records go', DEFAULTS.demoUpdate.recordDir)
   .action(async (options: LabOptions, command: Command) => {
     await runLab(labFor(command), options);
   });

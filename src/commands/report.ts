@@ -1,5 +1,5 @@
-import { join } from 'node:path';
 import { Command } from 'commander';
+import { DEFAULTS } from '../defaults.js';
 import { labFor, type Lab } from '../lab.js';
 import { checkOutputFile } from '../output-path.js';
 import { packageVersion } from '../paths.js';
@@ -19,8 +19,8 @@ export async function report(lab: Lab, options: ReportOptions): Promise<string> 
 }
 
 export const reportCommand = new Command('report')
-  .option('-o, --output <file>', 'where the report is written (timeline pictures go next to it)', join('lab-report', 'README.md'))
-  .option('--record-dir <dir>', 'where the run records are read from', join('lab-report', 'runs'))
+  .option('-o, --output <file>', 'where the report is written (timeline pictures go next to it)', DEFAULTS.report.output)
+  .option('--record-dir <dir>', 'where the run records are read from', DEFAULTS.report.recordDir)
   .action(async (options: ReportOptions, command: Command) => {
     await report(labFor(command), options);
   });

@@ -5,7 +5,9 @@ import type { PersistentVolumeClaim } from '../adapters/kube-objects.js';
 import { toolFailure } from '../adapters/failure.js';
 import { LabError, UsageError } from '../errors.js';
 import { labFor, type Lab } from '../lab.js';
-import { goDuration, parseDuration } from '../options.js';
+import { DEFAULTS, durationLabel } from '../defaults.js';
+import { goDuration, withGrace } from '../limits.js';
+import { parseDuration } from '../options.js';
 
 export interface TeardownOptions {
   deleteData?: boolean;
@@ -39,14 +41,14 @@ export async function teardown(lab: Lab, options: TeardownOptions): Promise<void
 
   const deleteTimeout = goDuration(options.timeout);
   if (release) {
-    const call = await lab.helm.uninstallCall(lab.release, deleteTimeout, options.timeout + 30_000);
+    const call = await lab.helm.uninstallCall(lab.release, deleteTimeout, withGrace(options.timeout));
     if (!lab.skipForDryRun(call)) {
-      await lab.helm.uninstall(lab.release, deleteTimeout, options.timeout + 30_000);
+      await lab.helm.uninstall(lab.release, deleteTimeout, withGrace(options.timeout));
       lab.log.success(`release ${lab.release} uninstalled${where}`);
     }
   }
   if (names.length) {
-    const call = lab.kubectl.call(kubectlArgs.deletePvcs(lab.target, names, deleteTimeout), options.timeout + 30_000);
+    const call = lab.kubectl.call(kubectlArgs.deletePvcs(lab.target, names, deleteTimeout), withGrace(options.timeout));
     if (!lab.skipForDryRun(call)) {
       const result = await lab.runner.run(call);
       if (result.exitCode !== 0) throw toolFailure(result, 'deleting the PVCs');
@@ -60,7 +62,7 @@ export async function teardown(lab: Lab, options: TeardownOptions): Promise<void
 export const teardownCommand = new Command('teardown')
   .option('--delete-data', "also delete the PVCs with the counters' data (kept by default)")
   .option('-y, --yes', 'do not ask before deleting PVCs')
-  .addOption(new Option('--timeout <duration>', 'how long to wait for the resources to go').argParser(parseDuration).default(120_000, '2m'))
+  .addOption(new Option('--timeout <duration>', 'how long to wait for the resources to go').argParser(parseDuration).default(DEFAULTS.teardown.timeout, durationLabel(DEFAULTS.teardown.timeout)))
   .option('--dry-run', 'print the helm/kubectl calls instead of running them')
   .action(async (options: TeardownOptions, command: Command) => {
     await teardown(labFor(command), options);

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { LabError } from '../errors.js';
 import { labFor, type Lab } from '../lab.js';
+import { DEFAULTS, durationLabel } from '../defaults.js';
 import { httpUrl, parseDuration, wholeNumber } from '../options.js';
 import { resolveTarget } from '../probe/target.js';
 import { sendTraffic } from '../probe/traffic.js';
@@ -16,9 +17,9 @@ export interface TrafficCommandOptions {
 
 export async function traffic(lab: Lab, options: TrafficCommandOptions): Promise<void> {
   const target = await resolveTarget(lab.kubectl, lab.release, options.url);
-  lab.log.info(`sending ${options.duration ? `requests for ${Math.round(options.duration / 1000)} s` : `${options.requests ?? 20} requests`} to ${target.description}`);
+  lab.log.info(`sending ${options.duration ? `requests for ${Math.round(options.duration / 1000)} s` : `${options.requests ?? DEFAULTS.traffic.requests} requests`} to ${target.description}`);
   const result = await sendTraffic(target, {
-    requests: options.duration ? undefined : (options.requests ?? 20),
+    requests: options.duration ? undefined : (options.requests ?? DEFAULTS.traffic.requests),
     durationMs: options.duration,
     concurrency: options.concurrency,
     timeoutMs: options.requestTimeout,
@@ -42,11 +43,11 @@ export async function traffic(lab: Lab, options: TrafficCommandOptions): Promise
 }
 
 export const trafficCommand = new Command('traffic')
-  .addOption(new Option('--requests <n>', 'how many requests (default 20)').argParser(wholeNumber(1, 1_000_000)).conflicts('duration'))
+  .addOption(new Option('--requests <n>', `how many requests (default ${DEFAULTS.traffic.requests})`).argParser(wholeNumber(1, 1_000_000)).conflicts('duration'))
   .option('--duration <duration>', 'send for this long instead of a number of requests (e.g. 30s)', parseDuration)
-  .option('--concurrency <n>', 'requests in flight at once', wholeNumber(1, 64), 4)
+  .option('--concurrency <n>', 'requests in flight at once', wholeNumber(1, 64), DEFAULTS.traffic.concurrency)
   .addOption(new Option('--url <url>', 'reach the Service here (e.g. http://127.0.0.1:31987, what `minikube service --url` prints) instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
-  .addOption(new Option('--request-timeout <duration>', 'how long one request may take').argParser(parseDuration).default(5000, '5s'))
+  .addOption(new Option('--request-timeout <duration>', 'how long one request may take').argParser(parseDuration).default(DEFAULTS.traffic.requestTimeout, durationLabel(DEFAULTS.traffic.requestTimeout)))
   .action(async (options: TrafficCommandOptions, command: Command) => {
     await traffic(labFor(command), options);
   });

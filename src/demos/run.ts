@@ -7,6 +7,7 @@ import { appVersionViolation } from '../chart-schema.js';
 import { openProxiedReader, readCounters, statefulSetPods, type FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab.js';
+import { demoLimits } from '../limits.js';
 import { makeDirs } from '../output-path.js';
 import { Probe } from '../probe/probe.js';
 import { resolveTarget } from '../probe/target.js';
@@ -120,7 +121,7 @@ export async function runDemo(lab: Lab, options: DemoOptions, onPhase: (name: st
   // One kubectl proxy for the whole demo: its reads of the StatefulSet, pods, PVCs and counter
   // files are HTTP GETs rather than a kubectl process each, which was most of what a demo cost
   // beyond the update itself. When it does not start, kubectl reads everything as before.
-  const opening = openProxiedReader(lab, options.timeoutMs * 6 + 60_000);
+  const opening = openProxiedReader(lab, demoLimits.proxyMs(options.timeoutMs));
   try {
     const [reader, release, helm, kubectlClient] = await Promise.all([opening, checkRelease(lab, options), lab.helm.version(), lab.kubectl.clientVersion()]);
     return await measure(reader ? { ...lab, kubectl: reader.kubectl } : lab, reader ?? lab.kubectl, { ...release, helm: helm.version, kubectlClient }, options, onPhase, signal);
@@ -141,7 +142,7 @@ interface DemoPlan {
 
 async function measure(lab: Lab, files: FileReader, plan: DemoPlan, options: DemoOptions, onPhase: (name: string, detail: string) => void, signal?: AbortSignal): Promise<{ record: RunRecord; path: string }> {
   const { from, to, replicas, revision } = plan;
-  await waitForStatefulSet(lab.kubectl, lab.release, { timeoutMs: 60_000, pollMs: 250, waitingFor: `pods of ${lab.release} (before the demo)`, signal });
+  await waitForStatefulSet(lab.kubectl, lab.release, { timeoutMs: demoLimits.readyBeforeMs, pollMs: demoLimits.readyBeforePollMs, waitingFor: `pods of ${lab.release} (before the demo)`, signal });
   const [server, namespace, target, start] = await Promise.all([
     lab.kubectl.serverVersion(),
     lab.kubectl.namespace(),
@@ -155,13 +156,13 @@ async function measure(lab: Lab, files: FileReader, plan: DemoPlan, options: Dem
   const t0 = Date.now();
   const clock = () => Date.now() - t0;
   const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock);
-  const probe = new Probe(target, { intervalMs: options.intervalMs, timeoutMs: Math.max(1000, options.intervalMs * 10), clock });
+  const probe = new Probe(target, { intervalMs: options.intervalMs, timeoutMs: demoLimits.probeRequestMs(options.intervalMs), clock });
   const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, onPhase, files, signal);
   session.notes.push(`Probe: GET / through ${target.description} every ${options.intervalMs} ms.`);
 
   let outcome: StrategyOutcome | undefined;
   let failure: Error | undefined;
-  await watch.start(options.timeoutMs * 6);
+  await watch.start(demoLimits.watchMs(options.timeoutMs));
   probe.start();
   try {
     await session.phase('baseline', 'traffic before any change', () => session.hold(options.settleMs));

@@ -2,6 +2,7 @@ import { inNamespace, kubectlArgs, type Kubectl } from '../adapters/kubectl.js';
 import { nodesIfAllowed } from '../adapters/permissions.js';
 import type { Node, Service } from '../adapters/kube-objects.js';
 import { LabError } from '../errors.js';
+import { CANDIDATE_HEALTH_MS } from '../limits.js';
 import { httpGet, type HttpReply, type Source } from './http.js';
 
 /** Where requests to the app's Service go, and how they get there (for the user to read). */
@@ -103,7 +104,7 @@ export async function resolveTarget(kubectl: Kubectl, serviceName: string, url?:
 
 async function firstAnswering(candidates: Candidate[]): Promise<ServiceTarget | undefined> {
   for (const candidate of candidates) {
-    const reply = await httpGet(`${candidate.url}/healthz`, 1500);
+    const reply = await httpGet(`${candidate.url}/healthz`, CANDIDATE_HEALTH_MS);
     if (reply.status !== undefined) return urlTarget(candidate.url, candidate.how);
   }
   return undefined;

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { demoUpdateCommand } from '../../src/commands/demo-update.js';
+import { deployCommand } from '../../src/commands/deploy.js';
+import { labCommand } from '../../src/commands/lab.js';
+import { reportCommand } from '../../src/commands/report.js';
+import { teardownCommand } from '../../src/commands/teardown.js';
+import { trafficCommand } from '../../src/commands/traffic.js';
+import { durationLabel } from '../../src/defaults.js';
+import { demoLimits, goDuration, withGrace } from '../../src/limits.js';
+
+/** An option's default and how --help shows it. */
+const defaults = (command: Command) => Object.fromEntries(command.options.filter((o) => o.defaultValue !== undefined).map((o) => [o.attributeName(), [o.defaultValue, o.defaultValueDescription]]));
+
+describe('the option defaults, read from one table', () => {
+  it.each<[string, Command, Record<string, unknown>]>([
+    ['deploy', deployCommand, { timeout: [300_000, '5m'], set: [[], 'none'], values: [[], 'none'] }],
+    ['traffic', trafficCommand, { concurrency: [4, undefined], requestTimeout: [5000, '5s'] }],
+    [
+      'demo-update',
+      demoUpdateCommand,
+      { canaryPercent: [25, undefined], check: [10_000, '10s'], interval: [100, '100ms'], timeout: [300_000, '5m'], readyTimeout: [120_000, '2m'], settle: [1000, '1s'], recordDir: ['lab-report/runs', undefined] },
+    ],
+    ['teardown', teardownCommand, { timeout: [120_000, '2m'] }],
+    ['report', reportCommand, { output: ['lab-report/README.md', undefined], recordDir: ['lab-report/runs', undefined] }],
+    ['lab', labCommand, { requests: [40, undefined], strategies: [['rolling', 'recreate', 'canary', 'partition'], 'rolling,recreate,canary,partition'], output: ['lab-report/README.md', undefined], recordDir: ['lab-report/runs', undefined] }],
+  ])('%s', (_, command, expected) => expect(defaults(command)).toEqual(expected));
+
+  it.each([
+    [100, '100ms'],
+    [1500, '1500ms'],
+    [1000, '1s'],
+    [10_000, '10s'],
+    [90_000, '90s'],
+    [120_000, '2m'],
+    [300_000, '5m'],
+  ])('durationLabel(%i) = %s', (ms, label) => expect(durationLabel(ms)).toBe(label));
+});
+
+describe('limits', () => {
+  it('give a tool 30 s past its own --timeout before it is killed', () => {
+    expect(withGrace(300_000)).toBe(330_000);
+    expect(goDuration(120_000)).toBe('120s');
+  });
+  it("derive a demo's limits from its step timeout and probe interval", () => {
+    expect(demoLimits.watchMs(300_000)).toBe(1_800_000);
+    expect(demoLimits.proxyMs(300_000)).toBe(1_860_000);
+    expect(demoLimits.probeRequestMs(100)).toBe(1000);
+    expect(demoLimits.probeRequestMs(250)).toBe(2500);
+  });
+});
