@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Four layers (see DESIGN.md "Tests"). `npm test` runs the first three; `npm run test:e2e` needs a
+// Four layers of tests. `npm test` runs the first three; `npm run test:e2e` needs a
 // cluster in $KUBECONFIG and runs the built CLI against it.
 export default defineConfig({
   test: {

@@ -1,4 +1,4 @@
-/** Exit codes every command shares (STYLE.md): 0 ok, 1 failed, 2 bad usage, 130 interrupted. */
+/** Exit codes every command shares: 0 ok, 1 failed, 2 bad usage, 130 interrupted. */
 export const ExitCode = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 /** A failure the user can act on: one line of what is wrong, one hint of what to do. */

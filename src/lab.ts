@@ -12,7 +12,7 @@ import { createLogger, type Logger } from './ui/logger.js';
 
 export type { LabDependencies } from './dependencies.js';
 
-/** The options every command takes (DESIGN.md "Commands"). */
+/** The options every command takes (README "Commands"). */
 export interface GlobalOptions {
   namespace?: string;
   release: string;
@@ -83,7 +83,7 @@ export function createLab(options: GlobalOptions, deps: LabDependencies = {}): L
     throw new UsageError('--context is empty', 'name a context from `kubectl config get-contexts`');
   }
   const stderr = deps.stderr ?? process.stderr;
-  const log = deps.log ?? createLogger({ verbose: options.verbose, quiet: options.json, stdout: deps.stdout, stderr });
+  const log = deps.log ?? createLogger({ verbose: options.verbose, quiet: options.json, json: options.json, stdout: deps.stdout, stderr });
   const runner = deps.runner ?? createRunner({ echo: options.verbose ? (line) => log.debug(line) : undefined });
   const target: KubeTarget = { kubeconfig: options.kubeconfig, context: options.context, namespace };
   const dryRun = Boolean(options.dryRun);

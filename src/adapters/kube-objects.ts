@@ -146,15 +146,15 @@ export function byOrdinal<T extends { metadata: ObjectMeta }>(items: T[]): T[] {
   return [...items].sort((a, b) => podOrdinal(a.metadata.name) - podOrdinal(b.metadata.name) || a.metadata.name.localeCompare(b.metadata.name));
 }
 
-/**
- * True once the StatefulSet controller has seen the latest spec and every replica exists, is Ready
- * and (unless a partition or OnDelete holds pods back on purpose) runs the newest revision.
- */
 /** The StatefulSet controller has seen the latest spec (status is about it, not an older one). */
 export function isObserved(sts: StatefulSet): boolean {
   return (sts.status?.observedGeneration ?? 0) >= (sts.metadata.generation ?? 0);
 }
 
+/**
+ * True once the StatefulSet controller has seen the latest spec and every replica exists, is Ready
+ * and (unless a partition or OnDelete holds pods back on purpose) runs the newest revision.
+ */
 export function isStatefulSetSettled(sts: StatefulSet, pods: Pod[]): boolean {
   const want = sts.spec.replicas ?? 1;
   const status = sts.status ?? {};

@@ -5,16 +5,14 @@ import type { Lab } from '../lab.js';
 export async function counters(lab: Lab): Promise<void> {
   const [{ readReleaseCounters }, { renderTable }] = await Promise.all([import('../counters.js'), import('../ui/table.js')]);
   const readings = await readReleaseCounters(lab);
-  if (lab.json) lab.log.data(JSON.stringify(readings, null, 2));
-  else if (readings.length === 0) lab.log.data(`StatefulSet ${lab.release} has no pods (replicas 0?)`);
-  else {
-    lab.log.data(
-      renderTable(
-        ['POD', 'COUNTER', 'PVC', 'REVISION', 'VERSION', 'READY'],
-        readings.map((r) => [r.pod, r.counter ?? `? (${r.error})`, r.pvc ?? '<none>', r.revision ?? '', r.version ?? '', r.ready ? 'true' : 'false']),
-      ),
-    );
-  }
+  lab.log.result(readings, () =>
+    readings.length === 0
+      ? `StatefulSet ${lab.release} has no pods (replicas 0?)`
+      : renderTable(
+          ['POD', 'COUNTER', 'PVC', 'REVISION', 'VERSION', 'READY'],
+          readings.map((r) => [r.pod, r.counter ?? `? (${r.error})`, r.pvc ?? '<none>', r.revision ?? '', r.version ?? '', r.ready ? 'true' : 'false']),
+        ),
+  );
   const failed = readings.filter((r) => r.error);
   if (failed.length) {
     throw new LabError(`could not read the counter of ${failed.map((r) => r.pod).join(', ')}: ${failed[0]?.error}`, 'wait until the pods are Running (`k8s-lab status`) and try again');

@@ -79,7 +79,7 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
     },
     signal,
   ));
-  lab.log.data(lab.json ? JSON.stringify(record, null, 2) : renderSummary(record, path));
+  lab.log.result(record, () => renderSummary(record, path));
   if (record.verdict === 'interrupted') throw new InterruptedError(`${record.strategy} ${record.reason}`, `see ${path}`);
   // A signal after the last step: the demo is complete, but the command still ends with 130.
   interrupts.signal.throwIfAborted();

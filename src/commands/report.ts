@@ -14,7 +14,7 @@ export async function report(lab: Lab, options: ReportOptions): Promise<string> 
   checkOutputFile(options.output, '--output');
   const { path, files } = await writeReport(lab, { output: options.output, recordDir: options.recordDir, k8sLabVersion: packageVersion() });
   lab.log.success(`report written with ${files.length} timeline picture${files.length === 1 ? '' : 's'}`);
-  lab.log.data(lab.json ? JSON.stringify({ report: path, files }, null, 2) : path);
+  lab.log.result({ report: path, files }, () => path);
   return path;
 }
 

@@ -20,8 +20,7 @@ export async function status(lab: Lab): Promise<void> {
     appVersion: release.app_version,
     updated: release.updated,
   };
-  if (lab.json) return lab.log.data(JSON.stringify({ release: summary, ...overview }, null, 2));
-  lab.log.data(
+  lab.log.result({ release: summary, ...overview }, () =>
     [
       `RELEASE: ${summary.name}   NAMESPACE: ${summary.namespace}   REVISION: ${summary.revision}   STATUS: ${summary.status}   CHART: ${summary.chart}`,
       '',

@@ -24,10 +24,8 @@ export async function traffic(lab: Lab, options: TrafficCommandOptions): Promise
     concurrency: options.concurrency,
     timeoutMs: options.requestTimeout,
   });
-  if (lab.json) lab.log.data(JSON.stringify(result, null, 2));
-  else {
-    lab.log.data(
-      [
+  lab.log.result(result, () =>
+    [
         renderTable(
           ['POD', 'VERSION', 'REQUESTS', 'SHARE', 'COUNTER'],
           result.pods.map((p) => [p.pod, p.versions.join(','), p.requests, `${Math.round((100 * p.requests) / Math.max(1, result.sent))}%`, p.lastCounter]),
@@ -36,9 +34,8 @@ export async function traffic(lab: Lab, options: TrafficCommandOptions): Promise
         `${result.sent} requests in ${(result.durationMs / 1000).toFixed(1)} s: ${result.ok} ok, ${result.failed} failed${
           result.failed ? ` (${Object.entries(result.errors).map(([reason, n]) => `${n}× ${reason}`).join(', ')})` : ''
         }`,
-      ].join('\n'),
-    );
-  }
+    ].join('\n'),
+  );
   if (result.ok === 0) throw new LabError(`no request to ${target.description} succeeded`, 'check the pods with `k8s-lab status`, or pass --url');
 }
 

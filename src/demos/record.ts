@@ -1,4 +1,4 @@
-// The run record: one JSON file per demo run under lab-report/runs/ (DESIGN.md "Run record").
+// The run record: one JSON file per demo run under lab-report/runs/.
 // The report is rendered only from these and from live cluster reads.
 
 import type { ProbeSample, ProbeSummary } from '../probe/sample.js';

@@ -9,16 +9,23 @@ export interface HttpReply {
   ms: number;
 }
 
-/**
- * One GET on a fresh connection (`Connection: close`, no agent), so a request never rides on a
- * kept-alive connection to a pod that has gone away; that is what a new user request would see.
- */
+/** The app's answer to `GET /` (chart/files/server.py), as far as it can be trusted: check each field's type. */
+export interface AppReply {
+  pod?: unknown;
+  version?: unknown;
+  counter?: unknown;
+}
+
 /** Where a client connection comes from: pinned by the probe (see SourceAddresses), else the kernel's choice. */
 export interface Source {
   address?: string;
   port?: number;
 }
 
+/**
+ * One GET on a fresh connection (`Connection: close`, no agent), so a request never rides on a
+ * kept-alive connection to a pod that has gone away; that is what a new user request would see.
+ */
 export function httpGet(url: string, timeoutMs: number, source: Source = {}): Promise<HttpReply> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);

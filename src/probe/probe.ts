@@ -1,5 +1,5 @@
 import type { ProbeSample } from './sample.js';
-import type { HttpReply, Source } from './http.js';
+import type { AppReply, HttpReply, Source } from './http.js';
 import type { ServiceTarget } from './target.js';
 
 export interface ProbeOptions {
@@ -7,12 +7,6 @@ export interface ProbeOptions {
   timeoutMs: number;
   /** ms since the run started: the probe's and the watch's clocks are the same. */
   clock: () => number;
-}
-
-interface AppReply {
-  pod?: unknown;
-  version?: unknown;
-  counter?: unknown;
 }
 
 /**

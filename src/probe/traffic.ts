@@ -1,4 +1,4 @@
-import type { HttpReply } from './http.js';
+import type { AppReply, HttpReply } from './http.js';
 import type { ServiceTarget } from './target.js';
 
 export interface PodShare {
@@ -26,12 +26,6 @@ export interface TrafficOptions {
   durationMs?: number;
   concurrency: number;
   timeoutMs: number;
-}
-
-interface AppReply {
-  pod?: unknown;
-  counter?: unknown;
-  version?: unknown;
 }
 
 /** Counts replies by pod as they come, so a long run keeps no reply in memory. */

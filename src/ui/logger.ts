@@ -20,24 +20,30 @@ export interface Logger {
   debug(message: string): void;
   /** The command's result: stdout. */
   data(text: string): void;
+  /** The command's result as JSON with --json, else rendered for people: stdout. */
+  result<T>(value: T, render: (value: T) => string): void;
 }
 
 export interface LoggerOptions {
   verbose?: boolean;
   /** With --json, stderr keeps only warnings and errors so stdout stays machine-readable. */
   quiet?: boolean;
+  /** --json: results are printed as JSON. */
+  json?: boolean;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
 }
 
-export function createLogger({ verbose = false, quiet = false, stdout = process.stdout, stderr = process.stderr }: LoggerOptions = {}): Logger {
+export function createLogger({ verbose = false, quiet = false, json = false, stdout = process.stdout, stderr = process.stderr }: LoggerOptions = {}): Logger {
   const err = (line: string) => stderr.write(`${line}\n`);
+  const data = (text: string) => stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   return {
     info: (message) => !quiet && err(message),
     success: (message) => !quiet && err(`${highlight.success('✔')} ${message}`),
     warn: (message) => err(`${highlight.warn('⚠')} ${message}`),
     error: (message) => err(`${highlight.error('✖')} ${message}`),
     debug: (message) => verbose && err(highlight.dim(message)),
-    data: (text) => stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    data,
+    result: (value, render) => data(json ? JSON.stringify(value, null, 2) : render(value)),
   };
 }

@@ -103,7 +103,7 @@ const pod = (name: string) => ({
   spec: { volumes: [{ name: 'counter-data-py', persistentVolumeClaim: { claimName: `counter-data-py-${name}` } }] },
   status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
 });
-const quietLog = (lines: string[]) => ({ debug: (l: string) => lines.push(l), info() {}, success() {}, warn() {}, error() {}, data() {} });
+const quietLog = (lines: string[]) => ({ debug: (l: string) => lines.push(l), info() {}, success() {}, warn() {}, error() {}, data() {}, result() {} });
 
 describe('readReleaseCounters', () => {
   let runner: ProxyRunner | undefined;

@@ -58,3 +58,13 @@ describe('k8s-lab traffic --url', () => {
     expect(run.stderr).toMatch(/^✖ .*--requests.*--duration.* — see k8s-lab traffic --help\n$/);
   });
 });
+
+describe('k8s-lab traffic --json', () => {
+  it('prints the tally as JSON on stdout and only the errors on stderr', async () => {
+    const url = await serve(() => ({ status: 200, body: { pod: 'helm-python-0', version: 'v2', counter: 7 } }));
+    const run = await runCommand(['--json', 'traffic', '--url', url, '--requests', '2'], []);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toMatchObject({ target: `${url} (given with --url)`, sent: 2, ok: 2, failed: 0, pods: [{ pod: 'helm-python-0', versions: ['v2'], requests: 2, lastCounter: 7 }], errors: {} });
+  });
+});
