@@ -12,7 +12,7 @@ const src = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.ur
 const LAYERS = [
   ['base', /^(errors|paths|tools|interrupt|concurrency|dependencies|options|chart-schema|output-path|limits|defaults)\.ts$|^(ui|process)\//],
   ['adapters', /^adapters\//],
-  ['lab', /^lab\.ts$/],
+  ['lab', /^lab-context\.ts$/],
   ['reads', /^(counters|overview|rollout)\.ts$/],
   ['probe', /^probe\//],
   ['demos', /^demos\/|^preflight\.ts$/],

@@ -3,7 +3,7 @@ import { inNamespace, type Kubectl } from './adapters/kubectl.js';
 import { mapBounded } from './concurrency.js';
 import { LabError } from './errors.js';
 import { READ_PROXY_MS } from './limits.js';
-import type { Lab } from './lab.js';
+import type { Lab } from './lab-context.js';
 
 export const COUNTER_FILE = '/data/counter.json';
 export const APP_CONTAINER = 'app';

@@ -1,6 +1,6 @@
 import { defaultStorageClass, nodeIsReady } from './adapters/kube-objects.js';
 import { LabError } from './errors.js';
-import type { Lab } from './lab.js';
+import type { Lab } from './lab-context.js';
 import { isForbidden, nodesIfAllowed } from './adapters/permissions.js';
 import { resolveTarget } from './probe/target.js';
 

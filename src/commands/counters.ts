@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { LabError } from '../errors.js';
-import type { Lab } from '../lab.js';
+import type { Lab } from '../lab-context.js';
 
 export async function counters(lab: Lab): Promise<void> {
   const [{ readReleaseCounters }, { renderTable }] = await Promise.all([import('../counters.js'), import('../ui/table.js')]);
@@ -22,6 +22,6 @@ export async function counters(lab: Lab): Promise<void> {
 // What it runs is loaded when it runs: `k8s-lab counters --help` needs commander alone.
 export const countersCommand = new Command('counters')
   .action(async (_options: object, command: Command) => {
-    const { labFor } = await import('../lab.js');
+    const { labFor } = await import('../lab-context.js');
     await counters(labFor(command));
   });

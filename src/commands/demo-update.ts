@@ -3,7 +3,7 @@ import { STRATEGIES, type RunRecord, type Strategy } from '../demos/record.js';
 import { runDemo } from '../demos/run.js';
 import { InterruptedError, LabError } from '../errors.js';
 import { interrupts } from '../interrupt.js';
-import { labFor, type Lab } from '../lab.js';
+import { labFor, type Lab } from '../lab-context.js';
 import { DEFAULTS, durationLabel } from '../defaults.js';
 import { appVersion, httpUrl, parseDuration, wholeNumber } from '../options.js';
 import { checkOutputDir } from '../output-path.js';

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { HelmRelease } from '../adapters/helm.js';
 import { kubectlArgs } from '../adapters/kubectl.js';
-import { labFor, type Lab } from '../lab.js';
+import { labFor, type Lab } from '../lab-context.js';
 import { DEFAULTS, durationLabel } from '../defaults.js';
 import { goDuration, UNDO_INSTALL_MS, withGrace } from '../limits.js';
 import { existingFile, parseDuration, parseImage, setExpression, wholeNumber } from '../options.js';

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { LabError } from '../errors.js';
-import { labFor, type Lab } from '../lab.js';
+import { labFor, type Lab } from '../lab-context.js';
 import { httpUrl } from '../options.js';
 import { runPreflight, type CheckState } from '../preflight.js';
 import { highlightData as highlight } from '../ui/logger.js';

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { STRATEGIES, type Strategy } from '../demos/record.js';
 import { InterruptedError, LabError } from '../errors.js';
 import { DEFAULTS } from '../defaults.js';
-import { labFor, type Lab } from '../lab.js';
+import { labFor, type Lab } from '../lab-context.js';
 import { httpUrl, parseImage, wholeNumber } from '../options.js';
 import { checkOutputDir, checkOutputFile } from '../output-path.js';
 import { highlight } from '../ui/logger.js';

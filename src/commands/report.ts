@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { DEFAULTS } from '../defaults.js';
-import { labFor, type Lab } from '../lab.js';
+import { labFor, type Lab } from '../lab-context.js';
 import { checkOutputFile } from '../output-path.js';
 import { packageVersion } from '../paths.js';
 import { writeReport } from '../report/write.js';

@@ -1,7 +1,7 @@
 import { inNamespace } from '../adapters/kubectl.js';
 import { Command } from 'commander';
 import { LabError } from '../errors.js';
-import { labFor, type Lab } from '../lab.js';
+import { labFor, type Lab } from '../lab-context.js';
 import { readOverview, renderOverview } from '../overview.js';
 
 export async function status(lab: Lab): Promise<void> {

@@ -4,7 +4,7 @@ import { inNamespace, kubectlArgs } from '../adapters/kubectl.js';
 import type { PersistentVolumeClaim } from '../adapters/kube-objects.js';
 import { toolFailure } from '../adapters/failure.js';
 import { LabError, UsageError } from '../errors.js';
-import { labFor, type Lab } from '../lab.js';
+import { labFor, type Lab } from '../lab-context.js';
 import { DEFAULTS, durationLabel } from '../defaults.js';
 import { goDuration, withGrace } from '../limits.js';
 import { parseDuration } from '../options.js';

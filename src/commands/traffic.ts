@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { LabError } from '../errors.js';
-import { labFor, type Lab } from '../lab.js';
+import { labFor, type Lab } from '../lab-context.js';
 import { DEFAULTS, durationLabel } from '../defaults.js';
 import { httpUrl, parseDuration, wholeNumber } from '../options.js';
 import { resolveTarget } from '../probe/target.js';

@@ -6,7 +6,7 @@ import { inNamespace } from '../adapters/kubectl.js';
 import { appVersionViolation } from '../chart-schema.js';
 import { openProxiedReader, readCounters, statefulSetPods, type FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
-import type { Lab } from '../lab.js';
+import type { Lab } from '../lab-context.js';
 import { demoLimits } from '../limits.js';
 import { makeDirs } from '../output-path.js';
 import { Probe } from '../probe/probe.js';

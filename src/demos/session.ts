@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { toolFailure } from '../adapters/failure.js';
 import { kubectlArgs } from '../adapters/kubectl.js';
 import { readCounters, statefulSetPods, type CounterReading, type FileReader } from '../counters.js';
-import type { Lab } from '../lab.js';
+import type { Lab } from '../lab-context.js';
 import { goDuration } from '../options.js';
 import { chartDir } from '../paths.js';
 import type { Probe } from '../probe/probe.js';

@@ -12,7 +12,7 @@ import {
   markdownTable,
   markdownText,
 } from './format.js';
-import { comparisonTable, demoCommand, runsByStrategy, STRATEGY_DESCRIPTIONS, STRATEGY_TITLES } from './strategies.js';
+import { comparisonTable, demoCommand, runsByStrategy, STRATEGY_DESCRIPTIONS, STRATEGY_TITLES } from './strategy-sections.js';
 import { renderTimelineSvg } from './svg.js';
 import { fillTemplate, readTemplate } from './template.js';
 import { renderMermaidGantt } from './timeline.js';

@@ -4,7 +4,7 @@ import { readCounters, statefulSetPods } from '../counters.js';
 import { inNamespace } from '../adapters/kubectl.js';
 import type { RunRecord } from '../demos/record.js';
 import { LabError } from '../errors.js';
-import type { Lab } from '../lab.js';
+import type { Lab } from '../lab-context.js';
 import { readOverview, renderOverview } from '../overview.js';
 import { makeDirs } from '../output-path.js';
 import { renderReport } from './render.js';

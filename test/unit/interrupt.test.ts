@@ -7,7 +7,7 @@ import type { RunRecord } from '../../src/demos/record.js';
 import { claimsLeftBehind, notReadyPods, stuckPods } from '../../src/demos/undo.js';
 import { InterruptedError } from '../../src/errors.js';
 import { Interrupts } from '../../src/interrupt.js';
-import { runsByStrategy } from '../../src/report/strategies.js';
+import { runsByStrategy } from '../../src/report/strategy-sections.js';
 import { waitForStatefulSet, type RolloutState } from '../../src/rollout.js';
 import { FakeRunner } from '../support/fake-runner.js';
 

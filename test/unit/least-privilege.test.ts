@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kubectl } from '../../src/adapters/kubectl.js';
 import type { Service } from '../../src/adapters/kube-objects.js';
 import { doctor } from '../../src/commands/doctor.js';
-import { createLab } from '../../src/lab.js';
+import { createLab } from '../../src/lab-context.js';
 import { runPreflight } from '../../src/preflight.js';
 import { isForbidden } from '../../src/adapters/permissions.js';
 import { resolveTarget } from '../../src/probe/target.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { oneLine, usageLine } from '../../src/cli.js';
 import { UsageError } from '../../src/errors.js';
-import { checkKubeconfig } from '../../src/lab.js';
+import { checkKubeconfig } from '../../src/lab-context.js';
 
 // What commander prints (v14), and the one line k8s-lab makes of it.
 describe('usageLine', () => {
