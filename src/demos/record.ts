@@ -1,6 +1,7 @@
 // The run record: one JSON file per demo run under lab-report/runs/.
 // The report is rendered only from these and from live cluster reads.
 
+import type { CounterReading } from '../counters.js';
 import type { ProbeSample, ProbeSummary } from '../probe/sample.js';
 
 // The probe's types live with the probe; the record keeps them.
@@ -28,15 +29,10 @@ export interface Phase {
   detail?: string;
 }
 
-export interface CounterSnapshot {
-  pod: string;
-  ordinal: number;
-  counter: number | null;
-  pvc: string | null;
+/** A pod's counter reading as a run record keeps it: without readiness or error, with the PVC's UID. */
+export interface CounterSnapshot extends Pick<CounterReading, 'pod' | 'ordinal' | 'counter' | 'pvc' | 'revision' | 'version'> {
   /** The PVC's UID: a PVC deleted and re-created under the same name is new, empty storage. */
   pvcUid: string | null;
-  revision: string | null;
-  version: string | null;
 }
 
 export interface DataCheck {
