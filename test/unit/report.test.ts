@@ -230,13 +230,21 @@ describe('renderReport', () => {
     expect(markdown).toContain('1 record of another release or namespace left out');
   });
 
-  // REPORT_SAMPLE_DIR=/tmp/sample npx vitest run --project unit test/unit/report: the sample report
-  // and its SVGs on disk, to look at or to run markdownlint-cli2 on.
-  it.runIf(process.env.REPORT_SAMPLE_DIR)('writes a sample report to $REPORT_SAMPLE_DIR', () => {
-    const dir = process.env.REPORT_SAMPLE_DIR ?? '';
+  it('of a partial lab says how to record each missing strategy and why a counter was not read', () => {
     const partial = renderReport(
       input({ runs: [abortedCanary], podManagementPolicy: 'OrderedReady', counters: [{ pod: 'helm-python-0', counter: 5, pvc: 'counter-data-py-helm-python-0' }, { pod: 'helm-python-1', counter: null, pvc: null, error: 'pod is Pending' }] }),
     );
+    for (const strategy of ['rolling', 'recreate', 'partition']) {
+      expect(partial.markdown).toContain(`No run of this strategy is recorded yet. To measure one:\n\n\`\`\`sh\nnpx k8s-lab demo-update --strategy ${strategy}\n\`\`\``);
+    }
+    expect(partial.markdown).not.toContain('npx k8s-lab demo-update --strategy canary\n```');
+    expect(partial.markdown).toContain('The counter of `helm-python-1` could not be read (pod is Pending).');
+    expect(partial.files.map((f) => f.path)).toEqual(['timelines/2026-11-24T03-22-40-002Z-canary.svg']);
+
+    // REPORT_SAMPLE_DIR=/tmp/sample npx vitest run --project unit test/unit/report: this report and
+    // the full one, with their SVGs, on disk to look at or to run markdownlint-cli2 on.
+    const dir = process.env.REPORT_SAMPLE_DIR;
+    if (!dir) return;
     for (const file of [{ path: 'report.md', content: report.markdown }, ...report.files, { path: 'partial/report.md', content: partial.markdown }, ...partial.files.map((f) => ({ ...f, path: `partial/${f.path}` }))]) {
       mkdirSync(dirname(join(dir, file.path)), { recursive: true });
       writeFileSync(join(dir, file.path), file.content);
