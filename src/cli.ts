@@ -96,6 +96,14 @@ export function handleError(error: unknown, { verbose = false, stderr = process.
   return ExitCode.failed;
 }
 
+/**
+ * The signals that stop k8s-lab (undoing a demo first). Windows never delivers SIGTERM to Node (a
+ * `taskkill` or closing the window ends the process outright); Ctrl-Break arrives as SIGBREAK.
+ */
+export function stopSignals(platform: NodeJS.Platform = process.platform): NodeJS.Signals[] {
+  return platform === 'win32' ? ['SIGINT', 'SIGBREAK'] : ['SIGINT', 'SIGTERM'];
+}
+
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   let program: Command;
@@ -109,10 +117,9 @@ export async function main(argv: string[]): Promise<number> {
     onSignal = (signal) => {
       const stopNow = interrupts.receive(signal);
       if (stopNow) reject(stopNow);
-      else process.stderr.write(`${highlight.warn('⚠')} interrupted (${signal}): undoing the demo's changes first (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again stops at once)\n`);
+      else process.stderr.write(`${highlight.warn('⚠')} interrupted (${signal}): undoing the demo's changes first (${signal === 'SIGINT' ? 'Ctrl-C' : signal === 'SIGBREAK' ? 'Ctrl-Break' : signal} again stops at once)\n`);
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    for (const signal of stopSignals()) process.on(signal, onSignal);
   });
   try {
     await Promise.race([program.parseAsync(argv, { from: 'user' }), interrupted]);
@@ -120,9 +127,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     return handleError(error, { verbose: argv.includes('--verbose') });
   } finally {
-    if (onSignal) {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    if (onSignal) for (const signal of stopSignals()) process.off(signal, onSignal);
   }
 }
