@@ -78,7 +78,14 @@ async function dryRun(kubectl: Kubectl, subject: DryRunSubject, patch: { spec: {
   }
 }
 
-const RECREATE_OFF = 'the API server rejects updateStrategy Recreate (Unsupported value: feature gate StatefulSetRecreateStrategy off, or Kubernetes before 1.37)';
+const RECREATE_OFF = 'the API server rejects updateStrategy Recreate (feature gate StatefulSetRecreateStrategy off, or Kubernetes before 1.37)';
+
+/**
+ * How the API server refuses `Recreate`. The 1.37 source (pkg/apis/apps/validation) words it
+ * `spec.updateStrategy: Invalid value: {…"Recreate"…}: must be 'RollingUpdate' or 'OnDelete'` (so
+ * do older servers); an enum check would say `Unsupported value: "Recreate"`. Either means no.
+ */
+export const RECREATE_REJECTED = /Unsupported value: "Recreate"|updateStrategy: Invalid value: .*Recreate.*: must be 'RollingUpdate' or 'OnDelete'/;
 
 /** Whether the API server accepts `updateStrategy.type: Recreate` (alpha in 1.37, gate StatefulSetRecreateStrategy). */
 export async function offersRecreate(kubectl: Kubectl, subject: DryRunSubject): Promise<Offer> {
@@ -89,7 +96,7 @@ export async function offersRecreate(kubectl: Kubectl, subject: DryRunSubject): 
       ? { state: 'yes', why: 'the API server accepts updateStrategy Recreate (server-side dry-run)' }
       : { state: 'no', why: `the API server turned updateStrategy Recreate into ${type ?? 'nothing'} (server-side dry-run)` };
   }
-  if (/Unsupported value: "Recreate"/.test(stderr)) return { state: 'no', why: RECREATE_OFF };
+  if (RECREATE_REJECTED.test(stderr)) return { state: 'no', why: RECREATE_OFF };
   return { state: 'unknown', why: `could not check (${firstLine(stderr)})` };
 }
 

@@ -19,7 +19,7 @@ const BASE: Scripted[] = [
 const NO_STS: Scripted = { match: /get statefulset helm-python/, exitCode: 1, stderr: 'Error from server (NotFound): statefulsets.apps "helm-python" not found\n' };
 const STS: Scripted = { match: /get statefulset helm-python/, stdout: JSON.stringify({ metadata: { name: 'helm-python' }, spec: {} }) };
 const sts = (updateStrategy: object) => ({ stdout: JSON.stringify({ kind: 'StatefulSet', metadata: { name: 'x' }, spec: { updateStrategy } }) });
-const UNSUPPORTED = { exitCode: 1, stderr: 'The StatefulSet "x" is invalid: spec.updateStrategy.type: Unsupported value: "Recreate": supported values: "OnDelete", "RollingUpdate"\n' };
+const UNSUPPORTED = { exitCode: 1, stderr: 'The StatefulSet "x" is invalid: spec.updateStrategy: Invalid value: {"type":"Recreate"}: must be \'RollingUpdate\' or \'OnDelete\'\n' };
 
 function labWith(script: Scripted[]) {
   const out: string[] = [];
@@ -67,7 +67,7 @@ describe('doctor: what the cluster offers', () => {
     const { checks, features } = await runPreflight(lab);
     const c = byName(checks);
     expect(c['server version']).toMatchObject({ state: 'ok' });
-    expect(c['native Recreate']).toMatchObject({ state: 'skip', detail: expect.stringContaining('not offered: the API server rejects updateStrategy Recreate (Unsupported value') });
+    expect(c['native Recreate']).toMatchObject({ state: 'skip', detail: expect.stringContaining('not offered: the API server rejects updateStrategy Recreate (feature gate StatefulSetRecreateStrategy off') });
     expect(c.maxUnavailable).toMatchObject({ state: 'skip', detail: expect.stringContaining('MaxUnavailableStatefulSet off') });
     expect(features).toEqual({ nativeRecreate: false, maxUnavailable: false, sleepPreStop: true, pvcRetentionPolicy: true });
     expect(runner.lines().filter((l) => l.includes('--dry-run=server'))).toHaveLength(2);

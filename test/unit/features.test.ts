@@ -12,7 +12,10 @@ import { FakeRunner, type Scripted } from '../support/fake-runner.js';
 
 // A StatefulSet as the API server answers a dry-run patch, with the update strategy it would store.
 const sts = (updateStrategy: object) => JSON.stringify({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'helm-python', namespace: 'lab' }, spec: { replicas: 2, updateStrategy } });
-// What a 1.37 API server without the gate says (apps/v1 validation), as kubectl prints it.
+// What a 1.37 API server without the gate says, as kubectl prints it: pkg/apis/apps/validation
+// words it as an Invalid value of the whole strategy (field.Invalid, its value JSON-encoded)...
+const INVALID = 'The StatefulSet "helm-python" is invalid: spec.updateStrategy: Invalid value: {"type":"Recreate"}: must be \'RollingUpdate\' or \'OnDelete\'\n';
+// ...and an enum check (declarative validation) would word it so.
 const UNSUPPORTED = 'The StatefulSet "helm-python" is invalid: spec.updateStrategy.type: Unsupported value: "Recreate": supported values: "OnDelete", "RollingUpdate"\n';
 
 const kubectl = (script: Scripted[]) => {
@@ -55,11 +58,20 @@ describe('offersRecreate', () => {
     expect(await offersRecreate(k, { kind: 'patch', name: 'helm-python' })).toEqual({ state: 'yes', why: 'the API server accepts updateStrategy Recreate (server-side dry-run)' });
     expect(runner.calls).toHaveLength(1);
   });
-  it('no on "Unsupported value", naming the feature gate', async () => {
-    const { kubectl: k } = kubectl([{ match: /patch/, exitCode: 1, stderr: UNSUPPORTED }]);
+  it.each([
+    ['Invalid value … must be RollingUpdate or OnDelete', INVALID],
+    ['Unsupported value: "Recreate"', UNSUPPORTED],
+    // The internal type printed with %#v when it cannot be JSON-encoded.
+    ['Invalid value with a Go struct', 'The StatefulSet "x" is invalid: spec.updateStrategy: Invalid value: apps.StatefulSetUpdateStrategy{Type:"Recreate", RollingUpdate:(*apps.RollingUpdateStatefulSetStrategy)(nil)}: must be \'RollingUpdate\' or \'OnDelete\'\n'],
+  ])('no on %s, naming the feature gate', async (_what, stderr) => {
+    const { kubectl: k } = kubectl([{ match: /patch/, exitCode: 1, stderr }]);
     const offer = await offersRecreate(k, { kind: 'patch', name: 'helm-python' });
     expect(offer.state).toBe('no');
-    expect(offer.why).toContain('StatefulSetRecreateStrategy');
+    expect(offer.why).toBe('the API server rejects updateStrategy Recreate (feature gate StatefulSetRecreateStrategy off, or Kubernetes before 1.37)');
+  });
+  it('unknown (not no) for another invalid value of the strategy', async () => {
+    const { kubectl: k } = kubectl([{ match: /patch/, exitCode: 1, stderr: 'The StatefulSet "x" is invalid: spec.updateStrategy.rollingUpdate: Invalid value: {"partition":0}: only allowed for updateStrategy \'RollingUpdate\'\n' }]);
+    expect((await offersRecreate(k, { kind: 'patch', name: 'helm-python' })).state).toBe('unknown');
   });
   it('unknown on any other failure (not allowed to patch), with what kubectl said', async () => {
     const { kubectl: k } = kubectl([{ match: /patch/, exitCode: 1, stderr: 'Error from server (Forbidden): statefulsets.apps "helm-python" is forbidden: User "u" cannot patch resource "statefulsets"\n' }]);
@@ -114,11 +126,11 @@ describe('demo-update chooses its method before any change', () => {
     expect(changes(runner)).toEqual([]);
   });
   it('recreate: emulated where the server rejects Recreate, saying why', async () => {
-    const { lab: l } = lab([{ match: /patch .*--dry-run=server/, exitCode: 1, stderr: UNSUPPORTED }]);
+    const { lab: l } = lab([{ match: /patch .*--dry-run=server/, exitCode: 1, stderr: INVALID }]);
     const chosen = await chooseMethod(l, { strategy: 'recreate' });
     expect(chosen.recreate).toBe('emulated');
     expect(chosen.method?.label).toBe('emulated: OnDelete + delete');
-    expect(chosen.method?.why).toContain('Unsupported value');
+    expect(chosen.method?.why).toContain('StatefulSetRecreateStrategy off');
   });
   it('recreate --emulate-recreate: emulated without asking the server', async () => {
     const { lab: l, runner } = lab([]);
