@@ -178,5 +178,5 @@ try {
 }
 const helmVersion = execFileSync(join(root, '.tools/bin/helm'), ['version', '--short'], { encoding: 'utf8' }).trim();
 const kubectlVersion = JSON.parse(kubectl(['version', '--client', '-o', 'json'])).clientVersion.gitVersion;
-const header = `# Benchmark results\n\nMeasured by \`node bench/run.mjs ${wanted.join(' ')}\` on ${new Date().toISOString().slice(0, 10)}: ${m.cpus} CPUs, ${m.memory}, Linux ${m.kernel}, Node ${m.node}, Helm ${helmVersion}, kubectl ${kubectlVersion}; cluster: Kubernetes ${server} from ../shared/cluster/up (single node), image ${LOCAL_IMAGE}. Ratios are measured in one run on the same machine.\n`;
+const header = `# Benchmark results\n\nMeasured by \`node bench/run.mjs ${wanted.join(' ')}\` on ${new Date().toISOString().slice(0, 10)}: ${m.cpus} CPUs, ${m.memory}, Linux ${m.kernel}, Node ${m.node}, Helm ${helmVersion}, kubectl ${kubectlVersion}; cluster: Kubernetes ${server} from test/cluster/up (single node), image ${LOCAL_IMAGE}. Ratios are measured in one run on the same machine.\n`;
 writeFileSync(process.env.BENCH_RESULTS ?? join(root, 'bench', 'RESULTS.md'), `${header}\n${results.join('\n')}`);

@@ -13,7 +13,7 @@ const LAYERS = [
   ['base', /^(errors|paths|tools|interrupt|concurrency|dependencies|options|chart-schema|output-path|limits|defaults)\.ts$|^(ui|process)\//],
   ['adapters', /^adapters\//],
   ['lab', /^lab-context\.ts$/],
-  ['reads', /^(counters|overview|rollout)\.ts$/],
+  ['reads', /^(counters|overview|rollout|features)\.ts$/],
   ['probe', /^probe\//],
   ['demos', /^demos\/|^preflight\.ts$/],
   ['report', /^report\//],

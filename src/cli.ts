@@ -17,7 +17,7 @@ const COMMANDS: { name: string; description: string; load: () => Promise<Command
   { name: 'demo-update', description: 'update the app to a new version with a strategy, under live traffic, and measure it (writes a run record)', load: async () => (await import('./commands/demo-update.js')).demoUpdateCommand },
   { name: 'report', description: 'write the Markdown lab report from the live cluster and the demos\' run records', load: async () => (await import('./commands/report.js')).reportCommand },
   { name: 'teardown', description: "helm uninstall the release; with --delete-data also delete its PVCs (the counters' data), after asking", load: async () => (await import('./commands/teardown.js')).teardownCommand },
-  { name: 'doctor', description: 'check the tools (helm 3 or 4, kubectl), the cluster, its default StorageClass, nodes and the Service', load: async () => (await import('./commands/doctor.js')).doctorCommand },
+  { name: 'doctor', description: 'check the tools (helm 3 or 4, kubectl), the cluster and its version, what it offers (native Recreate, maxUnavailable, sleep preStop, PVC retention), its default StorageClass, nodes and the Service', load: async () => (await import('./commands/doctor.js')).doctorCommand },
   { name: 'lab', description: 'the whole lab in one go: doctor, deploy, traffic, counters, every update demo, report', load: async () => (await import('./commands/lab.js')).labCommand },
 ];
 
@@ -103,6 +103,14 @@ export function handleError(error: unknown, { verbose = false, stderr = process.
 }
 
 /**
+ * The signals that stop k8s-lab (undoing a demo first). Windows never delivers SIGTERM to Node (a
+ * `taskkill` or closing the window ends the process outright); Ctrl-Break arrives as SIGBREAK.
+ */
+export function stopSignals(platform: NodeJS.Platform = process.platform): NodeJS.Signals[] {
+  return platform === 'win32' ? ['SIGINT', 'SIGBREAK'] : ['SIGINT', 'SIGTERM'];
+}
+
+/**
  * Runs the CLI on `argv` (without node and script) and resolves to the exit code. `deps` replaces
  * the process's runner, environment and streams (the command tests' fake cluster).
  */
@@ -122,10 +130,9 @@ export async function main(argv: string[], deps: Omit<LabDependencies, 'log'> = 
     onSignal = (signal) => {
       const stopNow = interrupts.receive(signal);
       if (stopNow) reject(stopNow);
-      else stderr.write(`${highlight.warn('⚠')} interrupted (${signal}): undoing the demo's changes first (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again stops at once)\n`);
+      else stderr.write(`${highlight.warn('⚠')} interrupted (${signal}): undoing the demo's changes first (${signal === 'SIGINT' ? 'Ctrl-C' : signal === 'SIGBREAK' ? 'Ctrl-Break' : signal} again stops at once)\n`);
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    for (const signal of stopSignals()) process.on(signal, onSignal);
   });
   try {
     await Promise.race([program.parseAsync(argv, { from: 'user' }), interrupted]);
@@ -133,9 +140,6 @@ export async function main(argv: string[], deps: Omit<LabDependencies, 'log'> = 
   } catch (error) {
     return handleError(error, { verbose, stderr });
   } finally {
-    if (onSignal) {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    if (onSignal) for (const signal of stopSignals()) process.off(signal, onSignal);
   }
 }

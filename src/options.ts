@@ -99,3 +99,15 @@ export function checkName(kind: 'release' | 'namespace', value: string): string 
   }
   return value;
 }
+
+/**
+ * `--max-unavailable`: a whole number from 1, or a percentage from 1% to 100% (what the API server
+ * accepts for a StatefulSet's rollingUpdate.maxUnavailable).
+ */
+export function maxUnavailable(value: string): number | string {
+  const text = value.trim();
+  if (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 10_000) return Number(text);
+  const percent = /^(\d+)%$/.exec(text);
+  if (percent && Number(percent[1]) >= 1 && Number(percent[1]) <= 100) return `${Number(percent[1])}%`;
+  throw new InvalidArgumentError('expected a whole number of pods from 1, or a percentage from 1% to 100%.');
+}

@@ -1,5 +1,6 @@
 import { defaultStorageClass, nodeIsReady } from './adapters/kube-objects.js';
 import { LabError } from './errors.js';
+import { atLeast, offersMaxUnavailable, offersRecreate, parseServerVersion, SUPPORTED_FROM, type DryRunSubject, type Offer } from './features.js';
 import type { Lab } from './lab-context.js';
 import { isForbidden, nodesIfAllowed } from './adapters/permissions.js';
 import { resolveTarget } from './probe/target.js';
@@ -16,6 +17,72 @@ export interface Check {
 export interface Preflight {
   checks: Check[];
   versions: { helm?: string; helmMajor?: number; kubectl?: string; server?: string };
+  /** What the cluster offers of the StatefulSet features k8s-lab can use; null where it could not be checked. */
+  features?: Record<FeatureName, boolean | null>;
+}
+
+export type FeatureName = 'nativeRecreate' | 'maxUnavailable' | 'sleepPreStop' | 'pvcRetentionPolicy';
+
+/** The throw-away StatefulSet a dry-run create checks against when the release has none yet (never stored). */
+export const FEATURE_CHECK_NAME = 'k8s-lab-feature-check';
+
+/**
+ * The server's version against the one k8s-lab is built for, then each feature: GA ones by the
+ * version, gated ones by a server-side dry-run against the release's StatefulSet (a patch) or, with
+ * none yet, a throw-away one (a create). Nothing is stored either way.
+ */
+export async function featureChecks(lab: Lab, serverVersion: string): Promise<{ checks: Check[]; features: Record<FeatureName, boolean | null> }> {
+  const version = parseServerVersion(serverVersion);
+  const checks: Check[] = [];
+  const supported = `${SUPPORTED_FROM.major}.${SUPPORTED_FROM.minor}`;
+  if (atLeast(version, SUPPORTED_FROM.major, SUPPORTED_FROM.minor)) checks.push({ name: 'server version', state: 'ok', detail: `Kubernetes ${serverVersion}: ${supported} or newer, what k8s-lab is built and tested for` });
+  else {
+    checks.push({
+      name: 'server version',
+      state: 'warn',
+      detail: `Kubernetes ${serverVersion} is older than ${supported}, the oldest k8s-lab is built and tested for`,
+      hint: 'the lab still runs: recreate is emulated, the chart drains with an exec where there is no sleep action, as listed below',
+    });
+  }
+
+  const existing = await lab.kubectl.statefulSet(lab.release).catch(() => undefined);
+  const subject: DryRunSubject = existing ? { kind: 'patch', name: lab.release } : { kind: 'create', name: FEATURE_CHECK_NAME };
+  const how = existing ? `a server-side dry-run patch of StatefulSet ${lab.release}` : 'a server-side dry-run create of a StatefulSet';
+  const gated = async (name: string, minimum: [number, number], offer: () => Promise<Offer>, off: string, on: string): Promise<boolean | null> => {
+    if (!atLeast(version, ...minimum)) {
+      checks.push({ name, state: 'skip', detail: `not offered: ${off}` });
+      return false;
+    }
+    const answer = await offer();
+    if (answer.state === 'yes') checks.push({ name, state: 'ok', detail: `offered: ${on} (${how})` });
+    else if (answer.state === 'no') checks.push({ name, state: 'skip', detail: `not offered: ${answer.why}` });
+    else if (/namespaces? "[^"]*" not found/.test(answer.why)) checks.push({ name, state: 'skip', detail: `not checked: the namespace does not exist yet (deploy creates it)` });
+    else checks.push({ name, state: 'warn', detail: `not checked: ${answer.why}`, hint: 'the dry-run needs patch (or create) on statefulsets, as in the README\'s Role' });
+    return answer.state === 'unknown' ? null : answer.state === 'yes';
+  };
+  const byVersion = (name: string, minimum: [number, number], on: string, off: string): boolean => {
+    const offered = atLeast(version, ...minimum);
+    checks.push({ name, state: offered ? 'ok' : 'skip', detail: offered ? `offered: ${on}` : `not offered: ${off}` });
+    return offered;
+  };
+
+  const nativeRecreate = await gated(
+    'native Recreate',
+    [1, 37],
+    () => offersRecreate(lab.kubectl, subject),
+    'StatefulSet updateStrategy Recreate needs Kubernetes 1.37+ with feature gate StatefulSetRecreateStrategy; demo-update --strategy recreate emulates it (OnDelete + delete)',
+    'updateStrategy Recreate (feature gate StatefulSetRecreateStrategy): demo-update --strategy recreate uses it',
+  );
+  const maxUnavailable = await gated(
+    'maxUnavailable',
+    [1, 24],
+    () => offersMaxUnavailable(lab.kubectl, subject),
+    'rollingUpdate.maxUnavailable needs Kubernetes 1.24+ (feature MaxUnavailableStatefulSet, on by default from 1.37)',
+    'rollingUpdate.maxUnavailable is kept (MaxUnavailableStatefulSet): demo-update --strategy rolling --max-unavailable N',
+  );
+  const sleepPreStop = byVersion('sleep preStop', [1, 34], "the kubelet's sleep action (GA in 1.34): the chart drains with it", "the sleep action is GA from Kubernetes 1.34: the chart drains with an exec of python3 instead");
+  const pvcRetentionPolicy = byVersion('PVC retention', [1, 32], 'persistentVolumeClaimRetentionPolicy (GA in 1.32)', 'persistentVolumeClaimRetentionPolicy is GA from Kubernetes 1.32: PVCs always stay after a scale-in or uninstall');
+  return { checks, features: { nativeRecreate, maxUnavailable, sleepPreStop, pvcRetentionPolicy } };
 }
 
 async function attempt<T>(run: () => Promise<T>): Promise<{ value?: T; error?: LabError | Error }> {
@@ -64,6 +131,10 @@ export async function runPreflight(lab: Lab, { url }: { url?: string } = {}): Pr
 
   if (!versions.server) return { checks, versions };
 
+  const offered = await featureChecks(lab, versions.server);
+  checks.push(...offered.checks);
+  const { features } = offered;
+
   // StorageClasses and nodes are cluster-scoped: a user whose Role covers one namespace may not read
   // them, and needs not (README "Running with least privilege"), so those checks are skipped.
   const classes = await attempt(() => lab.kubectl.storageClasses());
@@ -96,7 +167,7 @@ export async function runPreflight(lab: Lab, { url }: { url?: string } = {}): Pr
 
   if (helm.error) {
     checks.push({ name: 'release', state: 'skip', detail: `skipped: needs helm, which ${helm.error.message.includes(' not found') ? 'is missing' : 'failed its check'}` });
-    return { checks, versions };
+    return { checks, versions, features };
   }
   const release = await attempt(() => lab.helm.status(lab.release));
   if (release.error) checks.push(failed('release', release.error));
@@ -110,5 +181,5 @@ export async function runPreflight(lab: Lab, { url }: { url?: string } = {}): Pr
     else if (reply?.ok) checks.push({ name: 'service', state: 'ok', detail: `answers at ${target.value!.description}` });
     else checks.push({ name: 'service', state: 'fail', detail: `${target.value!.description}: ${reply?.error ?? `HTTP ${reply?.status}`}`, hint: 'check the pods (`k8s-lab status`), or pass --url' });
   }
-  return { checks, versions };
+  return { checks, versions, features };
 }

@@ -94,6 +94,7 @@ export function schemaViolations(stderr: string): string[] {
 }
 
 function toolName(result: ToolResult): string {
-  const base = result.call.bin.split('/').pop() ?? result.call.bin;
+  // `/usr/local/bin/helm`, `C:\\tools\\kubectl.exe`: the file name, either separator.
+  const base = result.call.bin.split(/[\\/]/).pop() ?? result.call.bin;
   return base.startsWith('helm') ? 'helm' : base.startsWith('kubectl') ? 'kubectl' : base;
 }

@@ -36,7 +36,7 @@ export interface StatefulSet {
   spec: {
     replicas?: number;
     podManagementPolicy?: string;
-    updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } };
+    updateStrategy?: { type?: string; rollingUpdate?: { partition?: number; maxUnavailable?: number | string } };
     selector?: { matchLabels?: Record<string, string> };
   };
   status?: {

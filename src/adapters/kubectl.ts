@@ -79,6 +79,17 @@ export const kubectlArgs = {
     const grace = gracePeriodSeconds === undefined ? [] : [`--grace-period=${gracePeriodSeconds}`];
     return [...this.scope(target), 'delete', 'pods', ...names, ...grace, '--wait=false', `--request-timeout=${REQUEST_TIMEOUT}`];
   },
+  /**
+   * A JSON merge patch the API server validates, defaults and returns without storing it
+   * (`--dry-run=server`): what the object would become, or the server's rejection.
+   */
+  dryRunPatch(target: KubeTarget, resource: string, name: string, patch: unknown): string[] {
+    return [...this.scope(target), 'patch', resource, name, '--type', 'merge', '--patch', JSON.stringify(patch), '--dry-run=server', '--output', 'json', `--request-timeout=${REQUEST_TIMEOUT}`];
+  },
+  /** An object (given as JSON on stdin) created with `--dry-run=server`: checked by the API server, never stored. */
+  dryRunCreate(target: KubeTarget): string[] {
+    return [...this.scope(target), 'create', '--filename', '-', '--dry-run=server', '--output', 'json', `--request-timeout=${REQUEST_TIMEOUT}`];
+  },
   rawGet(target: KubeTarget, path: string): string[] {
     return [...this.scope(target, { namespaced: false }), 'get', '--raw', path, `--request-timeout=${REQUEST_TIMEOUT}`];
   },
@@ -158,8 +169,8 @@ export class Kubectl {
   }
 
   /** Runs a call and returns its result, failed or not. */
-  tryRun(args: string[], timeoutMs = KUBECTL_CALL_MS): Promise<ToolResult> {
-    return this.runner.run(this.call(args, timeoutMs));
+  tryRun(args: string[], timeoutMs = KUBECTL_CALL_MS, input?: string): Promise<ToolResult> {
+    return this.runner.run({ ...this.call(args, timeoutMs), ...(input !== undefined && { input }) });
   }
 
   async run(args: string[], doing: string, timeoutMs = KUBECTL_CALL_MS): Promise<ToolResult> {

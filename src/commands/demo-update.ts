@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
 import { STRATEGIES, type RunRecord, type Strategy } from '../demos/record.js';
 import { runDemo } from '../demos/run.js';
-import { InterruptedError, LabError } from '../errors.js';
+import { InterruptedError, LabError, UsageError } from '../errors.js';
 import { interrupts } from '../interrupt.js';
 import { labFor, type Lab } from '../lab-context.js';
 import { DEFAULTS, durationLabel } from '../defaults.js';
-import { appVersion, httpUrl, parseDuration, wholeNumber } from '../options.js';
+import { appVersion, httpUrl, maxUnavailable, parseDuration, wholeNumber } from '../options.js';
 import { checkOutputDir } from '../output-path.js';
 import { packageVersion } from '../paths.js';
 import { highlight } from '../ui/logger.js';
@@ -26,6 +26,18 @@ export interface DemoCommandOptions {
   recover?: boolean;
   url?: string;
   recordDir: string;
+  emulateRecreate?: boolean;
+  maxUnavailable?: number | string;
+}
+
+/** Options that belong to one strategy: given with another, they are a usage error (nothing runs). */
+export function checkStrategyOptions(options: Pick<DemoCommandOptions, 'strategy' | 'emulateRecreate' | 'maxUnavailable'>): void {
+  if (options.emulateRecreate && options.strategy !== 'recreate') {
+    throw new UsageError(`--emulate-recreate applies to --strategy recreate only, not ${options.strategy}`, 'leave it out, or pass --strategy recreate');
+  }
+  if (options.maxUnavailable !== undefined && options.strategy !== 'rolling') {
+    throw new UsageError(`--max-unavailable applies to --strategy rolling only, not ${options.strategy}`, 'leave it out, or pass --strategy rolling');
+  }
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -44,12 +56,14 @@ export function renderSummary(record: RunRecord, path: string): string {
       record.dataChecks.map((c) => [c.pod, c.before ?? '?', c.after ?? '?', c.acknowledged, c.preserved ? 'preserved' : `LOST: ${c.reason}`]),
     ),
     '',
+    ...(record.method ? [`recreate: ${record.method.label} (${record.method.why})`] : []),
     `${record.strategy} ${record.versions.from} → ${record.versions.to}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
     `run record: ${path}`,
   ].join('\n');
 }
 
 export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise<void> {
+  checkStrategyOptions(options);
   checkOutputDir(options.recordDir, '--record-dir');
   // Said when the demo starts, not before: a release that is not there fails with one line.
   let started = false;
@@ -71,6 +85,8 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
       url: options.url,
       recordDir: options.recordDir,
       k8sLabVersion: packageVersion(),
+      emulateRecreate: Boolean(options.emulateRecreate),
+      maxUnavailable: options.maxUnavailable,
     },
     (name, detail) => {
       if (!started) lab.log.info(`${options.strategy} update of ${lab.release}: probing the Service every ${options.interval} ms`);
@@ -99,6 +115,8 @@ export const demoUpdateCommand = new Command('demo-update')
   .option('--broken', 'the new version never passes its readiness check: a canary aborts, a rolling, recreate or partition update gets stuck and is recovered')
   .option('--no-recover', 'leave a stuck update as it is, to look at it (default: helm rollback and replace the stuck pods)')
   .option('--keep-canary-pvcs', 'canary: keep the PVCs of the removed canary pods (default: delete them)')
+  .option('--emulate-recreate', 'recreate: emulate it (OnDelete, then delete every pod) even where the server has the Recreate strategy (Kubernetes 1.37+, feature gate StatefulSetRecreateStrategy)')
+  .addOption(new Option('--max-unavailable <n>', 'rolling: rollingUpdate.maxUnavailable, pods replaced at once (a number or a percentage such as 50%); needs a server that keeps the field (MaxUnavailableStatefulSet, on by default from 1.37)').argParser(maxUnavailable))
   .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
   .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoUpdate.recordDir)
   .action(async (options: DemoCommandOptions, command: Command) => {

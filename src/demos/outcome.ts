@@ -1,6 +1,7 @@
+import type { RecreateMethod } from '../features.js';
 import { summarizeProbe } from '../probe/stats.js';
 import { checkData, maxPodsDown } from './analysis.js';
-import type { CounterSnapshot, DataCheck, Phase, PodEvent, ProbeSample, RunRecord, Strategy, Verdict } from './record.js';
+import type { CounterSnapshot, DataCheck, Phase, PodEvent, ProbeSample, RunMethod, RunRecord, Strategy, Verdict } from './record.js';
 import type { StrategyOutcome } from './strategies.js';
 
 // What a demo decides from what it measured: pure, table-tested (test/unit/demo-outcome.test.ts).
@@ -31,7 +32,7 @@ export interface Measurements {
   namespace: string;
   versions: { from: string; to: string };
   replicas: number;
-  options: { intervalMs: number; checkMs: number; canaryPercent: number; keepCanaryPvcs: boolean; broken: boolean };
+  options: { intervalMs: number; checkMs: number; canaryPercent: number; keepCanaryPvcs: boolean; broken: boolean; maxUnavailable?: number | string };
   environment: RunRecord['environment'];
   startedAt: Date;
   endedAt: Date;
@@ -44,6 +45,10 @@ export interface Measurements {
   notes: string[];
   stop?: DemoStop;
   outcome?: StrategyOutcome;
+  /** recreate: how it was carried out (kept in the record's options only with a method). */
+  recreate?: RecreateMethod;
+  /** Which way a strategy with more than one was carried out, and why. */
+  method?: RunMethod;
 }
 
 /** The run record of a demo: its data checks, probe summary and verdict, from what it measured. */
@@ -62,6 +67,8 @@ export function buildRunRecord(m: Measurements): RunRecord {
       intervalMs: m.options.intervalMs,
       checkMs: m.options.checkMs,
       ...(m.strategy === 'canary' && { canaryPercent: m.options.canaryPercent, keepCanaryPvcs: m.options.keepCanaryPvcs, broken: m.options.broken }),
+      ...(m.strategy === 'rolling' && m.options.maxUnavailable !== undefined && { maxUnavailable: m.options.maxUnavailable }),
+      ...(m.method && m.recreate && { recreate: m.recreate }),
     },
     environment: m.environment,
     startedAt: m.startedAt.toISOString(),
@@ -78,5 +85,6 @@ export function buildRunRecord(m: Measurements): RunRecord {
     verdict,
     reason,
     notes: m.notes,
+    ...(m.method && { method: m.method }),
   };
 }

@@ -74,4 +74,17 @@ export interface RunRecord {
   reason: string;
   /** How the strategy was carried out on this server (e.g. Recreate emulated with OnDelete). */
   notes: string[];
+  /**
+   * Where a strategy can be carried out in more than one way (recreate: natively or emulated), which
+   * one this run used and why. Records from before it existed are emulated recreates.
+   */
+  method?: RunMethod;
+}
+
+export interface RunMethod {
+  id: 'native-recreate' | 'emulated-recreate';
+  /** As the report shows it: "native Recreate (StatefulSetRecreateStrategy)" or "emulated: OnDelete + delete". */
+  label: string;
+  /** Why this one: the server's answer to a dry-run, or --emulate-recreate. */
+  why: string;
 }

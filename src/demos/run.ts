@@ -12,9 +12,10 @@ import { makeDirs } from '../output-path.js';
 import { Probe } from '../probe/probe.js';
 import { resolveTarget } from '../probe/target.js';
 import { RolloutTimeout, waitForStatefulSet } from '../rollout.js';
+import { offersMaxUnavailable, offersRecreate, RECREATE_METHODS, type RecreateMethod } from '../features.js';
 import { nextVersion } from './analysis.js';
 import { buildRunRecord } from './outcome.js';
-import type { CounterSnapshot, RunRecord, Strategy } from './record.js';
+import type { CounterSnapshot, RunMethod, RunRecord, Strategy } from './record.js';
 import { DemoSession } from './session.js';
 import { strategies, type StrategyOutcome } from './strategies.js';
 import { explainNotReady, notReadyPods, recoveryCommands, undoDemo, type StartingPoint } from './undo.js';
@@ -37,12 +38,16 @@ export interface DemoOptions {
   /** Probe before the first change and after the last, so the record shows steady state. */
   settleMs: number;
   k8sLabVersion: string;
+  /** recreate: emulate it (OnDelete + delete) even where the server has the Recreate strategy. */
+  emulateRecreate?: boolean;
+  /** rolling: `rollingUpdate.maxUnavailable` for this update. */
+  maxUnavailable?: number | string;
 }
 
 interface ReleaseValues {
   replicaCount?: number;
   app?: { version?: string; broken?: boolean };
-  updateStrategy?: { type?: string; partition?: number };
+  updateStrategy?: { type?: string; partition?: number; maxUnavailable?: number | string | null };
 }
 
 /**
@@ -87,7 +92,26 @@ async function checkRelease(lab: Lab, options: DemoOptions) {
       'finish or undo it first: `k8s-lab deploy` with your usual options resets it',
     );
   }
-  return { from, to, replicas, revision: Number(release.revision) };
+  return { from, to, replicas, revision: Number(release.revision), previousMaxUnavailable: updateStrategy?.maxUnavailable ?? null };
+}
+
+/**
+ * How the strategy can run on this server, asked before anything changes: recreate natively where
+ * the API server accepts updateStrategy Recreate, and a maxUnavailable only where the server keeps
+ * it (a server-side dry-run patch of the release's StatefulSet each; nothing is stored).
+ */
+export async function chooseMethod(lab: Lab, options: Pick<DemoOptions, 'strategy' | 'emulateRecreate' | 'maxUnavailable'>): Promise<{ recreate: RecreateMethod; method?: RunMethod }> {
+  const subject = { kind: 'patch', name: lab.release } as const;
+  if (options.strategy === 'rolling' && options.maxUnavailable !== undefined) {
+    const offer = await offersMaxUnavailable(lab.kubectl, subject, options.maxUnavailable);
+    if (offer.state === 'no') throw new UsageError(`--max-unavailable ${options.maxUnavailable}: ${offer.why}; nothing was changed`, 'leave out --max-unavailable, or turn on MaxUnavailableStatefulSet (on by default from Kubernetes 1.37)');
+    if (offer.state === 'unknown') throw new LabError(`--max-unavailable ${options.maxUnavailable}: ${offer.why}; nothing was changed`, 'check that you may patch the StatefulSet (`kubectl auth can-i patch statefulsets`), or leave out --max-unavailable');
+  }
+  if (options.strategy !== 'recreate') return { recreate: 'emulated' };
+  if (options.emulateRecreate) return { recreate: 'emulated', method: { id: 'emulated-recreate', label: RECREATE_METHODS.emulated, why: '--emulate-recreate' } };
+  const offer = await offersRecreate(lab.kubectl, subject);
+  if (offer.state === 'yes') return { recreate: 'native', method: { id: 'native-recreate', label: RECREATE_METHODS.native, why: offer.why } };
+  return { recreate: 'emulated', method: { id: 'emulated-recreate', label: RECREATE_METHODS.emulated, why: offer.why } };
 }
 
 interface StopContext {
@@ -123,8 +147,13 @@ export async function runDemo(lab: Lab, options: DemoOptions, onPhase: (name: st
   // beyond the update itself. When it does not start, kubectl reads everything as before.
   const opening = openProxiedReader(lab, demoLimits.proxyMs(options.timeoutMs));
   try {
-    const [reader, release, helm, kubectlClient] = await Promise.all([opening, checkRelease(lab, options), lab.helm.version(), lab.kubectl.clientVersion()]);
-    return await measure(reader ? { ...lab, kubectl: reader.kubectl } : lab, reader ?? lab.kubectl, { ...release, helm: helm.version, kubectlClient }, options, onPhase, signal);
+    const [reader, { release, method }, helm, kubectlClient] = await Promise.all([
+      opening,
+      checkRelease(lab, options).then(async (release) => ({ release, method: await chooseMethod(lab, options) })),
+      lab.helm.version(),
+      lab.kubectl.clientVersion(),
+    ]);
+    return await measure(reader ? { ...lab, kubectl: reader.kubectl } : lab, reader ?? lab.kubectl, { ...release, ...method, helm: helm.version, kubectlClient }, options, onPhase, signal);
   } finally {
     await (await opening)?.close();
   }
@@ -138,6 +167,9 @@ interface DemoPlan {
   revision: number;
   helm: string;
   kubectlClient: string;
+  previousMaxUnavailable: number | string | null;
+  recreate: RecreateMethod;
+  method?: RunMethod;
 }
 
 async function measure(lab: Lab, files: FileReader, plan: DemoPlan, options: DemoOptions, onPhase: (name: string, detail: string) => void, signal?: AbortSignal): Promise<{ record: RunRecord; path: string }> {
@@ -159,6 +191,7 @@ async function measure(lab: Lab, files: FileReader, plan: DemoPlan, options: Dem
   const probe = new Probe(target, { intervalMs: options.intervalMs, timeoutMs: demoLimits.probeRequestMs(options.intervalMs), clock });
   const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, onPhase, files, signal);
   session.notes.push(`Probe: GET / through ${target.description} every ${options.intervalMs} ms.`);
+  if (plan.method) lab.log.info(`${options.strategy}: ${plan.method.label} (${plan.method.why})`);
 
   let outcome: StrategyOutcome | undefined;
   let failure: Error | undefined;
@@ -166,7 +199,19 @@ async function measure(lab: Lab, files: FileReader, plan: DemoPlan, options: Dem
   probe.start();
   try {
     await session.phase('baseline', 'traffic before any change', () => session.hold(options.settleMs));
-    outcome = await strategies[options.strategy](session, { replicas, from, to, canaryPercent: options.canaryPercent, checkMs: options.checkMs, readyTimeoutMs: options.readyTimeoutMs, broken: options.broken, keepCanaryPvcs: options.keepCanaryPvcs });
+    outcome = await strategies[options.strategy](session, {
+      replicas,
+      from,
+      to,
+      canaryPercent: options.canaryPercent,
+      checkMs: options.checkMs,
+      readyTimeoutMs: options.readyTimeoutMs,
+      broken: options.broken,
+      keepCanaryPvcs: options.keepCanaryPvcs,
+      recreate: plan.recreate,
+      maxUnavailable: options.strategy === 'rolling' ? options.maxUnavailable : undefined,
+      previousMaxUnavailable: plan.previousMaxUnavailable,
+    });
     await session.phase('settle', 'traffic after the last change', () => session.hold(options.settleMs));
   } catch (error) {
     failure = error as Error;
@@ -207,6 +252,8 @@ async function measure(lab: Lab, files: FileReader, plan: DemoPlan, options: Dem
     notes: session.notes,
     stop: failure && { message: failure.message, explanation: stopReason, interruptedIn },
     outcome,
+    recreate: plan.recreate,
+    method: plan.method,
   });
   makeDirs(options.recordDir);
   const path = join(options.recordDir, `${record.id}.json`);

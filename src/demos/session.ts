@@ -10,8 +10,8 @@ import { waitForStatefulSet, type RolloutState, type WaitOptions } from '../roll
 import type { Phase } from './record.js';
 import type { PodWatch } from './watch.js';
 
-/** A chart value the demos change; strings are passed with --set-string. */
-export type ValueChange = Record<string, string | number | boolean>;
+/** A chart value the demos change; strings are passed with --set-string, null removes the value. */
+export type ValueChange = Record<string, string | number | boolean | null>;
 
 /** What a strategy works with while the probe and the watch run. */
 export class DemoSession {
@@ -62,7 +62,7 @@ export class DemoSession {
   async upgrade(values: ValueChange): Promise<void> {
     const sets: string[] = [];
     const setStrings: string[] = [];
-    for (const [key, value] of Object.entries(values)) (typeof value === 'string' ? setStrings : sets).push(`${key}=${value}`);
+    for (const [key, value] of Object.entries(values)) (typeof value === 'string' ? setStrings : sets).push(`${key}=${value === null ? 'null' : value}`);
     this.checkpoint();
     this.changed = true;
     await this.lab.helm.upgradeReusing({ release: this.lab.release, chart: chartDir, sets, setStrings, timeout: goDuration(this.timeoutMs) }, this.timeoutMs + 30_000);

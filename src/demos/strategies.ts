@@ -1,5 +1,6 @@
 import { isObserved, podOrdinal } from '../adapters/kube-objects.js';
 import { ordinalsUpdated } from '../rollout.js';
+import { RECREATE_METHODS, type RecreateMethod } from '../features.js';
 import type { Strategy } from './record.js';
 import type { DemoSession } from './session.js';
 
@@ -16,6 +17,12 @@ export interface StrategyPlan {
   /** The new version's /healthz never passes (a canary that must abort). */
   broken: boolean;
   keepCanaryPvcs: boolean;
+  /** recreate: the StatefulSet's own Recreate strategy where the server has it, else the emulation. */
+  recreate: RecreateMethod;
+  /** rolling: `updateStrategy.rollingUpdate.maxUnavailable` for this update (checked to be kept by the server). */
+  maxUnavailable?: number | string;
+  /** rolling: the release's maxUnavailable before the demo (null: none), put back afterwards. */
+  previousMaxUnavailable?: number | string | null;
 }
 
 /** How a strategy ended: completed, or aborted on purpose with the old version left serving. */
@@ -23,22 +30,58 @@ export type StrategyOutcome = { aborted: false } | { aborted: true; reason: stri
 
 const completed: StrategyOutcome = { aborted: false };
 
-/** The StatefulSet's own RollingUpdate: one pod at a time, highest ordinal first. */
+/**
+ * The StatefulSet's own RollingUpdate: one pod at a time, highest ordinal first; with
+ * `maxUnavailable` up to that many at once (Kubernetes 1.37+, or the feature gate before).
+ */
 async function rolling(session: DemoSession, plan: StrategyPlan): Promise<StrategyOutcome> {
-  await session.phase('rollout', `RollingUpdate to ${plan.to}, highest ordinal first`, async () => {
-    await session.upgrade({ 'app.version': plan.to, 'app.broken': plan.broken, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': 0 });
+  const { maxUnavailable } = plan;
+  if (maxUnavailable === undefined) {
+    await session.phase('rollout', `RollingUpdate to ${plan.to}, highest ordinal first`, async () => {
+      await session.upgrade({ 'app.version': plan.to, 'app.broken': plan.broken, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': 0 });
+      await session.waitFor();
+    });
+    return completed;
+  }
+  session.notes.push(`RollingUpdate with rollingUpdate.maxUnavailable ${maxUnavailable}: up to ${maxUnavailable} pods replaced at once, highest ordinals first.`);
+  await session.phase('rollout', `RollingUpdate to ${plan.to} with maxUnavailable ${maxUnavailable}, highest ordinals first`, async () => {
+    await session.upgrade({ 'app.version': plan.to, 'app.broken': plan.broken, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': 0, 'updateStrategy.maxUnavailable': maxUnavailable });
+    await session.waitFor();
+  });
+  const previous = plan.previousMaxUnavailable ?? null;
+  await session.phase('restore', `maxUnavailable back to ${previous ?? 'the default (1)'}`, async () => {
+    await session.upgrade({ 'updateStrategy.maxUnavailable': previous });
     await session.waitFor();
   });
   return completed;
 }
 
 /**
- * StatefulSets have no Recreate strategy before Kubernetes 1.37 (alpha there): emulate it with
- * OnDelete, then delete every pod at once; the Parallel policy brings them back together.
+ * Kubernetes 1.37's own Recreate (alpha, feature gate StatefulSetRecreateStrategy): the controller
+ * deletes every pod, waits until they are gone and creates them all on the new revision. The old
+ * pods get their full termination (preStop drain included), as the controller deletes them.
+ */
+async function recreateNatively(session: DemoSession, plan: StrategyPlan): Promise<StrategyOutcome> {
+  session.notes.push(`Recreate ${RECREATE_METHODS.native}: updateStrategy Recreate with the new version in one upgrade; the StatefulSet controller deletes and re-creates every pod itself.`);
+  await session.phase('recreate', `updateStrategy Recreate, template at ${plan.to}: the controller replaces all ${plan.replicas} pods at once`, async () => {
+    await session.upgrade({ 'app.version': plan.to, 'app.broken': plan.broken, 'updateStrategy.type': 'Recreate' });
+    await session.waitFor({ until: (s) => ordinalsUpdated(s, 0, plan.replicas), waitingFor: `new pods at ${plan.to}` });
+  });
+  await session.phase('restore', 'updateStrategy back to RollingUpdate, partition 0', async () => {
+    await session.upgrade({ 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': 0 });
+    await session.waitFor();
+  });
+  return completed;
+}
+
+/**
+ * Recreate where the server has no Recreate strategy (or with --emulate-recreate): OnDelete, then
+ * every pod deleted at once; the Parallel policy brings them back together.
  */
 async function recreate(session: DemoSession, plan: StrategyPlan): Promise<StrategyOutcome> {
+  if (plan.recreate === 'native') return recreateNatively(session, plan);
   session.notes.push(
-    `Recreate emulated: updateStrategy OnDelete, then every pod deleted at once with a ${RECREATE_GRACE_SECONDS} s grace period (StatefulSets have no Recreate strategy before Kubernetes 1.37).`,
+    `Recreate ${RECREATE_METHODS.emulated}: updateStrategy OnDelete, then every pod deleted at once with a ${RECREATE_GRACE_SECONDS} s grace period.`,
   );
   await session.phase('prepare', `updateStrategy OnDelete, template at ${plan.to} (no pod changes yet)`, async () => {
     await session.upgrade({ 'app.version': plan.to, 'app.broken': plan.broken, 'updateStrategy.type': 'OnDelete' });

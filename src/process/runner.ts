@@ -53,6 +53,18 @@ export interface RunnerOptions {
 }
 
 /**
+ * How every tool is spawned. `detached` puts it in a process group of its own on every platform:
+ * on Linux and macOS its own POSIX process group (the terminal's Ctrl-C goes to k8s-lab only); on
+ * Windows, where there are no POSIX groups, Node starts it with CREATE_NEW_PROCESS_GROUP (and no
+ * console of its own), which likewise keeps the console's Ctrl-C and Ctrl-Break from it. No process
+ * group is ever signalled as a whole (no `process.kill(-pid)`, which Windows does not have): each
+ * tool is ended by its own handle, which on Windows terminates it outright.
+ */
+export function spawnOptions(platform: NodeJS.Platform = process.platform): { detached: true; windowsHide: boolean } {
+  return { detached: true, windowsHide: platform === 'win32' };
+}
+
+/**
  * The one place that starts helm and kubectl processes. Never throws for a failed call.
  *
  * Each tool runs in its own process group (`detached`), so Ctrl-C in the terminal reaches k8s-lab
@@ -70,7 +82,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
         reject: false,
         timeout: call.timeoutMs,
         killSignal: 'SIGKILL',
-        detached: true,
+        ...spawnOptions(),
         input: call.input,
         stdin: call.input === undefined ? 'ignore' : 'pipe',
         env: options.env,
@@ -94,7 +106,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
     stream(call, onStdout) {
       options.echo?.(`$ ${formatCall(call)} (streaming)`);
       const child = loadExeca().then((execa) => {
-        const subprocess = track(execa(call.bin, call.args, { reject: false, timeout: call.timeoutMs, detached: true, stdin: 'ignore', buffer: { stdout: false, stderr: true }, env: options.env }));
+        const subprocess = track(execa(call.bin, call.args, { reject: false, timeout: call.timeoutMs, ...spawnOptions(), stdin: 'ignore', buffer: { stdout: false, stderr: true }, env: options.env }));
         subprocess.stdout?.setEncoding('utf8');
         subprocess.stdout?.on('data', (chunk: string) => onStdout(chunk));
         // Wrapped: the subprocess is itself a promise, and returning it would await its end.

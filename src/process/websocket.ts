@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import type { Socket } from 'node:net';
 
 /**
- * A minimal WebSocket client (RFC 6455) for one short exchange over a unix socket: open, collect
+ * A minimal WebSocket client (RFC 6455) for one short exchange over a unix socket (or TCP): open, collect
  * every message the server sends, answer its close. Node 20 has no WebSocket client, and this needs
  * no more: it never sends data, only the close and pong control frames.
  */
@@ -125,19 +125,21 @@ export function encodeClientFrame(opcode: number, payload: Buffer = Buffer.alloc
   return Buffer.concat([header, mask, masked]);
 }
 
-export interface ExchangeOptions {
-  socketPath: string;
+/** Where the server listens: a unix socket, or a TCP address (kubectl proxy on Windows). */
+export type Endpoint = { socketPath: string } | { host: string; port: number };
+
+export type ExchangeOptions = Endpoint & {
   path: string;
   protocol: string;
   timeoutMs: number;
-}
+};
 
 /**
  * Opens a WebSocket on `path` through a unix socket and resolves with every data message the
  * server sent, once it closes the connection. Rejects on a refused upgrade, a wrong handshake, a
  * broken connection or the timeout.
  */
-export function exchangeWebSocket({ socketPath, path, protocol, timeoutMs }: ExchangeOptions): Promise<Message[]> {
+export function exchangeWebSocket({ path, protocol, timeoutMs, ...endpoint }: ExchangeOptions): Promise<Message[]> {
   const key = randomBytes(16).toString('base64');
   return new Promise((resolve, reject) => {
     let socket: Socket | undefined;
@@ -149,7 +151,7 @@ export function exchangeWebSocket({ socketPath, path, protocol, timeoutMs }: Exc
     };
     const timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     const req = request({
-      socketPath,
+      ...endpoint,
       path,
       method: 'GET',
       agent: false,

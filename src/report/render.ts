@@ -12,7 +12,7 @@ import {
   markdownTable,
   markdownText,
 } from './format.js';
-import { comparisonTable, demoCommand, runsByStrategy, STRATEGY_DESCRIPTIONS, STRATEGY_TITLES } from './strategy-sections.js';
+import { comparisonTable, demoCommand, rowOf, runsByRow, shownRows, STRATEGY_DESCRIPTIONS, STRATEGY_TITLES, type RowKey } from './strategy-sections.js';
 import { renderTimelineSvg } from './svg.js';
 import { fillTemplate, readTemplate } from './template.js';
 import { renderMermaidGantt } from './timeline.js';
@@ -48,15 +48,15 @@ export interface RenderedReport {
  */
 export function renderReport(input: ReportInput, template: string = readTemplate()): RenderedReport {
   const runs = input.runs.filter((run) => run.release === input.release && run.namespace === input.namespace && STRATEGIES.includes(run.strategy));
-  const byStrategy = runsByStrategy(runs);
-  const latest = new Map<Strategy, RunRecord>();
-  for (const [strategy, own] of byStrategy) if (own[0]) latest.set(strategy, own[0]);
+  const byRow = runsByRow(runs);
+  const latest = new Map<RowKey, RunRecord>();
+  for (const [key, own] of byRow) if (own[0]) latest.set(key, own[0]);
   const timelineDir = normalizeDir(input.timelineDir ?? 'timelines');
 
   const files: RenderedReport['files'] = [];
-  const sections = STRATEGIES.map((strategy) => {
-    const [run, ...older] = byStrategy.get(strategy) ?? [];
-    if (!run) return missingRunSection(strategy);
+  const sections = shownRows(latest).map((row) => {
+    const [run, ...older] = typeof row === 'string' ? [] : (byRow.get(row.key) ?? []);
+    if (typeof row === 'string' || !run) return missingRunSection(typeof row === 'string' ? row : row.strategy);
     const svgPath = `${timelineDir}${fileName(run.id)}.svg`;
     files.push({ path: svgPath, content: renderTimelineSvg(run) });
     return runSection(run, older, svgPath);
@@ -70,7 +70,7 @@ export function renderReport(input: ReportInput, template: string = readTemplate
     helm: markdownText(input.environment.helm),
     kubectl: markdownText(input.environment.kubectl),
     k8sLab: markdownText(input.environment.k8sLab),
-    runRecords: runRecordsLine(input.runs.length, runs.length, latest.size),
+    runRecords: runRecordsLine(input.runs.length, runs.length, new Set([...latest.values()].map((run) => run.strategy)).size),
     overview: codeBlockText(input.overviewText),
     volumeValues: volumeValues(input),
     perPodStorage: perPodStorage(input, latest),
@@ -134,7 +134,7 @@ function volumeValues(input: ReportInput): string {
   return ['```console', codeBlockText(lines.join('\n')), '```'].join('\n');
 }
 
-function perPodStorage(input: ReportInput, latest: Map<Strategy, RunRecord>): string {
+function perPodStorage(input: ReportInput, latest: Map<RowKey, RunRecord>): string {
   const counters = [...input.counters].sort((a, b) => compareByOrdinal(a.pod, b.pod));
   const sentences: string[] = [];
   const read = counters.filter((c): c is typeof c & { counter: number } => c.counter !== null);
@@ -162,7 +162,7 @@ function perPodStorage(input: ReportInput, latest: Map<Strategy, RunRecord>): st
   if (!latest.size) {
     sentences.push(`Whether the files survive an update is measured by ${inlineCode('npx k8s-lab demo-update')}; no run is recorded yet.`);
   } else {
-    const name = (run: RunRecord) => (run.verdict === 'aborted' ? `${run.strategy} (aborted)` : run.strategy);
+    const name = (run: RunRecord) => (run.verdict === 'aborted' ? `${rowOf(run).short} (aborted)` : rowOf(run).short);
     const kept = [...latest.values()].filter((run) => run.dataPreserved).map(name);
     const lost = [...latest.values()].filter((run) => !run.dataPreserved).map(name);
     const updated = [...latest.values()].some((run) => run.dataPreserved && run.verdict !== 'aborted');
@@ -204,12 +204,14 @@ function missingRunSection(strategy: Strategy): string {
 }
 
 function runSection(run: RunRecord, older: RunRecord[], svgPath: string): string {
-  const parts: string[] = [`### ${STRATEGY_TITLES[run.strategy]}`, STRATEGY_DESCRIPTIONS[run.strategy]];
+  const row = rowOf(run);
+  const parts: string[] = [`### ${row.title}`, row.description];
   const env = run.environment;
   parts.push(
     `Latest run ${inlineCode(run.id)}, started ${markdownText(run.startedAt)}, from ${markdownText(run.versions.from)} to ${markdownText(run.versions.to)}, took ${formatDuration(run.durationMs)}. ` +
       `Verdict: **${run.verdict}**${run.reason ? `, ${markdownText(run.reason)}` : ''}.`,
   );
+  if (run.method) parts.push(`Carried out as **${markdownText(run.method.label)}**: ${markdownText(run.method.why)}.`);
   const options = Object.keys(run.options)
     .sort()
     .map((key) => inlineCode(`${key}=${String(run.options[key])}`));
@@ -294,7 +296,7 @@ function runSection(run: RunRecord, older: RunRecord[], svgPath: string): string
 
   if (older.length) {
     const list = older.map((o) => `${inlineCode(o.id)} (${o.verdict}, ${markdownText(o.versions.from)} → ${markdownText(o.versions.to)})`);
-    parts.push(`Older ${older.length === 1 ? 'run' : 'runs'} of this strategy, not shown: ${list.join(', ')}.`);
+    parts.push(`Older ${older.length === 1 ? 'run' : 'runs'} of this ${row.key === row.strategy ? 'strategy' : 'kind'}, not shown: ${list.join(', ')}.`);
   }
   return parts.join('\n\n');
 }

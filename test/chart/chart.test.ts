@@ -1,6 +1,8 @@
 // The bundled chart, rendered by the real Helm 3 and Helm 4 binaries.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHART_DIR, HELM_BINARIES } from '../support/tools.js';
 import { envOf, helmTemplate, runHelm, type Labels, type PodSpec, type Rendered } from './helm.js';
@@ -122,9 +124,10 @@ describe.each(HELM_BINARIES)('chart with helm $major', (helm) => {
       });
     });
 
-    it('is tuned for rolling updates without dropped requests: fast readiness, preStop sleep, grace period', () => {
+    it('is tuned for rolling updates without dropped requests: fast readiness, a preStop hook, grace period', () => {
       expect(r.app.readinessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1, failureThreshold: 2 });
-      expect(r.app.lifecycle?.preStop?.exec?.command).toEqual(['python3', '-c', 'import time; time.sleep(5)']);
+      // Which form depends on the Kubernetes version Helm assumes offline (see 'the preStop drain' below).
+      expect(Object.keys(r.app.lifecycle?.preStop ?? {})).toHaveLength(1);
       expect(r.statefulSet.spec.template.spec.terminationGracePeriodSeconds).toBe(30);
       expect(r.app.resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } });
     });
@@ -220,9 +223,11 @@ describe.each(HELM_BINARIES)('chart with helm $major', (helm) => {
       expect(r.testPod.spec.containers[0]!.image).toBe('localhost/k8s-lab/python:3-bookworm');
     });
 
-    it('--set preStopSleepSeconds=0 drops the preStop hook', async () => {
-      const r = await helmTemplate(helm, ['--set', 'preStopSleepSeconds=0']);
-      expect(r.app.lifecycle).toBeUndefined();
+    it('--set preStopSleepSeconds=0 drops the preStop hook, on old and new servers', async () => {
+      for (const version of ['1.33.0', '1.37.0']) {
+        const r = await helmTemplate(helm, ['--kube-version', version, '--set', 'preStopSleepSeconds=0']);
+        expect(r.app.lifecycle, version).toBeUndefined();
+      }
     });
 
     it('fullnameOverride renames every object and the service env vars of the test hook', async () => {
@@ -232,6 +237,78 @@ describe.each(HELM_BINARIES)('chart with helm $major', (helm) => {
       expect(r.statefulSet.spec.serviceName).toBe('my-counter');
       expect(r.testPod.spec.containers[0]!.command?.join('\n')).toContain('MY_COUNTER_SERVICE_HOST');
       expect(r.statefulSet.spec.selector.matchLabels['app.kubernetes.io/instance']).toBe('helm-python');
+    });
+  });
+
+  describe('the preStop drain follows the server version', () => {
+    it('Kubernetes 1.33: an exec of python3 that sleeps (no sleep action before 1.34)', async () => {
+      const r = await helmTemplate(helm, ['--kube-version', '1.33.0']);
+      expect(r.app.lifecycle).toEqual({ preStop: { exec: { command: ['python3', '-c', 'import time; time.sleep(5)'] } } });
+    });
+
+    it('Kubernetes 1.37 (and 1.34, where it went GA): the native sleep action, no process in the container', async () => {
+      for (const version of ['1.34.0', '1.37.0']) {
+        const r = await helmTemplate(helm, ['--kube-version', version]);
+        expect(r.app.lifecycle, version).toEqual({ preStop: { sleep: { seconds: 5 } } });
+      }
+    });
+
+    it('a pre-release or vendor 1.34 counts as 1.34 (semver "-0"): 1.34.0-rc.1 gets the sleep action', async () => {
+      const r = await helmTemplate(helm, ['--kube-version', '1.34.0-rc.1']);
+      expect(r.app.lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+    });
+
+    it('--set preStopSleepSeconds=8 sets the seconds of either form', async () => {
+      const old = await helmTemplate(helm, ['--kube-version', '1.33.0', '--set', 'preStopSleepSeconds=8']);
+      expect(old.app.lifecycle?.preStop?.exec?.command).toEqual(['python3', '-c', 'import time; time.sleep(8)']);
+      const current = await helmTemplate(helm, ['--kube-version', '1.37.0', '--set', 'preStopSleepSeconds=8']);
+      expect(current.app.lifecycle?.preStop).toEqual({ sleep: { seconds: 8 } });
+    });
+  });
+
+  describe('updateStrategy on Kubernetes 1.37', () => {
+    const on137 = (...args: string[]) => helmTemplate(helm, ['--kube-version', '1.37.0', ...args]);
+
+    it('no maxUnavailable by default: the field is absent, the server default (1) applies', async () => {
+      const r = await on137();
+      expect(r.statefulSet.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
+    });
+
+    it('--set updateStrategy.maxUnavailable=2 renders an integer under rollingUpdate, next to the partition', async () => {
+      const r = await on137('--set', 'updateStrategy.maxUnavailable=2', '--set', 'updateStrategy.partition=1');
+      expect(r.statefulSet.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 1, maxUnavailable: 2 } });
+    });
+
+    it('--set updateStrategy.maxUnavailable=50% renders the percentage as a string', async () => {
+      const r = await on137('--set', 'updateStrategy.maxUnavailable=50%');
+      expect(r.statefulSet.spec.updateStrategy.rollingUpdate?.maxUnavailable).toBe('50%');
+    });
+
+    it('maxUnavailable from a values file (a YAML number) renders as an integer', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'k8s-lab-chart-'));
+      const file = join(dir, 'values.yaml');
+      writeFileSync(file, 'updateStrategy:\n  maxUnavailable: 3\n');
+      try {
+        const r = await on137('-f', file);
+        expect(r.statefulSet.spec.updateStrategy.rollingUpdate?.maxUnavailable).toBe(3);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('Recreate renders no rollingUpdate block, even with a partition and maxUnavailable set', async () => {
+      const r = await on137('--set', 'updateStrategy.type=Recreate', '--set', 'updateStrategy.partition=1', '--set', 'updateStrategy.maxUnavailable=2');
+      expect(r.statefulSet.spec.updateStrategy).toEqual({ type: 'Recreate' });
+    });
+
+    it('OnDelete renders no rollingUpdate block, even with maxUnavailable set', async () => {
+      const r = await on137('--set', 'updateStrategy.type=OnDelete', '--set', 'updateStrategy.maxUnavailable=2');
+      expect(r.statefulSet.spec.updateStrategy).toEqual({ type: 'OnDelete' });
+    });
+
+    it('--set updateStrategy.maxUnavailable=null (how the demo restores it) leaves the field out', async () => {
+      const r = await on137('--set', 'updateStrategy.maxUnavailable=2', '--set', 'updateStrategy.maxUnavailable=null');
+      expect(r.statefulSet.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
     });
   });
 

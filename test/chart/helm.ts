@@ -40,7 +40,7 @@ export interface Container {
   ports?: { name?: string; containerPort: number; protocol?: string }[];
   env?: EnvVar[];
   readinessProbe?: { httpGet?: { path: string; port: string | number }; periodSeconds?: number; failureThreshold?: number };
-  lifecycle?: { preStop?: { exec?: { command: string[] } } };
+  lifecycle?: { preStop?: { exec?: { command: string[] }; sleep?: { seconds: number } } };
   securityContext?: SecurityContext;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
@@ -63,7 +63,7 @@ export interface StatefulSet {
     serviceName: string;
     replicas: number;
     podManagementPolicy: string;
-    updateStrategy: { type: string; rollingUpdate?: { partition?: number } };
+    updateStrategy: { type: string; rollingUpdate?: { partition?: number; maxUnavailable?: number | string } };
     selector: { matchLabels: Labels };
     template: { metadata: ObjectMeta; spec: PodSpec };
     volumeClaimTemplates: {

@@ -16,6 +16,13 @@ const REJECTED: [string, string[], string][] = [
   ['a size that is not a quantity', ['--set', 'persistence.size=lots'], 'persistence.size'],
   ['an empty app version', ['--set', 'app.version='], 'app.version'],
   ['an app version that is no label value', ['--set', 'app.version=v2 beta'], 'app.version'],
+  ['a maxUnavailable of 0', ['--set', 'updateStrategy.maxUnavailable=0'], 'updateStrategy.maxUnavailable'],
+  ['a negative maxUnavailable', ['--set', 'updateStrategy.maxUnavailable=-1'], 'updateStrategy.maxUnavailable'],
+  ['a maxUnavailable of 0%', ['--set', 'updateStrategy.maxUnavailable=0%'], 'updateStrategy.maxUnavailable'],
+  ['a maxUnavailable above 100%', ['--set', 'updateStrategy.maxUnavailable=150%'], 'updateStrategy.maxUnavailable'],
+  ['a maxUnavailable that is neither a number nor a percentage', ['--set', 'updateStrategy.maxUnavailable=half'], 'updateStrategy.maxUnavailable'],
+  ['a maxUnavailable that is a fraction', ['--set', 'updateStrategy.maxUnavailable=1.5'], 'updateStrategy.maxUnavailable'],
+  ['an update strategy in the wrong case', ['--set', 'updateStrategy.type=recreate'], 'updateStrategy.type'],
   ['a typo in a service key', ['--set', 'service.nodeport=31000'], 'service'],
 ];
 
@@ -32,7 +39,7 @@ describe.each(HELM_BINARIES)('values.schema.json with helm $major', (helm) => {
     expect(namesField(result.stderr, field), result.stderr).toBe(true);
   });
 
-  it('accepts the defaults, the local cluster image, a null or 0 nodePort and OnDelete', async () => {
+  it('accepts the defaults, the local cluster image, a null or 0 nodePort, OnDelete, Recreate and a maxUnavailable of 1, 100 or 1%-100%', async () => {
     for (const args of [
       [],
       ['--set', 'image.repository=localhost/k8s-lab/python', '--set', 'image.tag=3-bookworm'],
@@ -40,6 +47,12 @@ describe.each(HELM_BINARIES)('values.schema.json with helm $major', (helm) => {
       ['--set', 'service.nodePort=0'],
       ['--set', 'updateStrategy.type=OnDelete', '--set', 'podManagementPolicy=OrderedReady'],
       ['--set', 'replicaCount=0'],
+      ['--set', 'updateStrategy.type=Recreate'],
+      ['--set', 'updateStrategy.maxUnavailable=1'],
+      ['--set', 'updateStrategy.maxUnavailable=100'],
+      ['--set', 'updateStrategy.maxUnavailable=1%'],
+      ['--set', 'updateStrategy.maxUnavailable=100%'],
+      ['--set', 'updateStrategy.maxUnavailable=null'],
     ]) {
       await expect(helmTemplate(helm, args)).resolves.toBeDefined();
     }

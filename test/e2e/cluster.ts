@@ -1,6 +1,6 @@
 // Helpers for the end-to-end suite: run the built CLI and read the cluster independently with
 // kubectl. Nothing here fakes the cluster: $KUBECONFIG must point at a real one
-// (../shared/cluster/up makes one on the project's machines).
+// (test/cluster/up makes one on the project's machines).
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,14 +12,14 @@ export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url))
 const bin = join(repoRoot, 'bin', 'k8s-lab.js');
 export const kubectlBin = locateTool('kubectl');
 
-/** The local cluster's image: nothing can be pulled there (../shared/cluster/README.md). */
+/** The local cluster's image: nothing can be pulled there (test/cluster/README.md). */
 export const LOCAL_IMAGE = process.env.K8S_LAB_E2E_IMAGE ?? 'localhost/k8s-lab/python:3-bookworm';
 /** Test traffic goes to loopback only; NodePorts answer there on the local cluster. */
 export const nodePortUrl = (port = 31987) => `http://127.0.0.1:${port}`;
 
 export function requireCluster(): void {
   if (!process.env.KUBECONFIG || !existsSync(process.env.KUBECONFIG)) {
-    throw new Error('the end-to-end suite needs a real cluster: run `eval "$(../shared/cluster/up)"` (or point KUBECONFIG at one) first');
+    throw new Error('the end-to-end suite needs a real cluster: run `eval "$(sudo test/cluster/up)"` (or point KUBECONFIG at one) first');
   }
   if (!existsSync(join(repoRoot, 'dist', 'cli.js'))) throw new Error('build the CLI first: npm run build');
 }

@@ -91,3 +91,21 @@ export const release = (revision: number, status = 'deployed') => ({ name: 'helm
 export const HELM_LIST = helm([...NS, 'list', '--filter', '^helm-python$', '--output', 'json'], {
   stdout: [{ name: 'helm-python', namespace: 'lab', revision: '3', updated: '2026-11-24 03:13:42 +0000 UTC', status: 'deployed', chart: 'k8s-lab-counter-0.1.0', app_version: 'v1' }],
 });
+
+// doctor's feature checks on KUBECTL_SERVER's v1.34.2: native Recreate is not offered by version (no
+// call); maxUnavailable is asked with a server-side dry-run of the release's StatefulSet (a patch),
+// or with none yet of a throw-away one (a create, its object on stdin), and a 1.34 server without
+// MaxUnavailableStatefulSet drops the field.
+const MAX_UNAVAILABLE_DROPPED = { kind: 'StatefulSet', metadata: { name: 'helm-python' }, spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } } } };
+export const DRY_RUN_MAX_UNAVAILABLE_PATCH = kubectl(
+  [...NS, 'patch', 'statefulset', 'helm-python', '--type', 'merge', '--patch', '{"spec":{"updateStrategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":1}}}}', '--dry-run=server', '--output', 'json', '--request-timeout=10s'],
+  { stdout: MAX_UNAVAILABLE_DROPPED },
+);
+export const DRY_RUN_MAX_UNAVAILABLE_CREATE = kubectl([...NS, 'create', '--filename', '-', '--dry-run=server', '--output', 'json', '--request-timeout=10s'], {
+  input: /"name":"k8s-lab-feature-check".*"rollingUpdate":\{"maxUnavailable":1\}/,
+  stdout: { ...MAX_UNAVAILABLE_DROPPED, metadata: { name: 'k8s-lab-feature-check' } },
+});
+/** doctor's feature checks with the release's StatefulSet there. */
+export const FEATURES_DEPLOYED = [STATEFULSET, DRY_RUN_MAX_UNAVAILABLE_PATCH];
+/** doctor's feature checks before the first deploy. */
+export const FEATURES_NOT_DEPLOYED = [STATEFULSET_MISSING, DRY_RUN_MAX_UNAVAILABLE_CREATE];

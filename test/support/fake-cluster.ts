@@ -11,6 +11,8 @@ import type { Runner, ToolCall, ToolResult, ToolStream } from '../../src/process
 export interface Expected {
   bin: 'helm' | 'kubectl';
   args: (string | RegExp)[];
+  /** What the call must send on stdin (a dry-run create's object), when given. */
+  input?: string | RegExp;
   exitCode?: number;
   /** Objects are answered as their JSON. */
   stdout?: string | object;
@@ -26,7 +28,8 @@ function matches(expected: Expected, call: ToolCall): boolean {
   return (
     expected.bin === call.bin &&
     expected.args.length === call.args.length &&
-    expected.args.every((arg, i) => (arg instanceof RegExp ? arg.test(call.args[i] ?? '') : arg === call.args[i]))
+    expected.args.every((arg, i) => (arg instanceof RegExp ? arg.test(call.args[i] ?? '') : arg === call.args[i])) &&
+    (expected.input === undefined || (expected.input instanceof RegExp ? expected.input.test(call.input ?? '') : expected.input === call.input))
   );
 }
 

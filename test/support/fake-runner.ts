@@ -3,6 +3,8 @@ import type { Runner, ToolCall, ToolResult, ToolStream } from '../../src/process
 export interface Scripted {
   /** Matches the call's arguments joined by spaces. */
   match: RegExp;
+  /** Also matches what the call sends on stdin, when given. */
+  input?: RegExp;
   exitCode?: number;
   stdout?: string;
   stderr?: string;
@@ -18,7 +20,7 @@ export class FakeRunner implements Runner {
   async run(call: ToolCall): Promise<ToolResult> {
     this.calls.push(call);
     const line = call.args.join(' ');
-    const answer = this.script.find((s) => s.match.test(line));
+    const answer = this.script.find((s) => s.match.test(line) && (!s.input || s.input.test(call.input ?? '')));
     if (!answer) throw new Error(`FakeRunner: no scripted answer for: ${call.bin} ${line}`);
     return {
       call,

@@ -93,6 +93,19 @@ describe('buildRunRecord', () => {
     expect(buildRunRecord(measured({ strategy: 'canary' })).options).toEqual({ replicas: 2, intervalMs: 100, checkMs: 10_000, canaryPercent: 25, keepCanaryPvcs: false, broken: false });
   });
 
+  it('records --max-unavailable only for a rolling update, and how a recreate ran (method) only where it was chosen', () => {
+    const options = { ...measured().options, maxUnavailable: '50%' };
+    expect(buildRunRecord(measured({ options })).options).toEqual({ replicas: 2, intervalMs: 100, checkMs: 10_000, maxUnavailable: '50%' });
+    expect(buildRunRecord(measured({ strategy: 'partition', options })).options).not.toHaveProperty('maxUnavailable');
+    const method = { id: 'native-recreate', label: 'native Recreate (StatefulSetRecreateStrategy)', why: 'the API server accepts updateStrategy Recreate (server-side dry-run)' } as const;
+    const native = buildRunRecord(measured({ strategy: 'recreate', recreate: 'native', method }));
+    expect(native.options).toEqual({ replicas: 2, intervalMs: 100, checkMs: 10_000, recreate: 'native' });
+    expect(native.method).toEqual(method);
+    const plain = buildRunRecord(measured({ recreate: 'emulated' }));
+    expect(plain.options).not.toHaveProperty('recreate');
+    expect(plain).not.toHaveProperty('method');
+  });
+
   it('fails a run whose PVC was re-created, however the update went', () => {
     const record = buildRunRecord(measured({ counters: { before: [snapshot(0, 10), snapshot(1, 7)], after: [snapshot(0, 12), snapshot(1, 8, 'uid-new')] } }));
     expect(record.dataPreserved).toBe(false);

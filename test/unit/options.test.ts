@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { checkName, goDuration, httpUrl, parseDuration, parseImage, setExpression, wholeNumber } from '../../src/options.js';
+import { checkName, goDuration, httpUrl, maxUnavailable, parseDuration, parseImage, setExpression, wholeNumber } from '../../src/options.js';
 
 describe('wholeNumber', () => {
   const replicas = wholeNumber(0, 100);
@@ -73,4 +73,19 @@ describe('checkName', () => {
 describe('httpUrl', () => {
   it.each(['http://127.0.0.1:31987', 'https://lab.example.com', ' http://192.168.49.2:30080/ '])('accepts %j', (input) => expect(httpUrl(input)).toBe(input.trim()));
   it.each(['notaurl', '127.0.0.1:31987', 'ftp://x', 'http://', ''])('rejects %j', (input) => expect(() => httpUrl(input)).toThrow(InvalidArgumentError));
+});
+
+describe('maxUnavailable', () => {
+  it.each([
+    ['1', 1],
+    ['3', 3],
+    [' 2 ', 2],
+    ['50%', '50%'],
+    ['1%', '1%'],
+    ['100%', '100%'],
+    ['007%', '7%'],
+  ])('%j → %j', (text, value) => expect(maxUnavailable(text)).toBe(value));
+  it.each(['0', '-1', '0%', '101%', '1.5', 'half', '', '%', '50 %'])('rejects %j', (text) => {
+    expect(() => maxUnavailable(text)).toThrow('expected a whole number of pods from 1, or a percentage from 1% to 100%.');
+  });
 });

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { dirname } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Kubectl } from '../../src/adapters/kubectl.js';
-import { parseExecMessages, podExecArgs } from '../../src/adapters/pod-exec.js';
+import { KubeProxy, MAX_SOCKET_PATH, parseExecMessages, podExecArgs, proxyTransport, servingAddress } from '../../src/adapters/pod-exec.js';
 import { readReleaseCounters } from '../../src/counters.js';
 import type { Runner, ToolCall, ToolResult, ToolStream } from '../../src/process/runner.js';
 import { acceptKey, OPCODE } from '../../src/process/websocket.js';
@@ -64,6 +66,7 @@ class ProxyRunner implements Runner {
       queueMicrotask(() => exit({ exitCode: 1, stderr: 'error: unknown flag: --unix-socket\n' }));
       return { exited, stop: async () => {} };
     }
+    const unix = call.args.includes('--unix-socket');
     const socketPath = call.args[call.args.indexOf('--unix-socket') + 1]!;
     this.server = createServer((req, res) => {
       if (req.url === '/apis/apps/v1/namespaces/lab/statefulsets/helm-python') return res.end(JSON.stringify(sts));
@@ -86,7 +89,15 @@ class ProxyRunner implements Runner {
         ]),
       );
     });
-    this.server.listen(socketPath, () => onStdout(`Starting to serve on ${socketPath}\n`));
+    if (unix) this.server.listen(socketPath, () => onStdout(`Starting to serve on ${socketPath}\n`));
+    else {
+      // `kubectl proxy --port=0 --address=127.0.0.1`: the kernel's port, printed in two chunks.
+      this.server.listen(0, '127.0.0.1', () => {
+        const line = `Starting to serve on 127.0.0.1:${(this.server!.address() as AddressInfo).port}\n`;
+        onStdout(line.slice(0, -3));
+        setTimeout(() => onStdout(line.slice(-3)), 5);
+      });
+    }
     return {
       exited,
       stop: async () => {
@@ -156,5 +167,60 @@ describe('readReleaseCounters', () => {
     const readings = await readReleaseCounters({ kubectl: new Kubectl(runner, 'kubectl', { namespace: 'lab' }), runner, release: 'helm-python', log: quietLog(debug) });
     expect(readings.map((r) => r.counter)).toEqual([99]);
     expect(debug.join('\n')).toMatch(/kubectl proxy could not start \(kubectl proxy exited: error: unknown flag: --unix-socket\): reading with kubectl instead/);
+  });
+});
+
+describe('kubectl proxy transport by platform', () => {
+  let runner: ProxyRunner | undefined;
+  afterEach(() => void runner?.server?.close());
+
+  it('podExecArgs.proxyTcp: a kernel-chosen port on 127.0.0.1 only, attach still refused', () => {
+    expect(podExecArgs.proxyTcp({ kubeconfig: '/k', namespace: 'lab' })).toEqual(['--kubeconfig', '/k', 'proxy', '--port=0', '--address=127.0.0.1', '--reject-paths=^/api/.*/pods/.*/attach']);
+  });
+
+  it('servingAddress reads the port kubectl printed, only once the line is complete', () => {
+    expect(servingAddress('Starting to serve on 127.0.0.1:41235\n')).toEqual({ host: '127.0.0.1', port: 41235 });
+    expect(servingAddress('Starting to serve on 127.0.0.1:41235\r\n')).toEqual({ host: '127.0.0.1', port: 41235 });
+    expect(servingAddress('Starting to serve on 127.0.0.1:412')).toBeUndefined();
+    expect(servingAddress('Starting to serve on /tmp/x/sock\n')).toBeUndefined();
+    expect(servingAddress('Starting to serve on 127.0.0.1:0\n')).toBeUndefined();
+  });
+
+  it('proxyTransport: unix sockets on Linux and macOS, TCP on Windows and for a socket path too long for sun_path', () => {
+    expect(proxyTransport('linux', '/tmp/k8s-lab-proxy-abc/sock')).toBe('unix');
+    expect(proxyTransport('darwin', '/var/folders/xy/abc/T/k8s-lab-proxy-abc/sock')).toBe('unix');
+    expect(proxyTransport('win32', 'C:\\Users\\me\\AppData\\Local\\Temp\\k8s-lab-proxy-abc\\sock')).toBe('tcp');
+    expect(proxyTransport('linux', `/${'x'.repeat(MAX_SOCKET_PATH)}`)).toBe('tcp');
+    expect(proxyTransport('linux', `/${'x'.repeat(MAX_SOCKET_PATH - 1)}`)).toBe('unix');
+  });
+
+  it.each([
+    ['linux', 'unix'],
+    ['darwin', 'unix'],
+    ['win32', 'tcp'],
+  ] as const)('on %s: starts kubectl proxy over %s, then GETs and execs through it', async (platform, transport) => {
+    runner = new ProxyRunner({ pods: ['helm-python-0'] });
+    const kubectl = new Kubectl(runner, 'kubectl', { namespace: 'lab' });
+    const proxy = await KubeProxy.start(kubectl, runner, { timeoutMs: 10_000, platform });
+    try {
+      expect(proxy.transport).toBe(transport);
+      expect(runner.calls[0]).toMatch(transport === 'unix' ? /^proxy --unix-socket \S+\/sock / : /^proxy --port=0 --address=127\.0\.0\.1 /);
+      const answer = await proxy.get('/apis/apps/v1/namespaces/lab/statefulsets/helm-python');
+      expect(answer.statusCode).toBe(200);
+      expect(JSON.parse(answer.body)).toEqual(sts);
+      expect(await proxy.exec('lab', 'helm-python-0', 'app', ['cat', '/data/counter.json'])).toBe('{"counter": 13}');
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('a $TMPDIR too long for a unix socket: TCP, and no folder is made', async () => {
+    runner = new ProxyRunner({ pods: [] });
+    const kubectl = new Kubectl(runner, 'kubectl', { namespace: 'lab' });
+    const tmp = join(tmpdir(), 'x'.repeat(120));
+    const proxy = await KubeProxy.start(kubectl, runner, { timeoutMs: 10_000, platform: 'linux', tmp });
+    expect(proxy.transport).toBe('tcp');
+    expect(existsSync(tmp)).toBe(false);
+    await proxy.stop();
   });
 });

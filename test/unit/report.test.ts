@@ -53,6 +53,9 @@ function input(overrides: Partial<ReportInput> = {}): ReportInput {
   };
 }
 
+const NATIVE_ROW = 'recreate — native Recreate (StatefulSetRecreateStrategy)';
+const EMULATED_ROW = 'recreate — emulated: OnDelete + delete';
+
 /** The rows of the comparison table, cell by cell. */
 function comparisonRows(markdown: string): Map<string, string[]> {
   const lines = markdown.split('\n');
@@ -163,7 +166,7 @@ describe('renderReport', () => {
       '## Parallel operations approach',
       '## Strategies for updating',
       '### Rolling update',
-      '### Recreate',
+      '### Recreate — emulated: OnDelete + delete',
       '### Canary',
       '### Partitioned rollout',
     ]);
@@ -178,10 +181,12 @@ describe('renderReport', () => {
 
   it('puts the numbers of each latest run, and only those, in the comparison table', () => {
     const rows = comparisonRows(report.markdown);
-    expect([...rows.keys()]).toEqual([...STRATEGIES]);
+    // The recreate fixture predates native Recreate: it is the emulated kind.
+    const name = (strategy: string) => (strategy === 'recreate' ? EMULATED_ROW : strategy);
+    expect([...rows.keys()]).toEqual(STRATEGIES.map(name));
     for (const r of [rolling, recreate, canary, partition]) {
-      const [strategy, versions, duration, requests, ratio, outage, down, data, verdict] = rows.get(r.strategy) ?? [];
-      expect(strategy).toBe(r.strategy);
+      const [strategy, versions, duration, requests, ratio, outage, down, data, verdict] = rows.get(name(r.strategy)) ?? [];
+      expect(strategy).toBe(name(r.strategy));
       expect(versions).toBe(`${r.versions.from} → ${r.versions.to}`);
       const d = parseDuration(duration ?? '');
       expect(Math.abs(d.ms - r.durationMs)).toBeLessThanOrEqual(d.precision);
@@ -193,7 +198,7 @@ describe('renderReport', () => {
       expect(data).toBe(r.dataPreserved ? '✓' : '✗');
       expect(verdict).toBe(r.verdict);
     }
-    expect(rows.get('recreate')?.slice(2, 7)).toEqual(['25.5 s', '102 (60 failed)', '41.18%', '15.0 s', '2']);
+    expect(rows.get(EMULATED_ROW)?.slice(2, 7)).toEqual(['25.5 s', '102 (60 failed)', '41.18%', '15.0 s', '2']);
     expect(rows.get('partition')?.[5]).toBe('250 ms');
     expect(rows.get('rolling')?.[5]).toBe('0 ms');
   });
@@ -210,6 +215,53 @@ describe('renderReport', () => {
     const aborted = renderReport(input({ runs: [abortedCanary] })).markdown;
     expect(comparisonRows(aborted).get('canary')?.slice(7)).toEqual(['✓', 'aborted']);
     expect(aborted).toContain('Verdict: **aborted**');
+  });
+
+  describe('native and emulated recreate', () => {
+    // A native run 10 minutes after the emulated fixture, with its own numbers.
+    const native: RunRecord = {
+      ...recreate,
+      id: '2026-11-24T03-31-00-000Z-recreate',
+      startedAt: '2026-11-24T03:31:00.000Z',
+      versions: { from: 'v5', to: 'v6' },
+      durationMs: 14_200,
+      probe: { ...recreate.probe, requests: 140, ok: 60, failures: 80, successRatio: 60 / 140, longestOutageMs: 8_000 },
+      maxPodsDown: 2,
+      method: { id: 'native-recreate', label: 'native Recreate (StatefulSetRecreateStrategy)', why: 'the API server accepts updateStrategy Recreate (server-side dry-run)' },
+    };
+    const emulated: RunRecord = { ...recreate, method: { id: 'emulated-recreate', label: 'emulated: OnDelete + delete', why: '--emulate-recreate' } };
+
+    it('shows both side by side, each with its own numbers, native first', () => {
+      const markdown = renderReport(input({ runs: [rolling, emulated, native, canary, partition] })).markdown;
+      const rows = comparisonRows(markdown);
+      expect([...rows.keys()]).toEqual(['rolling', NATIVE_ROW, EMULATED_ROW, 'canary', 'partition']);
+      expect(rows.get(NATIVE_ROW)?.slice(1, 9)).toEqual(['v5 → v6', '14.2 s', '140 (80 failed)', '42.86%', '8.0 s', '2', '✓', 'passed']);
+      expect(rows.get(EMULATED_ROW)?.slice(1, 6)).toEqual(['v2 → v3', '25.5 s', '102 (60 failed)', '41.18%', '15.0 s']);
+      // A section for each, saying how it was carried out and why.
+      expect(markdown).toContain('### Recreate — native Recreate (StatefulSetRecreateStrategy)');
+      expect(markdown).toContain('### Recreate — emulated: OnDelete + delete');
+      expect(markdown).toContain('Carried out as **native Recreate (StatefulSetRecreateStrategy)**: the API server accepts updateStrategy Recreate (server-side dry-run).');
+      expect(markdown).toContain('Carried out as **emulated: OnDelete + delete**: --emulate-recreate.');
+      expect(markdown).toContain(`Latest run \`${native.id}\``);
+      expect(markdown).toContain(`Latest run \`${emulated.id}\``);
+      expect(markdown).not.toContain('Older run');
+    });
+
+    it('a newer native run does not hide the emulated one, and the other way round', () => {
+      const newerEmulated = { ...emulated, id: 'later-emulated', startedAt: '2026-11-24T04:00:00.000Z' };
+      const rows = comparisonRows(renderReport(input({ runs: [native, emulated, newerEmulated] })).markdown);
+      expect(rows.get(NATIVE_ROW)?.[1]).toBe('v5 → v6');
+      expect(rows.get(EMULATED_ROW)?.[2]).toBe('25.5 s');
+      const markdown = renderReport(input({ runs: [native, emulated, newerEmulated] })).markdown;
+      expect(markdown).toContain('Latest run `later-emulated`');
+      expect(markdown).toContain(`Older run of this kind, not shown: \`${emulated.id}\``);
+    });
+
+    it('with only a native run, one recreate row, the native one', () => {
+      const rows = comparisonRows(renderReport(input({ runs: [native] })).markdown);
+      expect([...rows.keys()]).toEqual(['rolling', NATIVE_ROW, 'canary', 'partition']);
+      expect(rows.get('rolling')?.[1]).toBe('no run recorded');
+    });
   });
 
   it('reports a strategy without a run, with the command that records one', () => {

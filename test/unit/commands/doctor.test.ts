@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callsOf, helm, kubectl, runCommand } from '../../support/fake-cluster.js';
-import { HELM_VERSION, helmStatus, KUBECTL_CLIENT, KUBECTL_SERVER, NOT_INSTALLED, release } from '../../support/cluster-objects.js';
+import { FEATURES_DEPLOYED, FEATURES_NOT_DEPLOYED, HELM_VERSION, helmStatus, KUBECTL_CLIENT, KUBECTL_SERVER, NOT_INSTALLED, release } from '../../support/cluster-objects.js';
 
 const STORAGE = kubectl(['get', 'storageclasses', '--output', 'json', '--request-timeout=10s'], {
   stdout: { items: [{ metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'rancher.io/local-path' }] },
@@ -21,19 +21,25 @@ beforeAll(async () => {
 afterAll(() => void server.close());
 
 describe('k8s-lab doctor', () => {
-  it('checks the tools, the cluster, storage, nodes, the release and its Service, in that order', async () => {
-    const script = [HELM_VERSION, KUBECTL_CLIENT, KUBECTL_SERVER, STORAGE, NODES, helmStatus({ stdout: release(2) })];
+  it('checks the tools, the cluster, its version and features (a warning below 1.35 does not fail), storage, nodes, the release and its Service, in that order', async () => {
+    const script = [HELM_VERSION, KUBECTL_CLIENT, KUBECTL_SERVER, ...FEATURES_DEPLOYED, STORAGE, NODES, helmStatus({ stdout: release(2) })];
     const run = await runCommand(['-n', 'lab', 'doctor', '--url', url], script);
     expect(run).toEqual({
       code: 0,
       stdout: [
-        '✔ helm     v4.1.4 (Helm 4) at helm',
-        '✔ kubectl  v1.35.0 at kubectl',
-        '✔ cluster  API server reachable, Kubernetes v1.34.2',
-        '✔ storage  default StorageClass standard (rancher.io/local-path)',
-        '✔ nodes    1/1 Ready (lab-control-plane)',
-        '✔ release  helm-python revision 2 deployed',
-        `✔ service  answers at ${url} (given with --url)`,
+        '✔ helm             v4.1.4 (Helm 4) at helm',
+        '✔ kubectl          v1.35.0 at kubectl',
+        '✔ cluster          API server reachable, Kubernetes v1.34.2',
+        '⚠ server version   Kubernetes v1.34.2 is older than 1.35, the oldest k8s-lab is built and tested for',
+        '                   → the lab still runs: recreate is emulated, the chart drains with an exec where there is no sleep action, as listed below',
+        '– native Recreate  not offered: StatefulSet updateStrategy Recreate needs Kubernetes 1.37+ with feature gate StatefulSetRecreateStrategy; demo-update --strategy recreate emulates it (OnDelete + delete)',
+        '– maxUnavailable   not offered: the API server ignores rollingUpdate.maxUnavailable (feature gate MaxUnavailableStatefulSet off): it drops the field',
+        "✔ sleep preStop    offered: the kubelet's sleep action (GA in 1.34): the chart drains with it",
+        '✔ PVC retention    offered: persistentVolumeClaimRetentionPolicy (GA in 1.32)',
+        '✔ storage          default StorageClass standard (rancher.io/local-path)',
+        '✔ nodes            1/1 Ready (lab-control-plane)',
+        '✔ release          helm-python revision 2 deployed',
+        `✔ service          answers at ${url} (given with --url)`,
         '',
       ].join('\n'),
       stderr: '',
@@ -42,11 +48,13 @@ describe('k8s-lab doctor', () => {
   });
 
   it('a release not installed yet is skipped, not failed', async () => {
-    const script = [HELM_VERSION, KUBECTL_CLIENT, KUBECTL_SERVER, STORAGE, NODES, NOT_INSTALLED];
+    const script = [HELM_VERSION, KUBECTL_CLIENT, KUBECTL_SERVER, ...FEATURES_NOT_DEPLOYED, STORAGE, NODES, NOT_INSTALLED];
     const run = await runCommand(['-n', 'lab', 'doctor'], script);
     expect(run.code).toBe(0);
-    expect(run.stdout.split('\n').at(-3)).toBe('– release  helm-python not installed yet');
-    expect(run.stdout.split('\n').at(-2)).toBe('           → deploy it: `k8s-lab deploy`');
+    expect(run.stdout.split('\n').at(-3)).toBe('– release          helm-python not installed yet');
+    expect(run.stdout.split('\n').at(-2)).toBe('                   → deploy it: `k8s-lab deploy`');
+    // No StatefulSet yet: maxUnavailable was asked with a dry-run create of a throw-away one.
+    expect(run.stdout).toMatch(/^– maxUnavailable +not offered: .*drops the field$/m);
   });
 
   it('an unreachable cluster fails its check and the checks that need it are left out: exit 1', async () => {
@@ -71,7 +79,7 @@ describe('k8s-lab doctor', () => {
   });
 
   it('a missing helm fails its check and skips the release check', async () => {
-    const script = [helm(['version', '--short'], { notFound: true }), KUBECTL_CLIENT, KUBECTL_SERVER, STORAGE, NODES];
+    const script = [helm(['version', '--short'], { notFound: true }), KUBECTL_CLIENT, KUBECTL_SERVER, ...FEATURES_NOT_DEPLOYED, STORAGE, NODES];
     const run = await runCommand(['-n', 'lab', 'doctor'], script);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^✖ helm +helm not found \(looked for helm\)$/m);

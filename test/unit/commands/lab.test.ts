@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callsOf, helm, kubectl, runCommand } from '../../support/fake-cluster.js';
 import {
+  FEATURES_DEPLOYED,
+  FEATURES_NOT_DEPLOYED,
   HELM_VERSION,
   helmStatus,
   KUBECTL_CLIENT,
@@ -53,6 +55,7 @@ describe('k8s-lab lab', () => {
       HELM_VERSION,
       KUBECTL_CLIENT,
       KUBECTL_SERVER,
+      ...FEATURES_DEPLOYED,
       STORAGE,
       NODES,
       helmStatus({ stdout: release(2) }),
@@ -92,7 +95,7 @@ describe('k8s-lab lab', () => {
   });
 
   it('a failed doctor stops the lab at step 1 before anything changes', async () => {
-    const script = [helm(['version', '--short'], { notFound: true }), KUBECTL_CLIENT, KUBECTL_SERVER, STORAGE, NODES];
+    const script = [helm(['version', '--short'], { notFound: true }), KUBECTL_CLIENT, KUBECTL_SERVER, ...FEATURES_NOT_DEPLOYED, STORAGE, NODES];
     const run = await runCommand(['-n', 'lab', 'lab', '--url', url, '--output', join(dir, 'README.md'), '--record-dir', join(dir, 'runs')], script);
     expect(run.code).toBe(1);
     expect(run.calls).toEqual(callsOf(script));

@@ -1,0 +1,273 @@
+# shellcheck shell=bash disable=SC2034  # (settings are used by the scripts that source this file)
+# Settings and helpers shared by ./up, ./down and ./smoke. Sourced, never executed.
+# Every setting can be overridden with the environment variables listed in README.md.
+
+# ---------------------------------------------------------------- versions --
+K8S_VERSION=${K8S_LAB_K8S_VERSION:-1.37.2}
+K8S_VERSION=${K8S_VERSION#v}
+[[ $K8S_VERSION =~ ^1\.([0-9]+)\.([0-9]+)$ ]] || { echo "K8S_LAB_K8S_VERSION=$K8S_VERSION is not a version such as 1.37.2" >&2; exit 2; }
+K8S_MINOR=${BASH_REMATCH[1]}
+STAGING_VERSION=v0.${BASH_REMATCH[1]}.${BASH_REMATCH[2]}   # k8s.io/api & co. are tagged v0.<minor>.<patch>
+ETCD_VERSION=${K8S_LAB_ETCD_VERSION:-v3.6.16}
+CONTAINERD_VERSION=${K8S_LAB_CONTAINERD_VERSION:-v2.2.9}
+RUNC_VERSION=${K8S_LAB_RUNC_VERSION:-v1.3.7}
+FEATURE_GATES=${K8S_LAB_FEATURE_GATES:-}
+
+# ------------------------------------------------------------------ places --
+CACHE=${K8S_LAB_CLUSTER_CACHE:-/var/cache/k8s-lab-cluster}   # survives `down`: builds, images, Go caches
+STATE=${K8S_LAB_CLUSTER_STATE:-/var/lib/k8s-lab-cluster}     # the running cluster: certs, etcd, logs
+RUNDIR=/run/k8s-lab-cluster                                  # containerd's sockets and runtime state
+BIN=$CACHE/v$K8S_VERSION/bin          # kube-* and kubectl of this version
+RUNTIME_BIN=$CACHE/runtime/bin        # etcd, containerd, its shim, ctr, runc (shared by every version)
+IMAGES=$CACHE/images
+GO_CACHE_DIR=$CACHE/go                # GOMODCACHE and GOCACHE of the builds
+PKI=$STATE/pki
+LOGS=$STATE/logs
+PIDS=$STATE/run
+CONF=$STATE/config
+KUBECONFIG_PATH=$STATE/admin.kubeconfig
+HOSTPATH_DIR=/tmp/hostpath_pv        # the in-tree host-path provisioner's fixed folder (StorageClass `standard`)
+
+K8S_COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
+RUNTIME_COMPONENTS=(etcd containerd containerd-shim-runc-v2 ctr runc)
+PAUSE_IMAGE=localhost/k8s-lab/pause:3.10
+PYTHON_IMAGE=localhost/k8s-lab/python:3-bookworm
+
+CONTAINERD_SOCK=$RUNDIR/containerd/containerd.sock
+NODE_NAME=${K8S_LAB_NODE_NAME:-k8s-lab-node}
+API_PORT=${K8S_LAB_API_PORT:-6443}
+ETCD_PORT=${K8S_LAB_ETCD_PORT:-12379}      # not 2379: a system etcd may own that
+POD_CIDR=${K8S_LAB_POD_CIDR:-10.244.0.0/16}
+SERVICE_CIDR=${K8S_LAB_SERVICE_CIDR:-10.96.0.0/16}
+CNI_NETWORK=k8s-lab
+CNI_BRIDGE=k8slab0
+WAIT_TIMEOUT=${K8S_LAB_WAIT_TIMEOUT:-240}   # seconds for each readiness step
+
+# Daemons in start order; `down` stops them in reverse.
+DAEMONS=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
+
+# ----------------------------------------------------------------- helpers --
+log()  { printf '[k8s-lab-cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+warn() { printf '[k8s-lab-cluster %s] WARNING: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die()  { printf '[k8s-lab-cluster %s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }
+
+require_root() { [[ $(id -u) -eq 0 ]] || die "must run as root (try: sudo -E $0)"; }
+
+ctr_() { "$RUNTIME_BIN/ctr" --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
+kubectl_() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_PATH" "$@"; }
+
+# Run "$@" until it succeeds or $1 seconds have passed.
+wait_for() {
+  local timeout=$1 what=$2; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || { warn "timed out after ${timeout}s waiting for: $what"; return 1; }
+    sleep 1
+  done
+}
+
+# The pid in $PIDS/<name>.pid, if it is alive and still runs the daemon's binary.
+daemon_pid() {
+  local name=$1 pidfile=$PIDS/$1.pid pid exe
+  [[ -f $pidfile ]] || return 1
+  pid=$(<"$pidfile")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+  [[ $(basename "${exe% (deleted)}") == "$name" ]] || return 1   # not a reused pid
+  echo "$pid"
+}
+
+# Start a daemon in a session of its own (Ctrl-C or the end of a CI step does not reach it),
+# logging to $LOGS/<name>.log. The wrapper writes its pid, then execs the daemon.
+start_daemon() {
+  local name=$1 i; shift
+  mkdir -p "$LOGS" "$PIDS"
+  rm -f "$PIDS/$name.pid"
+  printf '\n==== %s starting: %s\n' "$(date -Is)" "$*" >>"$LOGS/$name.log"
+  # shellcheck disable=SC2016
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PIDS/$name.pid" "$@" \
+    </dev/null >>"$LOGS/$name.log" 2>&1 9>&- &
+  for i in $(seq 50); do
+    daemon_pid "$name" >/dev/null && return 0
+    sleep 0.1
+  done
+  tail -n 30 "$LOGS/$name.log" >&2
+  die "$name did not start (or exited at once), see $LOGS/$name.log"
+}
+
+# SIGTERM, then SIGKILL after $2 seconds.
+stop_daemon() {
+  local name=$1 grace=${2:-20} pid
+  if pid=$(daemon_pid "$name"); then
+    kill -TERM "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + grace))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then
+      warn "$name (pid $pid) did not stop in ${grace}s, sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 0.5
+    fi
+    log "stopped $name (pid $pid)"
+  fi
+  rm -f "$PIDS/$name.pid"
+}
+
+stop_daemons() {
+  local n pids=()
+  for n in "$@"; do stop_daemon "$n" & pids+=($!); done
+  for n in "${pids[@]}"; do wait "$n" || true; done
+}
+
+# The machine's primary IPv4 address (the node's InternalIP; never a traffic target of the tests).
+detect_node_ip() {
+  if [[ -n ${K8S_LAB_NODE_IP:-} ]]; then echo "$K8S_LAB_NODE_IP"; return; fi
+  local ip
+  ip=$(ip -4 -o addr show scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -n1)
+  [[ -n $ip ]] || die "cannot find a non-loopback IPv4 address; set K8S_LAB_NODE_IP"
+  echo "$ip"
+}
+
+# Phase timing: phase_begin NAME … phase_end; print_timings at the end.
+PHASE_NAMES=(); PHASE_SECS=(); _PHASE_T0=0; _PHASE_NAME=""
+phase_begin() { _PHASE_NAME=$1; _PHASE_T0=$(date +%s.%N); log "== $1"; }
+phase_end() {
+  local dt
+  dt=$(awk -v a="$_PHASE_T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
+  PHASE_NAMES+=("$_PHASE_NAME"); PHASE_SECS+=("$dt")
+  log "== $_PHASE_NAME: ${dt}s"
+}
+print_timings() {
+  local i total=0
+  printf '%s\n' "---- timings (seconds) ----" >&2
+  for i in "${!PHASE_NAMES[@]}"; do
+    printf '  %-34s %8s\n' "${PHASE_NAMES[$i]}" "${PHASE_SECS[$i]}" >&2
+    total=$(awk -v a="$total" -v b="${PHASE_SECS[$i]}" 'BEGIN{printf "%.1f", a+b}')
+  done
+  printf '  %-34s %8s\n' TOTAL "$total" >&2
+}
+
+# Feature gates as the components take them ("A=true,B=false"), checked for form only.
+feature_gate_flag() {
+  [[ -z $FEATURE_GATES ]] && return 0
+  [[ $FEATURE_GATES =~ ^[A-Za-z0-9]+=(true|false)(,[A-Za-z0-9]+=(true|false))*$ ]] ||
+    die "K8S_LAB_FEATURE_GATES=$FEATURE_GATES is not of the form Gate=true,Other=false"
+  echo "--feature-gates=$FEATURE_GATES"
+}
+
+# ---------------------------------------------------------------- teardown --
+umount_below() {
+  local dir m
+  dir=$(realpath -m "$1")
+  awk -v d="$dir" '{ if ($5 == d || index($5, d "/") == 1) print $5 }' /proc/self/mountinfo |
+    sort -r | while read -r m; do
+      umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || warn "could not unmount $m"
+    done
+}
+
+no_running_tasks() { [[ -z $(ctr_ tasks ls -q 2>/dev/null) ]]; }
+
+# Kill and delete every container of our containerd and free the pods' network namespaces.
+force_remove_containers() {
+  local id
+  for id in $(ctr_ containers ls -q 2>/dev/null); do ctr_ tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true; done
+  sleep 1
+  for id in $(ctr_ containers ls -q 2>/dev/null); do
+    ctr_ tasks delete -f "$id" >/dev/null 2>&1 || true
+    ctr_ containers delete "$id" >/dev/null 2>&1 || true
+  done
+}
+
+# Shims of *our* containerd (our socket on their command line), e.g. left by a crash.
+kill_our_shims() {
+  local p cmd
+  for p in /proc/[0-9]*; do
+    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+    if [[ $cmd == *containerd-shim* && $cmd == *"$CONTAINERD_SOCK"* ]]; then
+      kill -KILL "${p#/proc/}" 2>/dev/null || true
+    fi
+  done
+}
+
+# Delete the rules of table $1 that contain the fixed string $2, and the CNI-* chains they jump to.
+iptables_delete_matching() {
+  local table=$1 needle=$2 rule chains=() c
+  local -a words
+  while IFS= read -r rule; do
+    [[ $rule == -A* ]] || continue
+    [[ $rule =~ -j\ (CNI-[A-Za-z0-9-]+) ]] && chains+=("${BASH_REMATCH[1]}")
+    eval "words=(${rule/-A/-D})"    # iptables -S quotes comments; eval only re-reads its own output
+    iptables -w -t "$table" "${words[@]}" 2>/dev/null || true
+  done < <(iptables -w -t "$table" -S 2>/dev/null | grep -F -- "$needle" || true)
+  for c in "${chains[@]}"; do
+    iptables -w -t "$table" -F "$c" 2>/dev/null || true
+    iptables -w -t "$table" -X "$c" 2>/dev/null || true
+  done
+}
+
+# The KUBE-* chains of kube-proxy and the kubelet, and the jumps to them.
+iptables_remove_kube_chains() {
+  local ipt=$1 table rule chain chains
+  local -a words
+  command -v "$ipt" >/dev/null || return 0
+  for table in nat filter mangle; do
+    while IFS= read -r rule; do
+      eval "words=(${rule/-A/-D})"
+      "$ipt" -w -t "$table" "${words[@]}" 2>/dev/null || true
+    done < <("$ipt" -w -t "$table" -S 2>/dev/null | grep -E '^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) .*-j KUBE-' || true)
+    chains=$("$ipt" -w -t "$table" -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^KUBE-/ {print $2}')
+    for chain in $chains; do "$ipt" -w -t "$table" -F "$chain" 2>/dev/null || true; done
+    for chain in $chains; do "$ipt" -w -t "$table" -X "$chain" 2>/dev/null || true; done
+  done
+}
+
+cleanup_network() {
+  iptables_remove_kube_chains iptables
+  iptables_remove_kube_chains ip6tables
+  iptables_delete_matching nat "name: \\\"$CNI_NETWORK\\\""
+  iptables_delete_matching filter "name: \\\"$CNI_NETWORK\\\""
+  iptables_delete_matching filter "k8s-lab-cluster"
+  ip link show "$CNI_BRIDGE" >/dev/null 2>&1 && { ip link delete "$CNI_BRIDGE" 2>/dev/null || true; }
+  return 0
+}
+
+cleanup_cgroups() {
+  local d
+  for d in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+    [[ -d $d ]] || continue
+    find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+  done
+}
+
+teardown() {
+  local had_any=0 d
+  for d in "${DAEMONS[@]}"; do daemon_pid "$d" >/dev/null && had_any=1; done
+  # 1. Delete every pod through the API (controllers stopped first), so the kubelet tears
+  #    down their networks and volumes properly.
+  if daemon_pid kube-apiserver >/dev/null && daemon_pid kubelet >/dev/null && daemon_pid containerd >/dev/null &&
+     [[ -x $BIN/kubectl && -f $KUBECONFIG_PATH ]] && kubectl_ get --raw /readyz >/dev/null 2>&1; then
+    stop_daemons kube-controller-manager kube-scheduler
+    if [[ -n $(ctr_ tasks ls -q 2>/dev/null) ]]; then
+      log "deleting all pods"
+      kubectl_ delete pods --all --all-namespaces --grace-period=0 --force --wait=false >/dev/null 2>&1 || true
+      wait_for 60 "pods to stop" no_running_tasks || true
+    fi
+  fi
+  # 2. Node agents and controllers, then the API server, then etcd; containerd last.
+  stop_daemons kube-proxy kubelet kube-scheduler kube-controller-manager
+  stop_daemon kube-apiserver
+  stop_daemon etcd
+  if daemon_pid containerd >/dev/null && [[ -n $(ctr_ containers ls -q 2>/dev/null) ]]; then
+    log "removing remaining containers"
+    force_remove_containers
+  fi
+  stop_daemon containerd
+  kill_our_shims
+  # 3. Network, mounts, state. Images stay in $STATE/containerd.
+  cleanup_network
+  umount_below "$STATE/kubelet"
+  umount_below "$RUNDIR"
+  rm -rf "$STATE/kubelet" "$STATE/etcd" "$STATE/cni" "$STATE/pki" "$STATE/config" "$HOSTPATH_DIR" \
+         "$PIDS" "$KUBECONFIG_PATH" "$STATE/env" "$RUNDIR" "$STATE/pod-logs"
+  cleanup_cgroups
+  if ((had_any)); then log "cluster stopped"; fi
+}
