@@ -58,17 +58,16 @@ write_kubernetes_wrapper() {
 }
 
 # The in-tree host-path provisioner makes each volume 0750 root:root, which a non-root pod cannot
-# write; kind's and k3s' local-path provisioners make them 0777. Patch that one line through
-# `go build -overlay` (the module cache stays untouched).
-write_hostpath_overlay() {
-  local src=$1 work=$2 file patched
-  file=$src/pkg/volume/hostpath/host_path.go
-  patched=$work/host_path.go
-  grep -q 'os.MkdirAll(pv.Spec.HostPath.Path, 0750)' "$file" || die "host-path patch does not apply to $file"
-  sed 's/if err := os.MkdirAll(pv.Spec.HostPath.Path, 0750); err != nil {/if err := os.MkdirAll(pv.Spec.HostPath.Path, 0777); err == nil { err = os.Chmod(pv.Spec.HostPath.Path, 0777) }; if err != nil { \/\/ k8s-lab-cluster: writable by non-root pods/' \
-    "$file" >"$patched"
-  grep -q 'k8s-lab-cluster: writable' "$patched" || die "host-path patch did not apply"
-  jq -n --arg from "$file" --arg to "$patched" '{Replace: {($from): $to}}' >"$work/overlay.json"
+# write; kind's and k3s' local-path provisioners make them 0777. That one line is changed in a
+# copy of the module (the module cache stays as downloaded; `go build -overlay` may not replace
+# files under GOMODCACHE), which the wrapper module uses through a replace directive.
+copy_and_patch_kubernetes() {
+  local src=$1 copy=$2 file
+  rm -rf "$copy"; cp -r "$src" "$copy"; chmod -R u+w "$copy"
+  file=$copy/pkg/volume/hostpath/host_path.go
+  grep -q 'if err := os.MkdirAll(pv.Spec.HostPath.Path, 0750); err != nil {' "$file" || die "host-path patch does not apply to $file"
+  sed -i 's/if err := os.MkdirAll(pv.Spec.HostPath.Path, 0750); err != nil {/if err := func() error { if err := os.MkdirAll(pv.Spec.HostPath.Path, 0777); err != nil { return err }; return os.Chmod(pv.Spec.HostPath.Path, 0777) }(); err != nil { \/\/ k8s-lab-cluster: writable by non-root pods/' "$file"
+  grep -q 'k8s-lab-cluster: writable' "$file" || die "host-path patch did not apply"
 }
 
 build_kubernetes() {
@@ -79,7 +78,8 @@ build_kubernetes() {
     die "the Go module proxy has no k8s.io/kubernetes@v$K8S_VERSION (try another K8S_LAB_K8S_VERSION)"
   [[ -d $src ]] || die "k8s.io/kubernetes@v$K8S_VERSION was not downloaded"
   write_kubernetes_wrapper "$work/module" "$src"
-  write_hostpath_overlay "$src" "$work"
+  copy_and_patch_kubernetes "$src" "$work/kubernetes"
+  (cd "$work/module" && go_ mod edit -replace=k8s.io/kubernetes=../kubernetes)
   for c in "${K8S_COMPONENTS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
   ldflags="-s -w"
   for v in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
@@ -89,7 +89,7 @@ build_kubernetes() {
   log "building ${K8S_COMPONENTS[*]} v$K8S_VERSION with $(go env GOVERSION) (cold: about 25 min on 2 cores)"
   run_logged "$LOGS/build.log" "go build of Kubernetes v$K8S_VERSION" \
     env -C "$work/module" CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod \
-      go build -trimpath -overlay="$work/overlay.json" -ldflags="$ldflags" -o "$work/out/" "${pkgs[@]}"
+      go build -trimpath -ldflags="$ldflags" -o "$work/out/" "${pkgs[@]}"
   for c in "${K8S_COMPONENTS[@]}"; do install -m 0755 "$work/out/$c" "$BIN/$c"; done
   log "compiling pause (build/pause/linux/pause.c, static)"
   gcc -Os -Wall -Werror -static -DVERSION=v3.10-k8s-lab -o "$BIN/pause" "$src/build/pause/linux/pause.c" \
