@@ -105,9 +105,10 @@ const DROPS_MAX_UNAVAILABLE = 'the API server ignores rollingUpdate.maxUnavailab
 /**
  * Whether the API server keeps `rollingUpdate.maxUnavailable`: where feature MaxUnavailableStatefulSet
  * is off (before 1.37 by default) it accepts the patch and silently drops the field, so the field is
- * read back from the dry-run's answer.
+ * read back from the dry-run's answer. Where it is on, the server also defaults the field to 1, so
+ * doctor asks with 2: only a kept value can come back as 2.
  */
-export async function offersMaxUnavailable(kubectl: Kubectl, subject: DryRunSubject, value: number | string = 1): Promise<Offer> {
+export async function offersMaxUnavailable(kubectl: Kubectl, subject: DryRunSubject, value: number | string = 2): Promise<Offer> {
   const { object, stderr } = await dryRun(kubectl, subject, maxUnavailablePatch(value));
   if (object) {
     const kept = object.spec?.updateStrategy?.rollingUpdate?.maxUnavailable;

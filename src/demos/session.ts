@@ -10,8 +10,11 @@ import { waitForStatefulSet, type RolloutState, type WaitOptions } from '../roll
 import type { Phase } from './record.js';
 import type { PodWatch } from './watch.js';
 
-/** A chart value the demos change; strings are passed with --set-string, null removes the value. */
-export type ValueChange = Record<string, string | number | boolean | null>;
+/**
+ * A chart value the demos change; strings are passed with --set-string. No null: under
+ * --reuse-values Helm keeps the previous value beneath a null (unset a value with "" instead).
+ */
+export type ValueChange = Record<string, string | number | boolean>;
 
 /** What a strategy works with while the probe and the watch run. */
 export class DemoSession {
@@ -62,7 +65,7 @@ export class DemoSession {
   async upgrade(values: ValueChange): Promise<void> {
     const sets: string[] = [];
     const setStrings: string[] = [];
-    for (const [key, value] of Object.entries(values)) (typeof value === 'string' ? setStrings : sets).push(`${key}=${value === null ? 'null' : value}`);
+    for (const [key, value] of Object.entries(values)) (typeof value === 'string' ? setStrings : sets).push(`${key}=${value}`);
     this.checkpoint();
     this.changed = true;
     await this.lab.helm.upgradeReusing({ release: this.lab.release, chart: chartDir, sets, setStrings, timeout: goDuration(this.timeoutMs) }, this.timeoutMs + 30_000);

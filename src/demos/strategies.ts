@@ -21,7 +21,7 @@ export interface StrategyPlan {
   recreate: RecreateMethod;
   /** rolling: `updateStrategy.rollingUpdate.maxUnavailable` for this update (checked to be kept by the server). */
   maxUnavailable?: number | string;
-  /** rolling: the release's maxUnavailable before the demo (null: none), put back afterwards. */
+  /** rolling: the release's maxUnavailable before the demo (null or "": none), put back afterwards. */
   previousMaxUnavailable?: number | string | null;
 }
 
@@ -48,8 +48,9 @@ async function rolling(session: DemoSession, plan: StrategyPlan): Promise<Strate
     await session.upgrade({ 'app.version': plan.to, 'app.broken': plan.broken, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': 0, 'updateStrategy.maxUnavailable': maxUnavailable });
     await session.waitFor();
   });
-  const previous = plan.previousMaxUnavailable ?? null;
-  await session.phase('restore', `maxUnavailable back to ${previous ?? 'the default (1)'}`, async () => {
+  // "" unsets it: under --reuse-values Helm keeps the previous value beneath a null.
+  const previous = plan.previousMaxUnavailable ?? '';
+  await session.phase('restore', `maxUnavailable back to ${previous === '' ? 'the default (1)' : previous}`, async () => {
     await session.upgrade({ 'updateStrategy.maxUnavailable': previous });
     await session.waitFor();
   });

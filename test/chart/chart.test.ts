@@ -306,9 +306,11 @@ describe.each(HELM_BINARIES)('chart with helm $major', (helm) => {
       expect(r.statefulSet.spec.updateStrategy).toEqual({ type: 'OnDelete' });
     });
 
-    it('--set updateStrategy.maxUnavailable=null (how the demo restores it) leaves the field out', async () => {
-      const r = await on137('--set', 'updateStrategy.maxUnavailable=2', '--set', 'updateStrategy.maxUnavailable=null');
-      expect(r.statefulSet.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
+    it('--set updateStrategy.maxUnavailable=null, or --set-string it to "" (how the demo restores it), leaves the field out', async () => {
+      for (const unset of [['--set', 'updateStrategy.maxUnavailable=null'], ['--set-string', 'updateStrategy.maxUnavailable=']]) {
+        const r = await on137('--set', 'updateStrategy.maxUnavailable=2', ...unset);
+        expect(r.statefulSet.spec.updateStrategy, unset.join(' ')).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
+      }
     });
   });
 

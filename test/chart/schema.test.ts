@@ -53,6 +53,7 @@ describe.each(HELM_BINARIES)('values.schema.json with helm $major', (helm) => {
       ['--set', 'updateStrategy.maxUnavailable=1%'],
       ['--set', 'updateStrategy.maxUnavailable=100%'],
       ['--set', 'updateStrategy.maxUnavailable=null'],
+      ['--set-string', 'updateStrategy.maxUnavailable='],
     ]) {
       await expect(helmTemplate(helm, args)).resolves.toBeDefined();
     }

@@ -93,16 +93,16 @@ export const HELM_LIST = helm([...NS, 'list', '--filter', '^helm-python$', '--ou
 });
 
 // doctor's feature checks on KUBECTL_SERVER's v1.34.2: native Recreate is not offered by version (no
-// call); maxUnavailable is asked with a server-side dry-run of the release's StatefulSet (a patch),
+// call); maxUnavailable 2 is asked with a server-side dry-run of the release's StatefulSet (a patch),
 // or with none yet of a throw-away one (a create, its object on stdin), and a 1.34 server without
 // MaxUnavailableStatefulSet drops the field.
 const MAX_UNAVAILABLE_DROPPED = { kind: 'StatefulSet', metadata: { name: 'helm-python' }, spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } } } };
 export const DRY_RUN_MAX_UNAVAILABLE_PATCH = kubectl(
-  [...NS, 'patch', 'statefulset', 'helm-python', '--type', 'merge', '--patch', '{"spec":{"updateStrategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":1}}}}', '--dry-run=server', '--output', 'json', '--request-timeout=10s'],
+  [...NS, 'patch', 'statefulset', 'helm-python', '--type', 'merge', '--patch', '{"spec":{"updateStrategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":2}}}}', '--dry-run=server', '--output', 'json', '--request-timeout=10s'],
   { stdout: MAX_UNAVAILABLE_DROPPED },
 );
 export const DRY_RUN_MAX_UNAVAILABLE_CREATE = kubectl([...NS, 'create', '--filename', '-', '--dry-run=server', '--output', 'json', '--request-timeout=10s'], {
-  input: /"name":"k8s-lab-feature-check".*"rollingUpdate":\{"maxUnavailable":1\}/,
+  input: /"name":"k8s-lab-feature-check".*"rollingUpdate":\{"maxUnavailable":2\}/,
   stdout: { ...MAX_UNAVAILABLE_DROPPED, metadata: { name: 'k8s-lab-feature-check' } },
 });
 /** doctor's feature checks with the release's StatefulSet there. */

@@ -60,14 +60,14 @@ describe('rolling', () => {
     ]);
   });
 
-  it('with maxUnavailable 2: set with the new version, then put back to none (null removes the value)', async () => {
+  it('with maxUnavailable 2: set with the new version, then put back to none ("": under --reuse-values a null would keep the 2)', async () => {
     const { session, steps } = fakeSession();
     await strategies.rolling(session, { ...plan, maxUnavailable: 2, previousMaxUnavailable: null });
     expect(steps).toEqual([
       ['phase', 'rollout'],
       ['upgrade', { 'app.version': 'v2', 'app.broken': false, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': 0, 'updateStrategy.maxUnavailable': 2 }],
       ['phase', 'restore'],
-      ['upgrade', { 'updateStrategy.maxUnavailable': null }],
+      ['upgrade', { 'updateStrategy.maxUnavailable': '' }],
     ]);
   });
 
