@@ -36,7 +36,8 @@ describe('doctor: what the cluster offers', () => {
       server('v1.37.2'),
       NO_STS,
       // The two dry-runs send different objects on stdin: each answered by what it asked for.
-      { match: /create --filename - --dry-run=server/, input: /"maxUnavailable":1/, ...sts({ type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: 1 } }) },
+      // Asked with 2: a server with the feature on defaults the field to 1, so only 2 shows it was kept.
+      { match: /create --filename - --dry-run=server/, input: /"maxUnavailable":2/, ...sts({ type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: 2 } }) },
       { match: /create --filename - --dry-run=server/, input: /"type":"Recreate"/, ...sts({ type: 'Recreate' }) },
       ...BASE,
     ]);
@@ -74,7 +75,7 @@ describe('doctor: what the cluster offers', () => {
   });
 
   it('1.36: no warning; Recreate not offered by version (no dry-run), maxUnavailable by dry-run', async () => {
-    const { lab, runner } = labWith([server('v1.36.1'), STS, { match: /patch statefulset helm-python .*"maxUnavailable"/, ...sts({ type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: 1 } }) }, ...BASE]);
+    const { lab, runner } = labWith([server('v1.36.1'), STS, { match: /patch statefulset helm-python .*"maxUnavailable":2/, ...sts({ type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: 2 } }) }, ...BASE]);
     const { checks, features } = await runPreflight(lab);
     const c = byName(checks);
     expect(c['server version']?.state).toBe('ok');
