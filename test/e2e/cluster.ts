@@ -120,3 +120,16 @@ export function expectOneLineFailure(result: CliRun, exit: number, message: RegE
   expect(result.stderr, detail).not.toMatch(/^ {4}at /m);
   expect(result.stdout, detail).toBe('');
 }
+
+/**
+ * A StatefulSet's updateStrategy is RollingUpdate at `partition`, with maxUnavailable at most the
+ * server's default: 1 where feature MaxUnavailableStatefulSet defaults it (Kubernetes 1.37+), absent before.
+ */
+export function expectRollingUpdate(updateStrategy: unknown, partition: number): void {
+  const { type, rollingUpdate, ...rest } = updateStrategy as { type?: string; rollingUpdate?: { partition?: number; maxUnavailable?: number | string } };
+  expect(rest).toEqual({});
+  expect(type).toBe('RollingUpdate');
+  const { maxUnavailable, ...others } = rollingUpdate ?? {};
+  expect(others).toEqual({ partition });
+  expect([undefined, 1]).toContain(maxUnavailable);
+}

@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord, Strategy } from '../../src/demos/record.js';
 import { HELM_BINARIES } from '../support/tools.js';
-import { cli, deleteNamespace, kubectlBin, kubectlJson, LOCAL_IMAGE, readCounterFile, repoRoot, requireCluster } from './cluster.js';
+import { cli, deleteNamespace, expectRollingUpdate, kubectlBin, kubectlJson, LOCAL_IMAGE, readCounterFile, repoRoot, requireCluster } from './cluster.js';
 
 interface PodList {
   items: { metadata: { name: string; labels: Record<string, string>; deletionTimestamp?: string }; status: { conditions?: { type: string; status: string }[] } }[];
@@ -19,13 +19,19 @@ interface ClaimList {
   items: { metadata: { name: string; uid: string } }[];
 }
 
-/** Where each strategy can be interrupted: its phases, in order (see src/demos/strategies.ts). */
-const PHASES: Record<Strategy, string[]> = {
-  rolling: ['baseline', 'rollout', 'settle'],
-  recreate: ['baseline', 'prepare', 'recreate', 'restore', 'settle'],
-  canary: ['baseline', 'scale-out', 'check', 'promote', 'scale-in', 'settle'],
-  partition: ['baseline', 'first-pod', 'check', 'rest', 'settle'],
-};
+/**
+ * Where each strategy can be interrupted: its phases, in order (see src/demos/strategies.ts), with
+ * the flags that pick its flavour. Recreate runs twice: emulated (forced) at every phase, and as
+ * the server does it (native Recreate where the API server has StatefulSetRecreateStrategy) at the
+ * two phases that change something; the emulation has phases of those names too.
+ */
+const PHASES: [Strategy, string[], string[]][] = [
+  ['rolling', [], ['baseline', 'rollout', 'settle']],
+  ['recreate', ['--emulate-recreate'], ['baseline', 'prepare', 'recreate', 'restore', 'settle']],
+  ['recreate', [], ['recreate', 'restore']],
+  ['canary', [], ['baseline', 'scale-out', 'check', 'promote', 'scale-in', 'settle']],
+  ['partition', [], ['baseline', 'first-pod', 'check', 'rest', 'settle']],
+];
 /** Phases that change nothing, or come after the update is complete: nothing to undo there. */
 const NOTHING_TO_UNDO = new Set(['baseline', 'settle']);
 
@@ -93,7 +99,7 @@ describe.each(HELM_BINARIES)('interrupting demos with Helm $major on a real clus
     expect((JSON.parse(stdout) as { status: string }[]).map((r) => r.status)).toEqual(['deployed']);
     const sts = await kubectlJson<{ spec: { replicas: number; updateStrategy: unknown } }>(['-n', ns, 'get', 'statefulset', 'helm-python']);
     expect(sts.spec.replicas).toBe(2);
-    expect(sts.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
+    expectRollingUpdate(sts.spec.updateStrategy, 0);
     const pods = await kubectlJson<PodList>(['-n', ns, 'get', 'pods', '-l', 'app.kubernetes.io/name=k8s-lab-counter']);
     expect(pods.items.map((p) => p.metadata.name).sort()).toEqual(['helm-python-0', 'helm-python-1']);
     for (const pod of pods.items) {
@@ -126,14 +132,14 @@ describe.each(HELM_BINARIES)('interrupting demos with Helm $major on a real clus
 
   // Helm 4 at every phase of every strategy; Helm 3 (the same code, other helm flags) at the
   // phases that change the most.
-  const cases = Object.entries(PHASES).flatMap(([strategy, phases]) => phases.map((phase) => ({ strategy: strategy as Strategy, phase })));
-  const helm3Cases = new Set(['rolling rollout', 'recreate recreate', 'canary scale-out', 'canary promote', 'partition first-pod']);
-  const chosen = [...(major === 4 ? cases : cases.filter((c) => helm3Cases.has(`${c.strategy} ${c.phase}`))), { strategy: 'canary' as Strategy, phase: 'abort' }];
+  const cases = PHASES.flatMap(([strategy, flags, phases]) => phases.map((phase) => ({ strategy, flags, phase, name: [strategy, ...flags].join(' ') })));
+  const helm3Cases = new Set(['rolling rollout', 'recreate --emulate-recreate recreate', 'recreate recreate', 'canary scale-out', 'canary promote', 'partition first-pod']);
+  const chosen = [...(major === 4 ? cases : cases.filter((c) => helm3Cases.has(`${c.name} ${c.phase}`))), { strategy: 'canary' as Strategy, flags: [] as string[], phase: 'abort', name: 'canary' }];
 
   it.each(chosen.map((c, i) => ({ ...c, signal: i % 2 === 0 ? ('SIGINT' as const) : ('SIGTERM' as const) })))(
-    '$signal during $strategy $phase: undone, exit 130, release deployed, pods Ready, nothing lost',
-    async ({ strategy, phase, signal }) => {
-      const extra = phase === 'abort' ? ['--broken', '--ready-timeout', '10s'] : [];
+    '$signal during $name $phase: undone, exit 130, release deployed, pods Ready, nothing lost',
+    async ({ strategy, flags, phase, signal }) => {
+      const extra = [...flags, ...(phase === 'abort' ? ['--broken', '--ready-timeout', '10s'] : [])];
       // Without --json: the phases are printed on stderr, the run record's path on its last line.
       const result = await runAndInterrupt(['demo-update', '--strategy', strategy, '--check', '4s', '--settle', '3s', '--url', url, '--record-dir', records, ...extra, '--namespace', ns], helm, phase, signal);
       expect(result.exitCode, result.stderr).toBe(130);
@@ -200,7 +206,7 @@ describe.each(HELM_BINARIES)('interrupting demos with Helm $major on a real clus
       const match = /left as it is \(--no-recover\); to recover: (helm rollback helm-python (\d+) -n \S+) && (kubectl delete pod helm-python-1 -n \S+)/.exec(record.reason);
       expect(match, record.reason).not.toBeNull();
       const sts = await kubectlJson<{ spec: { updateStrategy: unknown } }>(['-n', ns, 'get', 'statefulset', 'helm-python']);
-      expect(sts.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 1 } });
+      expectRollingUpdate(sts.spec.updateStrategy, 1);
       // The commands as printed, run with the real tools.
       const [rollback, remove] = [match![1]!.split(' '), match![3]!.split(' ')];
       await execa(helm, rollback.slice(1));

@@ -36,7 +36,7 @@ describe('doctor: what the cluster offers', () => {
       server('v1.37.2'),
       NO_STS,
       // The two dry-runs send different objects on stdin: each answered by what it asked for.
-      // doctor asks for maxUnavailable 2: where the field is kept the server defaults it to 1, so only a kept value comes back as 2.
+      // Asked with 2: a server with the feature on defaults the field to 1, so only 2 shows it was kept.
       { match: /create --filename - --dry-run=server/, input: /"maxUnavailable":2/, ...sts({ type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: 2 } }) },
       { match: /create --filename - --dry-run=server/, input: /"type":"Recreate"/, ...sts({ type: 'Recreate' }) },
       ...BASE,
