@@ -3,7 +3,7 @@ import { toolFailure } from '../adapters/failure.js';
 import { kubectlArgs } from '../adapters/kubectl.js';
 import { readCounters, statefulSetPods, type CounterReading, type FileReader } from '../counters.js';
 import type { Lab } from '../lab-context.js';
-import { goDuration } from '../options.js';
+import { DELETE_PVCS_MS, goDuration, withGrace } from '../limits.js';
 import { chartDir } from '../paths.js';
 import type { Probe } from '../probe/probe.js';
 import { waitForStatefulSet, type RolloutState, type WaitOptions } from '../rollout.js';
@@ -68,7 +68,7 @@ export class DemoSession {
     for (const [key, value] of Object.entries(values)) (typeof value === 'string' ? setStrings : sets).push(`${key}=${value}`);
     this.checkpoint();
     this.changed = true;
-    await this.lab.helm.upgradeReusing({ release: this.lab.release, chart: chartDir, sets, setStrings, timeout: goDuration(this.timeoutMs) }, this.timeoutMs + 30_000);
+    await this.lab.helm.upgradeReusing({ release: this.lab.release, chart: chartDir, sets, setStrings, timeout: goDuration(this.timeoutMs) }, withGrace(this.timeoutMs));
   }
 
   /** Waits on the pods themselves (Helm 3 and 4 mean different things by --wait). */
@@ -87,7 +87,7 @@ export class DemoSession {
 
   /** Deletes PVCs and waits until they are gone; `what` names them in an error. */
   async deletePvcs(names: string[], what = names.join(', ')): Promise<void> {
-    const result = await this.lab.runner.run(this.lab.kubectl.call(kubectlArgs.deletePvcs(this.lab.target, names, '120s'), 150_000));
+    const result = await this.lab.runner.run(this.lab.kubectl.call(kubectlArgs.deletePvcs(this.lab.target, names, goDuration(DELETE_PVCS_MS)), withGrace(DELETE_PVCS_MS)));
     if (result.exitCode !== 0) throw toolFailure(result, `deleting ${what}`);
   }
 

@@ -1,4 +1,4 @@
-import { isObserved, podOrdinal } from '../adapters/kube-objects.js';
+import { CLAIM_TEMPLATE, isObserved, podOrdinal } from '../adapters/kube-objects.js';
 import { ordinalsUpdated } from '../rollout.js';
 import { RECREATE_METHODS, type RecreateMethod } from '../features.js';
 import type { Strategy } from './record.js';
@@ -130,11 +130,11 @@ async function checkCanaries(session: DemoSession, plan: StrategyPlan, canaries:
 }
 
 async function removeCanaryClaims(session: DemoSession, plan: StrategyPlan, canaries: string[]): Promise<void> {
+  const claims = canaries.map((c) => `${CLAIM_TEMPLATE}-${c}`);
   if (plan.keepCanaryPvcs) {
-    session.notes.push(`Canary PVCs kept (--keep-canary-pvcs): ${canaries.map((c) => `counter-data-py-${c}`).join(', ')}.`);
+    session.notes.push(`Canary PVCs kept (--keep-canary-pvcs): ${claims.join(', ')}.`);
     return;
   }
-  const claims = canaries.map((c) => `counter-data-py-${c}`);
   await session.deletePvcs(claims, 'the canary PVCs');
   session.notes.push(`Canary PVCs deleted: ${claims.join(', ')}.`);
 }
