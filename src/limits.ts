@@ -37,6 +37,10 @@ export const ROLLOUT_POLL_MS = SECOND;
 /** How long each Service address found may take to answer /healthz before the next is tried. */
 export const CANDIDATE_HEALTH_MS = 1500;
 
+/** How long `traffic` waits for a Service address that refuses connections to start answering. */
+export const ROUTE_WAIT_MS = 30 * SECOND;
+export const ROUTE_POLL_MS = 500;
+
 /** A demo's limits, from its step timeout (--timeout) and probe interval (--interval). */
 export const demoLimits = {
   /** The pods must be Ready before a demo starts. */

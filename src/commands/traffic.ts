@@ -3,7 +3,8 @@ import { LabError } from '../errors.js';
 import { labFor, type Lab } from '../lab-context.js';
 import { DEFAULTS, durationLabel } from '../defaults.js';
 import { httpUrl, parseDuration, wholeNumber } from '../options.js';
-import { resolveTarget } from '../probe/target.js';
+import { resolveTarget, untilRouted } from '../probe/target.js';
+import { ROUTE_WAIT_MS } from '../limits.js';
 import { sendTraffic } from '../probe/traffic.js';
 import { renderTable } from '../ui/table.js';
 
@@ -18,12 +19,14 @@ export interface TrafficCommandOptions {
 export async function traffic(lab: Lab, options: TrafficCommandOptions): Promise<void> {
   const target = await resolveTarget(lab.kubectl, lab.release, options.url);
   lab.log.info(`sending ${options.duration ? `requests for ${Math.round(options.duration / 1000)} s` : `${options.requests ?? DEFAULTS.traffic.requests} requests`} to ${target.description}`);
+  await untilRouted(target, ROUTE_WAIT_MS, (reason) => lab.log.info(`waiting up to ${ROUTE_WAIT_MS / 1000} s for ${target.description} to answer (${reason})`));
   const result = await sendTraffic(target, {
     requests: options.duration ? undefined : (options.requests ?? DEFAULTS.traffic.requests),
     durationMs: options.duration,
     concurrency: options.concurrency,
     timeoutMs: options.requestTimeout,
   });
+  const reasons = Object.entries(result.errors).map(([reason, n]) => `${n}× ${reason}`).join(', ');
   lab.log.result(result, () =>
     [
         renderTable(
@@ -32,11 +35,11 @@ export async function traffic(lab: Lab, options: TrafficCommandOptions): Promise
         ),
         '',
         `${result.sent} requests in ${(result.durationMs / 1000).toFixed(1)} s: ${result.ok} ok, ${result.failed} failed${
-          result.failed ? ` (${Object.entries(result.errors).map(([reason, n]) => `${n}× ${reason}`).join(', ')})` : ''
+          result.failed ? ` (${reasons})` : ''
         }`,
     ].join('\n'),
   );
-  if (result.ok === 0) throw new LabError(`no request to ${target.description} succeeded`, 'check the pods with `k8s-lab status`, or pass --url');
+  if (result.ok === 0) throw new LabError(`no request to ${target.description} succeeded (${reasons})`, 'check the pods with `k8s-lab status`, or pass --url');
 }
 
 export const trafficCommand = new Command('traffic')

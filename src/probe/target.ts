@@ -2,7 +2,7 @@ import { inNamespace, kubectlArgs, type Kubectl } from '../adapters/kubectl.js';
 import { nodesIfAllowed } from '../adapters/permissions.js';
 import type { Node, Service } from '../adapters/kube-objects.js';
 import { LabError } from '../errors.js';
-import { CANDIDATE_HEALTH_MS } from '../limits.js';
+import { CANDIDATE_HEALTH_MS, ROUTE_POLL_MS } from '../limits.js';
 import { httpGet, type HttpReply, type Source } from './http.js';
 
 /** Where requests to the app's Service go, and how they get there (for the user to read). */
@@ -17,6 +17,23 @@ export interface ServiceTarget {
 export function urlTarget(base: string, how: string): ServiceTarget {
   const url = base.replace(/\/+$/, '');
   return { description: `${url} (${how})`, url, get: (path, timeoutMs, source) => httpGet(url + path, timeoutMs, source) };
+}
+
+/**
+ * Waits until the target answers /healthz with any HTTP status, at most `limitMs`: right after a
+ * deploy the Service's NodePort may refuse connections for a moment, until kube-proxy has written
+ * its rules (seen on a loaded machine). An HTTP answer, even an error, means the route is there.
+ * Calls `waiting` once, with the reason, if the first try did not answer. Returns the last reply.
+ */
+export async function untilRouted(target: ServiceTarget, limitMs: number, waiting: (reason: string) => void): Promise<HttpReply> {
+  const deadline = performance.now() + limitMs;
+  let reply = await target.get('/healthz', CANDIDATE_HEALTH_MS);
+  if (reply.status === undefined) waiting(reply.error ?? 'no answer');
+  while (reply.status === undefined && performance.now() + ROUTE_POLL_MS < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, ROUTE_POLL_MS));
+    reply = await target.get('/healthz', CANDIDATE_HEALTH_MS);
+  }
+  return reply;
 }
 
 /** A base URL to try, and how it reaches the Service (for the user to read). */
