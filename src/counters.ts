@@ -90,14 +90,14 @@ export interface ProxiedReader extends FileReader {
  * adapter, the StatefulSet, pods and PVCs. Undefined, said with --verbose, when the proxy does not
  * start or the namespace cannot be read: then kubectl reads everything, as it always could.
  */
-export async function openProxiedReader(lab: Pick<Lab, 'kubectl' | 'runner' | 'log'>, timeoutMs = READ_PROXY_MS): Promise<ProxiedReader | undefined> {
+export async function openProxiedReader(lab: Pick<Lab, 'kubectl' | 'log'>, timeoutMs = READ_PROXY_MS): Promise<ProxiedReader | undefined> {
   const { kubectl, log } = lab;
   // Loaded here, not at start-up: `k8s-lab counters --help` needs neither node:http nor node:crypto.
   const { KubeProxy } = await import('./adapters/pod-exec.js');
   // Both at once; a kubeconfig kubectl cannot read fails later, in the caller's kubectl calls, as it always did.
   const [namespace, proxy] = await Promise.all([
     kubectl.namespace().catch(() => undefined),
-    KubeProxy.start(kubectl, lab.runner, { timeoutMs, echo: (line) => log.debug(line) }).catch((error: Error) => {
+    KubeProxy.start(kubectl, { timeoutMs, echo: (line) => log.debug(line) }).catch((error: Error) => {
       log.debug(`kubectl proxy could not start (${error.message}): reading with kubectl instead`);
       return undefined;
     }),
@@ -129,7 +129,7 @@ export async function openProxiedReader(lab: Pick<Lab, 'kubectl' | 'runner' | 'l
  * Every counter of the release, read through one `kubectl proxy` (the StatefulSet, its pods, and
  * each pod's file) instead of a kubectl process per read; with kubectl for whatever the proxy cannot do.
  */
-export async function readReleaseCounters(lab: Pick<Lab, 'kubectl' | 'runner' | 'release' | 'log'>): Promise<CounterReading[]> {
+export async function readReleaseCounters(lab: Pick<Lab, 'kubectl' | 'release' | 'log'>): Promise<CounterReading[]> {
   const reader = await openProxiedReader(lab);
   if (!reader) return readCounters(lab.kubectl, await statefulSetPods(lab.kubectl, lab.release));
   try {

@@ -1,5 +1,5 @@
 import { firstLine } from './adapters/failure.js';
-import { kubectlArgs, type Kubectl } from './adapters/kubectl.js';
+import type { Kubectl } from './adapters/kubectl.js';
 import type { StatefulSet } from './adapters/kube-objects.js';
 
 /**
@@ -68,8 +68,8 @@ export function probeStatefulSet(name: string, updateStrategy: unknown): object 
 async function dryRun(kubectl: Kubectl, subject: DryRunSubject, patch: { spec: { updateStrategy: unknown } }): Promise<{ object?: StatefulSet; stderr: string }> {
   const result =
     subject.kind === 'patch'
-      ? await kubectl.tryRun(kubectlArgs.dryRunPatch(kubectl.target, 'statefulset', subject.name, patch))
-      : await kubectl.tryRun(kubectlArgs.dryRunCreate(kubectl.target), undefined, JSON.stringify(probeStatefulSet(subject.name, patch.spec.updateStrategy)));
+      ? await kubectl.serverDryRunPatch('statefulset', subject.name, patch)
+      : await kubectl.serverDryRunCreate(probeStatefulSet(subject.name, patch.spec.updateStrategy));
   if (result.exitCode !== 0) return { stderr: result.stderr || (result.timedOut ? 'kubectl did not answer' : `exit code ${result.exitCode}`) };
   try {
     return { object: JSON.parse(result.stdout) as StatefulSet, stderr: '' };

@@ -2,11 +2,12 @@ import { existsSync, statSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import type { Command } from 'commander';
 import { dependenciesOf, type LabDependencies, type Terminal } from './dependencies.js';
+import { createApply, type Apply } from './adapters/changes.js';
 import { Helm } from './adapters/helm.js';
 import { Kubectl, type KubeTarget } from './adapters/kubectl.js';
 import { UsageError } from './errors.js';
 import { checkName } from './options.js';
-import { createRunner, formatCall, type Runner, type ToolCall } from './process/runner.js';
+import { createRunner } from './process/runner.js';
 import { locateTool } from './tools.js';
 import { createLogger, type Logger } from './ui/logger.js';
 
@@ -23,14 +24,16 @@ export interface GlobalOptions {
   dryRun?: boolean;
 }
 
-/** What a command works with: validated options, the two adapters and the logger. */
+/**
+ * What a command works with: validated options, the two adapters (reads), `apply` (changes) and
+ * the logger. No runner: every process starts in an adapter or in `apply`.
+ */
 export interface Lab {
   release: string;
   target: KubeTarget;
   json: boolean;
   verbose: boolean;
   dryRun: boolean;
-  runner: Runner;
   kubectl: Kubectl;
   helm: Helm;
   log: Logger;
@@ -39,8 +42,11 @@ export interface Lab {
   stdin: Terminal;
   /** Selects every object of the release: pods, StatefulSet, Service, PVCs. */
   releaseSelector: string;
-  /** With --dry-run, prints a call that would change the cluster (stdout) and returns true. */
-  skipForDryRun(call: ToolCall): boolean;
+  /**
+   * Carries out a change built by helmChanges/kubectlChanges: with --dry-run prints it (stdout) and
+   * returns undefined, else runs it and returns its result, throwing its failure as a LabError.
+   */
+  apply: Apply;
 }
 
 /** The Lab of a running command: its options and the global ones, over its program's dependencies. */
@@ -93,7 +99,6 @@ export function createLab(options: GlobalOptions, deps: LabDependencies = {}): L
     json: Boolean(options.json),
     verbose: Boolean(options.verbose),
     dryRun,
-    runner,
     kubectl: new Kubectl(runner, locateTool('kubectl', env), target),
     helm: new Helm(runner, locateTool('helm', env), target),
     log,
@@ -101,9 +106,6 @@ export function createLab(options: GlobalOptions, deps: LabDependencies = {}): L
     stdin: deps.stdin ?? process.stdin,
     // Both selector labels: the chart's helm-test pod shares the instance label but not the name.
     releaseSelector: `app.kubernetes.io/name=k8s-lab-counter,app.kubernetes.io/instance=${release}`,
-    skipForDryRun(call) {
-      if (dryRun) log.data(formatCall(call));
-      return dryRun;
-    },
+    apply: createApply({ runner, dryRun, print: (line) => log.data(line) }),
   };
 }

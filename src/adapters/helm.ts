@@ -46,6 +46,11 @@ export interface UpgradeRequest {
   timeout: string;
 }
 
+/** The release `helm upgrade -o json` printed (the output of helmChanges.upgradeInstall / upgradeReusing). */
+export function parseRelease(stdout: string): HelmRelease {
+  return parseJson<HelmRelease>(stdout, 'the helm release');
+}
+
 /** Parses `helm version --short` (e.g. `v4.1.4+g05fa379`); Helm 2 prints `Client: v2...`. */
 export function parseHelmVersion(output: string): HelmVersion {
   const match = /v(\d+)\.(\d+)\.(\d+)[^\s]*/.exec(output);
@@ -98,7 +103,7 @@ export const helmArgs = {
     ];
   },
   /** Renders the chart locally with the values an upgrade would get: schema and templates, no cluster. */
-  template(target: KubeTarget, request: UpgradeRequest): string[] {
+  template(target: KubeTarget, request: Omit<UpgradeRequest, 'timeout'>): string[] {
     return [
       ...(target.namespace ? ['--namespace', target.namespace] : []),
       'template',
@@ -148,7 +153,10 @@ export const helmArgs = {
   },
 };
 
-/** The helm adapter. The major version is detected once, on first use. */
+/**
+ * The helm adapter: its reads. Its changes are built by helmChanges (changes.ts) and carried out by
+ * the lab's apply. The major version is detected once, on first use.
+ */
 export class Helm {
   private detected?: Promise<HelmVersion>;
 
@@ -158,7 +166,7 @@ export class Helm {
     readonly target: KubeTarget,
   ) {}
 
-  call(args: string[], timeoutMs = HELM_CALL_MS): ToolCall {
+  private call(args: string[], timeoutMs = HELM_CALL_MS): ToolCall {
     return { bin: this.bin, args, timeoutMs };
   }
 
@@ -170,52 +178,22 @@ export class Helm {
     return this.detected;
   }
 
-  /** The calls `deploy` makes, built without running anything (for --dry-run too). */
-  async upgradeInstallCall(request: UpgradeRequest, timeoutMs: number): Promise<ToolCall> {
-    const { major } = await this.version();
-    return this.call(helmArgs.upgradeInstall(this.target, major, request), timeoutMs);
+  /** The major version the change builders need (helmChanges in changes.ts): detected once. */
+  async major(): Promise<HelmMajor> {
+    return (await this.version()).major;
   }
 
   /**
    * Checks the values against the chart (its schema, its templates) without touching the cluster;
    * a rejection is a usage error that names the offending value.
    */
-  async validate(request: UpgradeRequest): Promise<void> {
+  async validate(request: Omit<UpgradeRequest, 'timeout'>): Promise<void> {
     await this.version();
     const result = await this.runner.run(this.call(helmArgs.template(this.target, request)));
     if (result.exitCode === 0) return;
     const failure = toolFailure(result, 'checking the values against the chart');
     if (failure instanceof UsageError || result.notFound || result.timedOut) throw failure;
     throw new UsageError(failure.message, 'check the values given with --set / -f', failure.detail);
-  }
-
-  async upgradeInstall(request: UpgradeRequest, timeoutMs: number): Promise<HelmRelease> {
-    const result = await this.runner.run(await this.upgradeInstallCall(request, timeoutMs));
-    if (result.exitCode !== 0) throw toolFailure(result, `helm upgrade --install ${request.release}`);
-    return parseJson<HelmRelease>(result.stdout, 'the helm release');
-  }
-
-  async upgradeReusing(request: Omit<UpgradeRequest, 'valuesFiles'>, timeoutMs: number): Promise<HelmRelease> {
-    const { major } = await this.version();
-    const result = await this.runner.run(this.call(helmArgs.upgradeReusing(this.target, major, request), timeoutMs));
-    if (result.exitCode !== 0) throw toolFailure(result, `helm upgrade ${request.release}`);
-    return parseJson<HelmRelease>(result.stdout, 'the helm release');
-  }
-
-  async rollback(release: string, revision: number, timeout: string, timeoutMs: number): Promise<void> {
-    const { major } = await this.version();
-    const result = await this.runner.run(this.call(helmArgs.rollback(this.target, major, release, revision, timeout), timeoutMs));
-    if (result.exitCode !== 0) throw toolFailure(result, `helm rollback ${release} ${revision}`);
-  }
-
-  async uninstallCall(release: string, timeout: string, timeoutMs: number): Promise<ToolCall> {
-    const { major } = await this.version();
-    return this.call(helmArgs.uninstall(this.target, major, release, timeout), timeoutMs);
-  }
-
-  async uninstall(release: string, timeout: string, timeoutMs: number): Promise<void> {
-    const result = await this.runner.run(await this.uninstallCall(release, timeout, timeoutMs));
-    if (result.exitCode !== 0) throw toolFailure(result, `helm uninstall ${release}`);
   }
 
   /** The release, or undefined when Helm has none by that name in the namespace. */
@@ -227,7 +205,7 @@ export class Helm {
       if (/release: not found/.test(result.stderr)) return undefined;
       throw toolFailure(result, `helm status ${release}`);
     }
-    return parseJson<HelmRelease>(result.stdout, 'the helm release');
+    return parseRelease(result.stdout);
   }
 
   /** The release's row in `helm list`, or undefined when there is none. */

@@ -1,5 +1,5 @@
 import { LabError } from '../errors.js';
-import { goDuration, KUBE_REQUEST_MS, KUBECTL_CALL_MS, withGrace } from '../limits.js';
+import { goDuration, KUBE_REQUEST_MS, KUBECTL_CALL_MS } from '../limits.js';
 import type { Runner, ToolCall, ToolResult, ToolStream } from '../process/runner.js';
 import { toolFailure } from './failure.js';
 import { parseJson, type KubeEvent, type List, type Node, type Pod, type Service, type StatefulSet, type StorageClass } from './kube-objects.js';
@@ -127,7 +127,10 @@ export interface KubectlVersion {
   server?: string;
 }
 
-/** The kubectl adapter: runs calls through the one runner and returns parsed objects or throws LabError. */
+/**
+ * The kubectl adapter: runs reads through the one runner and returns parsed objects or throws
+ * LabError. Its changes are built by kubectlChanges (changes.ts) and carried out by the lab's apply.
+ */
 export class Kubectl {
   constructor(
     private readonly runner: Runner,
@@ -164,24 +167,47 @@ export class Kubectl {
     }
   }
 
-  call(args: string[], timeoutMs = KUBECTL_CALL_MS): ToolCall {
+  private call(args: string[], timeoutMs = KUBECTL_CALL_MS): ToolCall {
     return { bin: this.bin, args, timeoutMs };
   }
 
-  /** Runs a call and returns its result, failed or not. */
-  tryRun(args: string[], timeoutMs = KUBECTL_CALL_MS, input?: string): Promise<ToolResult> {
+  /** Runs a read and returns its result, failed or not. */
+  private tryRun(args: string[], timeoutMs = KUBECTL_CALL_MS, input?: string): Promise<ToolResult> {
     return this.runner.run({ ...this.call(args, timeoutMs), ...(input !== undefined && { input }) });
   }
 
-  async run(args: string[], doing: string, timeoutMs = KUBECTL_CALL_MS): Promise<ToolResult> {
+  private async run(args: string[], doing: string, timeoutMs = KUBECTL_CALL_MS): Promise<ToolResult> {
     const result = await this.tryRun(args, timeoutMs);
     if (result.exitCode !== 0) throw toolFailure(result, doing);
     return result;
   }
 
-  async getJson<T>(args: string[], doing: string): Promise<T> {
+  private async getJson<T>(args: string[], doing: string): Promise<T> {
     const result = await this.run(args, doing);
     return parseJson<T>(result.stdout, doing);
+  }
+
+  /** `kubectl get --raw PATH` (the API server's service proxy, for one): the result, failed or not. */
+  rawGet(path: string, timeoutMs: number): Promise<ToolResult> {
+    return this.tryRun(kubectlArgs.rawGet(this.target, path), timeoutMs);
+  }
+
+  /** A merge patch checked by the API server and never stored (`--dry-run=server`): the result, failed or not. */
+  serverDryRunPatch(resource: string, name: string, patch: unknown): Promise<ToolResult> {
+    return this.tryRun(kubectlArgs.dryRunPatch(this.target, resource, name, patch));
+  }
+
+  /** An object created with `--dry-run=server` (checked, never stored): the result, failed or not. */
+  serverDryRunCreate(object: unknown): Promise<ToolResult> {
+    return this.tryRun(kubectlArgs.dryRunCreate(this.target), KUBECTL_CALL_MS, JSON.stringify(object));
+  }
+
+  /**
+   * A long-running kubectl (`kubectl proxy`) whose stdout is read as it comes; ends after `timeoutMs`
+   * at the latest. For reads only: a change is built in changes.ts and carried out by the lab's apply.
+   */
+  stream(args: string[], timeoutMs: number, onStdout: (chunk: string) => void): ToolStream {
+    return this.runner.stream(this.call(args, timeoutMs), onStdout);
   }
 
   /** A named object, or undefined when the API says NotFound. */
@@ -227,22 +253,13 @@ export class Kubectl {
     throw toolFailure(result, `reading namespace ${name}`);
   }
 
-  async createNamespace(name: string): Promise<void> {
-    await this.run(kubectlArgs.createNamespace(this.target, name), `creating namespace ${name}`);
-  }
-
-  /** Deletes a namespace and waits until it is gone (a Terminating namespace takes no new objects). */
-  async deleteNamespace(name: string, timeoutMs: number): Promise<void> {
-    await this.run(kubectlArgs.deleteNamespace(this.target, name, goDuration(timeoutMs)), `deleting namespace ${name}`, withGrace(timeoutMs));
-  }
-
   async storageClasses(): Promise<StorageClass[]> {
     return (await this.getJson<List<StorageClass>>(kubectlArgs.getClusterScoped(this.target, 'storageclasses'), 'listing storage classes')).items;
   }
 
   /** A watch of the pods as a stream of JSON watch events; ends after `timeoutMs` at the latest. */
   watchPods(selector: string, timeoutMs: number, onStdout: (chunk: string) => void): ToolStream {
-    return this.runner.stream(this.call(kubectlArgs.watchPods(this.target, selector), timeoutMs), onStdout);
+    return this.stream(kubectlArgs.watchPods(this.target, selector), timeoutMs, onStdout);
   }
 
   async events(object: { name: string; uid?: string }): Promise<KubeEvent[]> {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Runner, ToolStream } from '../process/runner.js';
+import type { ToolStream } from '../process/runner.js';
 import { exchangeWebSocket, OPCODE, type Endpoint, type Message } from '../process/websocket.js';
 import { kubectlArgs, type KubeTarget, type Kubectl } from './kubectl.js';
 
@@ -118,7 +118,6 @@ export class KubeProxy {
    */
   static async start(
     kubectl: Kubectl,
-    runner: Runner,
     { timeoutMs, echo = () => {}, platform = process.platform, tmp = tmpdir() }: { timeoutMs: number; echo?: (line: string) => void; platform?: NodeJS.Platform; tmp?: string },
   ): Promise<KubeProxy> {
     const unix = proxyTransport(platform, join(tmp, 'k8s-lab-proxy-XXXXXX', 'sock')) === 'unix';
@@ -134,7 +133,7 @@ export class KubeProxy {
     let serving: () => void = () => {};
     const started = new Promise<void>((resolve) => (serving = resolve));
     const args = socketPath ? podExecArgs.proxy(kubectl.target, socketPath) : podExecArgs.proxyTcp(kubectl.target);
-    const stream = runner.stream(kubectl.call(args, timeoutMs), (chunk) => {
+    const stream = kubectl.stream(args, timeoutMs, (chunk) => {
       stdout += chunk;
       if (!stdout.includes('Starting to serve') || endpoint) return;
       endpoint = socketPath ? { socketPath } : servingAddress(stdout);

@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
-import type { HelmRelease } from '../adapters/helm.js';
-import { kubectlArgs } from '../adapters/kubectl.js';
+import { helmChanges, kubectlChanges } from '../adapters/changes.js';
+import { parseRelease, type HelmRelease } from '../adapters/helm.js';
 import { labFor, type Lab } from '../lab-context.js';
 import { DEFAULTS, durationLabel } from '../defaults.js';
-import { goDuration, UNDO_INSTALL_MS, withGrace } from '../limits.js';
+import { UNDO_INSTALL_MS } from '../limits.js';
 import { existingFile, parseDuration, parseImage, setExpression, wholeNumber } from '../options.js';
 import { readOverview, renderOverview } from '../overview.js';
 import { chartDir } from '../paths.js';
@@ -34,9 +34,7 @@ export function deployValues(options: DeployOptions): { sets: string[]; setStrin
 
 export async function deploy(lab: Lab, options: DeployOptions): Promise<void> {
   const { sets, setStrings } = deployValues(options);
-  const request = { release: lab.release, chart: chartDir, valuesFiles: options.values, sets, setStrings, timeout: goDuration(options.timeout) };
-  // helm's own timeout bounds hooks; the process gets a little longer so helm can report it.
-  const helmTimeoutMs = withGrace(options.timeout);
+  const request = { release: lab.release, chart: chartDir, valuesFiles: options.values, sets, setStrings };
 
   // Nothing on the cluster changes until the values are known to work: helm renders the chart with
   // them locally first (schema and templates), so a bad value fails here and names the field.
@@ -47,22 +45,22 @@ export async function deploy(lab: Lab, options: DeployOptions): Promise<void> {
   if (!lab.dryRun) await lab.kubectl.clientVersion();
   const namespace = lab.target.namespace;
   const createNamespace = namespace !== undefined && !installed && (await lab.kubectl.namespaceExists(namespace)) === false ? namespace : undefined;
-  const calls = [
-    ...(createNamespace ? [lab.kubectl.call(kubectlArgs.createNamespace(lab.target, createNamespace))] : []),
-    await lab.helm.upgradeInstallCall(request, helmTimeoutMs),
-  ];
-  if (calls.map((call) => lab.skipForDryRun(call)).some(Boolean)) return;
+  // helm's own timeout bounds hooks; the builder gives the process a little longer so helm can report it.
+  const upgrade = helmChanges.upgradeInstall(lab.helm, await lab.helm.major(), request, options.timeout);
 
-  const spinner = await startSpinner(`helm upgrade --install ${lab.release}`, { silent: lab.json, stream: lab.stderr });
-  let release: HelmRelease;
+  // With --dry-run, `apply` prints both calls and the deploy ends there.
+  const spinner = lab.dryRun ? undefined : await startSpinner(`helm upgrade --install ${lab.release}`, { silent: lab.json, stream: lab.stderr });
+  let release: HelmRelease | undefined;
   try {
-    if (createNamespace) await lab.kubectl.createNamespace(createNamespace);
-    release = await lab.helm.upgradeInstall(request, helmTimeoutMs);
+    if (createNamespace) await lab.apply(kubectlChanges.createNamespace(lab.kubectl, createNamespace));
+    const result = await lab.apply(upgrade);
+    release = result && parseRelease(result.stdout);
   } catch (error) {
-    spinner.stop();
+    spinner?.stop();
     if (!installed) await undoFirstInstall(lab, createNamespace);
     throw error;
   }
+  if (!spinner || !release) return;
   try {
     spinner.update(`release ${release.name} revision ${release.version} ${release.info.status}; waiting for pods`);
     await waitForStatefulSet(lab.kubectl, lab.release, { timeoutMs: options.timeout, onProgress: (line) => spinner.update(`waiting for pods: ${line}`) });
@@ -83,8 +81,8 @@ export async function deploy(lab: Lab, options: DeployOptions): Promise<void> {
  */
 async function undoFirstInstall(lab: Lab, createdNamespace: string | undefined): Promise<void> {
   try {
-    if (createdNamespace) await lab.kubectl.deleteNamespace(createdNamespace, UNDO_INSTALL_MS);
-    else if (await lab.helm.status(lab.release)) await lab.helm.uninstall(lab.release, goDuration(UNDO_INSTALL_MS), withGrace(UNDO_INSTALL_MS));
+    if (createdNamespace) await lab.apply(kubectlChanges.deleteNamespace(lab.kubectl, createdNamespace, UNDO_INSTALL_MS));
+    else if (await lab.helm.status(lab.release)) await lab.apply(helmChanges.uninstall(lab.helm, await lab.helm.major(), lab.release, UNDO_INSTALL_MS));
   } catch {
     // Left as it is; `k8s-lab teardown` removes it.
   }

@@ -1,12 +1,11 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
-import { inNamespace, kubectlArgs } from '../adapters/kubectl.js';
+import { helmChanges, kubectlChanges } from '../adapters/changes.js';
+import { inNamespace } from '../adapters/kubectl.js';
 import type { PersistentVolumeClaim } from '../adapters/kube-objects.js';
-import { toolFailure } from '../adapters/failure.js';
 import { LabError, UsageError } from '../errors.js';
 import { labFor, type Lab } from '../lab-context.js';
 import { DEFAULTS, durationLabel } from '../defaults.js';
-import { goDuration, withGrace } from '../limits.js';
 import { parseDuration } from '../options.js';
 
 export interface TeardownOptions {
@@ -39,19 +38,12 @@ export async function teardown(lab: Lab, options: TeardownOptions): Promise<void
     }
   }
 
-  const deleteTimeout = goDuration(options.timeout);
-  if (release) {
-    const call = await lab.helm.uninstallCall(lab.release, deleteTimeout, withGrace(options.timeout));
-    if (!lab.skipForDryRun(call)) {
-      await lab.helm.uninstall(lab.release, deleteTimeout, withGrace(options.timeout));
-      lab.log.success(`release ${lab.release} uninstalled${where}`);
-    }
+  // Each change is printed with --dry-run, else run: `apply` decides.
+  if (release && (await lab.apply(helmChanges.uninstall(lab.helm, await lab.helm.major(), lab.release, options.timeout)))) {
+    lab.log.success(`release ${lab.release} uninstalled${where}`);
   }
   if (names.length) {
-    const call = lab.kubectl.call(kubectlArgs.deletePvcs(lab.target, names, deleteTimeout), withGrace(options.timeout));
-    if (!lab.skipForDryRun(call)) {
-      const result = await lab.runner.run(call);
-      if (result.exitCode !== 0) throw toolFailure(result, 'deleting the PVCs');
+    if (await lab.apply(kubectlChanges.deletePvcs(lab.kubectl, names, options.timeout, 'the PVCs'))) {
       lab.log.success(`deleted ${names.length} PVCs: ${names.join(', ')}`);
     }
   } else if (!options.deleteData && release && !lab.dryRun) {

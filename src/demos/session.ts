@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { toolFailure } from '../adapters/failure.js';
-import { kubectlArgs } from '../adapters/kubectl.js';
+import { helmChanges, kubectlChanges } from '../adapters/changes.js';
 import { readCounters, statefulSetPods, type CounterReading, type FileReader } from '../counters.js';
 import type { Lab } from '../lab-context.js';
-import { DELETE_PVCS_MS, goDuration, withGrace } from '../limits.js';
+import { DELETE_PVCS_MS } from '../limits.js';
 import { chartDir } from '../paths.js';
 import type { Probe } from '../probe/probe.js';
 import { waitForStatefulSet, type RolloutState, type WaitOptions } from '../rollout.js';
@@ -68,7 +67,8 @@ export class DemoSession {
     for (const [key, value] of Object.entries(values)) (typeof value === 'string' ? setStrings : sets).push(`${key}=${value}`);
     this.checkpoint();
     this.changed = true;
-    await this.lab.helm.upgradeReusing({ release: this.lab.release, chart: chartDir, sets, setStrings, timeout: goDuration(this.timeoutMs) }, withGrace(this.timeoutMs));
+    const { lab } = this;
+    await lab.apply(helmChanges.upgradeReusing(lab.helm, await lab.helm.major(), { release: lab.release, chart: chartDir, sets, setStrings }, this.timeoutMs));
   }
 
   /** Waits on the pods themselves (Helm 3 and 4 mean different things by --wait). */
@@ -81,14 +81,12 @@ export class DemoSession {
   async deletePods(names: string[], gracePeriodSeconds?: number): Promise<void> {
     this.checkpoint();
     this.changed = true;
-    const result = await this.lab.runner.run(this.lab.kubectl.call(kubectlArgs.deletePods(this.lab.target, names, gracePeriodSeconds)));
-    if (result.exitCode !== 0) throw toolFailure(result, `deleting pod${names.length > 1 ? 's' : ''} ${names.join(', ')}`);
+    await this.lab.apply(kubectlChanges.deletePods(this.lab.kubectl, names, gracePeriodSeconds));
   }
 
   /** Deletes PVCs and waits until they are gone; `what` names them in an error. */
   async deletePvcs(names: string[], what = names.join(', ')): Promise<void> {
-    const result = await this.lab.runner.run(this.lab.kubectl.call(kubectlArgs.deletePvcs(this.lab.target, names, goDuration(DELETE_PVCS_MS)), withGrace(DELETE_PVCS_MS)));
-    if (result.exitCode !== 0) throw toolFailure(result, `deleting ${what}`);
+    await this.lab.apply(kubectlChanges.deletePvcs(this.lab.kubectl, names, DELETE_PVCS_MS, what));
   }
 
   /** The StatefulSet and its pods right now. */

@@ -1,5 +1,5 @@
 import { CLAIM_TEMPLATE, describeEvents, isObserved, isPodReady, podOrdinal, REVISION_LABEL, type PersistentVolumeClaim } from '../adapters/kube-objects.js';
-import { goDuration, withGrace } from '../limits.js';
+import { helmChanges } from '../adapters/changes.js';
 import type { RolloutState } from '../rollout.js';
 import type { DemoSession } from './session.js';
 
@@ -89,7 +89,7 @@ export async function undoDemo(session: DemoSession, start: StartingPoint, { kee
   }
   await session.waitFor({ waitingFor: `pods of ${lab.release} Ready before the rollback` });
 
-  await lab.helm.rollback(lab.release, start.revision, goDuration(session.timeoutMs), withGrace(session.timeoutMs));
+  await lab.apply(helmChanges.rollback(lab.helm, await lab.helm.major(), lab.release, start.revision, session.timeoutMs));
   say(`helm rollback ${lab.release} ${start.revision}: ${start.version}, ${start.replicas} replicas, updateStrategy RollingUpdate, partition 0`);
   const settled = await session.waitFor({ waitingFor: `pods of ${lab.release} back on ${start.version}` });
   say(`${settled.pods.filter((p) => !p.metadata.deletionTimestamp).length} pods Ready on ${start.version}`);

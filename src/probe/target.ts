@@ -1,4 +1,4 @@
-import { inNamespace, kubectlArgs, type Kubectl } from '../adapters/kubectl.js';
+import { inNamespace, type Kubectl } from '../adapters/kubectl.js';
 import { nodesIfAllowed } from '../adapters/permissions.js';
 import type { Node, Service } from '../adapters/kube-objects.js';
 import { LabError } from '../errors.js';
@@ -82,7 +82,7 @@ export function apiProxyTarget(kubectl: Kubectl, namespace: string, service: Ser
     description: `the API server's service proxy (${base}/): ${why}`,
     async get(path, timeoutMs) {
       const started = performance.now();
-      const result = await kubectl.tryRun(kubectlArgs.rawGet(kubectl.target, base + path), timeoutMs);
+      const result = await kubectl.rawGet(base + path, timeoutMs);
       const ms = Math.round(performance.now() - started);
       if (result.exitCode !== 0) return { ok: false, error: result.stderr.trim().split('\n')[0] ?? 'kubectl failed', ms };
       try {

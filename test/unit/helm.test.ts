@@ -48,13 +48,14 @@ describe('Helm adapter', () => {
   it('detects the version once for many calls', async () => {
     const runner = new FakeRunner([
       { match: /^version --short$/, stdout: 'v4.1.4+g05fa379\n' },
-      { match: /uninstall/, stdout: '' },
+      { match: /get values/, stdout: '{}' },
     ]);
     const helm = new Helm(runner, 'helm', { namespace: 'lab' });
-    await helm.uninstall('a', '60s', 1000);
-    await helm.uninstall('b', '60s', 1000);
+    expect(await helm.major()).toBe(4);
+    await helm.values('a');
+    await helm.values('b');
     expect(runner.lines().filter((l) => l.startsWith('version'))).toHaveLength(1);
-    expect(runner.lines()[1]).toBe('--namespace lab uninstall a --timeout 60s --wait=watcher');
+    expect(runner.lines()[1]).toBe('--namespace lab get values a --all --output json');
   });
 
   it('returns undefined for a release that is not found, and throws on other failures', async () => {

@@ -123,7 +123,7 @@ describe('readReleaseCounters', () => {
   it('reads the StatefulSet, its pods and every counter through one kubectl proxy', async () => {
     runner = new ProxyRunner({ pods: ['helm-python-1', 'helm-python-0', 'helm-python-10'] });
     const debug: string[] = [];
-    const readings = await readReleaseCounters({ kubectl: new Kubectl(runner, 'kubectl', { namespace: 'lab' }), runner, release: 'helm-python', log: quietLog(debug) });
+    const readings = await readReleaseCounters({ kubectl: new Kubectl(runner, 'kubectl', { namespace: 'lab' }), release: 'helm-python', log: quietLog(debug) });
     expect(readings.map((r) => [r.pod, r.counter, r.pvc, r.error])).toEqual([
       ['helm-python-0', 13, 'counter-data-py-helm-python-0', undefined],
       ['helm-python-1', 13, 'counter-data-py-helm-python-1', undefined],
@@ -138,7 +138,7 @@ describe('readReleaseCounters', () => {
   it('reads the file the app serves through the pod proxy, and execs only where the app does not serve it', async () => {
     runner = new ProxyRunner({ pods: ['helm-python-0', 'helm-python-1'], serves: ['helm-python-0'] });
     const debug: string[] = [];
-    const readings = await readReleaseCounters({ kubectl: new Kubectl(runner, 'kubectl', { namespace: 'lab' }), runner, release: 'helm-python', log: quietLog(debug) });
+    const readings = await readReleaseCounters({ kubectl: new Kubectl(runner, 'kubectl', { namespace: 'lab' }), release: 'helm-python', log: quietLog(debug) });
     expect(readings.map((r) => [r.pod, r.counter])).toEqual([
       ['helm-python-0', 1013],
       ['helm-python-1', 13],
@@ -149,7 +149,7 @@ describe('readReleaseCounters', () => {
   it("falls back to kubectl exec for a pod whose exec fails, so the error is kubectl's", async () => {
     runner = new ProxyRunner({ pods: ['helm-python-0', 'helm-python-1'], failExec: ['helm-python-1'] });
     const debug: string[] = [];
-    const readings = await readReleaseCounters({ kubectl: new Kubectl(runner, 'kubectl', { namespace: 'lab' }), runner, release: 'helm-python', log: quietLog(debug) });
+    const readings = await readReleaseCounters({ kubectl: new Kubectl(runner, 'kubectl', { namespace: 'lab' }), release: 'helm-python', log: quietLog(debug) });
     expect(readings.map((r) => r.counter)).toEqual([13, 99]);
     expect(runner.calls.slice(1)).toEqual(['--namespace lab exec helm-python-1 --container app --request-timeout=10s -- cat /data/counter.json']);
     expect(debug.join('\n')).toContain('exec in helm-python-1 through kubectl proxy failed (exit code 1): kubectl exec instead');
@@ -158,13 +158,13 @@ describe('readReleaseCounters', () => {
   it('says the release is not deployed when the proxy answers NotFound', async () => {
     runner = new ProxyRunner({ pods: [] });
     const kubectl = new Kubectl(runner, 'kubectl', { namespace: 'lab' });
-    await expect(readReleaseCounters({ kubectl, runner, release: 'other', log: quietLog([]) })).rejects.toThrow('release other is not deployed in namespace lab (no StatefulSet other)');
+    await expect(readReleaseCounters({ kubectl, release: 'other', log: quietLog([]) })).rejects.toThrow('release other is not deployed in namespace lab (no StatefulSet other)');
   });
 
   it('reads with one kubectl exec per pod when the proxy does not start, and says so with --verbose', async () => {
     runner = new ProxyRunner({ pods: ['helm-python-0'], startFails: true });
     const debug: string[] = [];
-    const readings = await readReleaseCounters({ kubectl: new Kubectl(runner, 'kubectl', { namespace: 'lab' }), runner, release: 'helm-python', log: quietLog(debug) });
+    const readings = await readReleaseCounters({ kubectl: new Kubectl(runner, 'kubectl', { namespace: 'lab' }), release: 'helm-python', log: quietLog(debug) });
     expect(readings.map((r) => r.counter)).toEqual([99]);
     expect(debug.join('\n')).toMatch(/kubectl proxy could not start \(kubectl proxy exited: error: unknown flag: --unix-socket\): reading with kubectl instead/);
   });
@@ -201,7 +201,7 @@ describe('kubectl proxy transport by platform', () => {
   ] as const)('on %s: starts kubectl proxy over %s, then GETs and execs through it', async (platform, transport) => {
     runner = new ProxyRunner({ pods: ['helm-python-0'] });
     const kubectl = new Kubectl(runner, 'kubectl', { namespace: 'lab' });
-    const proxy = await KubeProxy.start(kubectl, runner, { timeoutMs: 10_000, platform });
+    const proxy = await KubeProxy.start(kubectl, { timeoutMs: 10_000, platform });
     try {
       expect(proxy.transport).toBe(transport);
       expect(runner.calls[0]).toMatch(transport === 'unix' ? /^proxy --unix-socket \S+\/sock / : /^proxy --port=0 --address=127\.0\.0\.1 /);
@@ -218,7 +218,7 @@ describe('kubectl proxy transport by platform', () => {
     runner = new ProxyRunner({ pods: [] });
     const kubectl = new Kubectl(runner, 'kubectl', { namespace: 'lab' });
     const tmp = join(tmpdir(), 'x'.repeat(120));
-    const proxy = await KubeProxy.start(kubectl, runner, { timeoutMs: 10_000, platform: 'linux', tmp });
+    const proxy = await KubeProxy.start(kubectl, { timeoutMs: 10_000, platform: 'linux', tmp });
     expect(proxy.transport).toBe('tcp');
     expect(existsSync(tmp)).toBe(false);
     await proxy.stop();

@@ -1,0 +1,83 @@
+import { goDuration, KUBECTL_CALL_MS, withGrace } from '../limits.js';
+import { formatCall, type Runner, type ToolCall, type ToolResult } from '../process/runner.js';
+import { toolFailure } from './failure.js';
+import { helmArgs, type HelmMajor, type UpgradeRequest } from './helm.js';
+import { kubectlArgs, type KubeTarget } from './kubectl.js';
+
+/**
+ * A call that changes the cluster, built as data by the pure builders below and carried out by
+ * `apply` alone: printed with --dry-run, else run through the runner with its failure mapped.
+ */
+export interface Change extends ToolCall {
+  /** What the call does, for its failure: `helm uninstall helm-python`, `deleting the PVCs`. */
+  doing: string;
+}
+
+/** Which binary a change runs and against which cluster: a Helm or Kubectl adapter fits. */
+export interface Tool {
+  bin: string;
+  target: KubeTarget;
+}
+
+/** An upgrade's values; how long it may take is the builder's `timeoutMs`. */
+export type UpgradeValues = Omit<UpgradeRequest, 'timeout'>;
+
+/**
+ * The changes made with helm. Every limit is in ms: helm's own `--timeout` is derived from it, and
+ * the process gets a little longer (withGrace) so that helm can report its own timeout.
+ */
+export const helmChanges = {
+  upgradeInstall(helm: Tool, major: HelmMajor, request: UpgradeValues, timeoutMs: number): Change {
+    return change(helm, helmArgs.upgradeInstall(helm.target, major, { ...request, timeout: goDuration(timeoutMs) }), withGrace(timeoutMs), `helm upgrade --install ${request.release}`);
+  },
+  upgradeReusing(helm: Tool, major: HelmMajor, request: Omit<UpgradeValues, 'valuesFiles'>, timeoutMs: number): Change {
+    return change(helm, helmArgs.upgradeReusing(helm.target, major, { ...request, timeout: goDuration(timeoutMs) }), withGrace(timeoutMs), `helm upgrade ${request.release}`);
+  },
+  rollback(helm: Tool, major: HelmMajor, release: string, revision: number, timeoutMs: number): Change {
+    return change(helm, helmArgs.rollback(helm.target, major, release, revision, goDuration(timeoutMs)), withGrace(timeoutMs), `helm rollback ${release} ${revision}`);
+  },
+  uninstall(helm: Tool, major: HelmMajor, release: string, timeoutMs: number): Change {
+    return change(helm, helmArgs.uninstall(helm.target, major, release, goDuration(timeoutMs)), withGrace(timeoutMs), `helm uninstall ${release}`);
+  },
+};
+
+/** The changes made with kubectl; a limit the call waits itself (`--timeout`) is in ms, as above. */
+export const kubectlChanges = {
+  createNamespace(kubectl: Tool, name: string): Change {
+    return change(kubectl, kubectlArgs.createNamespace(kubectl.target, name), KUBECTL_CALL_MS, `creating namespace ${name}`);
+  },
+  deleteNamespace(kubectl: Tool, name: string, timeoutMs: number): Change {
+    return change(kubectl, kubectlArgs.deleteNamespace(kubectl.target, name, goDuration(timeoutMs)), withGrace(timeoutMs), `deleting namespace ${name}`);
+  },
+  /** Deletes pods without waiting for them to go (`--wait=false`). */
+  deletePods(kubectl: Tool, names: string[], gracePeriodSeconds?: number): Change {
+    return change(kubectl, kubectlArgs.deletePods(kubectl.target, names, gracePeriodSeconds), KUBECTL_CALL_MS, `deleting pod${names.length > 1 ? 's' : ''} ${names.join(', ')}`);
+  },
+  /** Deletes PVCs and waits until they are gone; `what` names them in an error. */
+  deletePvcs(kubectl: Tool, names: string[], timeoutMs: number, what = names.join(', ')): Change {
+    return change(kubectl, kubectlArgs.deletePvcs(kubectl.target, names, goDuration(timeoutMs)), withGrace(timeoutMs), `deleting ${what}`);
+  },
+};
+
+function change(tool: Tool, args: string[], timeoutMs: number, doing: string): Change {
+  return { bin: tool.bin, args, timeoutMs, doing };
+}
+
+/**
+ * Carries out a change: the result of the call that ran, or undefined when --dry-run printed it
+ * (one line on stdout, copy-pasteable) instead. A failed call throws the mapped LabError.
+ */
+export type Apply = (change: Change) => Promise<ToolResult | undefined>;
+
+/** The one place a change is decided: printed (`dryRun`) or run through the runner. */
+export function createApply({ runner, dryRun, print }: { runner: Runner; dryRun: boolean; print: (line: string) => void }): Apply {
+  return async (call) => {
+    if (dryRun) {
+      print(formatCall(call));
+      return undefined;
+    }
+    const result = await runner.run(call);
+    if (result.exitCode !== 0) throw toolFailure(result, call.doing);
+    return result;
+  };
+}

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { createApply, helmChanges, kubectlChanges } from '../../src/adapters/changes.js';
+import { LabError } from '../../src/errors.js';
+import { FakeRunner } from '../support/fake-runner.js';
+
+// Every expected array, limit and message below is written out by hand from helm's and kubectl's
+// documented flags: 120 000 ms is helm's `--timeout 120s`, and the process gets 30 s more.
+describe('helmChanges', () => {
+  const helm = { bin: '/opt/helm', target: { kubeconfig: '/tmp/kc', context: 'kind-lab', namespace: 'lab' } };
+  const values = { release: 'helm-python', chart: '/pkg/chart', valuesFiles: ['a.yaml'], sets: ['replicaCount=3'], setStrings: ['app.version=1.10'] };
+
+  it('upgrade --install, Helm 4: its own timeout from the ms limit, the process 30 s longer', () => {
+    expect(helmChanges.upgradeInstall(helm, 4, values, 120_000)).toEqual({
+      bin: '/opt/helm',
+      args: ['--kubeconfig', '/tmp/kc', '--kube-context', 'kind-lab', '--namespace', 'lab', 'upgrade', '--install', 'helm-python', '/pkg/chart', '--values', 'a.yaml', '--set', 'replicaCount=3', '--set-string', 'app.version=1.10', '--timeout', '120s', '--wait=hookOnly', '--output', 'json'],
+      timeoutMs: 150_000,
+      doing: 'helm upgrade --install helm-python',
+    });
+  });
+
+  it('upgrade --reuse-values, Helm 3 (no wait flag)', () => {
+    const reusing = { release: 'helm-python', chart: '/pkg/chart', sets: ['replicaCount=3'], setStrings: ['app.version=1.10'] };
+    expect(helmChanges.upgradeReusing({ bin: 'helm', target: { namespace: 'lab' } }, 3, reusing, 300_000)).toEqual({
+      bin: 'helm',
+      args: ['--namespace', 'lab', 'upgrade', 'helm-python', '/pkg/chart', '--reuse-values', '--set', 'replicaCount=3', '--set-string', 'app.version=1.10', '--timeout', '300s', '--output', 'json'],
+      timeoutMs: 330_000,
+      doing: 'helm upgrade helm-python',
+    });
+  });
+
+  it('rollback to a revision', () => {
+    expect(helmChanges.rollback({ bin: 'helm', target: { namespace: 'lab' } }, 4, 'helm-python', 7, 300_000)).toEqual({
+      bin: 'helm',
+      args: ['--namespace', 'lab', 'rollback', 'helm-python', '7', '--timeout', '300s', '--wait=hookOnly'],
+      timeoutMs: 330_000,
+      doing: 'helm rollback helm-python 7',
+    });
+  });
+
+  it('uninstall waits for the resources to go: --wait (Helm 3), --wait=watcher (Helm 4); a part second rounds up', () => {
+    expect(helmChanges.uninstall({ bin: 'helm', target: {} }, 3, 'helm-python', 60_000)).toEqual({
+      bin: 'helm',
+      args: ['uninstall', 'helm-python', '--timeout', '60s', '--wait'],
+      timeoutMs: 90_000,
+      doing: 'helm uninstall helm-python',
+    });
+    expect(helmChanges.uninstall({ bin: 'helm', target: { namespace: 'lab' } }, 4, 'helm-python', 90_500)).toEqual({
+      bin: 'helm',
+      args: ['--namespace', 'lab', 'uninstall', 'helm-python', '--timeout', '91s', '--wait=watcher'],
+      timeoutMs: 120_500,
+      doing: 'helm uninstall helm-python',
+    });
+  });
+});
+
+describe('kubectlChanges', () => {
+  const kubectl = { bin: 'kubectl', target: { context: 'kind-lab', namespace: 'lab' } };
+
+  it('creates and deletes a namespace with no --namespace of its own', () => {
+    expect(kubectlChanges.createNamespace(kubectl, 'seal-new')).toEqual({
+      bin: 'kubectl',
+      args: ['--context', 'kind-lab', 'create', 'namespace', 'seal-new', '--request-timeout=10s'],
+      timeoutMs: 20_000,
+      doing: 'creating namespace seal-new',
+    });
+    expect(kubectlChanges.deleteNamespace(kubectl, 'seal-new', 120_000)).toEqual({
+      bin: 'kubectl',
+      args: ['--context', 'kind-lab', 'delete', 'namespace', 'seal-new', '--ignore-not-found', '--wait=true', '--timeout=120s'],
+      timeoutMs: 150_000,
+      doing: 'deleting namespace seal-new',
+    });
+  });
+
+  it('deletes pods without waiting, with a grace period when given', () => {
+    expect(kubectlChanges.deletePods(kubectl, ['helm-python-0', 'helm-python-1'], 0)).toEqual({
+      bin: 'kubectl',
+      args: ['--context', 'kind-lab', '--namespace', 'lab', 'delete', 'pods', 'helm-python-0', 'helm-python-1', '--grace-period=0', '--wait=false', '--request-timeout=10s'],
+      timeoutMs: 20_000,
+      doing: 'deleting pods helm-python-0, helm-python-1',
+    });
+    expect(kubectlChanges.deletePods(kubectl, ['helm-python-2'])).toEqual({
+      bin: 'kubectl',
+      args: ['--context', 'kind-lab', '--namespace', 'lab', 'delete', 'pods', 'helm-python-2', '--wait=false', '--request-timeout=10s'],
+      timeoutMs: 20_000,
+      doing: 'deleting pod helm-python-2',
+    });
+  });
+
+  it('deletes PVCs and waits until they are gone; named by what they are, else by their names', () => {
+    expect(kubectlChanges.deletePvcs(kubectl, ['data-helm-python-0', 'data-helm-python-1'], 120_000, 'the PVCs')).toEqual({
+      bin: 'kubectl',
+      args: ['--context', 'kind-lab', '--namespace', 'lab', 'delete', 'persistentvolumeclaims', 'data-helm-python-0', 'data-helm-python-1', '--wait=true', '--timeout=120s'],
+      timeoutMs: 150_000,
+      doing: 'deleting the PVCs',
+    });
+    expect(kubectlChanges.deletePvcs(kubectl, ['data-helm-python-3'], 60_000).doing).toBe('deleting data-helm-python-3');
+  });
+});
+
+describe('createApply', () => {
+  const uninstall = { bin: 'helm', args: ['--namespace', 'lab', 'uninstall', 'helm-python', '--timeout', '60s', '--wait'], timeoutMs: 90_000, doing: 'helm uninstall helm-python' };
+  const upgrade = { bin: 'helm', args: ['upgrade', 'helm-python', '/pkg/chart', '--reuse-values', '--set-string', 'app.version=a b'], timeoutMs: 90_000, doing: 'helm upgrade helm-python' };
+
+  it('--dry-run prints each call, copy-pasteable, and runs nothing', async () => {
+    const runner = new FakeRunner([]);
+    const printed: string[] = [];
+    const apply = createApply({ runner, dryRun: true, print: (line) => printed.push(line) });
+    expect(await apply(uninstall)).toBeUndefined();
+    expect(await apply(upgrade)).toBeUndefined();
+    expect(printed).toEqual(['helm --namespace lab uninstall helm-python --timeout 60s --wait', "helm upgrade helm-python /pkg/chart --reuse-values --set-string 'app.version=a b'"]);
+    expect(runner.calls).toEqual([]);
+  });
+
+  it('a real run runs the call as built, prints nothing and returns its result', async () => {
+    const runner = new FakeRunner([{ match: /uninstall/, stdout: 'release "helm-python" uninstalled\n' }]);
+    const printed: string[] = [];
+    const result = await createApply({ runner, dryRun: false, print: (line) => printed.push(line) })(uninstall);
+    expect(runner.calls).toEqual([uninstall]);
+    expect(result?.stdout).toBe('release "helm-python" uninstalled\n');
+    expect(printed).toEqual([]);
+  });
+
+  it('a failed call throws one line saying what it was doing', async () => {
+    const runner = new FakeRunner([{ match: /uninstall/, exitCode: 1, stderr: 'Error: uninstall: Release not loaded: helm-python: release: not found\n' }]);
+    const apply = createApply({ runner, dryRun: false, print: () => {} });
+    const failure = await apply(uninstall).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(LabError);
+    expect((failure as LabError).message).toBe('helm uninstall helm-python: helm failed: uninstall: Release not loaded: helm-python: release: not found');
+  });
+
+  it('a call killed at its limit says how long it was given', async () => {
+    const runner = new FakeRunner([{ match: /delete persistentvolumeclaims/, exitCode: 1, timedOut: true }]);
+    const apply = createApply({ runner, dryRun: false, print: () => {} });
+    const call = { bin: 'kubectl', args: ['--namespace', 'lab', 'delete', 'persistentvolumeclaims', 'data-helm-python-0', '--wait=true', '--timeout=120s'], timeoutMs: 150_000, doing: 'deleting the PVCs' };
+    await expect(apply(call)).rejects.toThrow('deleting the PVCs: kubectl did not answer within 150 s');
+  });
+});
