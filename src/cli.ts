@@ -130,6 +130,7 @@ export async function main(argv: string[], deps: Omit<LabDependencies, 'log'> = 
     onSignal = (signal) => {
       const stopNow = interrupts.receive(signal);
       if (stopNow) reject(stopNow);
+      else if (interrupts.narrator) interrupts.narrator(signal);
       else stderr.write(`${highlight.warn('⚠')} interrupted (${signal}): undoing the demo's changes first (${signal === 'SIGINT' ? 'Ctrl-C' : signal === 'SIGBREAK' ? 'Ctrl-Break' : signal} again stops at once)\n`);
     };
     for (const signal of stopSignals()) process.on(signal, onSignal);
