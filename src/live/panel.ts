@@ -99,7 +99,7 @@ export function renderPanel(state: LiveState, { width, color, now }: PanelOption
   if (state.statefulSet) {
     const s = state.statefulSet;
     const revisions = s.currentRevision === s.updateRevision ? shortRevision(s.currentRevision, state.release) : `${shortRevision(s.currentRevision, state.release)} → ${shortRevision(s.updateRevision, state.release)}`;
-    lines.push([[`statefulset ${state.release}: ${s.replicas ?? '?'} replicas, ${s.readyReplicas ?? 0} ready, partition ${s.partition ?? 0}, revision ${revisions || '?'}`]]);
+    lines.push([[`statefulset: ${s.replicas ?? '?'} replicas (${s.readyReplicas ?? 0} ready), partition ${s.partition ?? 0}, revision ${revisions || '?'}`]]);
   }
   lines.push([]);
 
