@@ -10,7 +10,7 @@ import { checkOutputDir } from '../output-path.js';
 import { packageVersion } from '../paths.js';
 import { renderTable } from '../ui/table.js';
 import { createLiveView, isInteractive, loggerInto } from '../live/view.js';
-import { waitForEnter, whyPhase } from '../live/step.js';
+import { StepGate, whyPhase } from '../live/step.js';
 
 export interface DemoCommandOptions {
   strategy: Strategy;
@@ -81,12 +81,14 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
     interrupts.narrator = (signal) =>
       view.feed({ kind: 'note', t: clock(), warn: true, text: `interrupted (${signal === 'SIGINT' ? 'Ctrl-C' : signal}): undoing the demo's changes first (again stops at once)` });
   }
-  const beforePhase = options.step
+  const gate = options.step ? new StepGate(lab.stdin) : undefined;
+  const beforePhase = gate
     ? async (name: string, detail: string) => {
         view.feed({ kind: 'paused', t: clock(), next: { name, detail, why: whyPhase(name) } });
-        await waitForEnter(lab.stdin, interrupts.signal);
+        await gate.wait(interrupts.signal);
       }
     : undefined;
+  gate?.start();
   // Ctrl-C stops the demo only once it has put the release back (src/interrupt.ts).
   const { record, path } = await interrupts.whileUndoable((signal) => runDemo(
     liveLab,
@@ -115,6 +117,7 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
     signal,
     { feed: (event) => view.feed(event), beforePhase },
   )).finally(() => {
+    gate?.stop();
     view.stop();
     interrupts.narrator = undefined;
   });

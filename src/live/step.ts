@@ -14,7 +14,7 @@ const WHY: Record<string, string> = {
   check: 'the new pods answer real requests; only if none fails does the update go on',
   promote: 'partition 0: the controller moves the old pods to the new version, highest ordinal first',
   'scale-in': 'the canary pods have done their job: back to the original replica count',
-  'first-pod': 'partition = replicas - 1: only the highest ordinal moves to the new version',
+  'first-pod': 'partition = replicas - 1: only the highest ordinal updates',
   rest: 'partition 0: the remaining pods follow, one at a time',
   settle: 'measure the Service after the last change: it must serve as before',
   abort: 'the check failed: the canaries go, the old version keeps serving',
@@ -28,31 +28,53 @@ export function whyPhase(name: string): string {
 type RawTerminal = Terminal & { setRawMode?: (raw: boolean) => unknown };
 
 /**
- * Resolves when Enter is pressed on `stdin` (a terminal), rejects with the signal's reason when it
- * aborts. The terminal is in raw mode meanwhile (no echo, which would move the panel down), so
- * Ctrl-C arrives as a byte: it is passed on as SIGINT, as the terminal would have done.
+ * Waits for Enter on a terminal, before each phase. The terminal is in raw mode for the whole demo
+ * (no echo, which would move the panel down) and read all along, so a key pressed while a phase
+ * runs is dropped rather than kept for the next pause. Ctrl-C arrives as a byte then: it is passed
+ * on as SIGINT, as the terminal would have done.
  */
-export function waitForEnter(stdin: Terminal, signal?: AbortSignal, interrupt: () => void = () => process.kill(process.pid, 'SIGINT')): Promise<void> {
-  const terminal = stdin as RawTerminal;
-  return new Promise<void>((resolve, reject) => {
-    const finish = (error?: unknown) => {
-      terminal.off('data', onData);
-      signal?.removeEventListener('abort', onAbort);
-      terminal.setRawMode?.(false);
-      terminal.pause();
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    const onAbort = () => finish(signal?.reason ?? new Error('aborted'));
-    const onData = (chunk: Buffer | string) => {
-      const text = chunk.toString();
-      if (text.includes('\u0003')) interrupt();
-      else if (/[\r\n]/.test(text)) finish();
-    };
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    terminal.setRawMode?.(true);
-    terminal.on('data', onData);
-    terminal.resume();
-  });
+export class StepGate {
+  private waiting?: () => void;
+  private readonly onData = (chunk: Buffer | string) => {
+    const text = chunk.toString();
+    if (text.includes('\u0003')) this.interrupt();
+    else if (/[\r\n]/.test(text) && this.waiting) {
+      const go = this.waiting;
+      this.waiting = undefined;
+      go();
+    }
+  };
+
+  constructor(
+    private readonly stdin: Terminal,
+    private readonly interrupt: () => void = () => process.kill(process.pid, 'SIGINT'),
+  ) {}
+
+  start(): void {
+    (this.stdin as RawTerminal).setRawMode?.(true);
+    this.stdin.on('data', this.onData);
+    this.stdin.resume();
+  }
+
+  stop(): void {
+    this.stdin.off('data', this.onData);
+    (this.stdin as RawTerminal).setRawMode?.(false);
+    this.stdin.pause();
+  }
+
+  /** Resolves at the next Enter; rejects with the signal's reason when it aborts first. */
+  wait(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        this.waiting = undefined;
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+    });
+  }
 }
