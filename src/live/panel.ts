@@ -133,7 +133,7 @@ export function renderPanel(state: LiveState, { width, color, now }: PanelOption
   if (probe.sent > 0 || state.epochMs !== undefined) {
     const sorted = [...probe.latencies].sort((a, b) => a - b);
     const outage: Piece = probe.outage
-      ? [`OUTAGE ${seconds(now - probe.outage.start)} (${probe.outage.failures} failed)`, 'bad']
+      ? [`OUTAGE ${seconds(now - probe.outage.start)}`, 'bad']
       : [probe.outages ? `${probe.outages} outage${probe.outages > 1 ? 's' : ''}, longest ${seconds(probe.longestMs)}` : 'no outage', probe.outages ? 'warn' : 'good'];
     lines.push([
       [`probe: ${probe.sent} sent, ${probe.ok} ok, `],
