@@ -3,9 +3,10 @@
 // machine, printed and written to bench/RESULTS.md. Needs `npm run build` and, for the cluster
 // figures, a cluster in $KUBECONFIG. `node bench/run.mjs startup counters` runs only those.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProbeModule, deployBench, fmt, kubectl, lab, LOCAL_IMAGE, machine, median, peakRss, ratio, root, run } from './lib.mjs';
+import { bin, buildProbeModule, deployBench, fmt, kubectl, lab, LOCAL_IMAGE, machine, median, peakRss, ratio, root, run } from './lib.mjs';
 
 // BENCH_NAMESPACE lets two invocations (say `memory` and the rest) run side by side.
 const NS = process.env.BENCH_NAMESPACE ?? 'k8s-lab-bench';
@@ -154,6 +155,67 @@ sections.memory = async () => {
   };
 };
 
+/** utime + stime of a process and its live descendants (kubectl watches), in ms, from /proc. */
+function treeCpuMs(pid) {
+  const tick = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  const own = (p) => {
+    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * tick;
+  };
+  const children = (p) => readdirSync(`/proc/${p}/task`).flatMap((task) => readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').split(' ').filter(Boolean));
+  const walk = (p) => {
+    try {
+      const mine = own(p);
+      const kids = children(p).map(walk);
+      return { node: mine, all: mine + kids.reduce((sum, k) => sum + k.all, 0) };
+    } catch {
+      return { node: 0, all: 0 };
+    }
+  };
+  return walk(pid);
+}
+
+// The live panel's cost: `k8s-lab watch --traffic` (the panel redrawn 4 times a second, a watch of
+// the pods and one of the StatefulSet, the probe at 10 requests/s) in a real terminal (tmux, 80x40),
+// CPU of the k8s-lab process and of the whole tree (its kubectl watches) over 30 s of steady state.
+sections.panel = async () => {
+  const rows = [];
+  const seconds = Number(process.env.BENCH_PANEL_SECONDS ?? 30);
+  const nodePort = process.env.BENCH_NODEPORT ?? 'null';
+  const socket = `k8s-lab-bench-${process.pid}`;
+  const tmux = (...args) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+  for (const replicas of [2, 20]) {
+    const deployed = await lab(['deploy', '--namespace', NS, '--image', LOCAL_IMAGE, '--replicas', String(replicas), '--set', `service.nodePort=${nodePort}`, '--timeout', '10m']);
+    if (deployed.code !== 0) throw new Error(deployed.stderr);
+    for (const traffic of [false, true]) {
+      const pidFile = join(tmpdir(), `${socket}.pid`);
+      const args = ['watch', '--namespace', NS, '--for', `${seconds + 10}s`, ...(traffic ? ['--traffic'] : [])];
+      tmux('new-session', '-d', '-s', 'bench', '-x', '80', '-y', '40', `env -u CI node ${bin} ${args.join(' ')} & echo $! > ${pidFile}; wait; sleep 30`);
+      await new Promise((r) => setTimeout(r, 5000));
+      const pid = readFileSync(pidFile, 'utf8').trim();
+      const before = treeCpuMs(pid);
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      const after = treeCpuMs(pid);
+      const wall = performance.now() - t0;
+      const screen = tmux('capture-pane', '-p', '-t', 'bench');
+      tmux('kill-server');
+      if (!/^probe: /m.test(screen)) throw new Error(`no panel on screen:\n${screen}`);
+      const node = ((after.node - before.node) / wall) * 100;
+      const all = ((after.all - before.all) / wall) * 100;
+      const target = replicas === 2 ? 5 : 10;
+      rows.push([`${replicas} pods${traffic ? ', --traffic' : ''}`, `${node.toFixed(1)} %`, `${all.toFixed(1)} %`, `≤ ${target} %`, all <= target ? 'met' : 'missed']);
+    }
+  }
+  return {
+    title: 'Live panel CPU',
+    how: `\`k8s-lab watch\` in tmux (80x40, the panel redrawn every 250 ms), CPU time over ${seconds} s after the first 5 s, as a share of one core: the k8s-lab process, and with its kubectl watch processes`,
+    headers: ['run', 'k8s-lab', 'with kubectl', 'target', ''],
+    rows,
+  };
+};
+
 const table = (headers, rows) => [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(sections);
@@ -166,7 +228,7 @@ for (const name of wanted) {
   process.stdout.write(`${text}\n`);
   results.push(text);
 }
-if (wanted.includes('counters') || wanted.includes('scale') || wanted.includes('overhead') || wanted.includes('probe') || wanted.includes('memory')) {
+if (wanted.includes('panel') || wanted.includes('counters') || wanted.includes('scale') || wanted.includes('overhead') || wanted.includes('probe') || wanted.includes('memory')) {
   await lab(['teardown', '--namespace', NS, '--delete-data', '--yes']);
 }
 const m = machine();

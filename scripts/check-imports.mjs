@@ -15,7 +15,7 @@ const LAYERS = [
   ['lab', /^lab-context\.ts$/],
   ['reads', /^(counters|overview|rollout|features)\.ts$/],
   ['probe', /^probe\//],
-  ['demos', /^demos\/|^preflight\.ts$/],
+  ['demos', /^demos\/|^live\/|^preflight\.ts$/],
   ['report', /^report\//],
   ['commands', /^commands\//],
   ['cli', /^cli\.ts$/],

@@ -18,6 +18,9 @@ const COMMANDS: { name: string; description: string; load: () => Promise<Command
   { name: 'report', description: 'write the Markdown lab report from the live cluster and the demos\' run records', load: async () => (await import('./commands/report.js')).reportCommand },
   { name: 'teardown', description: "helm uninstall the release; with --delete-data also delete its PVCs (the counters' data), after asking", load: async () => (await import('./commands/teardown.js')).teardownCommand },
   { name: 'doctor', description: 'check the tools (helm 3 or 4, kubectl), the cluster and its version, what it offers (native Recreate, maxUnavailable, sleep preStop, PVC retention), its default StorageClass, nodes and the Service', load: async () => (await import('./commands/doctor.js')).doctorCommand },
+  { name: 'watch', description: "follow the release live, as a panel on a terminal: its pods, its StatefulSet and, with --traffic, what users of its Service see; until Ctrl-C or --for", load: async () => (await import('./commands/watch.js')).watchCommand },
+  { name: 'completion', description: 'print a shell completion script (bash, zsh or fish) for commands, flags and --strategy values', load: async () => (await import('./commands/completion.js')).completionCommand },
+  { name: 'complete', description: 'what the completion scripts run at each Tab', load: async () => (await import('./commands/completion.js')).completeCommand },
   { name: 'lab', description: 'the whole lab in one go: doctor, deploy, traffic, counters, every update demo, report', load: async () => (await import('./commands/lab.js')).labCommand },
 ];
 
@@ -50,11 +53,13 @@ async function buildProgram(argv: string[], stderr: NodeJS.WritableStream, stdou
     .exitOverride()
     .configureOutput(output('k8s-lab --help'));
   const name = commandName(argv);
+  // Completing needs every command's options.
+  const all = name === 'completion' || name === 'complete';
   for (const entry of COMMANDS) {
     // The named command is loaded in full; the others only need a line in the help.
-    const command = entry.name === name ? await entry.load() : new Command(entry.name);
+    const command = entry.name === name || all ? await entry.load() : new Command(entry.name);
     const help = `k8s-lab ${entry.name} --help`;
-    program.addCommand(command.description(entry.description).exitOverride().configureOutput(output(help)));
+    program.addCommand(command.description(entry.description).exitOverride().configureOutput(output(help)), { hidden: entry.name === 'complete' });
   }
   return program;
 }
@@ -130,6 +135,7 @@ export async function main(argv: string[], deps: Omit<LabDependencies, 'log'> = 
     onSignal = (signal) => {
       const stopNow = interrupts.receive(signal);
       if (stopNow) reject(stopNow);
+      else if (interrupts.narrator) interrupts.narrator(signal);
       else stderr.write(`${highlight.warn('⚠')} interrupted (${signal}): undoing the demo's changes first (${signal === 'SIGINT' ? 'Ctrl-C' : signal === 'SIGBREAK' ? 'Ctrl-Break' : signal} again stops at once)\n`);
     };
     for (const signal of stopSignals()) process.on(signal, onSignal);

@@ -9,6 +9,8 @@ import { InterruptedError } from './errors.js';
 export class Interrupts {
   private controller = new AbortController();
   private undoable = 0;
+  /** Says that the demo is being undone, where a live panel is up (a line on stderr would be drawn over). */
+  narrator?: (signal: NodeJS.Signals) => void;
 
   /** Aborted (with an InterruptedError as its reason) by the first Ctrl-C or SIGTERM. */
   get signal(): AbortSignal {

@@ -67,6 +67,10 @@ export const kubectlArgs = {
   watchPods(target: KubeTarget, selector: string): string[] {
     return [...this.scope(target), 'get', 'pods', '--selector', selector, '--watch', '--output-watch-events', '--output', 'json'];
   },
+  /** One StatefulSet, as it is now and then at every change (`k8s-lab watch`). */
+  watchStatefulSet(target: KubeTarget, name: string): string[] {
+    return [...this.scope(target), 'get', 'statefulset', name, '--watch', '--output-watch-events', '--output', 'json'];
+  },
   /**
    * The events about one object (a pod's probe failures, scheduling, pulls). With its UID, only this
    * incarnation's: a StatefulSet pod comes back under the same name.
@@ -260,6 +264,11 @@ export class Kubectl {
   /** A watch of the pods as a stream of JSON watch events; ends after `timeoutMs` at the latest. */
   watchPods(selector: string, timeoutMs: number, onStdout: (chunk: string) => void): ToolStream {
     return this.stream(kubectlArgs.watchPods(this.target, selector), timeoutMs, onStdout);
+  }
+
+  /** A watch of one StatefulSet as a stream of JSON watch events; ends after `timeoutMs` at the latest. */
+  watchStatefulSet(name: string, timeoutMs: number, onStdout: (chunk: string) => void): ToolStream {
+    return this.runner.stream(this.call(kubectlArgs.watchStatefulSet(this.target, name), timeoutMs), onStdout);
   }
 
   async events(object: { name: string; uid?: string }): Promise<KubeEvent[]> {

@@ -8,8 +8,9 @@ import { DEFAULTS, durationLabel } from '../defaults.js';
 import { appVersion, httpUrl, maxUnavailable, parseDuration, wholeNumber } from '../options.js';
 import { checkOutputDir } from '../output-path.js';
 import { packageVersion } from '../paths.js';
-import { highlight } from '../ui/logger.js';
 import { renderTable } from '../ui/table.js';
+import { createLiveView, isInteractive, loggerInto } from '../live/view.js';
+import { StepGate, whyPhase } from '../live/step.js';
 
 export interface DemoCommandOptions {
   strategy: Strategy;
@@ -28,6 +29,8 @@ export interface DemoCommandOptions {
   recordDir: string;
   emulateRecreate?: boolean;
   maxUnavailable?: number | string;
+  /** Wait for Enter before each phase (a terminal only). */
+  step?: boolean;
 }
 
 /** Options that belong to one strategy: given with another, they are a usage error (nothing runs). */
@@ -64,12 +67,31 @@ export function renderSummary(record: RunRecord, path: string): string {
 
 export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise<void> {
   checkStrategyOptions(options);
+  if (options.step && !(isInteractive({ stream: lab.stderr, json: lab.json }) && lab.stdin.isTTY)) {
+    throw new UsageError('--step waits for Enter before each phase, which needs a terminal: stdin and stderr are not one (a pipe, CI or --json)', 'leave out --step, or run it in a terminal');
+  }
   checkOutputDir(options.recordDir, '--record-dir');
   // Said when the demo starts, not before: a release that is not there fails with one line.
   let started = false;
+  // The live panel on a terminal, else one line per event on stderr.
+  const view = await createLiveView({ stream: lab.stderr, json: lab.json });
+  const clock = () => (view.state.epochMs === undefined ? 0 : Date.now() - view.state.epochMs);
+  const liveLab: Lab = { ...lab, log: loggerInto(view, lab.log, clock) };
+  if (view.interactive) {
+    interrupts.narrator = (signal) =>
+      view.feed({ kind: 'note', t: clock(), warn: true, text: `interrupted (${signal === 'SIGINT' ? 'Ctrl-C' : signal}): undoing the demo's changes first (again stops at once)` });
+  }
+  const gate = options.step ? new StepGate(lab.stdin) : undefined;
+  const beforePhase = gate
+    ? async (name: string, detail: string) => {
+        view.feed({ kind: 'paused', t: clock(), next: { name, detail, why: whyPhase(name) } });
+        await gate.wait(interrupts.signal);
+      }
+    : undefined;
+  gate?.start();
   // Ctrl-C stops the demo only once it has put the release back (src/interrupt.ts).
   const { record, path } = await interrupts.whileUndoable((signal) => runDemo(
-    lab,
+    liveLab,
     {
       strategy: options.strategy,
       to: options.to,
@@ -88,13 +110,17 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
       emulateRecreate: Boolean(options.emulateRecreate),
       maxUnavailable: options.maxUnavailable,
     },
-    (name, detail) => {
-      if (!started) lab.log.info(`${options.strategy} update of ${lab.release}: probing the Service every ${options.interval} ms`);
+    () => {
+      if (!started && !view.interactive) lab.log.info(`${options.strategy} update of ${lab.release}: probing the Service every ${options.interval} ms`);
       started = true;
-      lab.log.info(`${highlight.info('▸')} ${name}: ${detail}`);
     },
     signal,
-  ));
+    { feed: (event) => view.feed(event), beforePhase },
+  )).finally(() => {
+    gate?.stop();
+    view.stop();
+    interrupts.narrator = undefined;
+  });
   lab.log.result(record, () => renderSummary(record, path));
   if (record.verdict === 'interrupted') throw new InterruptedError(`${record.strategy} ${record.reason}`, `see ${path}`);
   // A signal after the last step: the demo is complete, but the command still ends with 130.
@@ -119,6 +145,7 @@ export const demoUpdateCommand = new Command('demo-update')
   .addOption(new Option('--max-unavailable <n>', 'rolling: rollingUpdate.maxUnavailable, pods replaced at once (a number or a percentage such as 50%); needs a server that keeps the field (MaxUnavailableStatefulSet, on by default from 1.37)').argParser(maxUnavailable))
   .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
   .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoUpdate.recordDir)
+  .option('--step', 'on a terminal: wait for Enter before each phase, the panel saying what comes next and why (the probe keeps measuring)')
   .action(async (options: DemoCommandOptions, command: Command) => {
     await demoUpdate(labFor(command), options);
   });

@@ -20,6 +20,14 @@ import { DemoSession } from './session.js';
 import { strategies, type StrategyOutcome } from './strategies.js';
 import { explainNotReady, notReadyPods, recoveryCommands, undoDemo, type StartingPoint } from './undo.js';
 import { PodWatch } from './watch.js';
+import type { LiveEvent } from '../live/state.js';
+
+/** What a live view gets from a demo: its events, and a say before each phase (--step). */
+export interface DemoHooks {
+  feed?: (event: LiveEvent) => void;
+  /** Awaited before each phase but those undoing the demo; it throws to stop the demo. */
+  beforePhase?: (name: string, detail: string) => Promise<void>;
+}
 
 export interface DemoOptions {
   strategy: Strategy;
@@ -141,7 +149,7 @@ async function explainStop(session: DemoSession, failure: Error, context: StopCo
 }
 
 /** Runs one measured update demo and returns its run record (also written to recordDir). */
-export async function runDemo(lab: Lab, options: DemoOptions, onPhase: (name: string, detail: string) => void, signal?: AbortSignal): Promise<{ record: RunRecord; path: string }> {
+export async function runDemo(lab: Lab, options: DemoOptions, onPhase: (name: string, detail: string) => void, signal?: AbortSignal, hooks: DemoHooks = {}): Promise<{ record: RunRecord; path: string }> {
   // One kubectl proxy for the whole demo: its reads of the StatefulSet, pods, PVCs and counter
   // files are HTTP GETs rather than a kubectl process each, which was most of what a demo cost
   // beyond the update itself. When it does not start, kubectl reads everything as before.
@@ -153,7 +161,7 @@ export async function runDemo(lab: Lab, options: DemoOptions, onPhase: (name: st
       lab.helm.version(),
       lab.kubectl.clientVersion(),
     ]);
-    return await measure(reader ? { ...lab, kubectl: reader.kubectl } : lab, reader ?? lab.kubectl, { ...release, ...method, helm: helm.version, kubectlClient }, options, onPhase, signal);
+    return await measure(reader ? { ...lab, kubectl: reader.kubectl } : lab, reader ?? lab.kubectl, { ...release, ...method, helm: helm.version, kubectlClient }, options, onPhase, signal, hooks);
   } finally {
     await (await opening)?.close();
   }
@@ -172,7 +180,7 @@ interface DemoPlan {
   method?: RunMethod;
 }
 
-async function measure(lab: Lab, files: FileReader, plan: DemoPlan, options: DemoOptions, onPhase: (name: string, detail: string) => void, signal?: AbortSignal): Promise<{ record: RunRecord; path: string }> {
+async function measure(lab: Lab, files: FileReader, plan: DemoPlan, options: DemoOptions, onPhase: (name: string, detail: string) => void, signal: AbortSignal | undefined, { feed, beforePhase }: DemoHooks): Promise<{ record: RunRecord; path: string }> {
   const { from, to, replicas, revision } = plan;
   await waitForStatefulSet(lab.kubectl, lab.release, { timeoutMs: demoLimits.readyBeforeMs, pollMs: demoLimits.readyBeforePollMs, waitingFor: `pods of ${lab.release} (before the demo)`, signal });
   const [server, namespace, target, start] = await Promise.all([
@@ -187,9 +195,15 @@ async function measure(lab: Lab, files: FileReader, plan: DemoPlan, options: Dem
   const startedAt = new Date();
   const t0 = Date.now();
   const clock = () => Date.now() - t0;
-  const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock);
-  const probe = new Probe(target, { intervalMs: options.intervalMs, timeoutMs: demoLimits.probeRequestMs(options.intervalMs), clock });
-  const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, onPhase, files, signal);
+  feed?.({ kind: 'start', t: 0, epochMs: t0, title: `${options.strategy} update of ${lab.release}:`, release: lab.release, from, to, replicas, strategy: options.strategy });
+  const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock, feed && ((e) => feed({ kind: 'pod', t: e.t, pod: e.pod, change: e.type, revision: e.revision, version: e.version, baseline: e.baseline })));
+  const probe = new Probe(target, { intervalMs: options.intervalMs, timeoutMs: demoLimits.probeRequestMs(options.intervalMs), clock, onSample: feed && ((sample) => feed({ kind: 'sample', sample })) });
+  const phaseBegins = (name: string, detail: string) => {
+    onPhase(name, detail);
+    feed?.({ kind: 'phase', t: clock(), name, detail });
+  };
+  const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, phaseBegins, files, signal);
+  session.beforePhase = beforePhase;
   session.notes.push(`Probe: GET / through ${target.description} every ${options.intervalMs} ms.`);
   if (plan.method) lab.log.info(`${options.strategy}: ${plan.method.label} (${plan.method.why})`);
 

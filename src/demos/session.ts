@@ -23,6 +23,8 @@ export class DemoSession {
   changed = false;
   /** Putting the release back: Ctrl-C no longer stops the steps (a second one stops k8s-lab). */
   undoing = false;
+  /** Awaited before each phase while not undoing (--step waits for Enter here). */
+  beforePhase?: (name: string, detail: string) => Promise<void>;
 
   constructor(
     readonly lab: Lab,
@@ -50,6 +52,10 @@ export class DemoSession {
   /** Runs `body` as a named phase, recording its start and end. */
   async phase<T>(name: string, detail: string, body: () => Promise<T>): Promise<T> {
     this.checkpoint();
+    if (this.beforePhase && !this.undoing) {
+      await this.beforePhase(name, detail);
+      this.checkpoint();
+    }
     const phase: Phase = { name, start: this.clock(), end: this.clock(), detail };
     this.phases.push(phase);
     this.onPhase(name, detail);

@@ -72,6 +72,15 @@ export function podEventsFor(event: WatchEvent, previous: PodState | undefined, 
   return { events, state };
 }
 
+/** Told of each pod event; `baseline` for a pod there when the watch began (its state then). */
+export type PodListener = (event: PodEvent & { baseline?: boolean }) => void;
+
+function baselineType(state: PodState): PodEvent['type'] {
+  if (state.deleting) return 'deleting';
+  if (state.ready) return 'ready';
+  return state.scheduled ? 'scheduled' : 'created';
+}
+
 /**
  * Watches the release's pods with one long-running `kubectl get --watch` and records what happens
  * to them: created, scheduled, ready, not-ready, deleting, deleted (with revision and version).
@@ -87,6 +96,8 @@ export class PodWatch {
     private readonly kubectl: Kubectl,
     private readonly selector: string,
     private readonly clock: () => number,
+    /** Told of every pod event as it happens, and of the pods there at the start (`baseline`): the live view. */
+    private readonly listener?: PodListener,
   ) {}
 
   /** Starts watching; resolves once the pods that exist now are known. */
@@ -105,7 +116,11 @@ export class PodWatch {
         else this.states.delete(name);
         if (this.baseline && initial.has(name) && event.type === 'ADDED') {
           initial.delete(name);
-        } else this.events.push(...events);
+          if (state && this.listener) this.listener({ ...(events[0] ?? { t: this.clock(), pod: name }), type: baselineType(state), baseline: true });
+        } else {
+          this.events.push(...events);
+          if (this.listener) for (const podEvent of events) this.listener(podEvent);
+        }
         if (initial.size === 0 && this.baseline) {
           this.baseline = false;
           resolveReady();

@@ -7,6 +7,8 @@ export interface ProbeOptions {
   timeoutMs: number;
   /** ms since the run started: the probe's and the watch's clocks are the same. */
   clock: () => number;
+  /** Told of each sample as its answer (or failure) arrives: the live view. */
+  onSample?: (sample: ProbeSample) => void;
 }
 
 /** A pinned source the kernel would not bind: the address is not there (macOS has only 127.0.0.1) or the port is taken. */
@@ -118,7 +120,7 @@ export class Probe {
     const request = this.send().then((reply) => {
       const body = (reply.body ?? {}) as AppReply;
       const ok = reply.ok && typeof body.pod === 'string';
-      this.samples.push({
+      const sample: ProbeSample = {
         t,
         ok,
         latencyMs: reply.ms,
@@ -127,7 +129,9 @@ export class Probe {
         ...(typeof body.version === 'string' && { version: body.version }),
         ...(typeof body.counter === 'number' && { counter: body.counter }),
         ...(!ok && { error: reply.error ?? `HTTP ${reply.status}` }),
-      });
+      };
+      this.samples.push(sample);
+      this.options.onSample?.(sample);
     });
     this.inFlight.add(request);
     void request.finally(() => this.inFlight.delete(request));

@@ -69,10 +69,19 @@ export class FakeCluster implements Runner {
     };
   }
 
-  /** A stream (kubectl proxy, a watch) exits at once with its scripted code and stderr. */
-  stream(call: ToolCall): ToolStream {
+  /**
+   * A stream (kubectl proxy, a watch) prints its scripted stdout (a watch's events), then exits
+   * with its scripted code and stderr.
+   */
+  stream(call: ToolCall, onStdout?: (chunk: string) => void): ToolStream {
     const answer = this.take(call);
-    const exited = Promise.resolve({ exitCode: answer.exitCode ?? 1, stderr: answer.stderr ?? '' });
+    const stdout = typeof answer.stdout === 'object' ? JSON.stringify(answer.stdout) : answer.stdout;
+    const exited = new Promise<{ exitCode: number; stderr: string }>((resolve) =>
+      setImmediate(() => {
+        if (stdout && onStdout) onStdout(stdout);
+        resolve({ exitCode: answer.exitCode ?? 1, stderr: answer.stderr ?? '' });
+      }),
+    );
     return { exited, stop: async () => void (await exited) };
   }
 

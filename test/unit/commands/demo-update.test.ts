@@ -72,3 +72,22 @@ describe('k8s-lab demo-update: --to is checked against the chart before anything
     expect(run).toEqual({ code: 2, stdout: '', stderr: '✖ --record-dir "/proc/x/runs" cannot be written: ENOENT in /proc — pass --record-dir with a directory you can write to\n', calls: [] });
   });
 });
+
+describe('k8s-lab demo-update --step', () => {
+  it('off a terminal (stderr is a pipe here) is refused with one line: exit 2, no call made', async () => {
+    const run = await runCommand(['-n', 'lab', 'demo-update', '--strategy', 'rolling', '--step'], [], { tty: true });
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '✖ --step waits for Enter before each phase, which needs a terminal: stdin and stderr are not one (a pipe, CI or --json) — leave out --step, or run it in a terminal\n',
+      calls: [],
+    });
+  });
+
+  it('with --json too: refused the same way', async () => {
+    const run = await runCommand(['-n', 'lab', '--json', 'demo-update', '--strategy', 'canary', '--step'], []);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^✖ --step .* — leave out --step, or run it in a terminal\n$/);
+  });
+});

@@ -1,0 +1,95 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Command, Option } from 'commander';
+import type { StatefulSet } from '../adapters/kube-objects.js';
+import { inNamespace } from '../adapters/kubectl.js';
+import { DEFAULTS, durationLabel } from '../defaults.js';
+import { JsonStreamSplitter, PodWatch } from '../demos/watch.js';
+import { interrupts } from '../interrupt.js';
+import { labFor, type Lab } from '../lab-context.js';
+import { demoLimits } from '../limits.js';
+import { eventText } from '../live/panel.js';
+import { createLiveView } from '../live/view.js';
+import { httpUrl, parseDuration } from '../options.js';
+import { Probe } from '../probe/probe.js';
+import { resolveTarget } from '../probe/target.js';
+
+export interface WatchOptions {
+  traffic?: boolean;
+  /** Stop after this long (ms); else at Ctrl-C. */
+  for?: number;
+  interval: number;
+  url?: string;
+}
+
+/** How long the watches may run when no --for is given: they are stopped at Ctrl-C long before. */
+const UNTIL_STOPPED_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The live panel on its own: the release's pods (one pod watch), its StatefulSet (one watch of it)
+ * and, with --traffic, a probe of its Service, until Ctrl-C (exit 0) or --for.
+ */
+export async function watchRelease(lab: Lab, options: WatchOptions): Promise<void> {
+  const view = await createLiveView({ stream: lab.stderr, json: lab.json });
+  const t0 = Date.now();
+  const clock = () => Date.now() - t0;
+  const target = options.traffic ? await resolveTarget(lab.kubectl, lab.release, options.url) : undefined;
+  // Ctrl-C ends the watch, which is what it is for: exit 0, nothing to undo.
+  await interrupts.whileUndoable(async (signal) => {
+    interrupts.narrator = () => {};
+    if (!view.interactive) lab.log.info(`watching ${lab.release}${inNamespace(lab.target)}${options.for ? ` for ${options.for / 1000} s` : ' until Ctrl-C'}${target ? `, probing ${target.description} every ${options.interval} ms` : ''}`);
+    const watchMs = options.for ?? UNTIL_STOPPED_MS;
+    view.feed({ kind: 'start', t: 0, epochMs: t0, title: `watching ${lab.release}${inNamespace(lab.target)}`, release: lab.release });
+    const pods = new PodWatch(lab.kubectl, lab.releaseSelector, clock, (e) => {
+      view.feed({ kind: 'pod', t: e.t, pod: e.pod, change: e.type, revision: e.revision, version: e.version, baseline: e.baseline });
+      // Off a terminal the pods there at the start are listed too: the lines that follow are changes to them.
+      if (e.baseline && !view.interactive) lab.stderr.write(`${eventText({ t: e.t, subject: e.pod, what: `${view.state.pods.get(e.pod)?.state ?? e.type} (at the start)`, version: e.version })}\n`);
+    });
+    const splitter = new JsonStreamSplitter();
+    const statefulSet = lab.kubectl.watchStatefulSet(lab.release, watchMs, (chunk) => {
+      for (const document of splitter.push(chunk)) {
+        const object = (document as { object?: StatefulSet }).object;
+        if (object?.spec) {
+          view.feed({
+            kind: 'statefulset',
+            t: clock(),
+            replicas: object.spec.replicas,
+            partition: object.spec.updateStrategy?.rollingUpdate?.partition,
+            currentRevision: object.status?.currentRevision,
+            updateRevision: object.status?.updateRevision,
+            readyReplicas: object.status?.readyReplicas,
+          });
+        }
+      }
+    });
+    const probe = target && new Probe(target, { intervalMs: options.interval, timeoutMs: demoLimits.probeRequestMs(options.interval), clock, onSample: (sample) => view.feed({ kind: 'sample', sample }) });
+    try {
+      await pods.start(watchMs);
+      probe?.start();
+      await sleep(Math.max(0, watchMs - clock()), undefined, { signal }).catch(() => undefined);
+    } finally {
+      await Promise.all([probe?.stop(), pods.stop(), statefulSet.stop()]);
+      view.stop();
+      interrupts.narrator = undefined;
+    }
+  });
+  const { state } = view;
+  if (!lab.json) return;
+  lab.log.result(
+    {
+      release: lab.release,
+      statefulSet: state.statefulSet ?? null,
+      pods: [...state.pods.values()].map(({ name, state: podState, version, revision, counter }) => ({ name, state: podState, version: version ?? null, revision: revision ?? null, counter: counter ?? null })),
+      probe: target ? { sent: state.probe.sent, ok: state.probe.ok, failed: state.probe.failed, outages: state.probe.outages, longestOutageMs: state.probe.longestMs } : null,
+    },
+    () => '',
+  );
+}
+
+export const watchCommand = new Command('watch')
+  .option('--traffic', 'also probe the Service (GET / every --interval) and show who answers')
+  .addOption(new Option('--for <duration>', 'stop after this long (default: at Ctrl-C)').argParser(parseDuration))
+  .addOption(new Option('--interval <duration>', 'probe: time between two requests through the Service').argParser(parseDuration).default(DEFAULTS.demoUpdate.interval, durationLabel(DEFAULTS.demoUpdate.interval)))
+  .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
+  .action(async (options: WatchOptions, command: Command) => {
+    await watchRelease(labFor(command), options);
+  });
