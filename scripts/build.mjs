@@ -35,6 +35,9 @@ await build({
   // commander is CommonJS and requires Node built-ins: give the ESM bundle a real `require`.
   banner: { js: "import { createRequire as __k8sLabCreateRequire } from 'node:module';\nconst require = __k8sLabCreateRequire(import.meta.url);" },
   legalComments: 'eof',
+  // ws's optional native add-ons, which it requires in a try block and does without (its JS code
+  // instead): left as runtime requires, never bundled.
+  external: ['bufferutil', 'utf-8-validate'],
   logLevel: 'warning',
 });
 if (existsSync(dist)) renameSync(dist, old);
