@@ -1,40 +1,12 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
+import { commands } from './commands/definitions.js';
 import { ExitCode, LabError } from './errors.js';
 import { interrupts } from './interrupt.js';
 import { provideDependencies, type LabDependencies } from './dependencies.js';
 import { packageVersion } from './paths.js';
 import { highlight } from './ui/logger.js';
 
-/**
- * The commands, in the order `--help` lists them. Each module is imported only when its command
- * runs (or shows its own help), so start-up loads one command, not all of them.
- */
-const COMMANDS: { name: string; description: string; load: () => Promise<Command> }[] = [
-  { name: 'deploy', description: 'install or upgrade the bundled chart (helm upgrade --install), wait for every pod Ready, print the overview', load: async () => (await import('./commands/deploy.js')).deployCommand },
-  { name: 'status', description: 'the release status (helm) and its pods, StatefulSet, Service and PVCs (like kubectl get po,sts,svc,pvc)', load: async () => (await import('./commands/status.js')).statusCommand },
-  { name: 'counters', description: "every pod's /data/counter.json, read concurrently: pod, counter, PVC, revision, version, ready", load: async () => (await import('./commands/counters.js')).countersCommand },
-  { name: 'traffic', description: 'send requests through the Service and show how they spread over the pods', load: async () => (await import('./commands/traffic.js')).trafficCommand },
-  { name: 'demo-update', description: 'update the app to a new version with a strategy, under live traffic, and measure it (writes a run record)', load: async () => (await import('./commands/demo-update.js')).demoUpdateCommand },
-  { name: 'report', description: 'write the Markdown lab report from the live cluster and the demos\' run records', load: async () => (await import('./commands/report.js')).reportCommand },
-  { name: 'teardown', description: "helm uninstall the release; with --delete-data also delete its PVCs (the counters' data), after asking", load: async () => (await import('./commands/teardown.js')).teardownCommand },
-  { name: 'doctor', description: 'check the tools (helm 3 or 4, kubectl), the cluster and its version, what it offers (native Recreate, maxUnavailable, sleep preStop, PVC retention), its default StorageClass, nodes and the Service', load: async () => (await import('./commands/doctor.js')).doctorCommand },
-  { name: 'watch', description: "follow the release live, as a panel on a terminal: its pods, its StatefulSet and, with --traffic, what users of its Service see; until Ctrl-C or --for", load: async () => (await import('./commands/watch.js')).watchCommand },
-  { name: 'completion', description: 'print a shell completion script (bash, zsh or fish) for commands, flags and --strategy values', load: async () => (await import('./commands/completion.js')).completionCommand },
-  { name: 'complete', description: 'what the completion scripts run at each Tab', load: async () => (await import('./commands/completion.js')).completeCommand },
-  { name: 'lab', description: 'the whole lab in one go: doctor, deploy, traffic, counters, every update demo, report', load: async () => (await import('./commands/lab.js')).labCommand },
-];
-
-/**
- * The command a command line names: the first word that is neither an option nor an option's value
- * (`help deploy` names deploy).
- */
-export function commandName(argv: string[]): string | undefined {
-  const valued = new Set(['-n', '--namespace', '--release', '--context', '--kubeconfig']);
-  const words = argv.filter((arg, i) => !arg.startsWith('-') && !valued.has(argv[i - 1] ?? ''));
-  return words[0] === 'help' ? words[1] : words[0];
-}
-
-async function buildProgram(argv: string[], stderr: NodeJS.WritableStream, stdout: NodeJS.WritableStream): Promise<Command> {
+function buildProgram(stderr: NodeJS.WritableStream, stdout: NodeJS.WritableStream): Command {
   const output = (help: string) => ({
     writeOut: (text: string) => void stdout.write(text),
     writeErr: (text: string) => void stderr.write(text),
@@ -49,17 +21,14 @@ async function buildProgram(argv: string[], stderr: NodeJS.WritableStream, stdou
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--json', 'print the result as JSON on stdout')
     .option('--verbose', 'echo every helm/kubectl call, keep tool errors and stack traces')
+    // The command list shows names alone, as it did when only the command that ran was built in full.
+    .configureHelp({ subcommandTerm: (command) => new Help().subcommandTerm(command).replace(' [options]', '') })
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput(output('k8s-lab --help'));
-  const name = commandName(argv);
-  // Completing needs every command's options.
-  const all = name === 'completion' || name === 'complete';
-  for (const entry of COMMANDS) {
-    // The named command is loaded in full; the others only need a line in the help.
-    const command = entry.name === name || all ? await entry.load() : new Command(entry.name);
-    const help = `k8s-lab ${entry.name} --help`;
-    program.addCommand(command.description(entry.description).exitOverride().configureOutput(output(help)), { hidden: entry.name === 'complete' });
+  // Each command's code is imported by its action (src/commands/definitions.ts), when it runs.
+  for (const command of commands()) {
+    program.addCommand(command.exitOverride().configureOutput(output(`k8s-lab ${command.name()} --help`)), { hidden: command.name() === 'complete' });
   }
   return program;
 }
@@ -125,7 +94,7 @@ export async function main(argv: string[], deps: Omit<LabDependencies, 'log'> = 
   const verbose = argv.includes('--verbose');
   let program: Command;
   try {
-    program = await buildProgram(argv, stderr, stdout);
+    program = buildProgram(stderr, stdout);
   } catch (error) {
     return handleError(error, { verbose, stderr });
   }

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ToolStream } from '../process/runner.js';
-import { exchangeWebSocket, OPCODE, type Endpoint, type Message } from '../process/websocket.js';
+import { exchangeWebSocket, unixSocketFitsUrl, type Endpoint } from '../process/websocket.js';
 import { kubectlArgs, type KubeTarget, type Kubectl } from './kubectl.js';
 
 /**
@@ -34,10 +34,11 @@ export type ProxyTransport = 'unix' | 'tcp';
 
 /**
  * Unix sockets, except on Windows (kubectl's `--unix-socket` is not there, and Node names pipes
- * differently) and where the socket's path would be too long.
+ * differently), where the socket's path would be too long, and where it would not survive in a
+ * `ws+unix:` URL (a colon, a space).
  */
 export function proxyTransport(platform: NodeJS.Platform, socketPath: string): ProxyTransport {
-  return platform === 'win32' || Buffer.byteLength(socketPath) > MAX_SOCKET_PATH ? 'tcp' : 'unix';
+  return platform === 'win32' || Buffer.byteLength(socketPath) > MAX_SOCKET_PATH || !unixSocketFitsUrl(socketPath) ? 'tcp' : 'unix';
 }
 
 /**
@@ -78,13 +79,13 @@ export interface ExecOutput {
   status?: { status?: string; message?: string; reason?: string };
 }
 
-/** Splits the v4 channel messages: 1 stdout, 2 stderr, 3 status (JSON). Empty messages open a channel. */
-export function parseExecMessages(messages: Message[]): ExecOutput {
+/** Splits the v4 channel's binary messages: 1 stdout, 2 stderr, 3 status (JSON). Empty messages open a channel. */
+export function parseExecMessages(messages: Buffer[]): ExecOutput {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   let status: ExecOutput['status'];
-  for (const { opcode, data } of messages) {
-    if (opcode !== OPCODE.binary || data.length < 2) continue;
+  for (const data of messages) {
+    if (data.length < 2) continue;
     const body = data.subarray(1);
     if (data[0] === 1) out.push(body);
     else if (data[0] === 2) err.push(body);

@@ -1,8 +1,5 @@
-import { Argument, Command, type Option } from 'commander';
+import type { Command, Option } from 'commander';
 import { dependenciesOf } from '../dependencies.js';
-
-/** The shells `k8s-lab completion` writes a script for. */
-export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
 function rootOf(command: Command): Command {
   let root = command;
@@ -53,17 +50,12 @@ async function withCompletions(command: Command, body: (completion: Completions)
   }
 }
 
-export const completionCommand = new Command('completion')
-  .addArgument(new Argument('<shell>', 'the shell to complete in').choices(SHELLS))
-  .addHelpText('after', '\nLoad it in the current shell:\n  bash: source <(k8s-lab completion bash)\n  zsh:  source <(k8s-lab completion zsh)\n  fish: k8s-lab completion fish | source')
-  .action(async (shell: string, _options: unknown, command: Command) => {
-    await withCompletions(command, (completion) => completion.setup('k8s-lab', 'k8s-lab', shell));
-  });
+/** `k8s-lab completion <shell>`: the script for the shell. */
+export async function printCompletion(shell: string, command: Command): Promise<void> {
+  await withCompletions(command, (completion) => completion.setup('k8s-lab', 'k8s-lab', shell));
+}
 
 /** What the shell scripts run at each Tab: `k8s-lab complete -- <words so far>`. */
-export const completeCommand = new Command('complete')
-  .argument('[words...]')
-  .allowUnknownOption()
-  .action(async (words: string[], _options: unknown, command: Command) => {
-    await withCompletions(command, (completion) => completion.parse(words));
-  });
+export async function complete(words: string[], command: Command): Promise<void> {
+  await withCompletions(command, (completion) => completion.parse(words));
+}

@@ -1,4 +1,3 @@
-import { Command } from 'commander';
 import { LabError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
 
@@ -18,10 +17,3 @@ export async function counters(lab: Lab): Promise<void> {
     throw new LabError(`could not read the counter of ${failed.map((r) => r.pod).join(', ')}: ${failed[0]?.error}`, 'wait until the pods are Running (`k8s-lab status`) and try again');
   }
 }
-
-// What it runs is loaded when it runs: `k8s-lab counters --help` needs commander alone.
-export const countersCommand = new Command('counters')
-  .action(async (_options: object, command: Command) => {
-    const { labFor } = await import('../lab-context.js');
-    await counters(labFor(command));
-  });

@@ -1,11 +1,8 @@
-import { Command, Option } from 'commander';
-import { STRATEGIES, type RunRecord, type Strategy } from '../demos/record.js';
+import type { RunRecord, Strategy } from '../demos/record.js';
 import { runDemo } from '../demos/run.js';
 import { InterruptedError, LabError, UsageError } from '../errors.js';
 import { interrupts } from '../interrupt.js';
-import { labFor, type Lab } from '../lab-context.js';
-import { DEFAULTS, durationLabel } from '../defaults.js';
-import { appVersion, httpUrl, maxUnavailable, parseDuration, wholeNumber } from '../options.js';
+import type { Lab } from '../lab-context.js';
 import { checkOutputDir } from '../output-path.js';
 import { packageVersion } from '../paths.js';
 import { renderTable } from '../ui/table.js';
@@ -128,24 +125,3 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
   if (record.verdict === 'aborted') throw new LabError(`${record.strategy} aborted: ${record.reason}`, `see ${path}`);
   if (record.verdict === 'failed') throw new LabError(`${record.strategy} update failed: ${record.reason}`, `see ${path}`);
 }
-
-export const demoUpdateCommand = new Command('demo-update')
-  .addOption(new Option('--strategy <strategy>', 'how to update').choices(STRATEGIES).makeOptionMandatory())
-  .addOption(new Option('--to <version>', 'the version to update to (default: the current one plus one, v1 → v2)').argParser(appVersion))
-  .addOption(new Option('--canary-percent <n>', 'canary: extra pods as a percentage of the replicas (at least one)').argParser(wholeNumber(1, 100)).default(DEFAULTS.demoUpdate.canaryPercent))
-  .addOption(new Option('--check <duration>', 'canary/partition: how long the new pods are checked under traffic').argParser(parseDuration).default(DEFAULTS.demoUpdate.check, durationLabel(DEFAULTS.demoUpdate.check)))
-  .addOption(new Option('--interval <duration>', 'probe: time between two requests through the Service').argParser(parseDuration).default(DEFAULTS.demoUpdate.interval, durationLabel(DEFAULTS.demoUpdate.interval)))
-  .addOption(new Option('--timeout <duration>', 'how long any one step may wait for the pods').argParser(parseDuration).default(DEFAULTS.demoUpdate.timeout, durationLabel(DEFAULTS.demoUpdate.timeout)))
-  .addOption(new Option('--ready-timeout <duration>', 'canary: how long the canary pods get to become Ready').argParser(parseDuration).default(DEFAULTS.demoUpdate.readyTimeout, durationLabel(DEFAULTS.demoUpdate.readyTimeout)))
-  .addOption(new Option('--settle <duration>', 'probe before the first and after the last change').argParser(parseDuration).default(DEFAULTS.demoUpdate.settle, durationLabel(DEFAULTS.demoUpdate.settle)))
-  .option('--broken', 'the new version never passes its readiness check: a canary aborts, a rolling, recreate or partition update gets stuck and is recovered')
-  .option('--no-recover', 'leave a stuck update as it is, to look at it (default: helm rollback and replace the stuck pods)')
-  .option('--keep-canary-pvcs', 'canary: keep the PVCs of the removed canary pods (default: delete them)')
-  .option('--emulate-recreate', 'recreate: emulate it (OnDelete, then delete every pod) even where the server has the Recreate strategy (Kubernetes 1.37+, feature gate StatefulSetRecreateStrategy)')
-  .addOption(new Option('--max-unavailable <n>', 'rolling: rollingUpdate.maxUnavailable, pods replaced at once (a number or a percentage such as 50%); needs a server that keeps the field (MaxUnavailableStatefulSet, on by default from 1.37)').argParser(maxUnavailable))
-  .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
-  .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoUpdate.recordDir)
-  .option('--step', 'on a terminal: wait for Enter before each phase, the panel saying what comes next and why (the probe keeps measuring)')
-  .action(async (options: DemoCommandOptions, command: Command) => {
-    await demoUpdate(labFor(command), options);
-  });

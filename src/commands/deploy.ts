@@ -1,10 +1,7 @@
-import { Command, Option } from 'commander';
 import { helmChanges, kubectlChanges } from '../adapters/changes.js';
 import { parseRelease, type HelmRelease } from '../adapters/helm.js';
-import { labFor, type Lab } from '../lab-context.js';
-import { DEFAULTS, durationLabel } from '../defaults.js';
+import type { Lab } from '../lab-context.js';
 import { UNDO_INSTALL_MS } from '../limits.js';
-import { existingFile, parseDuration, parseImage, setExpression, wholeNumber } from '../options.js';
 import { readOverview, renderOverview } from '../overview.js';
 import { chartDir } from '../paths.js';
 import { waitForStatefulSet } from '../rollout.js';
@@ -87,15 +84,3 @@ async function undoFirstInstall(lab: Lab, createdNamespace: string | undefined):
     // Left as it is; `k8s-lab teardown` removes it.
   }
 }
-
-export const deployCommand = new Command('deploy')
-  .option('--replicas <n>', 'number of pods (replicaCount)', wholeNumber(0, 100))
-  .option('--image <image>', 'a stock Python image, e.g. localhost/k8s-lab/python:3-bookworm', parseImage)
-  .option('--app-version <version>', 'the app version the pods run and answer with (app.version)')
-  .addOption(new Option('--set <key=value>', 'set a chart value, as with helm (repeatable)').argParser(setExpression).default([], 'none'))
-  .addOption(new Option('-f, --values <file>', 'a values file, as with helm (repeatable)').argParser(existingFile).default([], 'none'))
-  .addOption(new Option('--timeout <duration>', 'how long to wait for every pod to be Ready').argParser(parseDuration).default(DEFAULTS.deploy.timeout, durationLabel(DEFAULTS.deploy.timeout)))
-  .option('--dry-run', 'print the helm call instead of running it')
-  .action(async (options: DeployOptions, command: Command) => {
-    await deploy(labFor(command), options);
-  });

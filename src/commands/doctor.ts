@@ -1,7 +1,5 @@
-import { Command, Option } from 'commander';
 import { LabError } from '../errors.js';
-import { labFor, type Lab } from '../lab-context.js';
-import { httpUrl } from '../options.js';
+import type { Lab } from '../lab-context.js';
 import { runPreflight, type CheckState } from '../preflight.js';
 import { highlightData as highlight } from '../ui/logger.js';
 
@@ -17,9 +15,3 @@ export async function doctor(lab: Lab, { url }: { url?: string }): Promise<void>
   const failures = checks.filter((c) => c.state === 'fail');
   if (failures.length) throw new LabError(`${failures.length} check${failures.length > 1 ? 's' : ''} failed: ${failures.map((c) => c.name).join(', ')}`, failures[0]?.hint);
 }
-
-export const doctorCommand = new Command('doctor')
-  .addOption(new Option('--url <url>', 'check the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
-  .action(async (options: { url?: string }, command: Command) => {
-    await doctor(labFor(command), options);
-  });

@@ -1,9 +1,7 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { STRATEGIES, type Strategy } from '../demos/record.js';
+import type { Strategy } from '../demos/record.js';
 import { InterruptedError, LabError } from '../errors.js';
 import { DEFAULTS } from '../defaults.js';
-import { labFor, type Lab } from '../lab-context.js';
-import { httpUrl, parseImage, wholeNumber } from '../options.js';
+import type { Lab } from '../lab-context.js';
 import { checkOutputDir, checkOutputFile } from '../output-path.js';
 import { highlight } from '../ui/logger.js';
 import { counters } from './counters.js';
@@ -21,14 +19,6 @@ export interface LabOptions {
   url?: string;
   output: string;
   recordDir: string;
-}
-
-/** `rolling,canary` → the strategies, in the order given; each once. */
-export function parseStrategies(value: string): Strategy[] {
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = names.filter((n) => !STRATEGIES.includes(n as Strategy));
-  if (unknown.length || names.length === 0) throw new InvalidArgumentError(`unknown strategy "${unknown[0] ?? value}": choose from ${STRATEGIES.join(', ')}.`);
-  return [...new Set(names as Strategy[])];
 }
 
 /** The whole lab in one go; stops at the first step that fails, naming it. */
@@ -61,15 +51,3 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
     }
   }
 }
-
-export const labCommand = new Command('lab')
-  .option('--image <image>', 'a stock Python image, e.g. localhost/k8s-lab/python:3-bookworm', parseImage)
-  .option('--replicas <n>', 'number of pods', wholeNumber(1, 100))
-  .addOption(new Option('--requests <n>', 'requests the traffic step sends').argParser(wholeNumber(1, 100_000)).default(DEFAULTS.lab.requests))
-  .addOption(new Option('--strategies <list>', 'update demos to run, comma-separated').argParser(parseStrategies).default([...STRATEGIES], STRATEGIES.join(',')))
-  .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
-  .option('-o, --output <file>', 'where the report is written', DEFAULTS.report.output)
-  .option('--record-dir <dir>', 'where the run records go', DEFAULTS.demoUpdate.recordDir)
-  .action(async (options: LabOptions, command: Command) => {
-    await runLab(labFor(command), options);
-  });

@@ -1,6 +1,4 @@
-import { Command } from 'commander';
-import { DEFAULTS } from '../defaults.js';
-import { labFor, type Lab } from '../lab-context.js';
+import type { Lab } from '../lab-context.js';
 import { checkOutputFile } from '../output-path.js';
 import { packageVersion } from '../paths.js';
 import { writeReport } from '../report/write.js';
@@ -17,10 +15,3 @@ export async function report(lab: Lab, options: ReportOptions): Promise<string> 
   lab.log.result({ report: path, files }, () => path);
   return path;
 }
-
-export const reportCommand = new Command('report')
-  .option('-o, --output <file>', 'where the report is written (timeline pictures go next to it)', DEFAULTS.report.output)
-  .option('--record-dir <dir>', 'where the run records are read from', DEFAULTS.report.recordDir)
-  .action(async (options: ReportOptions, command: Command) => {
-    await report(labFor(command), options);
-  });

@@ -1,7 +1,6 @@
 import { inNamespace } from '../adapters/kubectl.js';
-import { Command } from 'commander';
 import { LabError } from '../errors.js';
-import { labFor, type Lab } from '../lab-context.js';
+import type { Lab } from '../lab-context.js';
 import { readOverview, renderOverview } from '../overview.js';
 
 export async function status(lab: Lab): Promise<void> {
@@ -28,8 +27,3 @@ export async function status(lab: Lab): Promise<void> {
     ].join('\n'),
   );
 }
-
-export const statusCommand = new Command('status')
-  .action(async (_options: object, command: Command) => {
-    await status(labFor(command));
-  });

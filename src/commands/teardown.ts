@@ -1,12 +1,9 @@
 import { createInterface } from 'node:readline/promises';
-import { Command, Option } from 'commander';
 import { helmChanges, kubectlChanges } from '../adapters/changes.js';
 import { inNamespace } from '../adapters/kubectl.js';
 import type { PersistentVolumeClaim } from '../adapters/kube-objects.js';
 import { LabError, UsageError } from '../errors.js';
-import { labFor, type Lab } from '../lab-context.js';
-import { DEFAULTS, durationLabel } from '../defaults.js';
-import { parseDuration } from '../options.js';
+import type { Lab } from '../lab-context.js';
 
 export interface TeardownOptions {
   deleteData?: boolean;
@@ -50,12 +47,3 @@ export async function teardown(lab: Lab, options: TeardownOptions): Promise<void
     lab.log.info(`the PVCs (counter data) are kept; \`k8s-lab deploy\` finds them again, \`k8s-lab teardown --delete-data\` removes them`);
   }
 }
-
-export const teardownCommand = new Command('teardown')
-  .option('--delete-data', "also delete the PVCs with the counters' data (kept by default)")
-  .option('-y, --yes', 'do not ask before deleting PVCs')
-  .addOption(new Option('--timeout <duration>', 'how long to wait for the resources to go').argParser(parseDuration).default(DEFAULTS.teardown.timeout, durationLabel(DEFAULTS.teardown.timeout)))
-  .option('--dry-run', 'print the helm/kubectl calls instead of running them')
-  .action(async (options: TeardownOptions, command: Command) => {
-    await teardown(labFor(command), options);
-  });

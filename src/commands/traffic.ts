@@ -1,8 +1,6 @@
-import { Command, Option } from 'commander';
 import { LabError } from '../errors.js';
-import { labFor, type Lab } from '../lab-context.js';
-import { DEFAULTS, durationLabel } from '../defaults.js';
-import { httpUrl, parseDuration, wholeNumber } from '../options.js';
+import type { Lab } from '../lab-context.js';
+import { DEFAULTS } from '../defaults.js';
 import { resolveTarget, untilRouted } from '../probe/target.js';
 import { ROUTE_WAIT_MS } from '../limits.js';
 import { sendTraffic } from '../probe/traffic.js';
@@ -41,13 +39,3 @@ export async function traffic(lab: Lab, options: TrafficCommandOptions): Promise
   );
   if (result.ok === 0) throw new LabError(`no request to ${target.description} succeeded (${reasons})`, 'check the pods with `k8s-lab status`, or pass --url');
 }
-
-export const trafficCommand = new Command('traffic')
-  .addOption(new Option('--requests <n>', `how many requests (default ${DEFAULTS.traffic.requests})`).argParser(wholeNumber(1, 1_000_000)).conflicts('duration'))
-  .option('--duration <duration>', 'send for this long instead of a number of requests (e.g. 30s)', parseDuration)
-  .option('--concurrency <n>', 'requests in flight at once', wholeNumber(1, 64), DEFAULTS.traffic.concurrency)
-  .addOption(new Option('--url <url>', 'reach the Service here (e.g. http://127.0.0.1:31987, what `minikube service --url` prints) instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
-  .addOption(new Option('--request-timeout <duration>', 'how long one request may take').argParser(parseDuration).default(DEFAULTS.traffic.requestTimeout, durationLabel(DEFAULTS.traffic.requestTimeout)))
-  .action(async (options: TrafficCommandOptions, command: Command) => {
-    await traffic(labFor(command), options);
-  });

@@ -1,15 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Command, Option } from 'commander';
 import type { StatefulSet } from '../adapters/kube-objects.js';
 import { inNamespace } from '../adapters/kubectl.js';
-import { DEFAULTS, durationLabel } from '../defaults.js';
 import { JsonStreamSplitter, PodWatch } from '../demos/watch.js';
 import { interrupts } from '../interrupt.js';
-import { labFor, type Lab } from '../lab-context.js';
+import type { Lab } from '../lab-context.js';
 import { demoLimits } from '../limits.js';
 import { eventText } from '../live/panel.js';
 import { createLiveView } from '../live/view.js';
-import { httpUrl, parseDuration } from '../options.js';
 import { Probe } from '../probe/probe.js';
 import { resolveTarget } from '../probe/target.js';
 
@@ -84,12 +81,3 @@ export async function watchRelease(lab: Lab, options: WatchOptions): Promise<voi
     () => '',
   );
 }
-
-export const watchCommand = new Command('watch')
-  .option('--traffic', 'also probe the Service (GET / every --interval) and show who answers')
-  .addOption(new Option('--for <duration>', 'stop after this long (default: at Ctrl-C)').argParser(parseDuration))
-  .addOption(new Option('--interval <duration>', 'probe: time between two requests through the Service').argParser(parseDuration).default(DEFAULTS.demoUpdate.interval, durationLabel(DEFAULTS.demoUpdate.interval)))
-  .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
-  .action(async (options: WatchOptions, command: Command) => {
-    await watchRelease(labFor(command), options);
-  });

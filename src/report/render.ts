@@ -70,7 +70,7 @@ export function renderReport(input: ReportInput, template: string = readTemplate
     helm: markdownText(input.environment.helm),
     kubectl: markdownText(input.environment.kubectl),
     k8sLab: markdownText(input.environment.k8sLab),
-    runRecords: runRecordsLine(input.runs.length, runs.length, new Set([...latest.values()].map((run) => run.strategy)).size),
+    runRecords: runRecordsLine(input.runs.length, runs.length, latest.size, new Set([...latest.values()].map((run) => run.strategy)).size),
     overview: codeBlockText(input.overviewText),
     volumeValues: volumeValues(input),
     perPodStorage: perPodStorage(input, latest),
@@ -120,11 +120,18 @@ function joinWords(words: string[]): string {
   return `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
 }
 
-function runRecordsLine(found: number, own: number, strategies: number): string {
+/**
+ * `shown` is the comparison table's rows with a run; more than `strategies` when native and emulated
+ * recreate both ran (a row each), and the line says so rather than count strategies alone.
+ */
+function runRecordsLine(found: number, own: number, shown: number, strategies: number): string {
   if (found === 0) return 'none yet (see "Strategies for updating")';
   const other = found - own;
   const left = other ? `; ${plural(other, 'record')} of another release or namespace left out` : '';
-  return `${plural(own, 'run')} of this release; the comparison uses the latest of each strategy (${plural(strategies, 'strategy', 'strategies')} measured)${left}`;
+  const measured = shown === strategies
+    ? `the latest of each strategy (${plural(strategies, 'strategy', 'strategies')} measured)`
+    : `the latest of each strategy, native and emulated recreate apart (${plural(shown, 'run')} of ${plural(strategies, 'strategy', 'strategies')})`;
+  return `${plural(own, 'run')} of this release; the comparison uses ${measured}${left}`;
 }
 
 function volumeValues(input: ReportInput): string {

@@ -1,9 +1,12 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kubectl } from '../../src/adapters/kubectl.js';
+import { KubeProxy } from '../../src/adapters/pod-exec.js';
 import type { CounterReading } from '../../src/counters.js';
+import { createRunner } from '../../src/process/runner.js';
 import type { TrafficResult } from '../../src/probe/traffic.js';
 import { HELM_BINARIES } from '../support/tools.js';
-import { cli, deleteNamespace, eventually, kubectl, kubectlJson, LOCAL_IMAGE, nodePortUrl, readCounterFile, requireCluster } from './cluster.js';
+import { cli, deleteNamespace, eventually, kubectl, kubectlBin, kubectlJson, LOCAL_IMAGE, nodePortUrl, readCounterFile, requireCluster } from './cluster.js';
 
 interface Pod {
   metadata: { name: string; uid: string; labels: Record<string, string> };
@@ -13,11 +16,15 @@ interface Pod {
 
 const sum = (readings: CounterReading[]) => readings.reduce((total, r) => total + (r.counter ?? 0), 0);
 
+// Another NodePort and namespace prefix where several suites share a cluster.
+const NODE_PORT = Number(process.env.K8S_LAB_E2E_NODEPORT ?? 31987);
+const NS_PREFIX = process.env.K8S_LAB_E2E_NAMESPACE_PREFIX ?? 'k8s-lab-e2e';
+
 // One namespace per Helm major; they run one after the other because both use NodePort 31987.
 describe.each(HELM_BINARIES)('k8s-lab with Helm $major on a real cluster', ({ major, path: helm }) => {
-  const ns = `k8s-lab-e2e-h${major}`;
+  const ns = `${NS_PREFIX}-h${major}`;
   const run = (args: string[], env?: Record<string, string>) => cli([...args, '--namespace', ns], { helm, env });
-  const url = nodePortUrl();
+  const url = nodePortUrl(NODE_PORT);
 
   beforeAll(async () => {
     requireCluster();
@@ -43,12 +50,12 @@ describe.each(HELM_BINARIES)('k8s-lab with Helm $major on a real cluster', ({ ma
   });
 
   it('deploy installs the chart, waits for every pod Ready and prints the overview', async () => {
-    const result = await run(['deploy', '--image', LOCAL_IMAGE]);
+    const result = await run(['deploy', '--image', LOCAL_IMAGE, '--set', `service.nodePort=${NODE_PORT}`]);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^pod\/helm-python-0\s+1\/1\s+Running\s+0\s+\S+$/m);
     expect(result.stdout).toMatch(/^pod\/helm-python-1\s+1\/1\s+Running\s+0\s+\S+$/m);
     expect(result.stdout).toMatch(/^statefulset\.apps\/helm-python\s+2\/2\s+\S+$/m);
-    expect(result.stdout).toMatch(/^service\/helm-python\s+NodePort\s+10\.\d+\.\d+\.\d+\s+<none>\s+8000:31987\/TCP\s+\S+$/m);
+    expect(result.stdout).toMatch(new RegExp(String.raw`^service\/helm-python\s+NodePort\s+10\.\d+\.\d+\.\d+\s+<none>\s+8000:${NODE_PORT}\/TCP\s+\S+$`, 'm'));
     expect(result.stdout).toMatch(/^persistentvolumeclaim\/counter-data-py-helm-python-0\s+Bound\s+pvc-[0-9a-f-]+\s+10Mi\s+RWO\s+standard\s+\S+$/m);
     expect(result.stdout).toMatch(/^persistentvolumeclaim\/counter-data-py-helm-python-1\s+Bound/m);
 
@@ -98,11 +105,25 @@ describe.each(HELM_BINARIES)('k8s-lab with Helm $major on a real cluster', ({ ma
     }
   });
 
+  it.each(['linux', 'win32'] as const)('execs in a pod over a WebSocket through kubectl proxy as on %s (a unix socket; on win32 TCP), as counters does where the app does not serve its file', async (platform) => {
+    const kubectlRun = new Kubectl(createRunner(), kubectlBin, { namespace: ns });
+    const proxy = await KubeProxy.start(kubectlRun, { timeoutMs: 60_000, platform });
+    try {
+      expect(proxy.transport).toBe(platform === 'linux' ? 'unix' : 'tcp');
+      const text = await proxy.exec(ns, 'helm-python-0', 'app', ['cat', '/data/counter.json']);
+      expect((JSON.parse(text) as { counter: number }).counter).toBe(await readCounterFile(ns, 'helm-python-0'));
+      // A command that fails: the API's Failure status, with its exit code.
+      await expect(proxy.exec(ns, 'helm-python-0', 'app', ['cat', '/data/no-such-file'])).rejects.toThrow(/exit code 1/);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('traffic finds the NodePort on 127.0.0.1 by itself', async () => {
-    // Only after the test above proved 127.0.0.1:31987 answers, so discovery stops there.
+    // Only after the test above proved 127.0.0.1:<NodePort> answers, so discovery stops there.
     const result = await run(['traffic', '--requests', '4']);
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stderr).toContain('http://127.0.0.1:31987 (NodePort 31987 on 127.0.0.1)');
+    expect(result.stderr).toContain(`http://127.0.0.1:${NODE_PORT} (NodePort ${NODE_PORT} on 127.0.0.1)`);
     expect(result.stdout).toMatch(/4 requests in [\d.]+ s: 4 ok, 0 failed/);
   });
 
@@ -128,7 +149,7 @@ describe.each(HELM_BINARIES)('k8s-lab with Helm $major on a real cluster', ({ ma
     const claims = await kubectlJson<{ items: { metadata: { name: string } }[] }>(['-n', ns, 'get', 'pvc']);
     expect(claims.items.map((c) => c.metadata.name).sort()).toEqual(['counter-data-py-helm-python-0', 'counter-data-py-helm-python-1']);
 
-    const again = await run(['deploy', '--image', LOCAL_IMAGE]);
+    const again = await run(['deploy', '--image', LOCAL_IMAGE, '--set', `service.nodePort=${NODE_PORT}`]);
     expect(again.exitCode, again.stderr).toBe(0);
     const after = (await run(['counters', '--json'])).json<CounterReading[]>();
     expect(after.map((r) => [r.pod, r.counter, r.pvc])).toEqual(before.map((r) => [r.pod, r.counter, r.pvc]));
@@ -149,6 +170,6 @@ describe.each(HELM_BINARIES)('k8s-lab with Helm $major on a real cluster', ({ ma
     expect(claims.items).toHaveLength(0);
     const status = await run(['status']);
     expect(status.exitCode).toBe(1);
-    expect(status.stderr).toMatch(/release helm-python is not installed in namespace k8s-lab-e2e-h\d — deploy it/);
+    expect(status.stderr).toContain(`release helm-python is not installed in namespace ${ns} — deploy it`);
   });
 });

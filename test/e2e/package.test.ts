@@ -29,6 +29,14 @@ describe('the packed tarball installed in an empty folder', () => {
     expect(String(help.stdout)).toMatch(/Usage: k8s-lab/);
     for (const command of ['deploy', 'status', 'counters', 'traffic', 'teardown', 'doctor']) expect(String(help.stdout)).toContain(command);
 
+    // The chunk with the WebSocket client (ws, bundled) loads without ws's optional native add-ons.
+    const wsChunk = readdirSync(join(installed, 'dist')).find((file) => file.startsWith('pod-exec-'));
+    expect(wsChunk).toBeDefined();
+    expect(existsSync(join(app, 'node_modules', 'bufferutil'))).toBe(false);
+    const loaded = await execa('node', ['--input-type=module', '-e', 'const m = await import(process.argv[1]); console.log(Object.keys(m).length > 0)', join(installed, 'dist', wsChunk!)], { cwd: app, reject: false });
+    expect(loaded.exitCode, String(loaded.stderr)).toBe(0);
+    expect(String(loaded.stdout).trim()).toBe('true');
+
     // A dry run points helm at the chart inside the installed package.
     const dryRun = await execa('npx', ['k8s-lab', 'deploy', '--dry-run'], { cwd: app, reject: false, env: { K8S_LAB_HELM: HELM_BINARIES[1]!.path } });
     expect(dryRun.exitCode, String(dryRun.stderr)).toBe(0);

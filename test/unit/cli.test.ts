@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { commandName, handleError } from '../../src/cli.js';
+import { handleError } from '../../src/cli.js';
 import { LabError, UsageError } from '../../src/errors.js';
-
-describe('commandName', () => {
-  it.each([
-    [['counters'], 'counters'],
-    [['-n', 'lab', 'counters', '--json'], 'counters'],
-    [['--namespace', 'deploy', 'status'], 'status'],
-    [['--release', 'x', '--verbose', 'demo-update', '--strategy', 'rolling'], 'demo-update'],
-    [['--namespace=lab', 'traffic'], 'traffic'],
-    [['help', 'deploy'], 'deploy'],
-    [['--help'], undefined],
-    [[], undefined],
-  ])('%j → %s', (argv, name) => expect(commandName(argv)).toBe(name));
-});
 
 describe('handleError', () => {
   const capture = () => {

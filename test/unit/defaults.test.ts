@@ -1,29 +1,25 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { demoUpdateCommand } from '../../src/commands/demo-update.js';
-import { deployCommand } from '../../src/commands/deploy.js';
-import { labCommand } from '../../src/commands/lab.js';
-import { reportCommand } from '../../src/commands/report.js';
-import { teardownCommand } from '../../src/commands/teardown.js';
-import { trafficCommand } from '../../src/commands/traffic.js';
+import { commands } from '../../src/commands/definitions.js';
 import { durationLabel } from '../../src/defaults.js';
 import { demoLimits, goDuration, withGrace } from '../../src/limits.js';
 
 /** An option's default and how --help shows it. */
+const named = (name: string) => commands().find((c) => c.name() === name) as Command;
 const defaults = (command: Command) => Object.fromEntries(command.options.filter((o) => o.defaultValue !== undefined).map((o) => [o.attributeName(), [o.defaultValue, o.defaultValueDescription]]));
 
 describe('the option defaults, read from one table', () => {
   it.each<[string, Command, Record<string, unknown>]>([
-    ['deploy', deployCommand, { timeout: [300_000, '5m'], set: [[], 'none'], values: [[], 'none'] }],
-    ['traffic', trafficCommand, { concurrency: [4, undefined], requestTimeout: [5000, '5s'] }],
+    ['deploy', named('deploy'), { timeout: [300_000, '5m'], set: [[], 'none'], values: [[], 'none'] }],
+    ['traffic', named('traffic'), { concurrency: [4, undefined], requestTimeout: [5000, '5s'] }],
     [
       'demo-update',
-      demoUpdateCommand,
+      named('demo-update'),
       { canaryPercent: [25, undefined], check: [10_000, '10s'], interval: [100, '100ms'], timeout: [300_000, '5m'], readyTimeout: [120_000, '2m'], settle: [1000, '1s'], recordDir: ['lab-report/runs', undefined] },
     ],
-    ['teardown', teardownCommand, { timeout: [120_000, '2m'] }],
-    ['report', reportCommand, { output: ['lab-report/README.md', undefined], recordDir: ['lab-report/runs', undefined] }],
-    ['lab', labCommand, { requests: [40, undefined], strategies: [['rolling', 'recreate', 'canary', 'partition'], 'rolling,recreate,canary,partition'], output: ['lab-report/README.md', undefined], recordDir: ['lab-report/runs', undefined] }],
+    ['teardown', named('teardown'), { timeout: [120_000, '2m'] }],
+    ['report', named('report'), { output: ['lab-report/README.md', undefined], recordDir: ['lab-report/runs', undefined] }],
+    ['lab', named('lab'), { requests: [40, undefined], strategies: [['rolling', 'recreate', 'canary', 'partition'], 'rolling,recreate,canary,partition'], output: ['lab-report/README.md', undefined], recordDir: ['lab-report/runs', undefined] }],
   ])('%s', (_, command, expected) => expect(defaults(command)).toEqual(expected));
 
   it.each([

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { parseStrategies } from '../../src/commands/lab.js';
+import { parseStrategies } from '../../src/commands/definitions.js';
 import { deployValues } from '../../src/commands/deploy.js';
 
 describe('parseStrategies', () => {

@@ -4,13 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { Kubectl } from '../../src/adapters/kubectl.js';
 import { KubeProxy, MAX_SOCKET_PATH, parseExecMessages, podExecArgs, proxyTransport, servingAddress } from '../../src/adapters/pod-exec.js';
 import { readReleaseCounters } from '../../src/counters.js';
 import type { Runner, ToolCall, ToolResult, ToolStream } from '../../src/process/runner.js';
-import { acceptKey, OPCODE } from '../../src/process/websocket.js';
 
-const binary = (channel: number, text: string) => ({ opcode: OPCODE.binary, data: Buffer.concat([Buffer.from([channel]), Buffer.from(text)]) });
+const binary = (channel: number, text: string) => Buffer.concat([Buffer.from([channel]), Buffer.from(text)]);
 
 describe('podExecArgs', () => {
   it('serves on the unix socket, lets exec through and keeps attach refused', () => {
@@ -29,8 +29,8 @@ describe('parseExecMessages', () => {
   it('keeps a multi-byte character split between two messages whole', () => {
     const euro = Buffer.from('€');
     const output = parseExecMessages([
-      { opcode: OPCODE.binary, data: Buffer.concat([Buffer.from([1]), euro.subarray(0, 1)]) },
-      { opcode: OPCODE.binary, data: Buffer.concat([Buffer.from([1]), euro.subarray(1)]) },
+      Buffer.concat([Buffer.from([1]), euro.subarray(0, 1)]),
+      Buffer.concat([Buffer.from([1]), euro.subarray(1)]),
     ]);
     expect(output.stdout).toBe('€');
     expect(output.status).toBeUndefined();
@@ -75,19 +75,16 @@ class ProxyRunner implements Runner {
       if (served && this.api.serves?.includes(served)) return res.end(`{"counter": ${1000 + served.length}}\n`);
       res.writeHead(404).end('{"kind":"Status","reason":"NotFound"}');
     });
-    this.server.on('upgrade', (req, socket) => {
+    // The exec: the channel messages of `cat`, then the server closes.
+    const wss = new WebSocketServer({ noServer: true });
+    this.server.on('upgrade', (req, socket, head) => {
       const name = /pods\/([^/]+)\/exec/.exec(req.url ?? '')![1]!;
-      socket.resume();
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(String(req.headers['sec-websocket-key']))}\r\nSec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n`);
-      const frame = (channel: number, text: string) => Buffer.concat([Buffer.from([0x82, text.length + 1, channel]), Buffer.from(text)]);
-      const failed = this.api.failExec?.includes(name);
-      socket.end(
-        Buffer.concat([
-          failed ? frame(2, 'cat: no such file') : frame(1, `{"counter": ${name.length}}`),
-          frame(3, failed ? '{"status":"Failure","message":"exit code 1"}' : '{"status":"Success"}'),
-          Buffer.from([0x88, 0]),
-        ]),
-      );
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const failed = this.api.failExec?.includes(name);
+        ws.send(failed ? binary(2, 'cat: no such file') : binary(1, `{"counter": ${name.length}}`));
+        ws.send(binary(3, failed ? '{"status":"Failure","message":"exit code 1"}' : '{"status":"Success"}'));
+        ws.close(1000);
+      });
     });
     if (unix) this.server.listen(socketPath, () => onStdout(`Starting to serve on ${socketPath}\n`));
     else {
@@ -186,12 +183,15 @@ describe('kubectl proxy transport by platform', () => {
     expect(servingAddress('Starting to serve on 127.0.0.1:0\n')).toBeUndefined();
   });
 
-  it('proxyTransport: unix sockets on Linux and macOS, TCP on Windows and for a socket path too long for sun_path', () => {
+  it('proxyTransport: unix sockets on Linux and macOS, TCP on Windows and for a socket path too long for sun_path or unfit for a URL', () => {
     expect(proxyTransport('linux', '/tmp/k8s-lab-proxy-abc/sock')).toBe('unix');
     expect(proxyTransport('darwin', '/var/folders/xy/abc/T/k8s-lab-proxy-abc/sock')).toBe('unix');
     expect(proxyTransport('win32', 'C:\\Users\\me\\AppData\\Local\\Temp\\k8s-lab-proxy-abc\\sock')).toBe('tcp');
     expect(proxyTransport('linux', `/${'x'.repeat(MAX_SOCKET_PATH)}`)).toBe('tcp');
     expect(proxyTransport('linux', `/${'x'.repeat(MAX_SOCKET_PATH - 1)}`)).toBe('unix');
+    // A ws+unix: URL ends the socket path at its first colon, and a URL would percent-encode a space.
+    expect(proxyTransport('linux', '/tmp/a:b/k8s-lab-proxy-abc/sock')).toBe('tcp');
+    expect(proxyTransport('darwin', '/Users/me/my tmp/k8s-lab-proxy-abc/sock')).toBe('tcp');
   });
 
   it.each([
