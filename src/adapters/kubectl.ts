@@ -90,6 +90,27 @@ export const kubectlArgs = {
   dryRunCreate(target: KubeTarget): string[] {
     return [...this.scope(target), 'create', '--filename', '-', '--dry-run=server', '--output', 'json', `--request-timeout=${REQUEST_TIMEOUT}`];
   },
+  /**
+   * SIGKILL to the process whose command line is exactly `argv`, run with the container's python3:
+   * a crash, no SIGTERM, no drain. Inside the pod's shared process namespace (the chart's
+   * shareProcessNamespace) the app is not PID 1, which ignores a SIGKILL sent from inside; prints
+   * the PIDs killed, none when it found no such process.
+   */
+  killProcess(target: KubeTarget, pod: string, container: string, argv: string[]): string[] {
+    const script = [
+      'import os, signal, sys',
+      `want = ${JSON.stringify(`${argv.join('\0')}\0`)}.encode()`,
+      'for pid in [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]:',
+      '    try:',
+      '        line = open("/proc/%s/cmdline" % pid, "rb").read()',
+      '    except OSError:',
+      '        continue',
+      '    if line == want:',
+      '        os.kill(int(pid), signal.SIGKILL)',
+      '        print(pid)',
+    ].join('\n');
+    return this.exec(target, pod, container, ['python3', '-c', script]);
+  },
   rawGet(target: KubeTarget, path: string): string[] {
     return [...this.scope(target, { namespaced: false }), 'get', '--raw', path, `--request-timeout=${REQUEST_TIMEOUT}`];
   },
@@ -247,6 +268,22 @@ export class Kubectl {
 
   async events(object: { name: string; uid?: string }): Promise<KubeEvent[]> {
     return (await this.getJson<List<KubeEvent>>(kubectlArgs.events(this.target, object), `reading the events of ${object.name}`)).items;
+  }
+
+  /** Deletes pods without waiting for them to go (`--wait=false`); the StatefulSet re-creates them. */
+  async deletePods(names: string[], gracePeriodSeconds?: number): Promise<void> {
+    await this.run(kubectlArgs.deletePods(this.target, names, gracePeriodSeconds), `deleting pod${names.length > 1 ? 's' : ''} ${names.join(', ')}`);
+  }
+
+  /** Deletes PVCs and waits until they are gone. */
+  async deletePvcs(names: string[], timeoutMs: number): Promise<void> {
+    if (names.length) await this.run(kubectlArgs.deletePvcs(this.target, names, goDuration(timeoutMs)), `deleting ${names.join(', ')}`, withGrace(timeoutMs));
+  }
+
+  /** SIGKILLs the process running `argv` in a pod's container; the PIDs killed (none found: empty). */
+  async killProcess(pod: string, container: string, argv: string[]): Promise<number[]> {
+    const result = await this.run(kubectlArgs.killProcess(this.target, pod, container, argv), `killing ${argv.join(' ')} in pod ${pod}`);
+    return result.stdout.split('\n').filter((line) => /^\d+$/.test(line.trim())).map(Number);
   }
 
   /** `cat` of a file inside a pod's container. */
