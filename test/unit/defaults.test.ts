@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { demoFailoverCommand } from '../../src/commands/demo-failover.js';
+import { demoScaleCommand } from '../../src/commands/demo-scale.js';
 import { demoUpdateCommand } from '../../src/commands/demo-update.js';
 import { deployCommand } from '../../src/commands/deploy.js';
 import { labCommand } from '../../src/commands/lab.js';
@@ -22,7 +24,13 @@ describe('the option defaults, read from one table', () => {
       { canaryPercent: [25, undefined], check: [10_000, '10s'], interval: [100, '100ms'], timeout: [300_000, '5m'], readyTimeout: [120_000, '2m'], settle: [1000, '1s'], recordDir: ['lab-report/runs', undefined] },
     ],
     ['teardown', teardownCommand, { timeout: [120_000, '2m'] }],
-    ['report', reportCommand, { output: ['lab-report/README.md', undefined], recordDir: ['lab-report/runs', undefined] }],
+    ['demo-failover', demoFailoverCommand, { interval: [100, '100ms'], timeout: [300_000, '5m'], settle: [2000, '2s'], recordDir: ['lab-report/lessons', undefined] }],
+    [
+      'demo-scale',
+      demoScaleCommand,
+      { to: [6, undefined], policy: ['both', undefined], pvcRetention: ['retain', undefined], interval: [100, '100ms'], timeout: [300_000, '5m'], settle: [2000, '2s'], recordDir: ['lab-report/lessons', undefined] },
+    ],
+    ['report', reportCommand, { output: ['lab-report/README.md', undefined], recordDir: ['lab-report/runs', undefined], lessonDir: ['lab-report/lessons', undefined] }],
     ['lab', labCommand, { requests: [40, undefined], strategies: [['rolling', 'recreate', 'canary', 'partition'], 'rolling,recreate,canary,partition'], output: ['lab-report/README.md', undefined], recordDir: ['lab-report/runs', undefined] }],
   ])('%s', (_, command, expected) => expect(defaults(command)).toEqual(expected));
 

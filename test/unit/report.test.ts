@@ -456,8 +456,11 @@ describe('report template', () => {
       'overview',
       'volumeValues',
       'perPodStorage',
+      'volumeLessons',
       'orderingPolicy',
+      'orderingMeasured',
       'parallel',
+      'parallelMeasured',
       'comparison',
       'strategies',
     ]);
