@@ -20,7 +20,7 @@ const COMMANDS: { name: string; description: string; load: () => Promise<Command
   { name: 'report', description: 'write the Markdown lab report from the live cluster and the demos\' run records', load: async () => (await import('./commands/report.js')).reportCommand },
   { name: 'teardown', description: "helm uninstall the release; with --delete-data also delete its PVCs (the counters' data), after asking", load: async () => (await import('./commands/teardown.js')).teardownCommand },
   { name: 'doctor', description: 'check the tools (helm 3 or 4, kubectl), the cluster and its version, what it offers (native Recreate, maxUnavailable, sleep preStop, PVC retention), its default StorageClass, nodes and the Service', load: async () => (await import('./commands/doctor.js')).doctorCommand },
-  { name: 'lab', description: 'the whole lab in one go: doctor, deploy, traffic, counters, every update demo, report', load: async () => (await import('./commands/lab.js')).labCommand },
+  { name: 'lab', description: 'the whole lab in one go: doctor, deploy, traffic, counters, every update demo, the scale and failover lessons, report', load: async () => (await import('./commands/lab.js')).labCommand },
 ];
 
 /**

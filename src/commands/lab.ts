@@ -7,6 +7,8 @@ import { httpUrl, parseImage, wholeNumber } from '../options.js';
 import { checkOutputDir, checkOutputFile } from '../output-path.js';
 import { highlight } from '../ui/logger.js';
 import { counters } from './counters.js';
+import { demoFailover } from './demo-failover.js';
+import { demoScale } from './demo-scale.js';
 import { demoUpdate } from './demo-update.js';
 import { deploy } from './deploy.js';
 import { doctor } from './doctor.js';
@@ -21,6 +23,21 @@ export interface LabOptions {
   url?: string;
   output: string;
   recordDir: string;
+  /** The lessons run after the update demos; empty with `--lessons none`. */
+  lessons?: Lesson[];
+  lessonDir?: string;
+}
+
+export type Lesson = 'scale' | 'failover';
+export const LESSONS: readonly Lesson[] = ['scale', 'failover'];
+
+/** `scale,failover` → the lessons, in the order given; `none` → none. */
+export function parseLessons(value: string): Lesson[] {
+  if (value.trim() === 'none') return [];
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !LESSONS.includes(n as Lesson));
+  if (unknown.length || names.length === 0) throw new InvalidArgumentError(`unknown lesson "${unknown[0] ?? value}": choose from ${LESSONS.join(', ')}, or none.`);
+  return [...new Set(names as Lesson[])];
 }
 
 /** `rolling,canary` → the strategies, in the order given; each once. */
@@ -36,6 +53,9 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
   // Where the last steps write is checked before the first step.
   checkOutputFile(options.output, '--output');
   checkOutputDir(options.recordDir, '--record-dir');
+  const lessons = options.lessons ?? [...LESSONS];
+  const lessonDir = options.lessonDir ?? DEFAULTS.report.lessonDir;
+  if (lessons.length) checkOutputDir(lessonDir, '--lesson-dir');
   const steps: [string, () => Promise<unknown>][] = [
     ['doctor', () => doctor(lab, { url: options.url })],
     ['deploy', () => deploy(lab, { ...DEFAULTS.deploy, replicas: options.replicas, image: options.image, set: [], values: [] })],
@@ -45,7 +65,15 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
       `demo-update --strategy ${strategy}`,
       () => demoUpdate(lab, { ...DEFAULTS.demoUpdate, strategy, url: options.url, recordDir: options.recordDir }),
     ]),
-    ['report', () => report(lab, { output: options.output, recordDir: options.recordDir })],
+    ...lessons.flatMap((lesson): [string, () => Promise<unknown>][] =>
+      lesson === 'scale'
+        ? [['demo-scale --policy both', () => demoScale(lab, { ...DEFAULTS.demoScale, policy: 'both', pvcRetention: 'retain', url: options.url, recordDir: lessonDir })]]
+        : (['delete', 'kill'] as const).map((mode): [string, () => Promise<unknown>] => [
+            `demo-failover --mode ${mode}`,
+            () => demoFailover(lab, { ...DEFAULTS.demoFailover, mode, url: options.url, recordDir: lessonDir }),
+          ]),
+    ),
+    ['report', () => report(lab, { output: options.output, recordDir: options.recordDir, lessonDir })],
   ];
   for (const [index, [name, step]] of steps.entries()) {
     lab.log.info(highlight.bold(`\n[${index + 1}/${steps.length}] ${name}`));
@@ -68,8 +96,10 @@ export const labCommand = new Command('lab')
   .addOption(new Option('--requests <n>', 'requests the traffic step sends').argParser(wholeNumber(1, 100_000)).default(DEFAULTS.lab.requests))
   .addOption(new Option('--strategies <list>', 'update demos to run, comma-separated').argParser(parseStrategies).default([...STRATEGIES], STRATEGIES.join(',')))
   .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
+  .addOption(new Option('--lessons <list>', 'lessons to run after the update demos, comma-separated (scale, failover), or none').argParser(parseLessons).default([...LESSONS], LESSONS.join(',')))
   .option('-o, --output <file>', 'where the report is written', DEFAULTS.report.output)
   .option('--record-dir <dir>', 'where the run records go', DEFAULTS.demoUpdate.recordDir)
+  .option('--lesson-dir <dir>', "where the lessons' run records go", DEFAULTS.report.lessonDir)
   .action(async (options: LabOptions, command: Command) => {
     await runLab(labFor(command), options);
   });

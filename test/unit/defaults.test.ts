@@ -31,7 +31,18 @@ describe('the option defaults, read from one table', () => {
       { to: [6, undefined], policy: ['both', undefined], pvcRetention: ['retain', undefined], interval: [100, '100ms'], timeout: [300_000, '5m'], settle: [2000, '2s'], recordDir: ['lab-report/lessons', undefined] },
     ],
     ['report', reportCommand, { output: ['lab-report/README.md', undefined], recordDir: ['lab-report/runs', undefined], lessonDir: ['lab-report/lessons', undefined] }],
-    ['lab', labCommand, { requests: [40, undefined], strategies: [['rolling', 'recreate', 'canary', 'partition'], 'rolling,recreate,canary,partition'], output: ['lab-report/README.md', undefined], recordDir: ['lab-report/runs', undefined] }],
+    [
+      'lab',
+      labCommand,
+      {
+        requests: [40, undefined],
+        strategies: [['rolling', 'recreate', 'canary', 'partition'], 'rolling,recreate,canary,partition'],
+        lessons: [['scale', 'failover'], 'scale,failover'],
+        output: ['lab-report/README.md', undefined],
+        recordDir: ['lab-report/runs', undefined],
+        lessonDir: ['lab-report/lessons', undefined],
+      },
+    ],
   ])('%s', (_, command, expected) => expect(defaults(command)).toEqual(expected));
 
   it.each([
