@@ -280,10 +280,17 @@ export class Kubectl {
     if (names.length) await this.run(kubectlArgs.deletePvcs(this.target, names, goDuration(timeoutMs)), `deleting ${names.join(', ')}`, withGrace(timeoutMs));
   }
 
-  /** SIGKILLs the process running `argv` in a pod's container; the PIDs killed (none found: empty). */
-  async killProcess(pod: string, container: string, argv: string[]): Promise<number[]> {
-    const result = await this.run(kubectlArgs.killProcess(this.target, pod, container, argv), `killing ${argv.join(' ')} in pod ${pod}`);
-    return result.stdout.split('\n').filter((line) => /^\d+$/.test(line.trim())).map(Number);
+  /**
+   * SIGKILLs the process running `argv` in a pod's container. `killed` false: no such process. When
+   * it is the container's main process the runtime stops the container, and the exec with it, often
+   * before it has answered: that exit (137, SIGKILL) is the kill having worked, its PIDs unknown.
+   */
+  async killProcess(pod: string, container: string, argv: string[]): Promise<{ killed: boolean; pids: number[] }> {
+    const result = await this.tryRun(kubectlArgs.killProcess(this.target, pod, container, argv));
+    if (result.exitCode !== 0 && /exit code 137\b/.test(result.stderr)) return { killed: true, pids: [] };
+    if (result.exitCode !== 0) throw toolFailure(result, `killing ${argv.join(' ')} in pod ${pod}`);
+    const pids = result.stdout.split('\n').filter((line) => /^\d+$/.test(line.trim())).map(Number);
+    return { killed: pids.length > 0, pids };
   }
 
   /** `cat` of a file inside a pod's container. */

@@ -40,6 +40,7 @@ export function renderFailoverSummary(record: FailoverRecord, path: string): str
     renderTable(['POD', 'BEFORE', 'AFTER', 'ACKNOWLEDGED', 'DATA'], record.dataChecks.map((c) => [c.pod, String(c.before ?? '?'), String(c.after ?? '?'), String(c.acknowledged), c.preserved ? 'preserved' : `LOST: ${c.reason}`])),
     '',
     `what would shorten it: ${record.advice}`,
+    ...record.notes.slice(1),
     `failover --mode ${record.mode} of ${record.pod}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
     `run record: ${path}`,
   ].join('\n');

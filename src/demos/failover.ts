@@ -120,6 +120,9 @@ async function measureFailover(lab: Lab, files: FileReader, plan: FailoverPlan, 
   const probe = new Probe(target, { intervalMs: options.intervalMs, timeoutMs: demoLimits.probeRequestMs(options.intervalMs), clock });
   const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, onPhase, files, signal);
   session.notes.push(`Probe: GET / through ${target.description} every ${options.intervalMs} ms.`);
+  if (options.mode === 'kill' && before.restarts > 0) {
+    session.notes.push(`${name}'s container had restarted ${before.restarts} time${before.restarts > 1 ? 's' : ''} before: the kubelet's restart back-off (10 s, doubling, reset after 10 min running) may hold this restart back.`);
+  }
 
   const back = (state: { statefulSet: Parameters<typeof isStatefulSetSettled>[0]; pods: Pod[] }) => {
     const pod = state.pods.find((p) => p.metadata.name === name && !p.metadata.deletionTimestamp);
@@ -141,8 +144,8 @@ async function measureFailover(lab: Lab, files: FileReader, plan: FailoverPlan, 
       failedAt = clock();
       if (options.mode === 'delete') await lab.kubectl.deletePods([name]);
       else {
-        const killed = await lab.kubectl.killProcess(name, APP_CONTAINER, APP_COMMAND);
-        if (killed.length === 0) throw new LabError(`no process "${APP_COMMAND.join(' ')}" found in ${name}`, 'check the pod: kubectl describe pod');
+        const { killed } = await lab.kubectl.killProcess(name, APP_CONTAINER, APP_COMMAND);
+        if (!killed) throw new LabError(`no process "${APP_COMMAND.join(' ')}" found in ${name}`, 'check the pod: kubectl describe pod');
       }
     });
     await session.phase('recover', `until ${name} is Ready again (${options.mode === 'delete' ? 're-created by the StatefulSet' : 'the container restarted by the kubelet'})`, () =>
