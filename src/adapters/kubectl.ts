@@ -94,6 +94,27 @@ export const kubectlArgs = {
   dryRunCreate(target: KubeTarget): string[] {
     return [...this.scope(target), 'create', '--filename', '-', '--dry-run=server', '--output', 'json', `--request-timeout=${REQUEST_TIMEOUT}`];
   },
+  /**
+   * SIGKILL to the process whose command line is exactly `argv`, run with the container's python3:
+   * a crash, no SIGTERM, no drain. Inside the pod's shared process namespace (the chart's
+   * shareProcessNamespace) the app is not PID 1, which ignores a SIGKILL sent from inside; prints
+   * the PIDs killed, none when it found no such process.
+   */
+  killProcess(target: KubeTarget, pod: string, container: string, argv: string[]): string[] {
+    const script = [
+      'import os, signal, sys',
+      `want = ${JSON.stringify(`${argv.join('\0')}\0`)}.encode()`,
+      'for pid in [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]:',
+      '    try:',
+      '        line = open("/proc/%s/cmdline" % pid, "rb").read()',
+      '    except OSError:',
+      '        continue',
+      '    if line == want:',
+      '        os.kill(int(pid), signal.SIGKILL)',
+      '        print(pid)',
+    ].join('\n');
+    return this.exec(target, pod, container, ['python3', '-c', script]);
+  },
   rawGet(target: KubeTarget, path: string): string[] {
     return [...this.scope(target, { namespaced: false }), 'get', '--raw', path, `--request-timeout=${REQUEST_TIMEOUT}`];
   },
@@ -273,6 +294,19 @@ export class Kubectl {
 
   async events(object: { name: string; uid?: string }): Promise<KubeEvent[]> {
     return (await this.getJson<List<KubeEvent>>(kubectlArgs.events(this.target, object), `reading the events of ${object.name}`)).items;
+  }
+
+  /**
+   * SIGKILLs the process running `argv` in a pod's container. `killed` false: no such process. When
+   * it is the container's main process the runtime stops the container, and the exec with it, often
+   * before it has answered: that exit (137, SIGKILL) is the kill having worked, its PIDs unknown.
+   */
+  async killProcess(pod: string, container: string, argv: string[]): Promise<{ killed: boolean; pids: number[] }> {
+    const result = await this.tryRun(kubectlArgs.killProcess(this.target, pod, container, argv));
+    if (result.exitCode !== 0 && /exit code 137\b/.test(result.stderr)) return { killed: true, pids: [] };
+    if (result.exitCode !== 0) throw toolFailure(result, `killing ${argv.join(' ')} in pod ${pod}`);
+    const pids = result.stdout.split('\n').filter((line) => /^\d+$/.test(line.trim())).map(Number);
+    return { killed: pids.length > 0, pids };
   }
 
   /** `cat` of a file inside a pod's container. */

@@ -1,8 +1,18 @@
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULTS, durationLabel } from '../defaults.js';
 import { STRATEGIES, type Strategy } from '../demos/record.js';
+import { FAILOVER_MODES, LESSONS, POLICY_CHOICES, RETENTIONS, type Lesson } from '../demos/lessons.js';
 import type { Lab } from '../lab-context.js';
 import { appVersion, existingFile, httpUrl, maxUnavailable, parseDuration, parseImage, setExpression, wholeNumber } from '../options.js';
+
+/** `scale,failover` → the lessons, in the order given; `none` → none. */
+export function parseLessons(value: string): Lesson[] {
+  if (value.trim() === 'none') return [];
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !LESSONS.includes(n as Lesson));
+  if (unknown.length || names.length === 0) throw new InvalidArgumentError(`unknown lesson "${unknown[0] ?? value}": choose from ${LESSONS.join(', ')}, or none.`);
+  return [...new Set(names as Lesson[])];
+}
 
 /** The shells `k8s-lab completion` writes a script for. */
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
@@ -77,10 +87,36 @@ export function commands(): Command[] {
       .option('--step', 'on a terminal: wait for Enter before each phase, the panel saying what comes next and why (the probe keeps measuring)')
       .action(runs(async () => (await import('./demo-update.js')).demoUpdate)),
 
+    new Command('demo-failover')
+      .description('delete a pod or SIGKILL its app under live traffic: failed requests, time to Ready, the same name, PVC and counter (writes a run record)')
+      .addOption(new Option('--mode <mode>', 'delete: the pod is deleted and re-created under its name; kill: the app is SIGKILLed and restarts in the same pod').choices(FAILOVER_MODES).makeOptionMandatory())
+      .addOption(new Option('--pod <n>', 'the ordinal of the pod to fail (default: the highest)').argParser(wholeNumber(0, 999)))
+      .addOption(new Option('--interval <duration>', 'probe: time between two requests through the Service').argParser(parseDuration).default(DEFAULTS.demoFailover.interval, durationLabel(DEFAULTS.demoFailover.interval)))
+      .addOption(new Option('--timeout <duration>', 'how long the pod may take to be Ready again').argParser(parseDuration).default(DEFAULTS.demoFailover.timeout, durationLabel(DEFAULTS.demoFailover.timeout)))
+      .addOption(new Option('--settle <duration>', 'probe before the failure and after the pod is back').argParser(parseDuration).default(DEFAULTS.demoFailover.settle, durationLabel(DEFAULTS.demoFailover.settle)))
+      .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
+      .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoFailover.recordDir)
+      .action(runs(async () => (await import('./demo-failover.js')).demoFailover)),
+
+    new Command('demo-scale')
+      .description('scale up and back down under live traffic, Parallel against OrderedReady: pod times, scale-down order, failed requests, PVCs kept or deleted (writes a run record)')
+      .addOption(new Option('--to <n>', 'scale up to this many pods, then back').argParser(wholeNumber(2, 50)).default(DEFAULTS.demoScale.to))
+      .addOption(new Option('--policy <policy>', 'podManagementPolicy to measure: parallel (the release), ordered (OrderedReady, on a temporary second release of the chart, removed afterwards with its PVCs) or both').choices(POLICY_CHOICES).default('both'))
+      .addOption(new Option('--pvc-retention <policy>', 'what becomes of the removed pods\' PVCs on scale-down: retain (the default: they stay) or delete (persistentVolumeClaimRetentionPolicy.whenScaled Delete for the lesson)').choices(RETENTIONS).default('retain'))
+      .option('--keep-pvcs', 'keep the PVCs of the ordinals the lesson added (default: delete them afterwards)')
+      .addOption(new Option('--node-port <port>', "the temporary release's NodePort (default: the release's plus one)").argParser(wholeNumber(30000, 32767)))
+      .addOption(new Option('--interval <duration>', 'probe: time between two requests through the Service').argParser(parseDuration).default(DEFAULTS.demoScale.interval, durationLabel(DEFAULTS.demoScale.interval)))
+      .addOption(new Option('--timeout <duration>', 'how long any one step may wait for the pods').argParser(parseDuration).default(DEFAULTS.demoScale.timeout, durationLabel(DEFAULTS.demoScale.timeout)))
+      .addOption(new Option('--settle <duration>', 'traffic before, between and after the steps').argParser(parseDuration).default(DEFAULTS.demoScale.settle, durationLabel(DEFAULTS.demoScale.settle)))
+      .addOption(new Option('--url <url>', "reach the release's Service here instead of finding the NodePort").argParser(httpUrl).env('K8S_LAB_URL'))
+      .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoScale.recordDir)
+      .action(runs(async () => (await import('./demo-scale.js')).demoScale)),
+
     new Command('report')
       .description("write the Markdown lab report from the live cluster and the demos' run records")
       .option('-o, --output <file>', 'where the report is written (timeline pictures go next to it)', DEFAULTS.report.output)
       .option('--record-dir <dir>', 'where the run records are read from', DEFAULTS.report.recordDir)
+      .option('--lesson-dir <dir>', "where demo-scale's and demo-failover's run records are read from", DEFAULTS.report.lessonDir)
       .action(runs(async () => (await import('./report.js')).report)),
 
     new Command('teardown')
@@ -117,14 +153,16 @@ export function commands(): Command[] {
       .action(async (words: string[], _options: unknown, command: Command) => (await import('./completion.js')).complete(words, command)),
 
     new Command('lab')
-      .description('the whole lab in one go: doctor, deploy, traffic, counters, every update demo, report')
+      .description('the whole lab in one go: doctor, deploy, traffic, counters, every update demo, the scale and failover lessons, report')
       .option('--image <image>', 'a stock Python image, e.g. localhost/k8s-lab/python:3-bookworm', parseImage)
       .option('--replicas <n>', 'number of pods', wholeNumber(1, 100))
       .addOption(new Option('--requests <n>', 'requests the traffic step sends').argParser(wholeNumber(1, 100_000)).default(DEFAULTS.lab.requests))
       .addOption(new Option('--strategies <list>', 'update demos to run, comma-separated').argParser(parseStrategies).default([...STRATEGIES], STRATEGIES.join(',')))
       .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
+      .addOption(new Option('--lessons <list>', 'lessons to run after the update demos, comma-separated (scale, failover), or none').argParser(parseLessons).default([...LESSONS], LESSONS.join(',')))
       .option('-o, --output <file>', 'where the report is written', DEFAULTS.report.output)
       .option('--record-dir <dir>', 'where the run records go', DEFAULTS.demoUpdate.recordDir)
+      .option('--lesson-dir <dir>', "where the lessons' run records go", DEFAULTS.report.lessonDir)
       .action(runs(async () => (await import('./lab.js')).runLab)),
   ];
 }

@@ -1,10 +1,13 @@
 import type { Strategy } from '../demos/record.js';
+import { LESSONS, type Lesson } from '../demos/lessons.js';
 import { InterruptedError, LabError } from '../errors.js';
 import { DEFAULTS } from '../defaults.js';
 import type { Lab } from '../lab-context.js';
 import { checkOutputDir, checkOutputFile } from '../output-path.js';
 import { highlight } from '../ui/logger.js';
 import { counters } from './counters.js';
+import { demoFailover } from './demo-failover.js';
+import { demoScale } from './demo-scale.js';
 import { demoUpdate } from './demo-update.js';
 import { deploy } from './deploy.js';
 import { doctor } from './doctor.js';
@@ -19,6 +22,9 @@ export interface LabOptions {
   url?: string;
   output: string;
   recordDir: string;
+  /** The lessons run after the update demos; empty with `--lessons none`. */
+  lessons?: Lesson[];
+  lessonDir?: string;
 }
 
 /** The whole lab in one go; stops at the first step that fails, naming it. */
@@ -26,6 +32,9 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
   // Where the last steps write is checked before the first step.
   checkOutputFile(options.output, '--output');
   checkOutputDir(options.recordDir, '--record-dir');
+  const lessons = options.lessons ?? [...LESSONS];
+  const lessonDir = options.lessonDir ?? DEFAULTS.report.lessonDir;
+  if (lessons.length) checkOutputDir(lessonDir, '--lesson-dir');
   const steps: [string, () => Promise<unknown>][] = [
     ['doctor', () => doctor(lab, { url: options.url })],
     ['deploy', () => deploy(lab, { ...DEFAULTS.deploy, replicas: options.replicas, image: options.image, set: [], values: [] })],
@@ -35,7 +44,15 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
       `demo-update --strategy ${strategy}`,
       () => demoUpdate(lab, { ...DEFAULTS.demoUpdate, strategy, url: options.url, recordDir: options.recordDir }),
     ]),
-    ['report', () => report(lab, { output: options.output, recordDir: options.recordDir })],
+    ...lessons.flatMap((lesson): [string, () => Promise<unknown>][] =>
+      lesson === 'scale'
+        ? [['demo-scale --policy both', () => demoScale(lab, { ...DEFAULTS.demoScale, to: Math.max(DEFAULTS.demoScale.to, (options.replicas ?? 2) + 1), policy: 'both', pvcRetention: 'retain', url: options.url, recordDir: lessonDir })]]
+        : (['delete', 'kill'] as const).map((mode): [string, () => Promise<unknown>] => [
+            `demo-failover --mode ${mode}`,
+            () => demoFailover(lab, { ...DEFAULTS.demoFailover, mode, url: options.url, recordDir: lessonDir }),
+          ]),
+    ),
+    ['report', () => report(lab, { output: options.output, recordDir: options.recordDir, lessonDir })],
   ];
   for (const [index, [name, step]] of steps.entries()) {
     lab.log.info(highlight.bold(`\n[${index + 1}/${steps.length}] ${name}`));

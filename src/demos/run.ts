@@ -62,7 +62,7 @@ interface ReleaseValues {
  * Every pod's counter with its PVC's UID (a re-created claim has a new UID and no data), the pods
  * Ready and the release's PVCs, from one read of each.
  */
-async function snapshot(lab: Lab, files: FileReader): Promise<{ counters: CounterSnapshot[]; ready: string[]; claims: string[] }> {
+export async function snapshot(lab: Lab, files: FileReader): Promise<{ counters: CounterSnapshot[]; ready: string[]; claims: string[] }> {
   const [pods, claims] = await Promise.all([
     statefulSetPods(lab.kubectl, lab.release),
     lab.kubectl.list<PersistentVolumeClaim & { metadata: { uid?: string } }>('persistentvolumeclaims', lab.releaseSelector),

@@ -13,6 +13,7 @@ import {
   markdownText,
 } from './format.js';
 import { comparisonTable, demoCommand, rowOf, runsByRow, shownRows, STRATEGY_DESCRIPTIONS, STRATEGY_TITLES, type RowKey } from './strategy-sections.js';
+import { lessonsOf, orderingMeasured, parallelMeasured, renderScaleSvg, scaleSvgPath, volumeLessons, type LessonRecord } from './lessons.js';
 import { renderTimelineSvg } from './svg.js';
 import { fillTemplate, readTemplate } from './template.js';
 import { renderMermaidGantt } from './timeline.js';
@@ -32,6 +33,8 @@ export interface ReportInput {
   replicas: number;
   /** All run records found; the report uses those of this release and namespace, the latest per strategy. */
   runs: RunRecord[];
+  /** The lessons' run records (demo-scale, demo-failover); the report uses those of this release and namespace. */
+  lessons?: LessonRecord[];
   /** Relative directory the SVG timelines are linked from and written to; `timelines` when not given. */
   timelineDir?: string;
 }
@@ -62,6 +65,13 @@ export function renderReport(input: ReportInput, template: string = readTemplate
     return runSection(run, older, svgPath);
   });
 
+  const lessons = lessonsOf(input.lessons ?? [], input.release, input.namespace);
+  const scalePictures = (lessons.scale?.runs ?? []).map((run) => {
+    const path = scaleSvgPath(timelineDir, lessons.scale!, run);
+    files.push({ path, content: renderScaleSvg(run) });
+    return path;
+  });
+
   const markdown = fillTemplate(template, {
     release: inlineCode(input.release),
     namespace: inlineCode(input.namespace),
@@ -74,8 +84,11 @@ export function renderReport(input: ReportInput, template: string = readTemplate
     overview: codeBlockText(input.overviewText),
     volumeValues: volumeValues(input),
     perPodStorage: perPodStorage(input, latest),
+    volumeLessons: volumeLessons(lessons.scale, lessons.failovers),
     orderingPolicy: orderingPolicy(input.podManagementPolicy),
+    orderingMeasured: orderingMeasured(lessons.scale),
     parallel: parallelOperations(input),
+    parallelMeasured: parallelMeasured(lessons.scale, scalePictures),
     comparison: comparisonTable(latest),
     strategies: sections.join('\n\n'),
   });

@@ -7,6 +7,7 @@ import { LabError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
 import { readOverview, renderOverview } from '../overview.js';
 import { makeDirs } from '../output-path.js';
+import type { LessonRecord } from './lessons.js';
 import { renderReport } from './render.js';
 
 /** Every run record in `dir` (files that are not records are skipped with a warning). */
@@ -27,8 +28,26 @@ export function readRunRecords(dir: string, warn: (message: string) => void): Ru
     });
 }
 
+/** Every lesson record (demo-scale, demo-failover) in `dir`; other files are skipped with a warning. */
+export function readLessonRecords(dir: string, warn: (message: string) => void): LessonRecord[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .flatMap((name) => {
+      try {
+        const record = JSON.parse(readFileSync(join(dir, name), 'utf8')) as LessonRecord;
+        if (record.schema !== 1 || (record.lesson !== 'scale' && record.lesson !== 'failover')) throw new Error('not a k8s-lab lesson record');
+        return [record];
+      } catch (error) {
+        warn(`skipping ${join(dir, name)}: ${(error as Error).message}`);
+        return [];
+      }
+    });
+}
+
 /** Reads the live cluster and the run records, renders the report and writes it with its pictures. */
-export async function writeReport(lab: Lab, { output, recordDir, k8sLabVersion }: { output: string; recordDir: string; k8sLabVersion: string }): Promise<{ path: string; files: string[] }> {
+export async function writeReport(lab: Lab, { output, recordDir, lessonDir, k8sLabVersion }: { output: string; recordDir: string; lessonDir?: string; k8sLabVersion: string }): Promise<{ path: string; files: string[] }> {
   const statefulSet = await lab.kubectl.statefulSet(lab.release);
   if (!statefulSet) throw new LabError(`release ${lab.release} is not deployed${inNamespace(lab.target)}: the report reads the live cluster`, 'deploy it first: `k8s-lab deploy`');
   const [helm, kubectl, server, namespace, overview, pods] = await Promise.all([
@@ -50,6 +69,7 @@ export async function writeReport(lab: Lab, { output, recordDir, k8sLabVersion }
     podManagementPolicy: statefulSet.spec.podManagementPolicy ?? 'OrderedReady',
     replicas: statefulSet.spec.replicas ?? 1,
     runs: readRunRecords(recordDir, (message) => lab.log.warn(message)),
+    lessons: lessonDir ? readLessonRecords(lessonDir, (message) => lab.log.warn(message)) : [],
   });
   const base = dirname(output);
   makeDirs(base);

@@ -41,6 +41,14 @@ describe.each(HELM_BINARIES)('chart with helm $major', (helm) => {
     }
   });
 
+  it('renders persistentVolumeClaimRetentionPolicy when one of its fields is set, the other Retain', async () => {
+    const scaled = await helmTemplate(helm, ['--set', 'persistentVolumeClaimRetentionPolicy.whenScaled=Delete']);
+    expect(scaled.statefulSet.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Delete' });
+    const deleted = await helmTemplate(helm, ['--set', 'persistentVolumeClaimRetentionPolicy.whenDeleted=Delete', '--set', 'shareProcessNamespace=false']);
+    expect(deleted.statefulSet.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Delete', whenScaled: 'Retain' });
+    expect(deleted.statefulSet.spec.template.spec).not.toHaveProperty('shareProcessNamespace');
+  });
+
   describe('default values', () => {
     let r: Rendered;
     beforeAll(async () => {
@@ -61,6 +69,11 @@ describe.each(HELM_BINARIES)('chart with helm $major', (helm) => {
       expect(spec.podManagementPolicy).toBe('Parallel');
       expect(spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
       expect(spec.serviceName).toBe('helm-python');
+    });
+
+    it('sets no PVC retention policy (the server keeps every PVC) and shares the pod\'s process namespace (the app is not PID 1)', () => {
+      expect(r.statefulSet.spec).not.toHaveProperty('persistentVolumeClaimRetentionPolicy');
+      expect((r.statefulSet.spec.template.spec as { shareProcessNamespace?: boolean }).shareProcessNamespace).toBe(true);
     });
 
     it('exposes port 8000 on NodePort 31987 with an explicit TCP protocol', () => {

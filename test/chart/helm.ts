@@ -63,6 +63,7 @@ export interface StatefulSet {
     serviceName: string;
     replicas: number;
     podManagementPolicy: string;
+    persistentVolumeClaimRetentionPolicy?: { whenDeleted: string; whenScaled: string };
     updateStrategy: { type: string; rollingUpdate?: { partition?: number; maxUnavailable?: number | string } };
     selector: { matchLabels: Labels };
     template: { metadata: ObjectMeta; spec: PodSpec };

@@ -23,6 +23,8 @@ const REJECTED: [string, string[], string][] = [
   ['a maxUnavailable that is neither a number nor a percentage', ['--set', 'updateStrategy.maxUnavailable=half'], 'updateStrategy.maxUnavailable'],
   ['a maxUnavailable that is a fraction', ['--set', 'updateStrategy.maxUnavailable=1.5'], 'updateStrategy.maxUnavailable'],
   ['an update strategy in the wrong case', ['--set', 'updateStrategy.type=recreate'], 'updateStrategy.type'],
+  ['an unknown PVC retention policy', ['--set', 'persistentVolumeClaimRetentionPolicy.whenScaled=Keep'], 'persistentVolumeClaimRetentionPolicy.whenScaled'],
+  ['a shareProcessNamespace that is no boolean', ['--set-string', 'shareProcessNamespace=yes'], 'shareProcessNamespace'],
   ['a typo in a service key', ['--set', 'service.nodeport=31000'], 'service'],
 ];
 

@@ -88,3 +88,29 @@ describe('Kubectl.namespaceExists', () => {
     expect(kubectlArgs.getClusterScoped({ namespace: 'other' }, 'namespace', 'lab')).toEqual(['get', 'namespace', 'lab', '--output', 'json', '--request-timeout=10s']);
   });
 });
+
+describe('killing the app in a pod (demo-failover --mode kill)', () => {
+  it('looks for the exact command line, NUL-separated as /proc/PID/cmdline has it', async () => {
+    const args = kubectlArgs.killProcess({ namespace: 'lab' }, 'helm-python-1', 'app', ['python3', '/app/server.py']);
+    expect(args.slice(0, 9)).toEqual(['--namespace', 'lab', 'exec', 'helm-python-1', '--container', 'app', '--request-timeout=10s', '--', 'python3']);
+    expect(args[9]).toBe('-c');
+    const wantLine = args[10]!.split('\n').find((line) => line.startsWith('want = '))!;
+    // Evaluated by Python itself (only the assignment, nothing is killed).
+    const { execFileSync } = await import('node:child_process');
+    const bytes = execFileSync('python3', ['-c', `${wantLine}\nimport sys; sys.stdout.write(repr(want))`], { encoding: 'utf8' });
+    expect(bytes).toBe("b'python3\\x00/app/server.py\\x00'");
+  });
+  it.each([
+    [{ stdout: '7\n' }, { killed: true, pids: [7] }],
+    [{ stdout: '' }, { killed: false, pids: [] }],
+    // The container stopped with its main process and took the exec with it.
+    [{ exitCode: 137, stderr: 'command terminated with exit code 137\n' }, { killed: true, pids: [] }],
+  ])('answers %j as %j', async (answer, expected) => {
+    const kubectl = new Kubectl(new FakeRunner([{ match: /exec helm-python-1/, ...answer }]), 'kubectl', {});
+    await expect(kubectl.killProcess('helm-python-1', 'app', ['python3', '/app/server.py'])).resolves.toEqual(expected);
+  });
+  it('any other failure is an error', async () => {
+    const kubectl = new Kubectl(new FakeRunner([{ match: /exec/, exitCode: 1, stderr: 'Error from server (NotFound): pods "helm-python-1" not found\n' }]), 'kubectl', {});
+    await expect(kubectl.killProcess('helm-python-1', 'app', ['python3', '/app/server.py'])).rejects.toThrow(/helm-python-1/);
+  });
+});

@@ -18,8 +18,25 @@ describe('the option defaults, read from one table', () => {
       { canaryPercent: [25, undefined], check: [10_000, '10s'], interval: [100, '100ms'], timeout: [300_000, '5m'], readyTimeout: [120_000, '2m'], settle: [1000, '1s'], recordDir: ['lab-report/runs', undefined] },
     ],
     ['teardown', named('teardown'), { timeout: [120_000, '2m'] }],
-    ['report', named('report'), { output: ['lab-report/README.md', undefined], recordDir: ['lab-report/runs', undefined] }],
-    ['lab', named('lab'), { requests: [40, undefined], strategies: [['rolling', 'recreate', 'canary', 'partition'], 'rolling,recreate,canary,partition'], output: ['lab-report/README.md', undefined], recordDir: ['lab-report/runs', undefined] }],
+    ['demo-failover', named('demo-failover'), { interval: [100, '100ms'], timeout: [300_000, '5m'], settle: [2000, '2s'], recordDir: ['lab-report/lessons', undefined] }],
+    [
+      'demo-scale',
+      named('demo-scale'),
+      { to: [6, undefined], policy: ['both', undefined], pvcRetention: ['retain', undefined], interval: [100, '100ms'], timeout: [300_000, '5m'], settle: [2000, '2s'], recordDir: ['lab-report/lessons', undefined] },
+    ],
+    ['report', named('report'), { output: ['lab-report/README.md', undefined], recordDir: ['lab-report/runs', undefined], lessonDir: ['lab-report/lessons', undefined] }],
+    [
+      'lab',
+      named('lab'),
+      {
+        requests: [40, undefined],
+        strategies: [['rolling', 'recreate', 'canary', 'partition'], 'rolling,recreate,canary,partition'],
+        lessons: [['scale', 'failover'], 'scale,failover'],
+        output: ['lab-report/README.md', undefined],
+        recordDir: ['lab-report/runs', undefined],
+        lessonDir: ['lab-report/lessons', undefined],
+      },
+    ],
   ])('%s', (_, command, expected) => expect(defaults(command)).toEqual(expected));
 
   it.each([

@@ -478,8 +478,11 @@ describe('report template', () => {
       'overview',
       'volumeValues',
       'perPodStorage',
+      'volumeLessons',
       'orderingPolicy',
+      'orderingMeasured',
       'parallel',
+      'parallelMeasured',
       'comparison',
       'strategies',
     ]);

@@ -81,7 +81,7 @@ describe('k8s-lab lab', () => {
       helm([...NS, 'get', 'values', 'helm-python', '--all', '--output', 'json'], { stdout: { replicaCount: 2, app: { version: 'v1' } } }),
       PROXY_FAILS,
     ];
-    const run = await runCommand(['-n', 'lab', 'lab', '--url', url, '--strategies', 'rolling', '--output', join(dir, 'README.md'), '--record-dir', join(dir, 'runs')], script);
+    const run = await runCommand(['-n', 'lab', 'lab', '--url', url, '--strategies', 'rolling', '--lessons', 'none', '--output', join(dir, 'README.md'), '--record-dir', join(dir, 'runs')], script);
     expect(run.code).toBe(1);
     expect(run.calls).toEqual(callsOf(script));
     const headers = run.stderr.split('\n').filter((line) => /^\[\d\/\d\]/.test(line));
@@ -96,9 +96,18 @@ describe('k8s-lab lab', () => {
 
   it('a failed doctor stops the lab at step 1 before anything changes', async () => {
     const script = [helm(['version', '--short'], { notFound: true }), KUBECTL_CLIENT, KUBECTL_SERVER, ...FEATURES_NOT_DEPLOYED, STORAGE, NODES];
-    const run = await runCommand(['-n', 'lab', 'lab', '--url', url, '--output', join(dir, 'README.md'), '--record-dir', join(dir, 'runs')], script);
+    const run = await runCommand(['-n', 'lab', 'lab', '--url', url, '--output', join(dir, 'README.md'), '--record-dir', join(dir, 'runs'), '--lesson-dir', join(dir, 'lessons')], script);
     expect(run.code).toBe(1);
     expect(run.calls).toEqual(callsOf(script));
-    expect(run.stderr).toMatch(/^\n\[1\/9\] doctor\n✖ lab stopped at step 1 \(doctor\): 1 check failed: helm — install helm/);
+    // doctor, deploy, traffic, counters, 4 update demos, demo-scale, demo-failover delete and kill, report: 12 steps.
+    expect(run.stderr).toMatch(/^\n\[1\/12\] doctor\n✖ lab stopped at step 1 \(doctor\): 1 check failed: helm — install helm/);
+  });
+
+  it.each([['scale,reboot', /unknown lesson "reboot"/], ['', /unknown lesson/]])('--lessons %j: exit 2, one line, no call', async (value, message) => {
+    const run = await runCommand(['lab', '--lessons', value], []);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).toMatch(/^✖ [^\n]+\n$/);
+    expect(run.calls).toEqual([]);
   });
 });

@@ -1,0 +1,66 @@
+import { runFailover } from '../demos/failover.js';
+import { type FailoverMode, type FailoverRecord } from '../demos/lessons.js';
+import { InterruptedError, LabError } from '../errors.js';
+import { interrupts } from '../interrupt.js';
+import type { Lab } from '../lab-context.js';
+import { checkOutputDir } from '../output-path.js';
+import { packageVersion } from '../paths.js';
+import { highlight } from '../ui/logger.js';
+import { renderTable } from '../ui/table.js';
+
+export interface FailoverCommandOptions {
+  mode: FailoverMode;
+  pod?: number;
+  interval: number;
+  timeout: number;
+  settle: number;
+  url?: string;
+  recordDir: string;
+}
+
+const seconds = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
+
+/** The human summary of a failover record. */
+export function renderFailoverSummary(record: FailoverRecord, path: string): string {
+  const { before, after } = record.identity;
+  const f = record.failedRequests;
+  return [
+    renderTable(['PHASE', 'START', 'DURATION', 'WHAT'], record.phases.map((p) => [p.name, seconds(p.start), seconds(p.end - p.start), p.detail ?? ''])),
+    '',
+    renderTable(
+      ['', 'POD', 'POD UID', 'PVC', 'PVC UID', 'RESTARTS', 'COUNTER'],
+      [before, after].map((id, i) => [i ? 'after' : 'before', id?.pod ?? '—', id?.uid ?? '—', id?.pvc ?? '—', id?.pvcUid ?? '—', String(id?.restarts ?? '—'), String(id?.counter ?? '—')]),
+    ),
+    '',
+    `probe: ${record.probe.requests} requests every ${record.probe.intervalMs} ms through the Service, ${record.probe.failures} failed; after the failure: ${f.count} failed${f.count ? ` over ${seconds(f.spanMs)} (first ${seconds(f.firstMs)}, last ${seconds(f.lastMs)} after it)` : ''}`,
+    `${record.pod} Ready again ${seconds(record.readyAgainMs)} after the ${record.mode === 'delete' ? 'delete' : 'SIGKILL'}`,
+    renderTable(['POD', 'BEFORE', 'AFTER', 'ACKNOWLEDGED', 'DATA'], record.dataChecks.map((c) => [c.pod, String(c.before ?? '?'), String(c.after ?? '?'), String(c.acknowledged), c.preserved ? 'preserved' : `LOST: ${c.reason}`])),
+    '',
+    `what would shorten it: ${record.advice}`,
+    ...record.notes.slice(1),
+    `failover --mode ${record.mode} of ${record.pod}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
+    `run record: ${path}`,
+  ].join('\n');
+}
+
+export async function demoFailover(lab: Lab, options: FailoverCommandOptions): Promise<FailoverRecord> {
+  checkOutputDir(options.recordDir, '--record-dir');
+  let started = false;
+  const { record, path } = await interrupts.whileUndoable((signal) =>
+    runFailover(
+      lab,
+      { mode: options.mode, pod: options.pod, intervalMs: options.interval, timeoutMs: options.timeout, settleMs: options.settle, url: options.url, recordDir: options.recordDir, k8sLabVersion: packageVersion() },
+      (name, detail) => {
+        if (!started) lab.log.info(`failover (--mode ${options.mode}) in ${lab.release}: probing the Service every ${options.interval} ms`);
+        started = true;
+        lab.log.info(`${highlight.info('▸')} ${name}: ${detail}`);
+      },
+      signal,
+    ),
+  );
+  lab.log.result(record, () => renderFailoverSummary(record, path));
+  if (record.verdict === 'interrupted') throw new InterruptedError(`failover ${record.reason}`, `see ${path}`);
+  interrupts.signal.throwIfAborted();
+  if (record.verdict === 'failed') throw new LabError(`failover failed: ${record.reason}`, `see ${path}`);
+  return record;
+}

@@ -1,0 +1,80 @@
+import { type PolicyChoice, type Retention, type ScaleRecord } from '../demos/lessons.js';
+import { runScale } from '../demos/scale.js';
+import { InterruptedError, LabError } from '../errors.js';
+import { interrupts } from '../interrupt.js';
+import type { Lab } from '../lab-context.js';
+import { checkOutputDir } from '../output-path.js';
+import { packageVersion } from '../paths.js';
+import { highlight } from '../ui/logger.js';
+import { renderTable } from '../ui/table.js';
+
+export interface ScaleCommandOptions {
+  to: number;
+  policy: PolicyChoice;
+  pvcRetention: Retention;
+  keepPvcs?: boolean;
+  nodePort?: number;
+  interval: number;
+  timeout: number;
+  settle: number;
+  url?: string;
+  recordDir: string;
+}
+
+const seconds = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
+
+/** The human summary of a scale record: per policy, the pods' times, the scale-down order and the storage checks. */
+export function renderScaleSummary(record: ScaleRecord, path: string): string {
+  const lines: string[] = [];
+  for (const run of record.runs) {
+    lines.push(
+      highlight.bold(`${run.policy}${run.temporary ? ` (temporary release ${run.release})` : ''}: ${run.from} → ${run.to}, all Ready ${seconds(run.up.allReadyMs)} after the request (${run.up.shape})`),
+      renderTable(['POD', 'CREATED', 'READY'], run.up.pods.map((p) => [p.pod, seconds(p.createdMs), seconds(p.readyMs)])),
+      `ready order: ${run.up.readyOrder.join(', ')}`,
+      `scale down ${run.to} → ${run.from}: ${run.down.order.map((o) => `${o.pod} (terminating ${seconds(o.deletingMs)}, gone ${seconds(o.deletedMs)})`).join(', ')}`,
+      `probe: ${run.probe.requests} requests, ${run.failedUp} failed scaling up, ${run.failedDown} scaling down`,
+      renderTable(
+        ['POD', 'PVC', 'BEFORE', 'PVC AFTER SCALE-DOWN', 'RETURNED', 'EXPECTED', 'CHECK'],
+        run.storage.map((c) => [c.pod, c.pvc, String(c.before.counter ?? '?'), c.pvcUidAfterScaleDown ?? 'deleted', `${c.returned.counter ?? '?'} (${c.returned.pvcUid === c.before.pvcUid ? 'same PVC' : 'new PVC'})`, c.expected, c.ok ? 'ok' : `FAILED: ${c.reason}`]),
+      ),
+      '',
+    );
+  }
+  lines.push(...record.cleanup.map((line) => `afterwards: ${line}`));
+  lines.push(`scale: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`, `run record: ${path}`);
+  return lines.join('\n');
+}
+
+export async function demoScale(lab: Lab, options: ScaleCommandOptions): Promise<ScaleRecord> {
+  checkOutputDir(options.recordDir, '--record-dir');
+  let started = false;
+  const { record, path } = await interrupts.whileUndoable((signal) =>
+    runScale(
+      lab,
+      {
+        to: options.to,
+        policy: options.policy,
+        pvcRetention: options.pvcRetention,
+        keepPvcs: Boolean(options.keepPvcs),
+        nodePort: options.nodePort,
+        intervalMs: options.interval,
+        timeoutMs: options.timeout,
+        settleMs: options.settle,
+        url: options.url,
+        recordDir: options.recordDir,
+        k8sLabVersion: packageVersion(),
+      },
+      (name, detail) => {
+        if (!started) lab.log.info(`scale ${lab.release} to ${options.to} (--policy ${options.policy}, PVCs ${options.pvcRetention === 'delete' ? 'deleted on scale-down' : 'retained'}): probing the Service every ${options.interval} ms`);
+        started = true;
+        lab.log.info(`${highlight.info('▸')} ${name}: ${detail}`);
+      },
+      signal,
+    ),
+  );
+  lab.log.result(record, () => renderScaleSummary(record, path));
+  if (record.verdict === 'interrupted') throw new InterruptedError(`scale ${record.reason}`, `see ${path}`);
+  interrupts.signal.throwIfAborted();
+  if (record.verdict === 'failed') throw new LabError(`scale failed: ${record.reason}`, `see ${path}`);
+  return record;
+}

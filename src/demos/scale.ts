@@ -1,0 +1,384 @@
+import { helmChanges, kubectlChanges } from '../adapters/changes.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLAIM_TEMPLATE, podOrdinal, serviceNodePort, type PersistentVolumeClaim, type StatefulSet } from '../adapters/kube-objects.js';
+import { openProxiedReader, readCounters, statefulSetPods, type FileReader } from '../counters.js';
+import { LabError, UsageError } from '../errors.js';
+import type { Lab } from '../lab-context.js';
+import { DELETE_PVCS_MS, demoLimits } from '../limits.js';
+import { makeDirs } from '../output-path.js';
+import { chartDir } from '../paths.js';
+import { Probe } from '../probe/probe.js';
+import { summarizeProbe } from '../probe/stats.js';
+import { resolveTarget } from '../probe/target.js';
+import { waitForStatefulSet, type RolloutState } from '../rollout.js';
+import { checkLessonRelease } from './failover.js';
+import {
+  allReadyMs,
+  checkStorage,
+  decideScale,
+  podTimes,
+  readyOrder,
+  rolloutShape,
+  scaleDownOrder,
+  type PodManagementPolicy,
+  type PolicyChoice,
+  type Retention,
+  type ScaleRecord,
+  type ScaleRun,
+  type StorageFacts,
+} from './lessons.js';
+import type { Phase } from './record.js';
+import { DemoSession } from './session.js';
+import { PodWatch } from './watch.js';
+
+export interface ScaleOptions {
+  to: number;
+  policy: PolicyChoice;
+  pvcRetention: Retention;
+  keepPvcs: boolean;
+  /** The temporary release's NodePort; undefined: the release's own plus one. */
+  nodePort?: number;
+  intervalMs: number;
+  timeoutMs: number;
+  settleMs: number;
+  url?: string;
+  recordDir: string;
+  k8sLabVersion: string;
+}
+
+type ClaimWithUid = PersistentVolumeClaim & { metadata: { uid?: string } };
+
+/** The same lab, acting on another release of the chart in the same namespace. */
+export function labOfRelease(lab: Lab, release: string): Lab {
+  return { ...lab, release, releaseSelector: lab.releaseSelector.replace(`app.kubernetes.io/instance=${lab.release}`, `app.kubernetes.io/instance=${release}`) };
+}
+
+/** The temporary release that runs the other pod management policy: `<release>-ordered` / `-parallel`. */
+export function temporaryRelease(release: string, policy: PodManagementPolicy): string {
+  return `${release}-${policy === 'OrderedReady' ? 'ordered' : 'parallel'}`;
+}
+
+const POLICIES: Record<PolicyChoice, PodManagementPolicy[]> = { parallel: ['Parallel'], ordered: ['OrderedReady'], both: ['Parallel', 'OrderedReady'] };
+
+interface Retained {
+  whenDeleted?: string;
+  whenScaled?: string;
+}
+
+/** Runs the scale lesson and returns its run record (also written to recordDir). */
+export async function runScale(lab: Lab, options: ScaleOptions, onPhase: (name: string, detail: string) => void, signal?: AbortSignal): Promise<{ record: ScaleRecord; path: string }> {
+  const [release, helm, kubectlClient, sts, server, namespace] = await Promise.all([
+    checkLessonRelease(lab),
+    lab.helm.version(),
+    lab.kubectl.clientVersion(),
+    lab.kubectl.statefulSet(lab.release),
+    lab.kubectl.serverVersion(),
+    lab.kubectl.namespace(),
+  ]);
+  const { replicas } = release;
+  if (!sts) throw new LabError(`release ${lab.release} has no StatefulSet ${lab.release}`, 'deploy it first: `k8s-lab deploy`');
+  if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas`, 'deploy with --replicas 2 first');
+  if (options.to <= replicas) throw new UsageError(`--to ${options.to}: release ${lab.release} already has ${replicas} replicas; nothing was changed`, `pass --to ${replicas + 1} or more`);
+  const own = (sts.spec.podManagementPolicy ?? 'OrderedReady') as PodManagementPolicy;
+  const policies = POLICIES[options.policy];
+  const temporaries = policies.filter((p) => p !== own).map((p) => temporaryRelease(lab.release, p));
+  for (const name of temporaries) {
+    if (await lab.helm.find(name)) throw new LabError(`release ${name} already exists: demo-scale installs its temporary release under that name`, `remove it first: helm uninstall ${name}${lab.target.namespace ? ` -n ${lab.target.namespace}` : ''}`);
+  }
+  const service = await lab.kubectl.service(lab.release);
+  const ownPort = service ? serviceNodePort(service) : undefined;
+  const nodePort = options.nodePort ?? (ownPort && ownPort < 32767 ? ownPort + 1 : undefined);
+
+  const startedAt = new Date();
+  const t0 = Date.now();
+  const clock = () => Date.now() - t0;
+  const phases: Phase[] = [];
+  const notes: string[] = [];
+  const cleanup: string[] = [];
+  const runs: ScaleRun[] = [];
+  let failure: Error | undefined;
+  let interruptedIn: string | undefined;
+  for (const policy of policies) {
+    const temporary = policy !== own;
+    const target = temporary ? labOfRelease(lab, temporaryRelease(lab.release, policy)) : lab;
+    const outcome = await scalePolicy(target, { policy, temporary, replicas, values: release.values, nodePort, clock, phases, notes, cleanup, onPhase }, options, signal);
+    if (outcome.run) runs.push(outcome.run);
+    if (outcome.failure) {
+      failure = outcome.failure;
+      interruptedIn = outcome.interruptedIn;
+      break;
+    }
+  }
+  const endedAt = new Date();
+  const { verdict, reason } = decideScale(runs, failure && { message: `${failure.message}${interruptedIn ? ` during ${interruptedIn}` : ''}; ${cleanup.join('; ') || 'nothing had been changed'}`, interruptedIn });
+  const record: ScaleRecord = {
+    schema: 1,
+    lesson: 'scale',
+    id: `${startedAt.toISOString().replace(/[:.]/g, '-')}-scale`,
+    release: lab.release,
+    namespace,
+    options: { replicas, to: options.to, policy: options.policy, pvcRetention: options.pvcRetention, keepPvcs: options.keepPvcs, intervalMs: options.intervalMs },
+    environment: { kubernetes: server ?? 'unknown', helm: helm.version, kubectl: kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationMs: endedAt.getTime() - startedAt.getTime(),
+    phases,
+    runs,
+    cleanup,
+    verdict,
+    reason,
+    notes,
+  };
+  makeDirs(options.recordDir);
+  const path = join(options.recordDir, `${record.id}.json`);
+  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
+  return { record, path };
+}
+
+interface PolicyContext {
+  policy: PodManagementPolicy;
+  temporary: boolean;
+  replicas: number;
+  values: Record<string, unknown>;
+  nodePort?: number;
+  clock: () => number;
+  phases: Phase[];
+  notes: string[];
+  cleanup: string[];
+  onPhase: (name: string, detail: string) => void;
+}
+
+/** The claims of the release by name, with their UIDs. */
+async function claimsOf(lab: Lab): Promise<Map<string, string | null>> {
+  const claims = await lab.kubectl.list<ClaimWithUid>('persistentvolumeclaims', lab.releaseSelector);
+  return new Map(claims.map((c) => [c.metadata.name, c.metadata.uid ?? null]));
+}
+
+const claimName = (release: string, ordinal: number) => `${CLAIM_TEMPLATE}-${release}-${ordinal}`;
+
+/** Installs the temporary release: the user's values, the other policy, its own NodePort. */
+async function installTemporary(lab: Lab, context: PolicyContext, options: ScaleOptions): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'k8s-lab-scale-'));
+  try {
+    const file = join(dir, 'values.json');
+    // The release's values as they are (YAML reads JSON), so the temporary pods run what the user's do.
+    writeFileSync(file, JSON.stringify(context.values));
+    const retention = options.pvcRetention === 'delete' ? ['persistentVolumeClaimRetentionPolicy.whenScaled=Delete'] : [];
+    await lab.apply(
+      helmChanges.upgradeInstall(
+        lab.helm,
+        await lab.helm.major(),
+        { release: lab.release, chart: chartDir, valuesFiles: [file], sets: [`replicaCount=${context.replicas}`, `service.nodePort=${context.nodePort ?? 'null'}`], setStrings: [`podManagementPolicy=${context.policy}`, 'fullnameOverride=', ...retention] },
+        options.timeoutMs,
+      ),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Until the StatefulSet has exactly `count` pods, all Ready (none still terminating). */
+const exactly = (count: number) => (state: RolloutState) => state.pods.length === count && state.pods.every((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+
+async function scalePolicy(lab: Lab, context: PolicyContext, options: ScaleOptions, signal?: AbortSignal): Promise<{ run?: ScaleRun; failure?: Error; interruptedIn?: string }> {
+  const { policy, replicas, clock } = context;
+  const to = options.to;
+  const added = Array.from({ length: to - replicas }, (_, i) => replicas + i);
+  const podName = (ordinal: number) => `${lab.release}-${ordinal}`;
+  const say = (line: string) => {
+    context.cleanup.push(line);
+    lab.log.info(`  ${line}`);
+  };
+  let installed = false;
+  const opening = openProxiedReader(lab, demoLimits.proxyMs(options.timeoutMs));
+  const reader = await opening;
+  const rl = reader ? { ...lab, kubectl: reader.kubectl } : lab;
+  const files: FileReader = reader ?? lab.kubectl;
+  // A session for its phases, its waits and its Ctrl-C handling; the probe and the watch are its own.
+  const watch = new PodWatch(rl.kubectl, rl.releaseSelector, clock);
+  let probe: Probe | undefined;
+  let session: DemoSession | undefined;
+  let retentionChanged = false;
+  const original: Retained = ((context.values.persistentVolumeClaimRetentionPolicy ?? {}) as Retained) || {};
+  const phase = <T>(name: string, detail: string, body: () => Promise<T>) => session!.phase(`${policy}: ${name}`, detail, body);
+  try {
+    if (context.temporary) {
+      signal?.throwIfAborted();
+      const what = `helm install ${lab.release}: podManagementPolicy ${policy} (it cannot be changed on a live StatefulSet), ${replicas} replicas, NodePort ${context.nodePort ?? 'any'}; removed afterwards with its PVCs`;
+      context.onPhase(`${policy}: install`, what);
+      const start = clock();
+      installed = true;
+      await installTemporary(rl, context, options);
+      context.phases.push({ name: `${policy}: install`, start, end: clock(), detail: what });
+      context.notes.push(`${policy} ran on the temporary release ${lab.release} (${what}).`);
+    }
+    await waitForStatefulSet(rl.kubectl, lab.release, { timeoutMs: options.timeoutMs, pollMs: 250, waitingFor: `pods of ${lab.release} (before scaling)`, signal });
+    const target = await resolveTarget(rl.kubectl, lab.release, context.temporary ? undefined : options.url);
+    probe = new Probe(target, { intervalMs: options.intervalMs, timeoutMs: demoLimits.probeRequestMs(options.intervalMs), clock });
+    session = new DemoSession(rl, probe, watch, clock, options.timeoutMs, context.onPhase, files, signal);
+    context.notes.push(`${policy}: probe GET / through ${target.description} every ${options.intervalMs} ms.`);
+    await watch.start(demoLimits.watchMs(options.timeoutMs));
+    probe.start();
+    const s = session;
+    await phase('baseline', 'traffic before scaling', () => s.hold(options.settleMs));
+
+    if (options.pvcRetention === 'delete' && !context.temporary) {
+      await phase('retention', 'persistentVolumeClaimRetentionPolicy.whenScaled Delete (helm upgrade; no pod changes)', async () => {
+        retentionChanged = true;
+        await s.upgrade({ 'persistentVolumeClaimRetentionPolicy.whenScaled': 'Delete' });
+      });
+    }
+    if (options.pvcRetention === 'delete') {
+      const sts = (await rl.kubectl.statefulSet(lab.release)) as (StatefulSet & { spec: { persistentVolumeClaimRetentionPolicy?: Retained } }) | undefined;
+      if (sts?.spec.persistentVolumeClaimRetentionPolicy?.whenScaled !== 'Delete') {
+        throw new LabError('--pvc-retention delete: the server dropped persistentVolumeClaimRetentionPolicy (it has no StatefulSetAutoDeletePVC)', 'leave out --pvc-retention, or use Kubernetes 1.32+');
+      }
+    }
+
+    const upAt = clock();
+    await phase('scale up', `${replicas} → ${to} (helm upgrade replicaCount=${to})`, async () => {
+      await s.upgrade({ replicaCount: to });
+      await s.waitFor({ until: exactly(to), waitingFor: `${to} pods of ${lab.release} Ready` });
+    });
+    await phase('traffic', 'the added pods serve', () => s.hold(options.settleMs));
+    const [readings, claimsBefore] = await phase('read', `counters and PVCs of ${added.map(podName).join(', ')}`, async () =>
+      Promise.all([readCounters(rl.kubectl, (await statefulSetPods(rl.kubectl, lab.release)).filter((p) => podOrdinal(p.metadata.name) >= replicas), 8, files), claimsOf(rl)]),
+    );
+    const readEnd = clock();
+    await phase('traffic', 'more increments the added pods acknowledge before they go', () => s.hold(options.settleMs));
+
+    const downAt = clock();
+    await phase('scale down', `${to} → ${replicas}`, async () => {
+      await s.upgrade({ replicaCount: replicas });
+      await s.waitFor({ until: exactly(replicas), waitingFor: `${lab.release} back at ${replicas} pods` });
+    });
+    const removed = added.map((o) => claimName(lab.release, o));
+    const claimsDown = await phase('claims', options.pvcRetention === 'delete' ? 'until the StatefulSet has deleted the removed pods\' PVCs' : 'the removed pods\' PVCs', async () => {
+      const deadline = Date.now() + Math.min(options.timeoutMs, 60_000);
+      for (;;) {
+        const claims = await claimsOf(rl);
+        if (options.pvcRetention === 'retain' || removed.every((c) => !claims.has(c)) || Date.now() > deadline) return claims;
+        await s.hold(250);
+      }
+    });
+
+    const againAt = clock();
+    await phase('scale up again', `${replicas} → ${to}: the removed ordinals return`, async () => {
+      await s.upgrade({ replicaCount: to });
+      await s.waitFor({ until: exactly(to), waitingFor: `${to} pods of ${lab.release} Ready again` });
+    });
+    const againReadyAt = clock();
+    const [returned, claimsAgain] = await phase('read again', 'the returning pods\' counters and PVCs', async () =>
+      Promise.all([readCounters(rl.kubectl, (await statefulSetPods(rl.kubectl, lab.release)).filter((p) => podOrdinal(p.metadata.name) >= replicas), 8, files), claimsOf(rl)]),
+    );
+    const returnedAt = clock();
+    const restoreAt = clock();
+    // The temporary release's Service goes with it: its probe stops first.
+    const stopped = context.temporary ? await Promise.all([probe.stop(), watch.stop()]) : undefined;
+    await restore(s, lab, context, options, { retentionChanged, original, removed, say });
+    retentionChanged = false;
+    installed = false;
+    if (!context.temporary) await phase('settle', 'traffic after the release is back', () => s.hold(options.settleMs));
+    const [samples, events] = stopped ?? (await Promise.all([probe.stop(), watch.stop()]));
+    const acks = (pod: string, from: number, until: number) => samples.filter((x) => x.ok && x.pod === pod && x.t > from && x.t < until).length;
+    const failedBetween = (from: number, until: number) => samples.filter((x) => !x.ok && x.t >= from && x.t < until).length;
+    const storage = added.map((ordinal) => {
+      const pod = podName(ordinal);
+      const pvc = claimName(lab.release, ordinal);
+      const facts: StorageFacts = {
+        pod,
+        pvc,
+        retention: options.pvcRetention,
+        before: { counter: readings.find((r) => r.pod === pod)?.counter ?? null, pvcUid: claimsBefore.get(pvc) ?? null },
+        acknowledgedAfterRead: acks(pod, readEnd, againAt),
+        pvcUidAfterScaleDown: claimsDown.get(pvc) ?? null,
+        returned: { counter: returned.find((r) => r.pod === pod)?.counter ?? null, pvcUid: claimsAgain.get(pvc) ?? null },
+        acknowledgedSinceReturn: acks(pod, againAt - 1, returnedAt + 1),
+      };
+      return checkStorage(facts);
+    });
+    const upTimes = podTimes(events, added.map(podName), upAt);
+    const againTimes = podTimes(events, added.map(podName), againAt);
+    const order = scaleDownOrder(events, added.map(podName), downAt);
+    const doneDown = order.every((o) => o.deletedMs !== null) ? Math.max(0, ...order.map((o) => o.deletedMs ?? 0)) : null;
+    const run: ScaleRun = {
+      policy,
+      release: lab.release,
+      temporary: context.temporary,
+      from: replicas,
+      to,
+      up: { requestedAt: upAt, allReadyMs: allReadyMs(upTimes), pods: upTimes, readyOrder: readyOrder(upTimes), shape: rolloutShape(upTimes) },
+      down: { requestedAt: downAt, doneMs: doneDown, order },
+      again: { requestedAt: againAt, allReadyMs: allReadyMs(againTimes), pods: againTimes },
+      probe: summarizeProbe(samples, options.intervalMs),
+      failedUp: failedBetween(upAt, downAt) + failedBetween(againAt, againReadyAt),
+      failedDown: failedBetween(downAt, againAt) + failedBetween(restoreAt, Number.POSITIVE_INFINITY),
+      storage,
+    };
+    context.phases.push(...s.phases);
+    return { run };
+  } catch (error) {
+    const interruptedIn = signal?.aborted ? (session?.phases.at(-1)?.name ?? 'the start') : undefined;
+    if (session) session.undoing = true;
+    try {
+      if (session && (session.changed || installed || retentionChanged)) {
+        await restore(session, lab, context, options, { retentionChanged, original, removed: added.map((o) => claimName(lab.release, o)), say });
+      } else if (installed) {
+        await removeTemporary(rl, options, say);
+      }
+    } catch (undoError) {
+      say(`putting ${lab.release} back failed: ${(undoError as Error).message}`);
+    }
+    await probe?.stop();
+    await watch.stop();
+    if (session) context.phases.push(...session.phases);
+    return { failure: error as Error, interruptedIn };
+  } finally {
+    await reader?.close();
+  }
+}
+
+/**
+ * Puts the release back: at its replica count with its own retention policy, the PVCs of the
+ * ordinals the lesson added deleted unless --keep-pvcs; a temporary release uninstalled with its PVCs.
+ */
+async function restore(
+  session: DemoSession,
+  lab: Lab,
+  context: PolicyContext,
+  options: ScaleOptions,
+  { retentionChanged, original, removed, say }: { retentionChanged: boolean; original: Retained; removed: string[]; say: (line: string) => void },
+): Promise<void> {
+  const { replicas, policy } = context;
+  await session.phase(`${policy}: restore`, context.temporary ? `helm uninstall ${lab.release} and delete its PVCs` : `back to ${replicas} replicas${options.keepPvcs ? '' : ', added PVCs deleted'}`, async () => {
+    if (context.temporary) {
+      await removeTemporary(session.lab, options, say);
+      return;
+    }
+    await session.upgrade({
+      replicaCount: replicas,
+      ...(retentionChanged && { 'persistentVolumeClaimRetentionPolicy.whenScaled': original.whenScaled ?? '' }),
+    });
+    await session.waitFor({ until: exactly(replicas), waitingFor: `${lab.release} back at ${replicas} pods` });
+    say(`${lab.release} back at ${replicas} replicas${retentionChanged ? `, whenScaled ${original.whenScaled || 'unset (Retain)'}` : ''}`);
+    const claims = await claimsOf(session.lab);
+    const left = removed.filter((c) => claims.has(c));
+    if (left.length && options.keepPvcs) say(`kept ${left.join(', ')} (--keep-pvcs): a later scale-up finds each value again`);
+    else if (left.length) {
+      await session.lab.apply(kubectlChanges.deletePvcs(session.lab.kubectl, left, DELETE_PVCS_MS));
+      say(`deleted ${left.join(', ')} (made for the ordinals the lesson added)`);
+    }
+  });
+}
+
+/** Uninstalls the temporary release and deletes its PVCs (the StatefulSet leaves them behind). */
+async function removeTemporary(lab: Lab, options: ScaleOptions, say: (line: string) => void): Promise<void> {
+  if (await lab.helm.find(lab.release)) {
+    await lab.apply(helmChanges.uninstall(lab.helm, await lab.helm.major(), lab.release, options.timeoutMs));
+  }
+  const claims = [...(await claimsOf(lab)).keys()];
+  if (claims.length) await lab.apply(kubectlChanges.deletePvcs(lab.kubectl, claims, DELETE_PVCS_MS));
+  say(`temporary release ${lab.release} uninstalled${claims.length ? `, its PVCs deleted (${claims.join(', ')})` : ''}`);
+}

@@ -1,0 +1,191 @@
+// The report's measurements of the two lessons (demo-scale, demo-failover) under the write-up's
+// sections: ordering, parallel operations, values in volumes. Pure: records in, Markdown and SVG out.
+
+import type { FailoverRecord, ScaleRecord, ScaleRun } from '../demos/lessons.js';
+import { escapeXml, formatDuration, inlineCode, markdownTable, markdownText } from './format.js';
+
+export type LessonRecord = FailoverRecord | ScaleRecord;
+
+/** The lesson records of one release and namespace, newest first. */
+export function lessonsOf(records: LessonRecord[], release: string, namespace: string): { scale?: ScaleRecord; failovers: FailoverRecord[] } {
+  const own = records.filter((r) => r.release === release && r.namespace === namespace).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  const scale = own.find((r): r is ScaleRecord => r.lesson === 'scale' && r.runs.length > 0);
+  // The latest of each mode.
+  const failovers = (['delete', 'kill'] as const).flatMap((mode) => own.filter((r): r is FailoverRecord => r.lesson === 'failover' && r.mode === mode).slice(0, 1));
+  return { scale, failovers };
+}
+
+const s = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : formatDuration(ms));
+
+/** The picture of one policy's scale-up and scale-down: a lane per added pod, created → Ready → terminating → gone. */
+export function renderScaleSvg(run: ScaleRun): string {
+  const width = 880;
+  const left = 170;
+  const plot = 680;
+  const laneHeight = 24;
+  const top = 40;
+  const downStart = run.down.requestedAt - run.up.requestedAt;
+  const ends = run.down.order.map((o) => downStart + (o.deletedMs ?? o.deletingMs ?? 0));
+  const end = Math.max(1000, downStart, ...ends, ...run.up.pods.map((p) => p.readyMs ?? 0)) * 1.05;
+  const x = (t: number) => left + (Math.max(0, Math.min(t, end)) / end) * plot;
+  const height = top + run.up.pods.length * laneHeight + 60;
+  const out: string[] = [];
+  const title = `${run.policy}: ${run.from} → ${run.to} → ${run.from} pods (${run.release}), all Ready ${s(run.up.allReadyMs)} after the request, ${run.up.shape}`;
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11" role="img">`);
+  out.push(`<title>${escapeXml(title)}</title>`);
+  out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
+  out.push(`<text x="10" y="20" font-size="13" font-weight="bold" fill="#1f2328">${escapeXml(title)}</text>`);
+  const bottom = top + run.up.pods.length * laneHeight;
+  for (const [t, label] of [
+    [0, 'scale up requested'],
+    [downStart, 'scale down requested'],
+  ] as const) {
+    out.push(`<line x1="${x(t).toFixed(1)}" y1="${top - 6}" x2="${x(t).toFixed(1)}" y2="${bottom}" stroke="#8c959f" stroke-dasharray="2 2"/>`);
+    out.push(`<text x="${(x(t) + 3).toFixed(1)}" y="${top - 8}" fill="#57606a">${label}</text>`);
+  }
+  run.up.pods.forEach((pod, i) => {
+    const y = top + i * laneHeight;
+    const mid = y + laneHeight / 2;
+    out.push(`<text x="${left - 8}" y="${mid + 4}" text-anchor="end" fill="#1f2328">${escapeXml(pod.pod)}</text>`);
+    out.push(`<line x1="${left}" y1="${mid}" x2="${left + plot}" y2="${mid}" stroke="#d0d7de"/>`);
+    const down = run.down.order.find((o) => o.pod === pod.pod);
+    const bar = (from: number, to: number, fill: string, tip: string) =>
+      out.push(`<rect x="${x(from).toFixed(1)}" y="${y + 5}" width="${Math.max(0.5, x(to) - x(from)).toFixed(1)}" height="14" fill="${fill}"><title>${escapeXml(tip)}</title></rect>`);
+    if (pod.createdMs !== null) bar(pod.createdMs, pod.readyMs ?? end, '#d4a72c', `${pod.pod}: created ${s(pod.createdMs)}, starting`);
+    const goingAt = down?.deletingMs === null || down?.deletingMs === undefined ? end : downStart + down.deletingMs;
+    if (pod.readyMs !== null) bar(pod.readyMs, goingAt, '#2da44e', `${pod.pod}: Ready ${s(pod.readyMs)}`);
+    if (down?.deletingMs !== null && down?.deletingMs !== undefined) bar(goingAt, down.deletedMs === null ? end : downStart + down.deletedMs, '#8c959f', `${pod.pod}: terminating ${s(downStart + down.deletingMs)}, gone ${s(down.deletedMs === null ? null : downStart + down.deletedMs)}`);
+  });
+  const step = [0.5, 1, 2, 5, 10, 15, 30, 60, 120].find((v) => end / 1000 / v <= 10) ?? 300;
+  out.push(`<line x1="${left}" y1="${bottom + 4}" x2="${left + plot}" y2="${bottom + 4}" stroke="#8c959f"/>`);
+  for (let i = 0; i * step * 1000 <= end; i++) {
+    out.push(`<text x="${x(i * step * 1000).toFixed(1)}" y="${bottom + 18}" text-anchor="middle" fill="#57606a">${i * step}</text>`);
+  }
+  out.push(`<text x="${left + plot}" y="${bottom + 32}" text-anchor="end" fill="#57606a">seconds since the scale-up request</text>`);
+  let lx = 10;
+  for (const [label, fill] of [
+    ['starting (created, not Ready)', '#d4a72c'],
+    ['Ready', '#2da44e'],
+    ['terminating', '#8c959f'],
+  ] as const) {
+    out.push(`<rect x="${lx}" y="${bottom + 40}" width="12" height="10" fill="${fill}"/><text x="${lx + 17}" y="${bottom + 49}" fill="#1f2328">${label}</text>`);
+    lx += 17 + label.length * 6.2 + 18;
+  }
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
+
+/** File names of the scale pictures, one per policy. */
+export function scaleSvgPath(dir: string, record: ScaleRecord, run: ScaleRun): string {
+  return `${dir}${record.id}-${run.policy === 'Parallel' ? 'parallel' : 'ordered'}.svg`;
+}
+
+/** The table of OrderedReady against Parallel. */
+function scaleTable(record: ScaleRecord): string {
+  return markdownTable(
+    ['Policy', 'Release', 'Scale', 'All Ready after the request', 'Pods started', 'Ready order', 'Scale-down order', 'Scale-down done', 'Failed requests (up / down)'],
+    record.runs.map((r) => [
+      r.policy,
+      inlineCode(r.release) + (r.temporary ? ' (temporary)' : ''),
+      `${r.from} → ${r.to} → ${r.from}`,
+      s(r.up.allReadyMs),
+      r.up.shape === 'staircase' ? 'one after another (staircase)' : r.up.shape === 'block' ? 'together (block)' : r.up.shape,
+      r.up.readyOrder.join(', '),
+      r.down.order.map((o) => o.pod).join(', '),
+      s(r.down.doneMs),
+      `${r.failedUp} / ${r.failedDown}`,
+    ]),
+  );
+}
+
+/** Under "Lack of need for ordering guarantees": what ordering costs, measured. */
+export function orderingMeasured(scale: ScaleRecord | undefined): string {
+  if (!scale) return `How long ordering makes scaling take is measured by ${inlineCode('npx k8s-lab demo-scale')}; no run is recorded yet.`;
+  const parallel = scale.runs.find((r) => r.policy === 'Parallel');
+  const ordered = scale.runs.find((r) => r.policy === 'OrderedReady');
+  const lines = [`Measured by ${inlineCode('k8s-lab demo-scale')} (${markdownText(scale.startedAt)}, Kubernetes ${markdownText(scale.environment.kubernetes)}):`];
+  if (parallel && ordered) {
+    lines.push(
+      `scaling from ${parallel.from} to ${parallel.to} pods took ${s(ordered.up.allReadyMs)} until every pod was Ready with OrderedReady and ${s(parallel.up.allReadyMs)} with Parallel; scaling back down took ${s(ordered.down.doneMs)} against ${s(parallel.down.doneMs)}. ` +
+        `Neither lost a request (${ordered.failedUp + ordered.failedDown} and ${parallel.failedUp + parallel.failedDown} failed), so the ordering bought nothing for these pods and cost the difference.`,
+    );
+  } else {
+    const only = scale.runs[0]!;
+    lines.push(`${only.policy} scaled from ${only.from} to ${only.to} pods in ${s(only.up.allReadyMs)} and back down in ${s(only.down.doneMs)}, with ${only.failedUp + only.failedDown} failed requests.`);
+  }
+  return lines.join(' ');
+}
+
+/** Under "Parallel operations approach": the table and a picture per policy. */
+export function parallelMeasured(scale: ScaleRecord | undefined, svgPaths: string[]): string {
+  if (!scale) return `The difference is measured by ${inlineCode('npx k8s-lab demo-scale')} (Parallel on the release, OrderedReady on a temporary copy of it); no run is recorded yet.`;
+  const temporary = scale.runs.filter((r) => r.temporary).map((r) => inlineCode(r.release));
+  return [
+    `Measured by ${inlineCode('k8s-lab demo-scale')}: the probe sent a request through the Service every ${scale.options.intervalMs} ms while the StatefulSet was scaled up and back down.${temporary.length ? ` The policy cannot be changed on a live StatefulSet, so ${temporary.join(' and ')} was a temporary second release of the chart, uninstalled afterwards with its PVCs.` : ''}`,
+    '',
+    scaleTable(scale),
+    '',
+    'With OrderedReady each pod is created only once the one before it is Ready (a staircase), and on scale-down each goes only once the one above it is gone; with Parallel the pods are created and removed together (a block).',
+    '',
+    ...scale.runs.map((r, i) => `![${r.policy}: pods over time](${svgPaths[i] ?? ''})`),
+  ].join('\n');
+}
+
+/** Under "Values in volumes": the evidence the values survived failure and scale-down. */
+export function volumeLessons(scale: ScaleRecord | undefined, failovers: FailoverRecord[]): string {
+  const parts: string[] = [];
+  if (failovers.length) {
+    parts.push(
+      'A pod failing under traffic (`k8s-lab demo-failover`): the counter is read before and after, and must hold every increment the probe saw that pod acknowledge.',
+      '',
+      markdownTable(
+        ['Failure', 'Pod', 'Same PVC (UID)', 'Counter before → after', 'Acknowledged meanwhile', 'Failed requests', 'Ready again after', 'Verdict'],
+        failovers.map((f) => {
+          const check = f.dataChecks.find((c) => c.pod === f.pod);
+          const same = f.identity.after?.pvcUid === f.identity.before.pvcUid;
+          return [
+            f.mode === 'delete' ? 'pod deleted (re-created)' : 'app SIGKILLed (restarted in the pod)',
+            inlineCode(f.pod),
+            same ? `yes (${inlineCode((f.identity.before.pvcUid ?? '').slice(0, 8))}…)` : 'no',
+            `${check?.before ?? '?'} → ${check?.after ?? '?'}`,
+            String(check?.acknowledged ?? '?'),
+            `${f.failedRequests.count}${f.failedRequests.count ? ` over ${s(f.failedRequests.spanMs)}` : ''}`,
+            s(f.readyAgainMs),
+            f.verdict,
+          ];
+        }),
+      ),
+    );
+    const kill = failovers.find((f) => f.mode === 'kill');
+    if (kill) parts.push('', `After the SIGKILL: ${markdownText(kill.advice)}.`);
+  } else {
+    parts.push(`Whether a value survives a pod failing is measured by ${inlineCode('npx k8s-lab demo-failover')}; no run is recorded yet.`);
+  }
+  if (scale) {
+    const checks = scale.runs.flatMap((r) => r.storage.map((c) => ({ ...c, policy: r.policy })));
+    const fresh = checks.some((c) => c.expected === 'fresh');
+    parts.push(
+      '',
+      fresh
+        ? 'Scale-down with `persistentVolumeClaimRetentionPolicy.whenScaled: Delete` (`k8s-lab demo-scale --pvc-retention delete`): the StatefulSet deleted the removed pods\' PVCs, and on the next scale-up each returning pod started from 0 on a new claim.'
+        : 'Scale-down (`k8s-lab demo-scale`, PVCs retained, the default): the removed pods\' PVCs stayed, and on the next scale-up each returning pod served its old counter again.',
+      '',
+      markdownTable(
+        ['Policy', 'Pod', 'Counter before scale-down', 'Acknowledged after', 'PVC after scale-down', 'Returning pod serves', 'Same PVC', 'Check'],
+        checks.map((c) => [
+          c.policy,
+          inlineCode(c.pod),
+          String(c.before.counter ?? '?'),
+          String(c.acknowledgedAfterRead),
+          c.pvcUidAfterScaleDown ? 'kept' : 'deleted',
+          String(c.returned.counter ?? '?'),
+          c.returned.pvcUid === c.before.pvcUid ? 'yes' : 'no (new)',
+          c.ok ? 'ok' : `failed: ${markdownText(c.reason ?? '')}`,
+        ]),
+      ),
+    );
+  } else {
+    parts.push('', `Whether a value survives a scale-down is measured by ${inlineCode('npx k8s-lab demo-scale')}; no run is recorded yet.`);
+  }
+  return parts.join('\n');
+}

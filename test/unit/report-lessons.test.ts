@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import type { FailoverRecord, ScaleRecord, ScaleRun } from '../../src/demos/lessons.js';
+import { lessonsOf, orderingMeasured, parallelMeasured, renderScaleSvg, volumeLessons } from '../../src/report/lessons.js';
+
+const probe = { intervalMs: 100, requests: 10, ok: 10, failures: 0, successRatio: 1, longestOutageMs: 0, outages: [], latencyMs: { p50: 1, p99: 1, max: 1 }, perPod: {}, perVersion: {} };
+
+function run(policy: 'Parallel' | 'OrderedReady', release: string, created: number[], ready: number[]): ScaleRun {
+  const pods = created.map((c, i) => ({ pod: `${release}-${2 + i}`, ordinal: 2 + i, createdMs: c, readyMs: ready[i]! }));
+  return {
+    policy,
+    release,
+    temporary: policy === 'OrderedReady',
+    from: 2,
+    to: 2 + created.length,
+    up: { requestedAt: 1000, allReadyMs: Math.max(...ready), pods, readyOrder: pods.map((p) => p.pod), shape: policy === 'OrderedReady' ? 'staircase' : 'block' },
+    down: { requestedAt: 21_000, doneMs: 9000, order: [...pods].reverse().map((p, i) => ({ pod: p.pod, deletingMs: 500 + i * 6000, deletedMs: 6500 + i * 6000 })) },
+    again: { requestedAt: 40_000, allReadyMs: 3000, pods: [] },
+    probe,
+    failedUp: 0,
+    failedDown: 0,
+    storage: pods.map((p, i) => ({ pod: p.pod, pvc: `counter-data-py-${p.pod}`, retention: 'retain' as const, before: { counter: 10 + i, pvcUid: `u${i}` }, acknowledgedAfterRead: 3, pvcUidAfterScaleDown: `u${i}`, returned: { counter: 14 + i, pvcUid: `u${i}` }, acknowledgedSinceReturn: 1, expected: 'kept' as const, ok: true })),
+  };
+}
+
+const scale: ScaleRecord = {
+  schema: 1,
+  lesson: 'scale',
+  id: '2026-11-29T20-30-07-603Z-scale',
+  release: 'helm-python',
+  namespace: 'lab',
+  options: { replicas: 2, to: 4, policy: 'both', pvcRetention: 'retain', keepPvcs: false, intervalMs: 100 },
+  environment: { kubernetes: 'v1.37.2', helm: 'v4.1.4', kubectl: 'v1.35.0', k8sLab: '0.1.0', node: 'v22' },
+  startedAt: '2026-11-29T20:30:07.603Z',
+  endedAt: '2026-11-29T20:31:39.000Z',
+  durationMs: 91_400,
+  phases: [],
+  runs: [run('Parallel', 'helm-python', [2100, 2200], [5400, 6500]), run('OrderedReady', 'helm-python-ordered', [2500, 4600], [4500, 7400])],
+  cleanup: [],
+  verdict: 'passed',
+  reason: '',
+  notes: [],
+};
+
+describe('report: the lessons under the write-up sections', () => {
+  it('orders OrderedReady against Parallel with the measured times', () => {
+    const text = orderingMeasured(scale);
+    expect(text).toContain('took 7.4 s until every pod was Ready with OrderedReady and 6.5 s with Parallel');
+    const table = parallelMeasured(scale, ['timelines/a.svg', 'timelines/b.svg']);
+    expect(table).toContain('| OrderedReady | `helm-python-ordered` (temporary) | 2 → 4 → 2 | 7.4 s | one after another (staircase) |');
+    expect(table).toContain('| Parallel | `helm-python` | 2 → 4 → 2 | 6.5 s | together (block) |');
+    expect(table).toContain('![OrderedReady: pods over time](timelines/b.svg)');
+  });
+
+  it('says what is not measured yet', () => {
+    expect(orderingMeasured(undefined)).toMatch(/no run is recorded yet/);
+    expect(volumeLessons(undefined, [])).toMatch(/demo-failover.*no run is recorded yet[\s\S]*demo-scale.*no run is recorded yet/);
+  });
+
+  it('draws one lane per added pod, its Ready bar from its Ready time', () => {
+    const svg = renderScaleSvg(scale.runs[1]!);
+    expect(svg.match(/<text x="162" y="\d+" text-anchor="end"/g)).toHaveLength(2);
+    expect(svg).toContain('helm-python-ordered-3: Ready 7.4 s');
+    // End of the axis: the last pod gone, 20 s (down request) + 12.5 s, plus 5 %: 34.125 s over 680 px.
+    const x = (ms: number) => (170 + (ms / 34_125) * 680).toFixed(1);
+    expect(svg).toContain(`<rect x="${x(7400)}" y="`);
+  });
+
+  it('puts the failover and scale-down evidence under Values in volumes', () => {
+    const failover = {
+      schema: 1,
+      lesson: 'failover',
+      mode: 'kill',
+      pod: 'helm-python-1',
+      release: 'helm-python',
+      namespace: 'lab',
+      startedAt: '2026-11-29T20:24:27.837Z',
+      identity: { before: { pod: 'helm-python-1', uid: 'p', pvc: 'c', pvcUid: 'abcdef0123', restarts: 0, counter: 0 }, after: { pod: 'helm-python-1', uid: 'p', pvc: 'c', pvcUid: 'abcdef0123', restarts: 1, counter: 21 } },
+      dataChecks: [{ pod: 'helm-python-1', before: 0, after: 21, acknowledged: 21, preserved: true }],
+      failedRequests: { count: 3, firstMs: 400, lastMs: 1000, spanMs: 700 },
+      readyAgainMs: 1900,
+      advice: 'lower periodSeconds',
+      verdict: 'passed',
+    } as unknown as FailoverRecord;
+    const { failovers } = lessonsOf([failover, scale], 'helm-python', 'lab');
+    const text = volumeLessons(scale, failovers);
+    expect(text).toContain('| app SIGKILLed (restarted in the pod) | `helm-python-1` | yes (`abcdef01`…) | 0 → 21 | 21 | 3 over 700 ms | 1.9 s | passed |');
+    expect(text).toContain('| OrderedReady | `helm-python-ordered-3` | 11 | 3 | kept | 15 | yes | ok |');
+    expect(lessonsOf([failover], 'other', 'lab').failovers).toEqual([]);
+  });
+});
