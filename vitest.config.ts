@@ -5,7 +5,12 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     // Keep the user's own helm/kubectl settings out of every test run.
-    env: { HELM_CONFIG_HOME: '/tmp/k8s-lab-test-helm/config', HELM_CACHE_HOME: '/tmp/k8s-lab-test-helm/cache', HELM_DATA_HOME: '/tmp/k8s-lab-test-helm/data', FORCE_COLOR: '0' },
+    env: {
+      HELM_CONFIG_HOME: '/tmp/k8s-lab-test-helm/config',
+      HELM_CACHE_HOME: '/tmp/k8s-lab-test-helm/cache',
+      HELM_DATA_HOME: '/tmp/k8s-lab-test-helm/data',
+      FORCE_COLOR: '0',
+    },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'chart', include: ['test/chart/**/*.test.ts'], testTimeout: 60_000 } },

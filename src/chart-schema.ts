@@ -23,7 +23,8 @@ export function chartValueRule(path: string, schemaFile = join(chartDir, 'values
 
 /** Why `value` breaks a string rule (as helm would reject it), or undefined when it fits. */
 export function ruleViolation(value: string, rule: StringRule): string | undefined {
-  if (rule.minLength !== undefined && value.length < rule.minLength) return value.length === 0 ? 'it is empty' : `it is shorter than ${rule.minLength} characters`;
+  if (rule.minLength !== undefined && value.length < rule.minLength)
+    return value.length === 0 ? 'it is empty' : `it is shorter than ${rule.minLength} characters`;
   if (rule.maxLength !== undefined && value.length > rule.maxLength) return `it is ${value.length} characters long, at most ${rule.maxLength} fit`;
   if (rule.pattern !== undefined && !new RegExp(rule.pattern, 'u').test(value)) return `it must match ${rule.pattern}`;
   return undefined;

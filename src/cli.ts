@@ -13,9 +13,9 @@ function buildProgram(stderr: NodeJS.WritableStream, stdout: NodeJS.WritableStre
     outputError: (message: string, write: (text: string) => void) => write(`${highlight.error('✖')} ${usageLine(message, help)}\n`),
   });
   const program = new Command('k8s-lab')
-    .description('A Kubernetes StatefulSet lab: deploy a counter app, read every pod\'s volume, run measured update demos')
+    .description("A Kubernetes StatefulSet lab: deploy a counter app, read every pod's volume, run measured update demos")
     .version(packageVersion())
-    .addOption(new Option('-n, --namespace <name>', 'namespace (default: the kubeconfig context\'s)').env('K8S_LAB_NAMESPACE'))
+    .addOption(new Option('-n, --namespace <name>', "namespace (default: the kubeconfig context's)").env('K8S_LAB_NAMESPACE'))
     .addOption(new Option('--release <name>', 'Helm release name; also the StatefulSet and Service name').default('helm-python').env('K8S_LAB_RELEASE'))
     .option('--context <name>', 'kubeconfig context to use')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
@@ -50,8 +50,10 @@ export function oneLine(text: string): string {
 export function usageLine(message: string, help: string): string {
   const text = oneLine(message.replace(/^error: /, ''))
     .replace(/\(Did you mean (.+?)\)/, '(did you mean $1)')
-    .replace(/^option '(-\w, )?(--[\w-]+)[^']*' (?:argument|value) '(.*?)'( from env '\w+')? is invalid\. (.+)$/, (_, _short, flag: string, value: string, env: string | undefined, why: string) =>
-      `${flag} "${value}"${env ? env.replace(/ from env '(\w+)'/, ' (from $$$1)') : ''} is invalid: ${why.charAt(0).toLowerCase()}${why.slice(1)}`,
+    .replace(
+      /^option '(-\w, )?(--[\w-]+)[^']*' (?:argument|value) '(.*?)'( from env '\w+')? is invalid\. (.+)$/,
+      (_, _short, flag: string, value: string, env: string | undefined, why: string) =>
+        `${flag} "${value}"${env ? env.replace(/ from env '(\w+)'/, ' (from $$$1)') : ''} is invalid: ${why.charAt(0).toLowerCase()}${why.slice(1)}`,
     )
     .replace(/^required option '(?:-\w, )?(--[\w-]+)[^']*' not specified$/, '$1 is required')
     .replace(/\.$/, '');
@@ -59,7 +61,10 @@ export function usageLine(message: string, help: string): string {
 }
 
 /** The one place that turns an error into a message and an exit code. */
-export function handleError(error: unknown, { verbose = false, stderr = process.stderr as NodeJS.WritableStream }: { verbose?: boolean; stderr?: NodeJS.WritableStream } = {}): number {
+export function handleError(
+  error: unknown,
+  { verbose = false, stderr = process.stderr as NodeJS.WritableStream }: { verbose?: boolean; stderr?: NodeJS.WritableStream } = {},
+): number {
   if (error instanceof CommanderError) {
     // commander has already printed its one-line message (or the help / version).
     return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? ExitCode.ok : ExitCode.usage;
@@ -105,7 +110,10 @@ export async function main(argv: string[], deps: Omit<LabDependencies, 'log'> = 
       const stopNow = interrupts.receive(signal);
       if (stopNow) reject(stopNow);
       else if (interrupts.narrator) interrupts.narrator(signal);
-      else stderr.write(`${highlight.warn('⚠')} interrupted (${signal}): undoing the demo's changes first (${signal === 'SIGINT' ? 'Ctrl-C' : signal === 'SIGBREAK' ? 'Ctrl-Break' : signal} again stops at once)\n`);
+      else
+        stderr.write(
+          `${highlight.warn('⚠')} interrupted (${signal}): undoing the demo's changes first (${signal === 'SIGINT' ? 'Ctrl-C' : signal === 'SIGBREAK' ? 'Ctrl-Break' : signal} again stops at once)\n`,
+        );
     };
     for (const signal of stopSignals()) process.on(signal, onSignal);
   });

@@ -65,7 +65,11 @@ export function probeStatefulSet(name: string, updateStrategy: unknown): object 
 }
 
 /** The StatefulSet as the API server would store it, or its rejection (stderr). */
-async function dryRun(kubectl: Kubectl, subject: DryRunSubject, patch: { spec: { updateStrategy: unknown } }): Promise<{ object?: StatefulSet; stderr: string }> {
+async function dryRun(
+  kubectl: Kubectl,
+  subject: DryRunSubject,
+  patch: { spec: { updateStrategy: unknown } },
+): Promise<{ object?: StatefulSet; stderr: string }> {
   const result =
     subject.kind === 'patch'
       ? await kubectl.serverDryRunPatch('statefulset', subject.name, patch)

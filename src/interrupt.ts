@@ -38,7 +38,10 @@ export class Interrupts {
       return this.signal.reason as InterruptedError;
     }
     return this.undoable > 0
-      ? new InterruptedError(`interrupted again (${signal}): stopped before the demo's changes were undone`, 'put the chart values back with `k8s-lab deploy` (add your usual options)')
+      ? new InterruptedError(
+          `interrupted again (${signal}): stopped before the demo's changes were undone`,
+          'put the chart values back with `k8s-lab deploy` (add your usual options)',
+        )
       : (this.signal.reason as InterruptedError);
   }
 }

@@ -62,7 +62,10 @@ export function labFor(command: Command): Lab {
 export function checkKubeconfig(flag: string | undefined, envValue: string | undefined): void {
   if (flag !== undefined) {
     if (!isFile(flag)) {
-      throw new UsageError(`kubeconfig "${flag}" ${existsSync(flag) ? 'is not a file' : 'does not exist'}`, 'pass --kubeconfig with an existing file, or leave it out to use $KUBECONFIG / ~/.kube/config');
+      throw new UsageError(
+        `kubeconfig "${flag}" ${existsSync(flag) ? 'is not a file' : 'does not exist'}`,
+        'pass --kubeconfig with an existing file, or leave it out to use $KUBECONFIG / ~/.kube/config',
+      );
     }
     return;
   }

@@ -48,7 +48,8 @@ export function checkOutputDir(dir: string, flag: string, given = dir): void {
 
 /** The same for a file to write: its directory as above, and the file itself not a directory. */
 export function checkOutputFile(path: string, flag: string): void {
-  if (statOrUndefined(path)?.isDirectory()) throw new UsageError(`${flag} "${path}" is a directory`, `pass ${flag} with a file name, e.g. ${join(path, 'README.md')}`);
+  if (statOrUndefined(path)?.isDirectory())
+    throw new UsageError(`${flag} "${path}" is a directory`, `pass ${flag} with a file name, e.g. ${join(path, 'README.md')}`);
   checkOutputDir(dirname(path), flag, path);
 }
 

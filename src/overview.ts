@@ -46,7 +46,11 @@ export function renderOverview(overview: Overview, now: number = Date.now()): st
     sections.push(
       renderTable(
         ['NAME', 'READY', 'AGE'],
-        overview.statefulSets.map((sts) => [`statefulset.apps/${sts.metadata.name}`, `${sts.status?.readyReplicas ?? 0}/${sts.spec.replicas ?? 1}`, age(sts.metadata)]),
+        overview.statefulSets.map((sts) => [
+          `statefulset.apps/${sts.metadata.name}`,
+          `${sts.status?.readyReplicas ?? 0}/${sts.spec.replicas ?? 1}`,
+          age(sts.metadata),
+        ]),
       ),
     );
   }

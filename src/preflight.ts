@@ -35,7 +35,8 @@ export async function featureChecks(lab: Lab, serverVersion: string): Promise<{ 
   const version = parseServerVersion(serverVersion);
   const checks: Check[] = [];
   const supported = `${SUPPORTED_FROM.major}.${SUPPORTED_FROM.minor}`;
-  if (atLeast(version, SUPPORTED_FROM.major, SUPPORTED_FROM.minor)) checks.push({ name: 'server version', state: 'ok', detail: `Kubernetes ${serverVersion}: ${supported} or newer, what k8s-lab is built and tested for` });
+  if (atLeast(version, SUPPORTED_FROM.major, SUPPORTED_FROM.minor))
+    checks.push({ name: 'server version', state: 'ok', detail: `Kubernetes ${serverVersion}: ${supported} or newer, what k8s-lab is built and tested for` });
   else {
     checks.push({
       name: 'server version',
@@ -56,8 +57,15 @@ export async function featureChecks(lab: Lab, serverVersion: string): Promise<{ 
     const answer = await offer();
     if (answer.state === 'yes') checks.push({ name, state: 'ok', detail: `offered: ${on} (${how})` });
     else if (answer.state === 'no') checks.push({ name, state: 'skip', detail: `not offered: ${answer.why}` });
-    else if (/namespaces? "[^"]*" not found/.test(answer.why)) checks.push({ name, state: 'skip', detail: `not checked: the namespace does not exist yet (deploy creates it)` });
-    else checks.push({ name, state: 'warn', detail: `not checked: ${answer.why}`, hint: 'the dry-run needs patch (or create) on statefulsets, as in the README\'s Role' });
+    else if (/namespaces? "[^"]*" not found/.test(answer.why))
+      checks.push({ name, state: 'skip', detail: `not checked: the namespace does not exist yet (deploy creates it)` });
+    else
+      checks.push({
+        name,
+        state: 'warn',
+        detail: `not checked: ${answer.why}`,
+        hint: "the dry-run needs patch (or create) on statefulsets, as in the README's Role",
+      });
     return answer.state === 'unknown' ? null : answer.state === 'yes';
   };
   const byVersion = (name: string, minimum: [number, number], on: string, off: string): boolean => {
@@ -80,8 +88,18 @@ export async function featureChecks(lab: Lab, serverVersion: string): Promise<{ 
     'rollingUpdate.maxUnavailable needs Kubernetes 1.24+ (feature MaxUnavailableStatefulSet, on by default from 1.37)',
     'rollingUpdate.maxUnavailable is kept (MaxUnavailableStatefulSet): demo-update --strategy rolling --max-unavailable N',
   );
-  const sleepPreStop = byVersion('sleep preStop', [1, 34], "the kubelet's sleep action (GA in 1.34): the chart drains with it", "the sleep action is GA from Kubernetes 1.34: the chart drains with an exec of python3 instead");
-  const pvcRetentionPolicy = byVersion('PVC retention', [1, 32], 'persistentVolumeClaimRetentionPolicy (GA in 1.32)', 'persistentVolumeClaimRetentionPolicy is GA from Kubernetes 1.32: PVCs always stay after a scale-in or uninstall');
+  const sleepPreStop = byVersion(
+    'sleep preStop',
+    [1, 34],
+    "the kubelet's sleep action (GA in 1.34): the chart drains with it",
+    'the sleep action is GA from Kubernetes 1.34: the chart drains with an exec of python3 instead',
+  );
+  const pvcRetentionPolicy = byVersion(
+    'PVC retention',
+    [1, 32],
+    'persistentVolumeClaimRetentionPolicy (GA in 1.32)',
+    'persistentVolumeClaimRetentionPolicy is GA from Kubernetes 1.32: PVCs always stay after a scale-in or uninstall',
+  );
   return { checks, features: { nativeRecreate, maxUnavailable, sleepPreStop, pvcRetentionPolicy } };
 }
 
@@ -93,7 +111,12 @@ async function attempt<T>(run: () => Promise<T>): Promise<{ value?: T; error?: L
   }
 }
 
-const failed = (name: string, error: Error): Check => ({ name, state: 'fail', detail: error.message, hint: error instanceof LabError ? error.hint : undefined });
+const failed = (name: string, error: Error): Check => ({
+  name,
+  state: 'fail',
+  detail: error.message,
+  hint: error instanceof LabError ? error.hint : undefined,
+});
 
 function minor(version: string | undefined): number | undefined {
   const match = /^v?1\.(\d+)/.exec(version ?? '');
@@ -124,7 +147,12 @@ export async function runPreflight(lab: Lab, { url }: { url?: string } = {}): Pr
     checks.push({ name: 'cluster', state: 'ok', detail: `API server reachable, Kubernetes ${server.value.server}` });
     const skew = Math.abs((minor(kubectl.value) ?? 0) - (minor(server.value.server) ?? 0));
     if (skew > 1) {
-      checks.push({ name: 'version skew', state: 'warn', detail: `kubectl ${kubectl.value} vs server ${server.value.server}: outside the supported ±1 minor`, hint: 'everything k8s-lab uses works across this skew; a matching kubectl avoids the warnings' });
+      checks.push({
+        name: 'version skew',
+        state: 'warn',
+        detail: `kubectl ${kubectl.value} vs server ${server.value.server}: outside the supported ±1 minor`,
+        hint: 'everything k8s-lab uses works across this skew; a matching kubectl avoids the warnings',
+      });
     }
   } else if (server.error) checks.push(failed('cluster', server.error));
   else checks.push({ name: 'cluster', state: 'skip', detail: 'needs kubectl' });
@@ -140,9 +168,15 @@ export async function runPreflight(lab: Lab, { url }: { url?: string } = {}): Pr
   const classes = await attempt(() => lab.kubectl.storageClasses());
   const defaultClass = classes.value && defaultStorageClass(classes.value);
   if (isForbidden(classes.error)) {
-    checks.push({ name: 'storage', state: 'skip', detail: 'skipped: not allowed to list StorageClasses (cluster-scoped); the PVCs get the cluster\'s default class', hint: 'if deploy waits on Pending PVCs, ask an admin which class to pass with --set persistence.storageClass=<name>' });
+    checks.push({
+      name: 'storage',
+      state: 'skip',
+      detail: "skipped: not allowed to list StorageClasses (cluster-scoped); the PVCs get the cluster's default class",
+      hint: 'if deploy waits on Pending PVCs, ask an admin which class to pass with --set persistence.storageClass=<name>',
+    });
   } else if (classes.error) checks.push(failed('storage', classes.error));
-  else if (defaultClass) checks.push({ name: 'storage', state: 'ok', detail: `default StorageClass ${defaultClass.metadata.name} (${defaultClass.provisioner ?? '?'})` });
+  else if (defaultClass)
+    checks.push({ name: 'storage', state: 'ok', detail: `default StorageClass ${defaultClass.metadata.name} (${defaultClass.provisioner ?? '?'})` });
   else {
     checks.push({
       name: 'storage',
@@ -154,7 +188,8 @@ export async function runPreflight(lab: Lab, { url }: { url?: string } = {}): Pr
 
   const nodes = await attempt(() => nodesIfAllowed(lab.kubectl));
   if (nodes.error) checks.push(failed('nodes', nodes.error));
-  else if (nodes.value === 'forbidden') checks.push({ name: 'nodes', state: 'skip', detail: 'skipped: not allowed to list nodes (cluster-scoped); the pods\' readiness tells instead' });
+  else if (nodes.value === 'forbidden')
+    checks.push({ name: 'nodes', state: 'skip', detail: "skipped: not allowed to list nodes (cluster-scoped); the pods' readiness tells instead" });
   else {
     const ready = nodes.value!.filter(nodeIsReady);
     checks.push({
@@ -166,7 +201,11 @@ export async function runPreflight(lab: Lab, { url }: { url?: string } = {}): Pr
   }
 
   if (helm.error) {
-    checks.push({ name: 'release', state: 'skip', detail: `skipped: needs helm, which ${helm.error.message.includes(' not found') ? 'is missing' : 'failed its check'}` });
+    checks.push({
+      name: 'release',
+      state: 'skip',
+      detail: `skipped: needs helm, which ${helm.error.message.includes(' not found') ? 'is missing' : 'failed its check'}`,
+    });
     return { checks, versions, features };
   }
   const release = await attempt(() => lab.helm.status(lab.release));
@@ -179,7 +218,13 @@ export async function runPreflight(lab: Lab, { url }: { url?: string } = {}): Pr
     const reply = target.value && (await target.value.get('/healthz', 3000));
     if (target.error) checks.push(failed('service', target.error));
     else if (reply?.ok) checks.push({ name: 'service', state: 'ok', detail: `answers at ${target.value!.description}` });
-    else checks.push({ name: 'service', state: 'fail', detail: `${target.value!.description}: ${reply?.error ?? `HTTP ${reply?.status}`}`, hint: 'check the pods (`k8s-lab status`), or pass --url' });
+    else
+      checks.push({
+        name: 'service',
+        state: 'fail',
+        detail: `${target.value!.description}: ${reply?.error ?? `HTTP ${reply?.status}`}`,
+        hint: 'check the pods (`k8s-lab status`), or pass --url',
+      });
   }
   return { checks, versions, features };
 }

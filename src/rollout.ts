@@ -1,5 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { byOrdinal, isObserved, isPodReady, isStatefulSetSettled, podStatus, REVISION_LABEL, statefulSetSelector, type Pod, type StatefulSet } from './adapters/kube-objects.js';
+import {
+  byOrdinal,
+  isObserved,
+  isPodReady,
+  isStatefulSetSettled,
+  podStatus,
+  REVISION_LABEL,
+  statefulSetSelector,
+  type Pod,
+  type StatefulSet,
+} from './adapters/kube-objects.js';
 import type { Kubectl } from './adapters/kubectl.js';
 import { LabError } from './errors.js';
 import { ROLLOUT_POLL_MS } from './limits.js';
@@ -73,7 +83,9 @@ export async function waitForStatefulSet(kubectl: Kubectl, name: string, options
   const stuck = byOrdinal(state.pods).find((p) => !isPodReady(p));
   throw new RolloutTimeout(
     `${options.waitingFor ?? `pods of ${name}`} not Ready after ${Math.round(options.timeoutMs / 1000)} s (${describeProgress(state)})`,
-    stuck ? `see why: kubectl describe pod ${stuck.metadata.name}${kubectl.target.namespace ? ` -n ${kubectl.target.namespace}` : ''}; or raise --timeout` : 'raise --timeout',
+    stuck
+      ? `see why: kubectl describe pod ${stuck.metadata.name}${kubectl.target.namespace ? ` -n ${kubectl.target.namespace}` : ''}; or raise --timeout`
+      : 'raise --timeout',
     state,
   );
 }

@@ -10,7 +10,10 @@ export type ToolName = 'helm' | 'kubectl';
  */
 export function toolFileNames(name: ToolName, platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string[] {
   if (platform !== 'win32') return [name];
-  const extensions = (env.PATHEXT ?? env.Pathext ?? '.COM;.EXE;.BAT;.CMD').split(';').map((e) => e.trim().toLowerCase()).filter((e) => e.startsWith('.'));
+  const extensions = (env.PATHEXT ?? env.Pathext ?? '.COM;.EXE;.BAT;.CMD')
+    .split(';')
+    .map((e) => e.trim().toLowerCase())
+    .filter((e) => e.startsWith('.'));
   return [...new Set(['.exe', ...extensions])].map((ext) => name + ext);
 }
 

@@ -28,13 +28,28 @@ export type UpgradeValues = Omit<UpgradeRequest, 'timeout'>;
  */
 export const helmChanges = {
   upgradeInstall(helm: Tool, major: HelmMajor, request: UpgradeValues, timeoutMs: number): Change {
-    return change(helm, helmArgs.upgradeInstall(helm.target, major, { ...request, timeout: goDuration(timeoutMs) }), withGrace(timeoutMs), `helm upgrade --install ${request.release}`);
+    return change(
+      helm,
+      helmArgs.upgradeInstall(helm.target, major, { ...request, timeout: goDuration(timeoutMs) }),
+      withGrace(timeoutMs),
+      `helm upgrade --install ${request.release}`,
+    );
   },
   upgradeReusing(helm: Tool, major: HelmMajor, request: Omit<UpgradeValues, 'valuesFiles'>, timeoutMs: number): Change {
-    return change(helm, helmArgs.upgradeReusing(helm.target, major, { ...request, timeout: goDuration(timeoutMs) }), withGrace(timeoutMs), `helm upgrade ${request.release}`);
+    return change(
+      helm,
+      helmArgs.upgradeReusing(helm.target, major, { ...request, timeout: goDuration(timeoutMs) }),
+      withGrace(timeoutMs),
+      `helm upgrade ${request.release}`,
+    );
   },
   rollback(helm: Tool, major: HelmMajor, release: string, revision: number, timeoutMs: number): Change {
-    return change(helm, helmArgs.rollback(helm.target, major, release, revision, goDuration(timeoutMs)), withGrace(timeoutMs), `helm rollback ${release} ${revision}`);
+    return change(
+      helm,
+      helmArgs.rollback(helm.target, major, release, revision, goDuration(timeoutMs)),
+      withGrace(timeoutMs),
+      `helm rollback ${release} ${revision}`,
+    );
   },
   uninstall(helm: Tool, major: HelmMajor, release: string, timeoutMs: number): Change {
     return change(helm, helmArgs.uninstall(helm.target, major, release, goDuration(timeoutMs)), withGrace(timeoutMs), `helm uninstall ${release}`);
@@ -51,7 +66,12 @@ export const kubectlChanges = {
   },
   /** Deletes pods without waiting for them to go (`--wait=false`). */
   deletePods(kubectl: Tool, names: string[], gracePeriodSeconds?: number): Change {
-    return change(kubectl, kubectlArgs.deletePods(kubectl.target, names, gracePeriodSeconds), KUBECTL_CALL_MS, `deleting pod${names.length > 1 ? 's' : ''} ${names.join(', ')}`);
+    return change(
+      kubectl,
+      kubectlArgs.deletePods(kubectl.target, names, gracePeriodSeconds),
+      KUBECTL_CALL_MS,
+      `deleting pod${names.length > 1 ? 's' : ''} ${names.join(', ')}`,
+    );
   },
   /** Deletes PVCs and waits until they are gone; `what` names them in an error. */
   deletePvcs(kubectl: Tool, names: string[], timeoutMs: number, what = names.join(', ')): Change {

@@ -21,10 +21,18 @@ export function toolFailure(result: ToolResult, doing: string): LabError {
   const stderr = result.stderr;
   const schema = schemaViolations(stderr);
   if (schema.length) {
-    return new UsageError(`the values do not fit the chart's schema: ${schema.join('; ')}`, 'fix them in --set / -f (chart/values.yaml has every value with its default)', detail);
+    return new UsageError(
+      `the values do not fit the chart's schema: ${schema.join('; ')}`,
+      'fix them in --set / -f (chart/values.yaml has every value with its default)',
+      detail,
+    );
   }
   if (/quantities must match the regular expression/.test(stderr)) {
-    return new UsageError(`${doing}: the cluster rejected a resource quantity (a size or CPU value) as not valid`, 'write quantities like 128Mi, 1Gi, 500m or 0.5', detail);
+    return new UsageError(
+      `${doing}: the cluster rejected a resource quantity (a size or CPU value) as not valid`,
+      'write quantities like 128Mi, 1Gi, 500m or 0.5',
+      detail,
+    );
   }
   const context = /context "([^"]+)" does not exist|context was not found for specified context: (\S+)|kube-context "([^"]+)"/.exec(stderr);
   if (context) {
@@ -32,7 +40,11 @@ export function toolFailure(result: ToolResult, doing: string): LabError {
     return new UsageError(`kube context "${name}" not found in the kubeconfig`, 'list the contexts with `kubectl config get-contexts`', detail);
   }
   if (/stat .*: no such file or directory|kubeconfig.*not found|error loading config file/i.test(stderr)) {
-    return new UsageError(`the kubeconfig cannot be read: ${firstLine(stderr).replace(/^kubernetes cluster unreachable: /i, '')}`, 'pass --kubeconfig with a readable file or set KUBECONFIG', detail);
+    return new UsageError(
+      `the kubeconfig cannot be read: ${firstLine(stderr).replace(/^kubernetes cluster unreachable: /i, '')}`,
+      'pass --kubeconfig with a readable file or set KUBECONFIG',
+      detail,
+    );
   }
   // Before "unreachable": Helm words a rejected login as "Kubernetes cluster unreachable: the server
   // has asked for the client to provide credentials".
@@ -43,7 +55,11 @@ export function toolFailure(result: ToolResult, doing: string): LabError {
       detail,
     );
   }
-  if (/Unable to connect to the server|connection refused|The connection to the server .* was refused|no such host|i\/o timeout|Kubernetes cluster unreachable|dial tcp|TLS handshake timeout|the server could not find the requested resource \(get/i.test(stderr)) {
+  if (
+    /Unable to connect to the server|connection refused|The connection to the server .* was refused|no such host|i\/o timeout|Kubernetes cluster unreachable|dial tcp|TLS handshake timeout|the server could not find the requested resource \(get/i.test(
+      stderr,
+    )
+  ) {
     return new LabError(
       `${doing}: cannot reach the Kubernetes API server`,
       'is the cluster running? check --context / --kubeconfig (`kubectl cluster-info`)',
@@ -61,9 +77,17 @@ export function toolFailure(result: ToolResult, doing: string): LabError {
         detail,
       );
     }
-    return new LabError(`${doing}: not allowed: ${firstLine(stderr)}`, 'ask for access to the namespace (`kubectl auth can-i --list` shows yours), or use another context', detail);
+    return new LabError(
+      `${doing}: not allowed: ${firstLine(stderr)}`,
+      'ask for access to the namespace (`kubectl auth can-i --list` shows yours), or use another context',
+      detail,
+    );
   }
-  return new LabError(`${doing}: ${tool} failed: ${firstLine(stderr) || `exit code ${result.exitCode}`}`, 'run again with --verbose to see all it said', detail);
+  return new LabError(
+    `${doing}: ${tool} failed: ${firstLine(stderr) || `exit code ${result.exitCode}`}`,
+    'run again with --verbose to see all it said',
+    detail,
+  );
 }
 
 const MAX_LINE = 240;
@@ -73,7 +97,10 @@ const MAX_LINE = 240;
  * Helm's `Error: 1 error occurred:` gives way to the error it lists. Cut to fit one terminal line or two.
  */
 export function firstLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/^(W|I)\d{4} /.test(l) && !/^WARNING:/i.test(l));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^(W|I)\d{4} /.test(l) && !/^WARNING:/i.test(l));
   const first = (lines[0] ?? '').replace(/^Error: /, '').replace(/^error: /, '');
   const listed = /^\d+ errors? occurred:$/.test(first) ? lines.find((l) => l.startsWith('* '))?.slice(2) : undefined;
   const line = listed ?? first;

@@ -88,7 +88,20 @@ export const kubectlArgs = {
    * (`--dry-run=server`): what the object would become, or the server's rejection.
    */
   dryRunPatch(target: KubeTarget, resource: string, name: string, patch: unknown): string[] {
-    return [...this.scope(target), 'patch', resource, name, '--type', 'merge', '--patch', JSON.stringify(patch), '--dry-run=server', '--output', 'json', `--request-timeout=${REQUEST_TIMEOUT}`];
+    return [
+      ...this.scope(target),
+      'patch',
+      resource,
+      name,
+      '--type',
+      'merge',
+      '--patch',
+      JSON.stringify(patch),
+      '--dry-run=server',
+      '--output',
+      'json',
+      `--request-timeout=${REQUEST_TIMEOUT}`,
+    ];
   },
   /** An object (given as JSON on stdin) created with `--dry-run=server`: checked by the API server, never stored. */
   dryRunCreate(target: KubeTarget): string[] {
@@ -305,7 +318,10 @@ export class Kubectl {
     const result = await this.tryRun(kubectlArgs.killProcess(this.target, pod, container, argv));
     if (result.exitCode !== 0 && /exit code 137\b/.test(result.stderr)) return { killed: true, pids: [] };
     if (result.exitCode !== 0) throw toolFailure(result, `killing ${argv.join(' ')} in pod ${pod}`);
-    const pids = result.stdout.split('\n').filter((line) => /^\d+$/.test(line.trim())).map(Number);
+    const pids = result.stdout
+      .split('\n')
+      .filter((line) => /^\d+$/.test(line.trim()))
+      .map(Number);
     return { killed: pids.length > 0, pids };
   }
 

@@ -67,7 +67,12 @@ export const podExecArgs = {
   },
   /** The API path of an exec without stdin or TTY. */
   execPath(namespace: string, pod: string, container: string, command: string[]): string {
-    const query = new URLSearchParams([['container', container], ...command.map((c): [string, string] => ['command', c]), ['stdout', 'true'], ['stderr', 'true']]);
+    const query = new URLSearchParams([
+      ['container', container],
+      ...command.map((c): [string, string] => ['command', c]),
+      ['stdout', 'true'],
+      ['stderr', 'true'],
+    ]);
     return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/exec?${query}`;
   },
 };
@@ -119,7 +124,12 @@ export class KubeProxy {
    */
   static async start(
     kubectl: Kubectl,
-    { timeoutMs, echo = () => {}, platform = process.platform, tmp = tmpdir() }: { timeoutMs: number; echo?: (line: string) => void; platform?: NodeJS.Platform; tmp?: string },
+    {
+      timeoutMs,
+      echo = () => {},
+      platform = process.platform,
+      tmp = tmpdir(),
+    }: { timeoutMs: number; echo?: (line: string) => void; platform?: NodeJS.Platform; tmp?: string },
   ): Promise<KubeProxy> {
     const unix = proxyTransport(platform, join(tmp, 'k8s-lab-proxy-XXXXXX', 'sock')) === 'unix';
     const dir = unix ? mkdtempSync(join(tmp, 'k8s-lab-proxy-')) : undefined;
@@ -144,7 +154,9 @@ export class KubeProxy {
     const outcome = await Promise.race([
       started.then(() => 'serving' as const),
       stream.exited.then(({ stderr }) => new Error(`kubectl proxy exited: ${stderr.trim().split('\n').at(-1) ?? ''}`)),
-      new Promise<Error>((resolve) => (timer = setTimeout(() => resolve(new Error(`kubectl proxy did not start within ${STARTUP_TIMEOUT_MS / 1000} s`)), STARTUP_TIMEOUT_MS))),
+      new Promise<Error>(
+        (resolve) => (timer = setTimeout(() => resolve(new Error(`kubectl proxy did not start within ${STARTUP_TIMEOUT_MS / 1000} s`)), STARTUP_TIMEOUT_MS)),
+      ),
     ]);
     clearTimeout(timer);
     if (outcome !== 'serving') {
@@ -160,16 +172,19 @@ export class KubeProxy {
   get(path: string): Promise<ProxyResponse> {
     const started = performance.now();
     return new Promise<ProxyResponse>((resolve, reject) => {
-      const req = request({ ...this.endpoint, path, agent: false, headers: { Host: 'localhost', Accept: 'application/json' }, timeout: GET_TIMEOUT_MS }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => {
-          this.echo(`  GET ${path} via kubectl proxy → ${res.statusCode} in ${Math.round(performance.now() - started)} ms`);
-          resolve({ statusCode: res.statusCode ?? 0, body });
-        });
-        res.on('error', reject);
-      });
+      const req = request(
+        { ...this.endpoint, path, agent: false, headers: { Host: 'localhost', Accept: 'application/json' }, timeout: GET_TIMEOUT_MS },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => {
+            this.echo(`  GET ${path} via kubectl proxy → ${res.statusCode} in ${Math.round(performance.now() - started)} ms`);
+            resolve({ statusCode: res.statusCode ?? 0, body });
+          });
+          res.on('error', reject);
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${GET_TIMEOUT_MS} ms`)));
       req.on('error', reject);
       req.end();
@@ -181,7 +196,9 @@ export class KubeProxy {
     const path = podExecArgs.execPath(namespace, pod, container, command);
     const started = performance.now();
     const output = parseExecMessages(await exchangeWebSocket({ ...this.endpoint, path, protocol: EXEC_PROTOCOL, timeoutMs: EXEC_TIMEOUT_MS }));
-    this.echo(`  exec ${command.join(' ')} in ${pod} via kubectl proxy → ${output.status?.status ?? 'no status'} in ${Math.round(performance.now() - started)} ms`);
+    this.echo(
+      `  exec ${command.join(' ')} in ${pod} via kubectl proxy → ${output.status?.status ?? 'no status'} in ${Math.round(performance.now() - started)} ms`,
+    );
     if (output.status?.status !== 'Success') throw new Error(output.status?.message ?? (output.stderr.trim() || 'the exec ended without a status'));
     return output.stdout;
   }

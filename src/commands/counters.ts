@@ -14,6 +14,9 @@ export async function counters(lab: Lab): Promise<void> {
   );
   const failed = readings.filter((r) => r.error);
   if (failed.length) {
-    throw new LabError(`could not read the counter of ${failed.map((r) => r.pod).join(', ')}: ${failed[0]?.error}`, 'wait until the pods are Running (`k8s-lab status`) and try again');
+    throw new LabError(
+      `could not read the counter of ${failed.map((r) => r.pod).join(', ')}: ${failed[0]?.error}`,
+      'wait until the pods are Running (`k8s-lab status`) and try again',
+    );
   }
 }

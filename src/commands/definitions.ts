@@ -8,9 +8,13 @@ import { appVersion, existingFile, httpUrl, maxUnavailable, parseDuration, parse
 /** `scale,failover` → the lessons, in the order given; `none` → none. */
 export function parseLessons(value: string): Lesson[] {
   if (value.trim() === 'none') return [];
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !LESSONS.includes(n as Lesson));
-  if (unknown.length || names.length === 0) throw new InvalidArgumentError(`unknown lesson "${unknown[0] ?? value}": choose from ${LESSONS.join(', ')}, or none.`);
+  if (unknown.length || names.length === 0)
+    throw new InvalidArgumentError(`unknown lesson "${unknown[0] ?? value}": choose from ${LESSONS.join(', ')}, or none.`);
   return [...new Set(names as Lesson[])];
 }
 
@@ -19,7 +23,10 @@ export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
 /** `rolling,canary` → the strategies, in the order given; each once. */
 export function parseStrategies(value: string): Strategy[] {
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !STRATEGIES.includes(n as Strategy));
   if (unknown.length || names.length === 0) throw new InvalidArgumentError(`unknown strategy "${unknown[0] ?? value}": choose from ${STRATEGIES.join(', ')}.`);
   return [...new Set(names as Strategy[])];
@@ -46,7 +53,11 @@ export function commands(): Command[] {
       .option('--app-version <version>', 'the app version the pods run and answer with (app.version)')
       .addOption(new Option('--set <key=value>', 'set a chart value, as with helm (repeatable)').argParser(setExpression).default([], 'none'))
       .addOption(new Option('-f, --values <file>', 'a values file, as with helm (repeatable)').argParser(existingFile).default([], 'none'))
-      .addOption(new Option('--timeout <duration>', 'how long to wait for every pod to be Ready').argParser(parseDuration).default(DEFAULTS.deploy.timeout, durationLabel(DEFAULTS.deploy.timeout)))
+      .addOption(
+        new Option('--timeout <duration>', 'how long to wait for every pod to be Ready')
+          .argParser(parseDuration)
+          .default(DEFAULTS.deploy.timeout, durationLabel(DEFAULTS.deploy.timeout)),
+      )
       .option('--dry-run', 'print the helm call instead of running it')
       .action(runs(async () => (await import('./deploy.js')).deploy)),
 
@@ -60,28 +71,73 @@ export function commands(): Command[] {
 
     new Command('traffic')
       .description('send requests through the Service and show how they spread over the pods')
-      .addOption(new Option('--requests <n>', `how many requests (default ${DEFAULTS.traffic.requests})`).argParser(wholeNumber(1, 1_000_000)).conflicts('duration'))
+      .addOption(
+        new Option('--requests <n>', `how many requests (default ${DEFAULTS.traffic.requests})`).argParser(wholeNumber(1, 1_000_000)).conflicts('duration'),
+      )
       .option('--duration <duration>', 'send for this long instead of a number of requests (e.g. 30s)', parseDuration)
       .option('--concurrency <n>', 'requests in flight at once', wholeNumber(1, 64), DEFAULTS.traffic.concurrency)
-      .addOption(new Option('--url <url>', 'reach the Service here (e.g. http://127.0.0.1:31987, what `minikube service --url` prints) instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
-      .addOption(new Option('--request-timeout <duration>', 'how long one request may take').argParser(parseDuration).default(DEFAULTS.traffic.requestTimeout, durationLabel(DEFAULTS.traffic.requestTimeout)))
+      .addOption(
+        new Option('--url <url>', 'reach the Service here (e.g. http://127.0.0.1:31987, what `minikube service --url` prints) instead of finding the NodePort')
+          .argParser(httpUrl)
+          .env('K8S_LAB_URL'),
+      )
+      .addOption(
+        new Option('--request-timeout <duration>', 'how long one request may take')
+          .argParser(parseDuration)
+          .default(DEFAULTS.traffic.requestTimeout, durationLabel(DEFAULTS.traffic.requestTimeout)),
+      )
       .action(runs(async () => (await import('./traffic.js')).traffic)),
 
     new Command('demo-update')
       .description('update the app to a new version with a strategy, under live traffic, and measure it (writes a run record)')
       .addOption(new Option('--strategy <strategy>', 'how to update').choices(STRATEGIES).makeOptionMandatory())
       .addOption(new Option('--to <version>', 'the version to update to (default: the current one plus one, v1 → v2)').argParser(appVersion))
-      .addOption(new Option('--canary-percent <n>', 'canary: extra pods as a percentage of the replicas (at least one)').argParser(wholeNumber(1, 100)).default(DEFAULTS.demoUpdate.canaryPercent))
-      .addOption(new Option('--check <duration>', 'canary/partition: how long the new pods are checked under traffic').argParser(parseDuration).default(DEFAULTS.demoUpdate.check, durationLabel(DEFAULTS.demoUpdate.check)))
-      .addOption(new Option('--interval <duration>', 'probe: time between two requests through the Service').argParser(parseDuration).default(DEFAULTS.demoUpdate.interval, durationLabel(DEFAULTS.demoUpdate.interval)))
-      .addOption(new Option('--timeout <duration>', 'how long any one step may wait for the pods').argParser(parseDuration).default(DEFAULTS.demoUpdate.timeout, durationLabel(DEFAULTS.demoUpdate.timeout)))
-      .addOption(new Option('--ready-timeout <duration>', 'canary: how long the canary pods get to become Ready').argParser(parseDuration).default(DEFAULTS.demoUpdate.readyTimeout, durationLabel(DEFAULTS.demoUpdate.readyTimeout)))
-      .addOption(new Option('--settle <duration>', 'probe before the first and after the last change').argParser(parseDuration).default(DEFAULTS.demoUpdate.settle, durationLabel(DEFAULTS.demoUpdate.settle)))
-      .option('--broken', 'the new version never passes its readiness check: a canary aborts, a rolling, recreate or partition update gets stuck and is recovered')
+      .addOption(
+        new Option('--canary-percent <n>', 'canary: extra pods as a percentage of the replicas (at least one)')
+          .argParser(wholeNumber(1, 100))
+          .default(DEFAULTS.demoUpdate.canaryPercent),
+      )
+      .addOption(
+        new Option('--check <duration>', 'canary/partition: how long the new pods are checked under traffic')
+          .argParser(parseDuration)
+          .default(DEFAULTS.demoUpdate.check, durationLabel(DEFAULTS.demoUpdate.check)),
+      )
+      .addOption(
+        new Option('--interval <duration>', 'probe: time between two requests through the Service')
+          .argParser(parseDuration)
+          .default(DEFAULTS.demoUpdate.interval, durationLabel(DEFAULTS.demoUpdate.interval)),
+      )
+      .addOption(
+        new Option('--timeout <duration>', 'how long any one step may wait for the pods')
+          .argParser(parseDuration)
+          .default(DEFAULTS.demoUpdate.timeout, durationLabel(DEFAULTS.demoUpdate.timeout)),
+      )
+      .addOption(
+        new Option('--ready-timeout <duration>', 'canary: how long the canary pods get to become Ready')
+          .argParser(parseDuration)
+          .default(DEFAULTS.demoUpdate.readyTimeout, durationLabel(DEFAULTS.demoUpdate.readyTimeout)),
+      )
+      .addOption(
+        new Option('--settle <duration>', 'probe before the first and after the last change')
+          .argParser(parseDuration)
+          .default(DEFAULTS.demoUpdate.settle, durationLabel(DEFAULTS.demoUpdate.settle)),
+      )
+      .option(
+        '--broken',
+        'the new version never passes its readiness check: a canary aborts, a rolling, recreate or partition update gets stuck and is recovered',
+      )
       .option('--no-recover', 'leave a stuck update as it is, to look at it (default: helm rollback and replace the stuck pods)')
       .option('--keep-canary-pvcs', 'canary: keep the PVCs of the removed canary pods (default: delete them)')
-      .option('--emulate-recreate', 'recreate: emulate it (OnDelete, then delete every pod) even where the server has the Recreate strategy (Kubernetes 1.37+, feature gate StatefulSetRecreateStrategy)')
-      .addOption(new Option('--max-unavailable <n>', 'rolling: rollingUpdate.maxUnavailable, pods replaced at once (a number or a percentage such as 50%); needs a server that keeps the field (MaxUnavailableStatefulSet, on by default from 1.37)').argParser(maxUnavailable))
+      .option(
+        '--emulate-recreate',
+        'recreate: emulate it (OnDelete, then delete every pod) even where the server has the Recreate strategy (Kubernetes 1.37+, feature gate StatefulSetRecreateStrategy)',
+      )
+      .addOption(
+        new Option(
+          '--max-unavailable <n>',
+          'rolling: rollingUpdate.maxUnavailable, pods replaced at once (a number or a percentage such as 50%); needs a server that keeps the field (MaxUnavailableStatefulSet, on by default from 1.37)',
+        ).argParser(maxUnavailable),
+      )
       .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
       .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoUpdate.recordDir)
       .option('--step', 'on a terminal: wait for Enter before each phase, the panel saying what comes next and why (the probe keeps measuring)')
@@ -89,25 +145,69 @@ export function commands(): Command[] {
 
     new Command('demo-failover')
       .description('delete a pod or SIGKILL its app under live traffic: failed requests, time to Ready, the same name, PVC and counter (writes a run record)')
-      .addOption(new Option('--mode <mode>', 'delete: the pod is deleted and re-created under its name; kill: the app is SIGKILLed and restarts in the same pod').choices(FAILOVER_MODES).makeOptionMandatory())
+      .addOption(
+        new Option('--mode <mode>', 'delete: the pod is deleted and re-created under its name; kill: the app is SIGKILLed and restarts in the same pod')
+          .choices(FAILOVER_MODES)
+          .makeOptionMandatory(),
+      )
       .addOption(new Option('--pod <n>', 'the ordinal of the pod to fail (default: the highest)').argParser(wholeNumber(0, 999)))
-      .addOption(new Option('--interval <duration>', 'probe: time between two requests through the Service').argParser(parseDuration).default(DEFAULTS.demoFailover.interval, durationLabel(DEFAULTS.demoFailover.interval)))
-      .addOption(new Option('--timeout <duration>', 'how long the pod may take to be Ready again').argParser(parseDuration).default(DEFAULTS.demoFailover.timeout, durationLabel(DEFAULTS.demoFailover.timeout)))
-      .addOption(new Option('--settle <duration>', 'probe before the failure and after the pod is back').argParser(parseDuration).default(DEFAULTS.demoFailover.settle, durationLabel(DEFAULTS.demoFailover.settle)))
+      .addOption(
+        new Option('--interval <duration>', 'probe: time between two requests through the Service')
+          .argParser(parseDuration)
+          .default(DEFAULTS.demoFailover.interval, durationLabel(DEFAULTS.demoFailover.interval)),
+      )
+      .addOption(
+        new Option('--timeout <duration>', 'how long the pod may take to be Ready again')
+          .argParser(parseDuration)
+          .default(DEFAULTS.demoFailover.timeout, durationLabel(DEFAULTS.demoFailover.timeout)),
+      )
+      .addOption(
+        new Option('--settle <duration>', 'probe before the failure and after the pod is back')
+          .argParser(parseDuration)
+          .default(DEFAULTS.demoFailover.settle, durationLabel(DEFAULTS.demoFailover.settle)),
+      )
       .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
       .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoFailover.recordDir)
       .action(runs(async () => (await import('./demo-failover.js')).demoFailover)),
 
     new Command('demo-scale')
-      .description('scale up and back down under live traffic, Parallel against OrderedReady: pod times, scale-down order, failed requests, PVCs kept or deleted (writes a run record)')
+      .description(
+        'scale up and back down under live traffic, Parallel against OrderedReady: pod times, scale-down order, failed requests, PVCs kept or deleted (writes a run record)',
+      )
       .addOption(new Option('--to <n>', 'scale up to this many pods, then back').argParser(wholeNumber(2, 50)).default(DEFAULTS.demoScale.to))
-      .addOption(new Option('--policy <policy>', 'podManagementPolicy to measure: parallel (the release), ordered (OrderedReady, on a temporary second release of the chart, removed afterwards with its PVCs) or both').choices(POLICY_CHOICES).default('both'))
-      .addOption(new Option('--pvc-retention <policy>', 'what becomes of the removed pods\' PVCs on scale-down: retain (the default: they stay) or delete (persistentVolumeClaimRetentionPolicy.whenScaled Delete for the lesson)').choices(RETENTIONS).default('retain'))
+      .addOption(
+        new Option(
+          '--policy <policy>',
+          'podManagementPolicy to measure: parallel (the release), ordered (OrderedReady, on a temporary second release of the chart, removed afterwards with its PVCs) or both',
+        )
+          .choices(POLICY_CHOICES)
+          .default('both'),
+      )
+      .addOption(
+        new Option(
+          '--pvc-retention <policy>',
+          "what becomes of the removed pods' PVCs on scale-down: retain (the default: they stay) or delete (persistentVolumeClaimRetentionPolicy.whenScaled Delete for the lesson)",
+        )
+          .choices(RETENTIONS)
+          .default('retain'),
+      )
       .option('--keep-pvcs', 'keep the PVCs of the ordinals the lesson added (default: delete them afterwards)')
       .addOption(new Option('--node-port <port>', "the temporary release's NodePort (default: the release's plus one)").argParser(wholeNumber(30000, 32767)))
-      .addOption(new Option('--interval <duration>', 'probe: time between two requests through the Service').argParser(parseDuration).default(DEFAULTS.demoScale.interval, durationLabel(DEFAULTS.demoScale.interval)))
-      .addOption(new Option('--timeout <duration>', 'how long any one step may wait for the pods').argParser(parseDuration).default(DEFAULTS.demoScale.timeout, durationLabel(DEFAULTS.demoScale.timeout)))
-      .addOption(new Option('--settle <duration>', 'traffic before, between and after the steps').argParser(parseDuration).default(DEFAULTS.demoScale.settle, durationLabel(DEFAULTS.demoScale.settle)))
+      .addOption(
+        new Option('--interval <duration>', 'probe: time between two requests through the Service')
+          .argParser(parseDuration)
+          .default(DEFAULTS.demoScale.interval, durationLabel(DEFAULTS.demoScale.interval)),
+      )
+      .addOption(
+        new Option('--timeout <duration>', 'how long any one step may wait for the pods')
+          .argParser(parseDuration)
+          .default(DEFAULTS.demoScale.timeout, durationLabel(DEFAULTS.demoScale.timeout)),
+      )
+      .addOption(
+        new Option('--settle <duration>', 'traffic before, between and after the steps')
+          .argParser(parseDuration)
+          .default(DEFAULTS.demoScale.settle, durationLabel(DEFAULTS.demoScale.settle)),
+      )
       .addOption(new Option('--url <url>', "reach the release's Service here instead of finding the NodePort").argParser(httpUrl).env('K8S_LAB_URL'))
       .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoScale.recordDir)
       .action(runs(async () => (await import('./demo-scale.js')).demoScale)),
@@ -123,27 +223,42 @@ export function commands(): Command[] {
       .description("helm uninstall the release; with --delete-data also delete its PVCs (the counters' data), after asking")
       .option('--delete-data', "also delete the PVCs with the counters' data (kept by default)")
       .option('-y, --yes', 'do not ask before deleting PVCs')
-      .addOption(new Option('--timeout <duration>', 'how long to wait for the resources to go').argParser(parseDuration).default(DEFAULTS.teardown.timeout, durationLabel(DEFAULTS.teardown.timeout)))
+      .addOption(
+        new Option('--timeout <duration>', 'how long to wait for the resources to go')
+          .argParser(parseDuration)
+          .default(DEFAULTS.teardown.timeout, durationLabel(DEFAULTS.teardown.timeout)),
+      )
       .option('--dry-run', 'print the helm/kubectl calls instead of running them')
       .action(runs(async () => (await import('./teardown.js')).teardown)),
 
     new Command('doctor')
-      .description('check the tools (helm 3 or 4, kubectl), the cluster and its version, what it offers (native Recreate, maxUnavailable, sleep preStop, PVC retention), its default StorageClass, nodes and the Service')
+      .description(
+        'check the tools (helm 3 or 4, kubectl), the cluster and its version, what it offers (native Recreate, maxUnavailable, sleep preStop, PVC retention), its default StorageClass, nodes and the Service',
+      )
       .addOption(new Option('--url <url>', 'check the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
       .action(runs(async () => (await import('./doctor.js')).doctor)),
 
     new Command('watch')
-      .description('follow the release live, as a panel on a terminal: its pods, its StatefulSet and, with --traffic, what users of its Service see; until Ctrl-C or --for')
+      .description(
+        'follow the release live, as a panel on a terminal: its pods, its StatefulSet and, with --traffic, what users of its Service see; until Ctrl-C or --for',
+      )
       .option('--traffic', 'also probe the Service (GET / every --interval) and show who answers')
       .addOption(new Option('--for <duration>', 'stop after this long (default: at Ctrl-C)').argParser(parseDuration))
-      .addOption(new Option('--interval <duration>', 'probe: time between two requests through the Service').argParser(parseDuration).default(DEFAULTS.demoUpdate.interval, durationLabel(DEFAULTS.demoUpdate.interval)))
+      .addOption(
+        new Option('--interval <duration>', 'probe: time between two requests through the Service')
+          .argParser(parseDuration)
+          .default(DEFAULTS.demoUpdate.interval, durationLabel(DEFAULTS.demoUpdate.interval)),
+      )
       .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
       .action(runs(async () => (await import('./watch.js')).watchRelease)),
 
     new Command('completion')
       .description('print a shell completion script (bash, zsh or fish) for commands, flags and --strategy values')
       .addArgument(new Argument('<shell>', 'the shell to complete in').choices(SHELLS))
-      .addHelpText('after', '\nLoad it in the current shell:\n  bash: source <(k8s-lab completion bash)\n  zsh:  source <(k8s-lab completion zsh)\n  fish: k8s-lab completion fish | source')
+      .addHelpText(
+        'after',
+        '\nLoad it in the current shell:\n  bash: source <(k8s-lab completion bash)\n  zsh:  source <(k8s-lab completion zsh)\n  fish: k8s-lab completion fish | source',
+      )
       .action(async (shell: string, _options: unknown, command: Command) => (await import('./completion.js')).printCompletion(shell, command)),
 
     new Command('complete')
@@ -157,9 +272,15 @@ export function commands(): Command[] {
       .option('--image <image>', 'a stock Python image, e.g. localhost/k8s-lab/python:3-bookworm', parseImage)
       .option('--replicas <n>', 'number of pods', wholeNumber(1, 100))
       .addOption(new Option('--requests <n>', 'requests the traffic step sends').argParser(wholeNumber(1, 100_000)).default(DEFAULTS.lab.requests))
-      .addOption(new Option('--strategies <list>', 'update demos to run, comma-separated').argParser(parseStrategies).default([...STRATEGIES], STRATEGIES.join(',')))
+      .addOption(
+        new Option('--strategies <list>', 'update demos to run, comma-separated').argParser(parseStrategies).default([...STRATEGIES], STRATEGIES.join(',')),
+      )
       .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
-      .addOption(new Option('--lessons <list>', 'lessons to run after the update demos, comma-separated (scale, failover), or none').argParser(parseLessons).default([...LESSONS], LESSONS.join(',')))
+      .addOption(
+        new Option('--lessons <list>', 'lessons to run after the update demos, comma-separated (scale, failover), or none')
+          .argParser(parseLessons)
+          .default([...LESSONS], LESSONS.join(',')),
+      )
       .option('-o, --output <file>', 'where the report is written', DEFAULTS.report.output)
       .option('--record-dir <dir>', 'where the run records go', DEFAULTS.demoUpdate.recordDir)
       .option('--lesson-dir <dir>', "where the lessons' run records go", DEFAULTS.report.lessonDir)

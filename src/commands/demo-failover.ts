@@ -25,16 +25,36 @@ export function renderFailoverSummary(record: FailoverRecord, path: string): str
   const { before, after } = record.identity;
   const f = record.failedRequests;
   return [
-    renderTable(['PHASE', 'START', 'DURATION', 'WHAT'], record.phases.map((p) => [p.name, seconds(p.start), seconds(p.end - p.start), p.detail ?? ''])),
+    renderTable(
+      ['PHASE', 'START', 'DURATION', 'WHAT'],
+      record.phases.map((p) => [p.name, seconds(p.start), seconds(p.end - p.start), p.detail ?? '']),
+    ),
     '',
     renderTable(
       ['', 'POD', 'POD UID', 'PVC', 'PVC UID', 'RESTARTS', 'COUNTER'],
-      [before, after].map((id, i) => [i ? 'after' : 'before', id?.pod ?? '—', id?.uid ?? '—', id?.pvc ?? '—', id?.pvcUid ?? '—', String(id?.restarts ?? '—'), String(id?.counter ?? '—')]),
+      [before, after].map((id, i) => [
+        i ? 'after' : 'before',
+        id?.pod ?? '—',
+        id?.uid ?? '—',
+        id?.pvc ?? '—',
+        id?.pvcUid ?? '—',
+        String(id?.restarts ?? '—'),
+        String(id?.counter ?? '—'),
+      ]),
     ),
     '',
     `probe: ${record.probe.requests} requests every ${record.probe.intervalMs} ms through the Service, ${record.probe.failures} failed; after the failure: ${f.count} failed${f.count ? ` over ${seconds(f.spanMs)} (first ${seconds(f.firstMs)}, last ${seconds(f.lastMs)} after it)` : ''}`,
     `${record.pod} Ready again ${seconds(record.readyAgainMs)} after the ${record.mode === 'delete' ? 'delete' : 'SIGKILL'}`,
-    renderTable(['POD', 'BEFORE', 'AFTER', 'ACKNOWLEDGED', 'DATA'], record.dataChecks.map((c) => [c.pod, String(c.before ?? '?'), String(c.after ?? '?'), String(c.acknowledged), c.preserved ? 'preserved' : `LOST: ${c.reason}`])),
+    renderTable(
+      ['POD', 'BEFORE', 'AFTER', 'ACKNOWLEDGED', 'DATA'],
+      record.dataChecks.map((c) => [
+        c.pod,
+        String(c.before ?? '?'),
+        String(c.after ?? '?'),
+        String(c.acknowledged),
+        c.preserved ? 'preserved' : `LOST: ${c.reason}`,
+      ]),
+    ),
     '',
     `what would shorten it: ${record.advice}`,
     ...record.notes.slice(1),
@@ -49,7 +69,16 @@ export async function demoFailover(lab: Lab, options: FailoverCommandOptions): P
   const { record, path } = await interrupts.whileUndoable((signal) =>
     runFailover(
       lab,
-      { mode: options.mode, pod: options.pod, intervalMs: options.interval, timeoutMs: options.timeout, settleMs: options.settle, url: options.url, recordDir: options.recordDir, k8sLabVersion: packageVersion() },
+      {
+        mode: options.mode,
+        pod: options.pod,
+        intervalMs: options.interval,
+        timeoutMs: options.timeout,
+        settleMs: options.settle,
+        url: options.url,
+        recordDir: options.recordDir,
+        k8sLabVersion: packageVersion(),
+      },
       (name, detail) => {
         if (!started) lab.log.info(`failover (--mode ${options.mode}) in ${lab.release}: probing the Service every ${options.interval} ms`);
         started = true;

@@ -28,14 +28,27 @@ export function renderScaleSummary(record: ScaleRecord, path: string): string {
   const lines: string[] = [];
   for (const run of record.runs) {
     lines.push(
-      highlight.bold(`${run.policy}${run.temporary ? ` (temporary release ${run.release})` : ''}: ${run.from} → ${run.to}, all Ready ${seconds(run.up.allReadyMs)} after the request (${run.up.shape})`),
-      renderTable(['POD', 'CREATED', 'READY'], run.up.pods.map((p) => [p.pod, seconds(p.createdMs), seconds(p.readyMs)])),
+      highlight.bold(
+        `${run.policy}${run.temporary ? ` (temporary release ${run.release})` : ''}: ${run.from} → ${run.to}, all Ready ${seconds(run.up.allReadyMs)} after the request (${run.up.shape})`,
+      ),
+      renderTable(
+        ['POD', 'CREATED', 'READY'],
+        run.up.pods.map((p) => [p.pod, seconds(p.createdMs), seconds(p.readyMs)]),
+      ),
       `ready order: ${run.up.readyOrder.join(', ')}`,
       `scale down ${run.to} → ${run.from}: ${run.down.order.map((o) => `${o.pod} (terminating ${seconds(o.deletingMs)}, gone ${seconds(o.deletedMs)})`).join(', ')}`,
       `probe: ${run.probe.requests} requests, ${run.failedUp} failed scaling up, ${run.failedDown} scaling down`,
       renderTable(
         ['POD', 'PVC', 'BEFORE', 'PVC AFTER SCALE-DOWN', 'RETURNED', 'EXPECTED', 'CHECK'],
-        run.storage.map((c) => [c.pod, c.pvc, String(c.before.counter ?? '?'), c.pvcUidAfterScaleDown ?? 'deleted', `${c.returned.counter ?? '?'} (${c.returned.pvcUid === c.before.pvcUid ? 'same PVC' : 'new PVC'})`, c.expected, c.ok ? 'ok' : `FAILED: ${c.reason}`]),
+        run.storage.map((c) => [
+          c.pod,
+          c.pvc,
+          String(c.before.counter ?? '?'),
+          c.pvcUidAfterScaleDown ?? 'deleted',
+          `${c.returned.counter ?? '?'} (${c.returned.pvcUid === c.before.pvcUid ? 'same PVC' : 'new PVC'})`,
+          c.expected,
+          c.ok ? 'ok' : `FAILED: ${c.reason}`,
+        ]),
       ),
       '',
     );
@@ -65,7 +78,10 @@ export async function demoScale(lab: Lab, options: ScaleCommandOptions): Promise
         k8sLabVersion: packageVersion(),
       },
       (name, detail) => {
-        if (!started) lab.log.info(`scale ${lab.release} to ${options.to} (--policy ${options.policy}, PVCs ${options.pvcRetention === 'delete' ? 'deleted on scale-down' : 'retained'}): probing the Service every ${options.interval} ms`);
+        if (!started)
+          lab.log.info(
+            `scale ${lab.release} to ${options.to} (--policy ${options.policy}, PVCs ${options.pvcRetention === 'delete' ? 'deleted on scale-down' : 'retained'}): probing the Service every ${options.interval} ms`,
+          );
         started = true;
         lab.log.info(`${highlight.info('▸')} ${name}: ${detail}`);
       },

@@ -46,7 +46,10 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export function renderSummary(record: RunRecord, path: string): string {
   const { probe } = record;
   return [
-    renderTable(['PHASE', 'START', 'DURATION', 'WHAT'], record.phases.map((p) => [p.name, seconds(p.start), seconds(p.end - p.start), p.detail ?? ''])),
+    renderTable(
+      ['PHASE', 'START', 'DURATION', 'WHAT'],
+      record.phases.map((p) => [p.name, seconds(p.start), seconds(p.end - p.start), p.detail ?? '']),
+    ),
     '',
     `probe: ${probe.requests} requests every ${probe.intervalMs} ms through the Service: ${probe.ok} ok, ${probe.failures} failed (${(probe.successRatio * 100).toFixed(2)} %), longest outage ${probe.longestOutageMs} ms`,
     `most pods down at once: ${record.maxPodsDown}`,
@@ -65,7 +68,10 @@ export function renderSummary(record: RunRecord, path: string): string {
 export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise<void> {
   checkStrategyOptions(options);
   if (options.step && !(isInteractive({ stream: lab.stderr, json: lab.json }) && lab.stdin.isTTY)) {
-    throw new UsageError('--step waits for Enter before each phase, which needs a terminal: stdin and stderr are not one (a pipe, CI or --json)', 'leave out --step, or run it in a terminal');
+    throw new UsageError(
+      '--step waits for Enter before each phase, which needs a terminal: stdin and stderr are not one (a pipe, CI or --json)',
+      'leave out --step, or run it in a terminal',
+    );
   }
   checkOutputDir(options.recordDir, '--record-dir');
   // Said when the demo starts, not before: a release that is not there fails with one line.
@@ -76,7 +82,12 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
   const liveLab: Lab = { ...lab, log: loggerInto(view, lab.log, clock) };
   if (view.interactive) {
     interrupts.narrator = (signal) =>
-      view.feed({ kind: 'note', t: clock(), warn: true, text: `interrupted (${signal === 'SIGINT' ? 'Ctrl-C' : signal}): undoing the demo's changes first (again stops at once)` });
+      view.feed({
+        kind: 'note',
+        t: clock(),
+        warn: true,
+        text: `interrupted (${signal === 'SIGINT' ? 'Ctrl-C' : signal}): undoing the demo's changes first (again stops at once)`,
+      });
   }
   const gate = options.step ? new StepGate(lab.stdin) : undefined;
   const beforePhase = gate
@@ -87,37 +98,41 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
     : undefined;
   gate?.start();
   // Ctrl-C stops the demo only once it has put the release back (src/interrupt.ts).
-  const { record, path } = await interrupts.whileUndoable((signal) => runDemo(
-    liveLab,
-    {
-      strategy: options.strategy,
-      to: options.to,
-      canaryPercent: options.canaryPercent,
-      checkMs: options.check,
-      intervalMs: options.interval,
-      timeoutMs: options.timeout,
-      readyTimeoutMs: options.readyTimeout,
-      settleMs: options.settle,
-      broken: Boolean(options.broken),
-      keepCanaryPvcs: Boolean(options.keepCanaryPvcs),
-      recover: options.recover !== false,
-      url: options.url,
-      recordDir: options.recordDir,
-      k8sLabVersion: packageVersion(),
-      emulateRecreate: Boolean(options.emulateRecreate),
-      maxUnavailable: options.maxUnavailable,
-    },
-    () => {
-      if (!started && !view.interactive) lab.log.info(`${options.strategy} update of ${lab.release}: probing the Service every ${options.interval} ms`);
-      started = true;
-    },
-    signal,
-    { feed: (event) => view.feed(event), beforePhase },
-  )).finally(() => {
-    gate?.stop();
-    view.stop();
-    interrupts.narrator = undefined;
-  });
+  const { record, path } = await interrupts
+    .whileUndoable((signal) =>
+      runDemo(
+        liveLab,
+        {
+          strategy: options.strategy,
+          to: options.to,
+          canaryPercent: options.canaryPercent,
+          checkMs: options.check,
+          intervalMs: options.interval,
+          timeoutMs: options.timeout,
+          readyTimeoutMs: options.readyTimeout,
+          settleMs: options.settle,
+          broken: Boolean(options.broken),
+          keepCanaryPvcs: Boolean(options.keepCanaryPvcs),
+          recover: options.recover !== false,
+          url: options.url,
+          recordDir: options.recordDir,
+          k8sLabVersion: packageVersion(),
+          emulateRecreate: Boolean(options.emulateRecreate),
+          maxUnavailable: options.maxUnavailable,
+        },
+        () => {
+          if (!started && !view.interactive) lab.log.info(`${options.strategy} update of ${lab.release}: probing the Service every ${options.interval} ms`);
+          started = true;
+        },
+        signal,
+        { feed: (event) => view.feed(event), beforePhase },
+      ),
+    )
+    .finally(() => {
+      gate?.stop();
+      view.stop();
+      interrupts.narrator = undefined;
+    });
   lab.log.result(record, () => renderSummary(record, path));
   if (record.verdict === 'interrupted') throw new InterruptedError(`${record.strategy} ${record.reason}`, `see ${path}`);
   // A signal after the last step: the demo is complete, but the command still ends with 130.

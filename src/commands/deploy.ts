@@ -68,7 +68,9 @@ export async function deploy(lab: Lab, options: DeployOptions): Promise<void> {
   }
   spinner.succeed(`${lab.release} deployed (revision ${release.version}), every pod Ready`);
   const overview = await readOverview(lab.kubectl, lab.releaseSelector);
-  lab.log.result({ release: { name: release.name, namespace: release.namespace, revision: release.version, status: release.info.status }, ...overview }, () => renderOverview(overview));
+  lab.log.result({ release: { name: release.name, namespace: release.namespace, revision: release.version, status: release.info.status }, ...overview }, () =>
+    renderOverview(overview),
+  );
 }
 
 /**

@@ -10,8 +10,16 @@ export async function doctor(lab: Lab, { url }: { url?: string }): Promise<void>
   if (lab.json) lab.log.data(JSON.stringify({ checks, versions, features }, null, 2));
   else {
     const width = Math.max(...checks.map((c) => c.name.length));
-    lab.log.data(checks.map((c) => `${MARK[c.state]} ${c.name.padEnd(width)}  ${c.detail}${c.hint && c.state !== 'ok' ? highlight.dim(`\n  ${' '.repeat(width)}  → ${c.hint}`) : ''}`).join('\n'));
+    lab.log.data(
+      checks
+        .map(
+          (c) =>
+            `${MARK[c.state]} ${c.name.padEnd(width)}  ${c.detail}${c.hint && c.state !== 'ok' ? highlight.dim(`\n  ${' '.repeat(width)}  → ${c.hint}`) : ''}`,
+        )
+        .join('\n'),
+    );
   }
   const failures = checks.filter((c) => c.state === 'fail');
-  if (failures.length) throw new LabError(`${failures.length} check${failures.length > 1 ? 's' : ''} failed: ${failures.map((c) => c.name).join(', ')}`, failures[0]?.hint);
+  if (failures.length)
+    throw new LabError(`${failures.length} check${failures.length > 1 ? 's' : ''} failed: ${failures.map((c) => c.name).join(', ')}`, failures[0]?.hint);
 }

@@ -46,7 +46,20 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
     ]),
     ...lessons.flatMap((lesson): [string, () => Promise<unknown>][] =>
       lesson === 'scale'
-        ? [['demo-scale --policy both', () => demoScale(lab, { ...DEFAULTS.demoScale, to: Math.max(DEFAULTS.demoScale.to, (options.replicas ?? 2) + 1), policy: 'both', pvcRetention: 'retain', url: options.url, recordDir: lessonDir })]]
+        ? [
+            [
+              'demo-scale --policy both',
+              () =>
+                demoScale(lab, {
+                  ...DEFAULTS.demoScale,
+                  to: Math.max(DEFAULTS.demoScale.to, (options.replicas ?? 2) + 1),
+                  policy: 'both',
+                  pvcRetention: 'retain',
+                  url: options.url,
+                  recordDir: lessonDir,
+                }),
+            ],
+          ]
         : (['delete', 'kill'] as const).map((mode): [string, () => Promise<unknown>] => [
             `demo-failover --mode ${mode}`,
             () => demoFailover(lab, { ...DEFAULTS.demoFailover, mode, url: options.url, recordDir: lessonDir }),

@@ -29,7 +29,8 @@ export async function teardown(lab: Lab, options: TeardownOptions): Promise<void
   }
   const names = claims.map((c) => c.metadata.name);
   if (names.length && !options.yes && !lab.dryRun) {
-    if (!lab.stdin.isTTY) throw new UsageError(`refusing to delete ${names.length} PVCs (the counters' data) without confirmation`, 'pass --yes to delete them');
+    if (!lab.stdin.isTTY)
+      throw new UsageError(`refusing to delete ${names.length} PVCs (the counters' data) without confirmation`, 'pass --yes to delete them');
     if (!(await confirm(lab, `Delete ${names.length} PVCs with the counters' data (${names.join(', ')})?`))) {
       throw new UsageError('teardown cancelled: nothing was deleted');
     }

@@ -16,7 +16,9 @@ export interface TrafficCommandOptions {
 
 export async function traffic(lab: Lab, options: TrafficCommandOptions): Promise<void> {
   const target = await resolveTarget(lab.kubectl, lab.release, options.url);
-  lab.log.info(`sending ${options.duration ? `requests for ${Math.round(options.duration / 1000)} s` : `${options.requests ?? DEFAULTS.traffic.requests} requests`} to ${target.description}`);
+  lab.log.info(
+    `sending ${options.duration ? `requests for ${Math.round(options.duration / 1000)} s` : `${options.requests ?? DEFAULTS.traffic.requests} requests`} to ${target.description}`,
+  );
   await untilRouted(target, ROUTE_WAIT_MS, (reason) => lab.log.info(`waiting up to ${ROUTE_WAIT_MS / 1000} s for ${target.description} to answer (${reason})`));
   const result = await sendTraffic(target, {
     requests: options.duration ? undefined : (options.requests ?? DEFAULTS.traffic.requests),
@@ -24,17 +26,17 @@ export async function traffic(lab: Lab, options: TrafficCommandOptions): Promise
     concurrency: options.concurrency,
     timeoutMs: options.requestTimeout,
   });
-  const reasons = Object.entries(result.errors).map(([reason, n]) => `${n}× ${reason}`).join(', ');
+  const reasons = Object.entries(result.errors)
+    .map(([reason, n]) => `${n}× ${reason}`)
+    .join(', ');
   lab.log.result(result, () =>
     [
-        renderTable(
-          ['POD', 'VERSION', 'REQUESTS', 'SHARE', 'COUNTER'],
-          result.pods.map((p) => [p.pod, p.versions.join(','), p.requests, `${Math.round((100 * p.requests) / Math.max(1, result.sent))}%`, p.lastCounter]),
-        ),
-        '',
-        `${result.sent} requests in ${(result.durationMs / 1000).toFixed(1)} s: ${result.ok} ok, ${result.failed} failed${
-          result.failed ? ` (${reasons})` : ''
-        }`,
+      renderTable(
+        ['POD', 'VERSION', 'REQUESTS', 'SHARE', 'COUNTER'],
+        result.pods.map((p) => [p.pod, p.versions.join(','), p.requests, `${Math.round((100 * p.requests) / Math.max(1, result.sent))}%`, p.lastCounter]),
+      ),
+      '',
+      `${result.sent} requests in ${(result.durationMs / 1000).toFixed(1)} s: ${result.ok} ok, ${result.failed} failed${result.failed ? ` (${reasons})` : ''}`,
     ].join('\n'),
   );
   if (result.ok === 0) throw new LabError(`no request to ${target.description} succeeded (${reasons})`, 'check the pods with `k8s-lab status`, or pass --url');

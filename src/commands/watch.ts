@@ -33,13 +33,19 @@ export async function watchRelease(lab: Lab, options: WatchOptions): Promise<voi
   // Ctrl-C ends the watch, which is what it is for: exit 0, nothing to undo.
   await interrupts.whileUndoable(async (signal) => {
     interrupts.narrator = () => {};
-    if (!view.interactive) lab.log.info(`watching ${lab.release}${inNamespace(lab.target)}${options.for ? ` for ${options.for / 1000} s` : ' until Ctrl-C'}${target ? `, probing ${target.description} every ${options.interval} ms` : ''}`);
+    if (!view.interactive)
+      lab.log.info(
+        `watching ${lab.release}${inNamespace(lab.target)}${options.for ? ` for ${options.for / 1000} s` : ' until Ctrl-C'}${target ? `, probing ${target.description} every ${options.interval} ms` : ''}`,
+      );
     const watchMs = options.for ?? UNTIL_STOPPED_MS;
     view.feed({ kind: 'start', t: 0, epochMs: t0, title: `watching ${lab.release}${inNamespace(lab.target)}`, release: lab.release });
     const pods = new PodWatch(lab.kubectl, lab.releaseSelector, clock, (e) => {
       view.feed({ kind: 'pod', t: e.t, pod: e.pod, change: e.type, revision: e.revision, version: e.version, baseline: e.baseline });
       // Off a terminal the pods there at the start are listed too: the lines that follow are changes to them.
-      if (e.baseline && !view.interactive) lab.stderr.write(`${eventText({ t: e.t, subject: e.pod, what: `${view.state.pods.get(e.pod)?.state ?? e.type} (at the start)`, version: e.version })}\n`);
+      if (e.baseline && !view.interactive)
+        lab.stderr.write(
+          `${eventText({ t: e.t, subject: e.pod, what: `${view.state.pods.get(e.pod)?.state ?? e.type} (at the start)`, version: e.version })}\n`,
+        );
     });
     const splitter = new JsonStreamSplitter();
     const statefulSet = lab.kubectl.watchStatefulSet(lab.release, watchMs, (chunk) => {
@@ -58,7 +64,14 @@ export async function watchRelease(lab: Lab, options: WatchOptions): Promise<voi
         }
       }
     });
-    const probe = target && new Probe(target, { intervalMs: options.interval, timeoutMs: demoLimits.probeRequestMs(options.interval), clock, onSample: (sample) => view.feed({ kind: 'sample', sample }) });
+    const probe =
+      target &&
+      new Probe(target, {
+        intervalMs: options.interval,
+        timeoutMs: demoLimits.probeRequestMs(options.interval),
+        clock,
+        onSample: (sample) => view.feed({ kind: 'sample', sample }),
+      });
     try {
       await pods.start(watchMs);
       probe?.start();
@@ -75,8 +88,16 @@ export async function watchRelease(lab: Lab, options: WatchOptions): Promise<voi
     {
       release: lab.release,
       statefulSet: state.statefulSet ?? null,
-      pods: [...state.pods.values()].map(({ name, state: podState, version, revision, counter }) => ({ name, state: podState, version: version ?? null, revision: revision ?? null, counter: counter ?? null })),
-      probe: target ? { sent: state.probe.sent, ok: state.probe.ok, failed: state.probe.failed, outages: state.probe.outages, longestOutageMs: state.probe.longestMs } : null,
+      pods: [...state.pods.values()].map(({ name, state: podState, version, revision, counter }) => ({
+        name,
+        state: podState,
+        version: version ?? null,
+        revision: revision ?? null,
+        counter: counter ?? null,
+      })),
+      probe: target
+        ? { sent: state.probe.sent, ok: state.probe.ok, failed: state.probe.failed, outages: state.probe.outages, longestOutageMs: state.probe.longestMs }
+        : null,
     },
     () => '',
   );

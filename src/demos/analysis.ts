@@ -22,7 +22,10 @@ export function checkData(before: CounterSnapshot[], after: CounterSnapshot[], s
     if (old.pvcUid && now.pvcUid !== old.pvcUid) return check(false, `its PVC changed (${old.pvc} ${old.pvcUid} → ${now.pvc} ${now.pvcUid})`);
     if (now.counter < old.counter) return check(false, `its counter went down (${old.counter} → ${now.counter})`);
     if (now.counter < old.counter + acknowledged) {
-      return check(false, `${old.counter + acknowledged - now.counter} acknowledged increments are missing (${old.counter} + ${acknowledged} acknowledged > ${now.counter})`);
+      return check(
+        false,
+        `${old.counter + acknowledged - now.counter} acknowledged increments are missing (${old.counter} + ${acknowledged} acknowledged > ${now.counter})`,
+      );
     }
     return check(true);
   });

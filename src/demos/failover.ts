@@ -14,7 +14,16 @@ import { resolveTarget } from '../probe/target.js';
 import { isStatefulSetSettled } from '../adapters/kube-objects.js';
 import { waitForStatefulSet } from '../rollout.js';
 import { checkData } from './analysis.js';
-import { crashAdvice, decideFailover, failedRequestsSince, readyAgainAfter, type FailoverMode, type FailoverRecord, type PodIdentity, type ReadinessSettings } from './lessons.js';
+import {
+  crashAdvice,
+  decideFailover,
+  failedRequestsSince,
+  readyAgainAfter,
+  type FailoverMode,
+  type FailoverRecord,
+  type PodIdentity,
+  type ReadinessSettings,
+} from './lessons.js';
 import type { CounterSnapshot } from './record.js';
 import { snapshot } from './run.js';
 import { DemoSession } from './session.js';
@@ -41,19 +50,31 @@ interface LessonValues {
 }
 
 /** The release as a lesson finds it: deployed, its replica count and readiness probe. */
-export async function checkLessonRelease(lab: Lab): Promise<{ replicas: number; revision: number; values: Record<string, unknown>; readiness: ReadinessSettings }> {
+export async function checkLessonRelease(
+  lab: Lab,
+): Promise<{ replicas: number; revision: number; values: Record<string, unknown>; readiness: ReadinessSettings }> {
   const [release, values] = await Promise.all([lab.helm.find(lab.release), lab.helm.values(lab.release).catch(() => undefined)]);
   if (!release) throw new LabError(`release ${lab.release} is not installed${inNamespace(lab.target)}`, 'deploy it first: `k8s-lab deploy`');
-  if (release.status !== 'deployed') throw new LabError(`release ${lab.release} is ${release.status}, not deployed`, 'bring it back with `k8s-lab deploy` (or `helm rollback`) first');
+  if (release.status !== 'deployed')
+    throw new LabError(`release ${lab.release} is ${release.status}, not deployed`, 'bring it back with `k8s-lab deploy` (or `helm rollback`) first');
   const all = values ?? (await lab.helm.values(lab.release));
   const { replicaCount, readinessProbe } = all as LessonValues;
   const replicas = replicaCount ?? 2;
-  const readiness = { periodSeconds: readinessProbe?.periodSeconds ?? 10, failureThreshold: readinessProbe?.failureThreshold ?? 3, timeoutSeconds: readinessProbe?.timeoutSeconds ?? 1 };
+  const readiness = {
+    periodSeconds: readinessProbe?.periodSeconds ?? 10,
+    failureThreshold: readinessProbe?.failureThreshold ?? 3,
+    timeoutSeconds: readinessProbe?.timeoutSeconds ?? 1,
+  };
   return { replicas, revision: Number(release.revision), values: all, readiness };
 }
 
 /** The pod's identity: its UID, claim and claim's UID, restarts and counter. */
-function identify(pod: Pod | undefined, name: string, claims: (PersistentVolumeClaim & { metadata: { uid?: string } })[], counters: CounterSnapshot[]): PodIdentity | null {
+function identify(
+  pod: Pod | undefined,
+  name: string,
+  claims: (PersistentVolumeClaim & { metadata: { uid?: string } })[],
+  counters: CounterSnapshot[],
+): PodIdentity | null {
   if (!pod) return null;
   const pvc = podClaim(pod) ?? null;
   return {
@@ -77,14 +98,23 @@ async function readIdentity(lab: Lab, files: FileReader, name: string): Promise<
 }
 
 /** Runs the failover lesson and returns its run record (also written to recordDir). */
-export async function runFailover(lab: Lab, options: FailoverOptions, onPhase: (name: string, detail: string) => void, signal?: AbortSignal): Promise<{ record: FailoverRecord; path: string }> {
+export async function runFailover(
+  lab: Lab,
+  options: FailoverOptions,
+  onPhase: (name: string, detail: string) => void,
+  signal?: AbortSignal,
+): Promise<{ record: FailoverRecord; path: string }> {
   const opening = openProxiedReader(lab, demoLimits.proxyMs(options.timeoutMs));
   try {
     const [reader, release, helm, kubectlClient] = await Promise.all([opening, checkLessonRelease(lab), lab.helm.version(), lab.kubectl.clientVersion()]);
     const { replicas } = release;
     if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas: no pod to fail`, 'deploy with --replicas 2 first');
     const ordinal = options.pod ?? replicas - 1;
-    if (ordinal >= replicas) throw new UsageError(`--pod ${ordinal}: release ${lab.release} has ${replicas} replicas (pods 0-${replicas - 1}); nothing was changed`, `pass --pod 0 to ${replicas - 1}, or leave it out for the highest`);
+    if (ordinal >= replicas)
+      throw new UsageError(
+        `--pod ${ordinal}: release ${lab.release} has ${replicas} replicas (pods 0-${replicas - 1}); nothing was changed`,
+        `pass --pod 0 to ${replicas - 1}, or leave it out for the highest`,
+      );
     const rl = reader ? { ...lab, kubectl: reader.kubectl } : lab;
     return await measureFailover(rl, reader ?? lab.kubectl, { ...release, ordinal, helm: helm.version, kubectlClient }, options, onPhase, signal);
   } finally {
@@ -100,16 +130,36 @@ interface FailoverPlan {
   kubectlClient: string;
 }
 
-async function measureFailover(lab: Lab, files: FileReader, plan: FailoverPlan, options: FailoverOptions, onPhase: (name: string, detail: string) => void, signal?: AbortSignal): Promise<{ record: FailoverRecord; path: string }> {
+async function measureFailover(
+  lab: Lab,
+  files: FileReader,
+  plan: FailoverPlan,
+  options: FailoverOptions,
+  onPhase: (name: string, detail: string) => void,
+  signal?: AbortSignal,
+): Promise<{ record: FailoverRecord; path: string }> {
   const name = `${lab.release}-${plan.ordinal}`;
-  const sts = await waitForStatefulSet(lab.kubectl, lab.release, { timeoutMs: demoLimits.readyBeforeMs, pollMs: demoLimits.readyBeforePollMs, waitingFor: `pods of ${lab.release} (before the lesson)`, signal });
-  if (options.mode === 'kill' && !(sts.statefulSet.spec as { template?: { spec?: { shareProcessNamespace?: boolean } } }).template?.spec?.shareProcessNamespace) {
+  const sts = await waitForStatefulSet(lab.kubectl, lab.release, {
+    timeoutMs: demoLimits.readyBeforeMs,
+    pollMs: demoLimits.readyBeforePollMs,
+    waitingFor: `pods of ${lab.release} (before the lesson)`,
+    signal,
+  });
+  if (
+    options.mode === 'kill' &&
+    !(sts.statefulSet.spec as { template?: { spec?: { shareProcessNamespace?: boolean } } }).template?.spec?.shareProcessNamespace
+  ) {
     throw new LabError(
       `--mode kill: the pods of ${lab.release} do not share their process namespace, so the app is PID 1 of its container, which ignores a SIGKILL sent from inside; nothing was changed`,
       'deploy again with this version of k8s-lab (its chart sets shareProcessNamespace: true), or use --mode delete',
     );
   }
-  const [server, namespace, target, start] = await Promise.all([lab.kubectl.serverVersion(), lab.kubectl.namespace(), resolveTarget(lab.kubectl, lab.release, options.url), readIdentity(lab, files, name)]);
+  const [server, namespace, target, start] = await Promise.all([
+    lab.kubectl.serverVersion(),
+    lab.kubectl.namespace(),
+    resolveTarget(lab.kubectl, lab.release, options.url),
+    readIdentity(lab, files, name),
+  ]);
   if (!start.identity) throw new LabError(`pod ${name} is not there`, `check it: kubectl get pod ${name}`);
   const before = start.identity;
   signal?.throwIfAborted();
@@ -122,7 +172,9 @@ async function measureFailover(lab: Lab, files: FileReader, plan: FailoverPlan, 
   const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, onPhase, files, signal);
   session.notes.push(`Probe: GET / through ${target.description} every ${options.intervalMs} ms.`);
   if (options.mode === 'kill' && before.restarts > 0) {
-    session.notes.push(`${name}'s container had restarted ${before.restarts} time${before.restarts > 1 ? 's' : ''} before: the kubelet's restart back-off (10 s, doubling, reset after 10 min running) may hold this restart back.`);
+    session.notes.push(
+      `${name}'s container had restarted ${before.restarts} time${before.restarts > 1 ? 's' : ''} before: the kubelet's restart back-off (10 s, doubling, reset after 10 min running) may hold this restart back.`,
+    );
   }
 
   const back = (state: { statefulSet: Parameters<typeof isStatefulSetSettled>[0]; pods: Pod[] }) => {
@@ -138,7 +190,10 @@ async function measureFailover(lab: Lab, files: FileReader, plan: FailoverPlan, 
   probe.start();
   try {
     await session.phase('baseline', 'traffic before the failure', () => session.hold(options.settleMs));
-    const what = options.mode === 'delete' ? `kubectl delete pod ${name} (graceful: preStop, SIGTERM, drain)` : `SIGKILL to the app (${APP_COMMAND.join(' ')}) in ${name}: no SIGTERM, no drain`;
+    const what =
+      options.mode === 'delete'
+        ? `kubectl delete pod ${name} (graceful: preStop, SIGTERM, drain)`
+        : `SIGKILL to the app (${APP_COMMAND.join(' ')}) in ${name}: no SIGTERM, no drain`;
     await session.phase('fail', what, async () => {
       session.checkpoint();
       session.changed = true;
@@ -149,8 +204,10 @@ async function measureFailover(lab: Lab, files: FileReader, plan: FailoverPlan, 
         if (!killed) throw new LabError(`no process "${APP_COMMAND.join(' ')}" found in ${name}`, 'check the pod: kubectl describe pod');
       }
     });
-    await session.phase('recover', `until ${name} is Ready again (${options.mode === 'delete' ? 're-created by the StatefulSet' : 'the container restarted by the kubelet'})`, () =>
-      session.waitFor({ until: back, waitingFor: `${name} Ready again` }),
+    await session.phase(
+      'recover',
+      `until ${name} is Ready again (${options.mode === 'delete' ? 're-created by the StatefulSet' : 'the container restarted by the kubelet'})`,
+      () => session.waitFor({ until: back, waitingFor: `${name} Ready again` }),
     );
     await session.phase('settle', 'traffic after the pod is back', () => session.hold(Math.max(options.settleMs, 1000)));
   } catch (error) {
@@ -161,10 +218,12 @@ async function measureFailover(lab: Lab, files: FileReader, plan: FailoverPlan, 
   if (failure && session.changed && interruptedIn) {
     // Nothing to roll back: the StatefulSet or the kubelet brings the pod back by itself; wait for it.
     session.undoing = true;
-    const waited = await session.phase('undo', `until ${name} is Ready again`, () => session.waitFor({ until: back, waitingFor: `${name} Ready again` })).then(
-      () => `${name} is Ready again`,
-      (error: Error) => `waiting for ${name} failed: ${error.message}`,
-    );
+    const waited = await session
+      .phase('undo', `until ${name} is Ready again`, () => session.waitFor({ until: back, waitingFor: `${name} Ready again` }))
+      .then(
+        () => `${name} is Ready again`,
+        (error: Error) => `waiting for ${name} failed: ${error.message}`,
+      );
     stopMessage = `${failure.message} during ${interruptedIn}; ${waited}`;
   }
   const samples = await probe.stop();

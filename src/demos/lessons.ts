@@ -145,7 +145,10 @@ export function decideFailover(f: FailoverFacts): { verdict: LessonVerdict; reas
   }
   if (f.mode === 'delete' && after.uid === before.uid) return { verdict: 'failed', reason: `${before.pod} was not re-created (same pod UID ${before.uid})` };
   if (f.mode === 'kill' && (after.uid !== before.uid || after.restarts <= before.restarts)) {
-    return { verdict: 'failed', reason: `${before.pod}'s app did not restart in the same pod (UID ${before.uid} → ${after.uid}, restarts ${before.restarts} → ${after.restarts})` };
+    return {
+      verdict: 'failed',
+      reason: `${before.pod}'s app did not restart in the same pod (UID ${before.uid} → ${after.uid}, restarts ${before.restarts} → ${after.restarts})`,
+    };
   }
   const lost = f.dataChecks.filter((c) => !c.preserved);
   if (lost.length) return { verdict: 'failed', reason: `data lost: ${lost.map((c) => `${c.pod} ${c.reason}`).join('; ')}` };
@@ -179,7 +182,10 @@ function ordinalOf(pod: string): number {
 
 /** Pods in the order they became Ready (never Ready: left out). */
 export function readyOrder(times: PodTimes[]): string[] {
-  return times.filter((p) => p.readyMs !== null).sort((a, b) => (a.readyMs ?? 0) - (b.readyMs ?? 0) || a.ordinal - b.ordinal).map((p) => p.pod);
+  return times
+    .filter((p) => p.readyMs !== null)
+    .sort((a, b) => (a.readyMs ?? 0) - (b.readyMs ?? 0) || a.ordinal - b.ordinal)
+    .map((p) => p.pod);
 }
 
 /**
@@ -250,14 +256,23 @@ export function checkStorage(f: StorageFacts): StorageCheck {
   if (f.before.counter === null || f.returned.counter === null) return result(false, 'a counter could not be read');
   if (f.retention === 'retain') {
     if (f.pvcUidAfterScaleDown === null) return result(false, `${f.pvc} was deleted on the scale-down although the policy is Retain`);
-    if (f.pvcUidAfterScaleDown !== f.before.pvcUid || f.returned.pvcUid !== f.before.pvcUid) return result(false, `${f.pvc} was re-created (UID ${f.before.pvcUid} → ${f.returned.pvcUid})`);
+    if (f.pvcUidAfterScaleDown !== f.before.pvcUid || f.returned.pvcUid !== f.before.pvcUid)
+      return result(false, `${f.pvc} was re-created (UID ${f.before.pvcUid} → ${f.returned.pvcUid})`);
     const minimum = f.before.counter + f.acknowledgedAfterRead;
-    if (f.returned.counter < minimum) return result(false, `the returning pod serves ${f.returned.counter}, less than the ${minimum} it had acknowledged (${f.before.counter} + ${f.acknowledgedAfterRead})`);
+    if (f.returned.counter < minimum)
+      return result(
+        false,
+        `the returning pod serves ${f.returned.counter}, less than the ${minimum} it had acknowledged (${f.before.counter} + ${f.acknowledgedAfterRead})`,
+      );
     return result(true);
   }
   if (f.pvcUidAfterScaleDown !== null) return result(false, `${f.pvc} is still there after the scale-down although whenScaled is Delete`);
   if (f.returned.pvcUid === f.before.pvcUid) return result(false, `the returning pod has the old claim (UID ${f.before.pvcUid})`);
-  if (f.returned.counter > f.acknowledgedSinceReturn) return result(false, `the returning pod serves ${f.returned.counter}, more than the ${f.acknowledgedSinceReturn} requests it answered since it came back: not a fresh volume`);
+  if (f.returned.counter > f.acknowledgedSinceReturn)
+    return result(
+      false,
+      `the returning pod serves ${f.returned.counter}, more than the ${f.acknowledgedSinceReturn} requests it answered since it came back: not a fresh volume`,
+    );
   return result(true);
 }
 
@@ -305,7 +320,8 @@ export function decideScale(runs: ScaleRun[], stop?: { message: string; interrup
   const problems: string[] = [];
   for (const run of runs) {
     if (run.up.allReadyMs === null) problems.push(`${run.policy}: not every pod was seen Ready after the scale-up`);
-    if (run.failedUp + run.failedDown > 0) problems.push(`${run.policy}: ${run.failedUp} requests failed scaling up, ${run.failedDown} scaling down (target 0)`);
+    if (run.failedUp + run.failedDown > 0)
+      problems.push(`${run.policy}: ${run.failedUp} requests failed scaling up, ${run.failedDown} scaling down (target 0)`);
     for (const check of run.storage.filter((c) => !c.ok)) problems.push(`${run.policy}: ${check.pod}: ${check.reason}`);
   }
   if (problems.length) return { verdict: 'failed', reason: problems.join('; ') };

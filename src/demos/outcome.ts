@@ -17,7 +17,12 @@ export interface DemoStop {
 }
 
 /** The verdict: a stop first, then lost data, then an aborted canary; else passed. */
-export function decideVerdict(stop: DemoStop | undefined, dataChecks: DataCheck[], outcome: StrategyOutcome | undefined, versions: { from: string; to: string }): { verdict: Verdict; reason: string } {
+export function decideVerdict(
+  stop: DemoStop | undefined,
+  dataChecks: DataCheck[],
+  outcome: StrategyOutcome | undefined,
+  versions: { from: string; to: string },
+): { verdict: Verdict; reason: string } {
   if (stop) return { verdict: stop.interruptedIn ? 'interrupted' : 'failed', reason: stop.explanation || stop.message };
   const lost = dataChecks.filter((c) => !c.preserved);
   if (lost.length) return { verdict: 'failed', reason: `data lost: ${lost.map((c) => `${c.pod} ${c.reason}`).join('; ')}` };

@@ -85,7 +85,8 @@ async function checkRelease(lab: Lab, options: DemoOptions) {
   const [release, values] = await Promise.all([lab.helm.find(lab.release), lab.helm.values(lab.release).catch(() => undefined)]);
   const where = inNamespace(lab.target);
   if (!release) throw new LabError(`release ${lab.release} is not installed${where}`, 'deploy it first: `k8s-lab deploy`');
-  if (release.status !== 'deployed') throw new LabError(`release ${lab.release} is ${release.status}, not deployed`, 'bring it back with `k8s-lab deploy` (or `helm rollback`) first');
+  if (release.status !== 'deployed')
+    throw new LabError(`release ${lab.release} is ${release.status}, not deployed`, 'bring it back with `k8s-lab deploy` (or `helm rollback`) first');
   const { app, replicaCount, updateStrategy } = (values ?? (await lab.helm.values(lab.release))) as ReleaseValues;
   const from = app?.version ?? 'v1';
   const to = options.to ?? nextVersion(from);
@@ -108,15 +109,27 @@ async function checkRelease(lab: Lab, options: DemoOptions) {
  * the API server accepts updateStrategy Recreate, and a maxUnavailable only where the server keeps
  * it (a server-side dry-run patch of the release's StatefulSet each; nothing is stored).
  */
-export async function chooseMethod(lab: Lab, options: Pick<DemoOptions, 'strategy' | 'emulateRecreate' | 'maxUnavailable'>): Promise<{ recreate: RecreateMethod; method?: RunMethod }> {
+export async function chooseMethod(
+  lab: Lab,
+  options: Pick<DemoOptions, 'strategy' | 'emulateRecreate' | 'maxUnavailable'>,
+): Promise<{ recreate: RecreateMethod; method?: RunMethod }> {
   const subject = { kind: 'patch', name: lab.release } as const;
   if (options.strategy === 'rolling' && options.maxUnavailable !== undefined) {
     const offer = await offersMaxUnavailable(lab.kubectl, subject, options.maxUnavailable);
-    if (offer.state === 'no') throw new UsageError(`--max-unavailable ${options.maxUnavailable}: ${offer.why}; nothing was changed`, 'leave out --max-unavailable, or turn on MaxUnavailableStatefulSet (on by default from Kubernetes 1.37)');
-    if (offer.state === 'unknown') throw new LabError(`--max-unavailable ${options.maxUnavailable}: ${offer.why}; nothing was changed`, 'check that you may patch the StatefulSet (`kubectl auth can-i patch statefulsets`), or leave out --max-unavailable');
+    if (offer.state === 'no')
+      throw new UsageError(
+        `--max-unavailable ${options.maxUnavailable}: ${offer.why}; nothing was changed`,
+        'leave out --max-unavailable, or turn on MaxUnavailableStatefulSet (on by default from Kubernetes 1.37)',
+      );
+    if (offer.state === 'unknown')
+      throw new LabError(
+        `--max-unavailable ${options.maxUnavailable}: ${offer.why}; nothing was changed`,
+        'check that you may patch the StatefulSet (`kubectl auth can-i patch statefulsets`), or leave out --max-unavailable',
+      );
   }
   if (options.strategy !== 'recreate') return { recreate: 'emulated' };
-  if (options.emulateRecreate) return { recreate: 'emulated', method: { id: 'emulated-recreate', label: RECREATE_METHODS.emulated, why: '--emulate-recreate' } };
+  if (options.emulateRecreate)
+    return { recreate: 'emulated', method: { id: 'emulated-recreate', label: RECREATE_METHODS.emulated, why: '--emulate-recreate' } };
   const offer = await offersRecreate(lab.kubectl, subject);
   if (offer.state === 'yes') return { recreate: 'native', method: { id: 'native-recreate', label: RECREATE_METHODS.native, why: offer.why } };
   return { recreate: 'emulated', method: { id: 'emulated-recreate', label: RECREATE_METHODS.emulated, why: offer.why } };
@@ -149,7 +162,13 @@ async function explainStop(session: DemoSession, failure: Error, context: StopCo
 }
 
 /** Runs one measured update demo and returns its run record (also written to recordDir). */
-export async function runDemo(lab: Lab, options: DemoOptions, onPhase: (name: string, detail: string) => void, signal?: AbortSignal, hooks: DemoHooks = {}): Promise<{ record: RunRecord; path: string }> {
+export async function runDemo(
+  lab: Lab,
+  options: DemoOptions,
+  onPhase: (name: string, detail: string) => void,
+  signal?: AbortSignal,
+  hooks: DemoHooks = {},
+): Promise<{ record: RunRecord; path: string }> {
   // One kubectl proxy for the whole demo: its reads of the StatefulSet, pods, PVCs and counter
   // files are HTTP GETs rather than a kubectl process each, which was most of what a demo cost
   // beyond the update itself. When it does not start, kubectl reads everything as before.
@@ -161,7 +180,15 @@ export async function runDemo(lab: Lab, options: DemoOptions, onPhase: (name: st
       lab.helm.version(),
       lab.kubectl.clientVersion(),
     ]);
-    return await measure(reader ? { ...lab, kubectl: reader.kubectl } : lab, reader ?? lab.kubectl, { ...release, ...method, helm: helm.version, kubectlClient }, options, onPhase, signal, hooks);
+    return await measure(
+      reader ? { ...lab, kubectl: reader.kubectl } : lab,
+      reader ?? lab.kubectl,
+      { ...release, ...method, helm: helm.version, kubectlClient },
+      options,
+      onPhase,
+      signal,
+      hooks,
+    );
   } finally {
     await (await opening)?.close();
   }
@@ -180,9 +207,22 @@ interface DemoPlan {
   method?: RunMethod;
 }
 
-async function measure(lab: Lab, files: FileReader, plan: DemoPlan, options: DemoOptions, onPhase: (name: string, detail: string) => void, signal: AbortSignal | undefined, { feed, beforePhase }: DemoHooks): Promise<{ record: RunRecord; path: string }> {
+async function measure(
+  lab: Lab,
+  files: FileReader,
+  plan: DemoPlan,
+  options: DemoOptions,
+  onPhase: (name: string, detail: string) => void,
+  signal: AbortSignal | undefined,
+  { feed, beforePhase }: DemoHooks,
+): Promise<{ record: RunRecord; path: string }> {
   const { from, to, replicas, revision } = plan;
-  await waitForStatefulSet(lab.kubectl, lab.release, { timeoutMs: demoLimits.readyBeforeMs, pollMs: demoLimits.readyBeforePollMs, waitingFor: `pods of ${lab.release} (before the demo)`, signal });
+  await waitForStatefulSet(lab.kubectl, lab.release, {
+    timeoutMs: demoLimits.readyBeforeMs,
+    pollMs: demoLimits.readyBeforePollMs,
+    waitingFor: `pods of ${lab.release} (before the demo)`,
+    signal,
+  });
   const [server, namespace, target, start] = await Promise.all([
     lab.kubectl.serverVersion(),
     lab.kubectl.namespace(),
@@ -195,9 +235,29 @@ async function measure(lab: Lab, files: FileReader, plan: DemoPlan, options: Dem
   const startedAt = new Date();
   const t0 = Date.now();
   const clock = () => Date.now() - t0;
-  feed?.({ kind: 'start', t: 0, epochMs: t0, title: `${options.strategy} update of ${lab.release}:`, release: lab.release, from, to, replicas, strategy: options.strategy });
-  const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock, feed && ((e) => feed({ kind: 'pod', t: e.t, pod: e.pod, change: e.type, revision: e.revision, version: e.version, baseline: e.baseline })));
-  const probe = new Probe(target, { intervalMs: options.intervalMs, timeoutMs: demoLimits.probeRequestMs(options.intervalMs), clock, onSample: feed && ((sample) => feed({ kind: 'sample', sample })) });
+  feed?.({
+    kind: 'start',
+    t: 0,
+    epochMs: t0,
+    title: `${options.strategy} update of ${lab.release}:`,
+    release: lab.release,
+    from,
+    to,
+    replicas,
+    strategy: options.strategy,
+  });
+  const watch = new PodWatch(
+    lab.kubectl,
+    lab.releaseSelector,
+    clock,
+    feed && ((e) => feed({ kind: 'pod', t: e.t, pod: e.pod, change: e.type, revision: e.revision, version: e.version, baseline: e.baseline })),
+  );
+  const probe = new Probe(target, {
+    intervalMs: options.intervalMs,
+    timeoutMs: demoLimits.probeRequestMs(options.intervalMs),
+    clock,
+    onSample: feed && ((sample) => feed({ kind: 'sample', sample })),
+  });
   const phaseBegins = (name: string, detail: string) => {
     onPhase(name, detail);
     feed?.({ kind: 'phase', t: clock(), name, detail });
@@ -239,14 +299,19 @@ async function measure(lab: Lab, files: FileReader, plan: DemoPlan, options: Dem
   if (failure && session.changed && !outcome && (interruptedIn || options.recover)) {
     session.undoing = true;
     undone = await session
-      .phase(interruptedIn ? 'undo' : 'recover', `back to ${from}: helm rollback to revision ${revision}, pods not Ready replaced`, () => undoDemo(session, startingPoint, { keepNewClaims: options.keepCanaryPvcs }))
+      .phase(interruptedIn ? 'undo' : 'recover', `back to ${from}: helm rollback to revision ${revision}, pods not Ready replaced`, () =>
+        undoDemo(session, startingPoint, { keepNewClaims: options.keepCanaryPvcs }),
+      )
       .catch((error: Error) => error);
   }
   const stopReason = failure && (await explainStop(session, failure, { interruptedIn, finished: Boolean(outcome), undone, start: startingPoint, to }));
   const samples = await probe.stop();
   const podEvents = await watch.stop();
   const endedAt = new Date();
-  const after = await snapshot(lab, files).then((s) => s.counters, () => [] as CounterSnapshot[]);
+  const after = await snapshot(lab, files).then(
+    (s) => s.counters,
+    () => [] as CounterSnapshot[],
+  );
 
   const record = buildRunRecord({
     strategy: options.strategy,

@@ -52,7 +52,11 @@ type ClaimWithUid = PersistentVolumeClaim & { metadata: { uid?: string } };
 
 /** The same lab, acting on another release of the chart in the same namespace. */
 export function labOfRelease(lab: Lab, release: string): Lab {
-  return { ...lab, release, releaseSelector: lab.releaseSelector.replace(`app.kubernetes.io/instance=${lab.release}`, `app.kubernetes.io/instance=${release}`) };
+  return {
+    ...lab,
+    release,
+    releaseSelector: lab.releaseSelector.replace(`app.kubernetes.io/instance=${lab.release}`, `app.kubernetes.io/instance=${release}`),
+  };
 }
 
 /** The temporary release that runs the other pod management policy: `<release>-ordered` / `-parallel`. */
@@ -68,7 +72,12 @@ interface Retained {
 }
 
 /** Runs the scale lesson and returns its run record (also written to recordDir). */
-export async function runScale(lab: Lab, options: ScaleOptions, onPhase: (name: string, detail: string) => void, signal?: AbortSignal): Promise<{ record: ScaleRecord; path: string }> {
+export async function runScale(
+  lab: Lab,
+  options: ScaleOptions,
+  onPhase: (name: string, detail: string) => void,
+  signal?: AbortSignal,
+): Promise<{ record: ScaleRecord; path: string }> {
   const [release, helm, kubectlClient, sts, server, namespace] = await Promise.all([
     checkLessonRelease(lab),
     lab.helm.version(),
@@ -80,12 +89,20 @@ export async function runScale(lab: Lab, options: ScaleOptions, onPhase: (name: 
   const { replicas } = release;
   if (!sts) throw new LabError(`release ${lab.release} has no StatefulSet ${lab.release}`, 'deploy it first: `k8s-lab deploy`');
   if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas`, 'deploy with --replicas 2 first');
-  if (options.to <= replicas) throw new UsageError(`--to ${options.to}: release ${lab.release} already has ${replicas} replicas; nothing was changed`, `pass --to ${replicas + 1} or more`);
+  if (options.to <= replicas)
+    throw new UsageError(
+      `--to ${options.to}: release ${lab.release} already has ${replicas} replicas; nothing was changed`,
+      `pass --to ${replicas + 1} or more`,
+    );
   const own = (sts.spec.podManagementPolicy ?? 'OrderedReady') as PodManagementPolicy;
   const policies = POLICIES[options.policy];
   const temporaries = policies.filter((p) => p !== own).map((p) => temporaryRelease(lab.release, p));
   for (const name of temporaries) {
-    if (await lab.helm.find(name)) throw new LabError(`release ${name} already exists: demo-scale installs its temporary release under that name`, `remove it first: helm uninstall ${name}${lab.target.namespace ? ` -n ${lab.target.namespace}` : ''}`);
+    if (await lab.helm.find(name))
+      throw new LabError(
+        `release ${name} already exists: demo-scale installs its temporary release under that name`,
+        `remove it first: helm uninstall ${name}${lab.target.namespace ? ` -n ${lab.target.namespace}` : ''}`,
+      );
   }
   const service = await lab.kubectl.service(lab.release);
   const ownPort = service ? serviceNodePort(service) : undefined;
@@ -103,7 +120,12 @@ export async function runScale(lab: Lab, options: ScaleOptions, onPhase: (name: 
   for (const policy of policies) {
     const temporary = policy !== own;
     const target = temporary ? labOfRelease(lab, temporaryRelease(lab.release, policy)) : lab;
-    const outcome = await scalePolicy(target, { policy, temporary, replicas, values: release.values, nodePort, clock, phases, notes, cleanup, onPhase }, options, signal);
+    const outcome = await scalePolicy(
+      target,
+      { policy, temporary, replicas, values: release.values, nodePort, clock, phases, notes, cleanup, onPhase },
+      options,
+      signal,
+    );
     if (outcome.run) runs.push(outcome.run);
     if (outcome.failure) {
       failure = outcome.failure;
@@ -112,14 +134,27 @@ export async function runScale(lab: Lab, options: ScaleOptions, onPhase: (name: 
     }
   }
   const endedAt = new Date();
-  const { verdict, reason } = decideScale(runs, failure && { message: `${failure.message}${interruptedIn ? ` during ${interruptedIn}` : ''}; ${cleanup.join('; ') || 'nothing had been changed'}`, interruptedIn });
+  const { verdict, reason } = decideScale(
+    runs,
+    failure && {
+      message: `${failure.message}${interruptedIn ? ` during ${interruptedIn}` : ''}; ${cleanup.join('; ') || 'nothing had been changed'}`,
+      interruptedIn,
+    },
+  );
   const record: ScaleRecord = {
     schema: 1,
     lesson: 'scale',
     id: `${startedAt.toISOString().replace(/[:.]/g, '-')}-scale`,
     release: lab.release,
     namespace,
-    options: { replicas, to: options.to, policy: options.policy, pvcRetention: options.pvcRetention, keepPvcs: options.keepPvcs, intervalMs: options.intervalMs },
+    options: {
+      replicas,
+      to: options.to,
+      policy: options.policy,
+      pvcRetention: options.pvcRetention,
+      keepPvcs: options.keepPvcs,
+      intervalMs: options.intervalMs,
+    },
     environment: { kubernetes: server ?? 'unknown', helm: helm.version, kubectl: kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
     startedAt: startedAt.toISOString(),
     endedAt: endedAt.toISOString(),
@@ -170,7 +205,13 @@ async function installTemporary(lab: Lab, context: PolicyContext, options: Scale
       helmChanges.upgradeInstall(
         lab.helm,
         await lab.helm.major(),
-        { release: lab.release, chart: chartDir, valuesFiles: [file], sets: [`replicaCount=${context.replicas}`, `service.nodePort=${context.nodePort ?? 'null'}`], setStrings: [`podManagementPolicy=${context.policy}`, 'fullnameOverride=', ...retention] },
+        {
+          release: lab.release,
+          chart: chartDir,
+          valuesFiles: [file],
+          sets: [`replicaCount=${context.replicas}`, `service.nodePort=${context.nodePort ?? 'null'}`],
+          setStrings: [`podManagementPolicy=${context.policy}`, 'fullnameOverride=', ...retention],
+        },
         options.timeoutMs,
       ),
     );
@@ -180,9 +221,16 @@ async function installTemporary(lab: Lab, context: PolicyContext, options: Scale
 }
 
 /** Until the StatefulSet has exactly `count` pods, all Ready (none still terminating). */
-const exactly = (count: number) => (state: RolloutState) => state.pods.length === count && state.pods.every((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+const exactly = (count: number) => (state: RolloutState) =>
+  state.pods.length === count &&
+  state.pods.every((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
 
-async function scalePolicy(lab: Lab, context: PolicyContext, options: ScaleOptions, signal?: AbortSignal): Promise<{ run?: ScaleRun; failure?: Error; interruptedIn?: string }> {
+async function scalePolicy(
+  lab: Lab,
+  context: PolicyContext,
+  options: ScaleOptions,
+  signal?: AbortSignal,
+): Promise<{ run?: ScaleRun; failure?: Error; interruptedIn?: string }> {
   const { policy, replicas, clock } = context;
   const to = options.to;
   const added = Array.from({ length: to - replicas }, (_, i) => replicas + i);
@@ -214,7 +262,12 @@ async function scalePolicy(lab: Lab, context: PolicyContext, options: ScaleOptio
       context.phases.push({ name: `${policy}: install`, start, end: clock(), detail: what });
       context.notes.push(`${policy} ran on the temporary release ${lab.release} (${what}).`);
     }
-    await waitForStatefulSet(rl.kubectl, lab.release, { timeoutMs: options.timeoutMs, pollMs: 250, waitingFor: `pods of ${lab.release} (before scaling)`, signal });
+    await waitForStatefulSet(rl.kubectl, lab.release, {
+      timeoutMs: options.timeoutMs,
+      pollMs: 250,
+      waitingFor: `pods of ${lab.release} (before scaling)`,
+      signal,
+    });
     const target = await resolveTarget(rl.kubectl, lab.release, context.temporary ? undefined : options.url);
     probe = new Probe(target, { intervalMs: options.intervalMs, timeoutMs: demoLimits.probeRequestMs(options.intervalMs), clock });
     session = new DemoSession(rl, probe, watch, clock, options.timeoutMs, context.onPhase, files, signal);
@@ -233,7 +286,10 @@ async function scalePolicy(lab: Lab, context: PolicyContext, options: ScaleOptio
     if (options.pvcRetention === 'delete') {
       const sts = (await rl.kubectl.statefulSet(lab.release)) as (StatefulSet & { spec: { persistentVolumeClaimRetentionPolicy?: Retained } }) | undefined;
       if (sts?.spec.persistentVolumeClaimRetentionPolicy?.whenScaled !== 'Delete') {
-        throw new LabError('--pvc-retention delete: the server dropped persistentVolumeClaimRetentionPolicy (it has no StatefulSetAutoDeletePVC)', 'leave out --pvc-retention, or use Kubernetes 1.32+');
+        throw new LabError(
+          '--pvc-retention delete: the server dropped persistentVolumeClaimRetentionPolicy (it has no StatefulSetAutoDeletePVC)',
+          'leave out --pvc-retention, or use Kubernetes 1.32+',
+        );
       }
     }
 
@@ -244,7 +300,15 @@ async function scalePolicy(lab: Lab, context: PolicyContext, options: ScaleOptio
     });
     await phase('traffic', 'the added pods serve', () => s.hold(options.settleMs));
     const [readings, claimsBefore] = await phase('read', `counters and PVCs of ${added.map(podName).join(', ')}`, async () =>
-      Promise.all([readCounters(rl.kubectl, (await statefulSetPods(rl.kubectl, lab.release)).filter((p) => podOrdinal(p.metadata.name) >= replicas), 8, files), claimsOf(rl)]),
+      Promise.all([
+        readCounters(
+          rl.kubectl,
+          (await statefulSetPods(rl.kubectl, lab.release)).filter((p) => podOrdinal(p.metadata.name) >= replicas),
+          8,
+          files,
+        ),
+        claimsOf(rl),
+      ]),
     );
     const readEnd = clock();
     await phase('traffic', 'more increments the added pods acknowledge before they go', () => s.hold(options.settleMs));
@@ -255,14 +319,18 @@ async function scalePolicy(lab: Lab, context: PolicyContext, options: ScaleOptio
       await s.waitFor({ until: exactly(replicas), waitingFor: `${lab.release} back at ${replicas} pods` });
     });
     const removed = added.map((o) => claimName(lab.release, o));
-    const claimsDown = await phase('claims', options.pvcRetention === 'delete' ? 'until the StatefulSet has deleted the removed pods\' PVCs' : 'the removed pods\' PVCs', async () => {
-      const deadline = Date.now() + Math.min(options.timeoutMs, 60_000);
-      for (;;) {
-        const claims = await claimsOf(rl);
-        if (options.pvcRetention === 'retain' || removed.every((c) => !claims.has(c)) || Date.now() > deadline) return claims;
-        await s.hold(250);
-      }
-    });
+    const claimsDown = await phase(
+      'claims',
+      options.pvcRetention === 'delete' ? "until the StatefulSet has deleted the removed pods' PVCs" : "the removed pods' PVCs",
+      async () => {
+        const deadline = Date.now() + Math.min(options.timeoutMs, 60_000);
+        for (;;) {
+          const claims = await claimsOf(rl);
+          if (options.pvcRetention === 'retain' || removed.every((c) => !claims.has(c)) || Date.now() > deadline) return claims;
+          await s.hold(250);
+        }
+      },
+    );
 
     const againAt = clock();
     await phase('scale up again', `${replicas} → ${to}: the removed ordinals return`, async () => {
@@ -270,8 +338,16 @@ async function scalePolicy(lab: Lab, context: PolicyContext, options: ScaleOptio
       await s.waitFor({ until: exactly(to), waitingFor: `${to} pods of ${lab.release} Ready again` });
     });
     const againReadyAt = clock();
-    const [returned, claimsAgain] = await phase('read again', 'the returning pods\' counters and PVCs', async () =>
-      Promise.all([readCounters(rl.kubectl, (await statefulSetPods(rl.kubectl, lab.release)).filter((p) => podOrdinal(p.metadata.name) >= replicas), 8, files), claimsOf(rl)]),
+    const [returned, claimsAgain] = await phase('read again', "the returning pods' counters and PVCs", async () =>
+      Promise.all([
+        readCounters(
+          rl.kubectl,
+          (await statefulSetPods(rl.kubectl, lab.release)).filter((p) => podOrdinal(p.metadata.name) >= replicas),
+          8,
+          files,
+        ),
+        claimsOf(rl),
+      ]),
     );
     const returnedAt = clock();
     const restoreAt = clock();
@@ -352,25 +428,29 @@ async function restore(
   { retentionChanged, original, removed, say }: { retentionChanged: boolean; original: Retained; removed: string[]; say: (line: string) => void },
 ): Promise<void> {
   const { replicas, policy } = context;
-  await session.phase(`${policy}: restore`, context.temporary ? `helm uninstall ${lab.release} and delete its PVCs` : `back to ${replicas} replicas${options.keepPvcs ? '' : ', added PVCs deleted'}`, async () => {
-    if (context.temporary) {
-      await removeTemporary(session.lab, options, say);
-      return;
-    }
-    await session.upgrade({
-      replicaCount: replicas,
-      ...(retentionChanged && { 'persistentVolumeClaimRetentionPolicy.whenScaled': original.whenScaled ?? '' }),
-    });
-    await session.waitFor({ until: exactly(replicas), waitingFor: `${lab.release} back at ${replicas} pods` });
-    say(`${lab.release} back at ${replicas} replicas${retentionChanged ? `, whenScaled ${original.whenScaled || 'unset (Retain)'}` : ''}`);
-    const claims = await claimsOf(session.lab);
-    const left = removed.filter((c) => claims.has(c));
-    if (left.length && options.keepPvcs) say(`kept ${left.join(', ')} (--keep-pvcs): a later scale-up finds each value again`);
-    else if (left.length) {
-      await session.lab.apply(kubectlChanges.deletePvcs(session.lab.kubectl, left, DELETE_PVCS_MS));
-      say(`deleted ${left.join(', ')} (made for the ordinals the lesson added)`);
-    }
-  });
+  await session.phase(
+    `${policy}: restore`,
+    context.temporary ? `helm uninstall ${lab.release} and delete its PVCs` : `back to ${replicas} replicas${options.keepPvcs ? '' : ', added PVCs deleted'}`,
+    async () => {
+      if (context.temporary) {
+        await removeTemporary(session.lab, options, say);
+        return;
+      }
+      await session.upgrade({
+        replicaCount: replicas,
+        ...(retentionChanged && { 'persistentVolumeClaimRetentionPolicy.whenScaled': original.whenScaled ?? '' }),
+      });
+      await session.waitFor({ until: exactly(replicas), waitingFor: `${lab.release} back at ${replicas} pods` });
+      say(`${lab.release} back at ${replicas} replicas${retentionChanged ? `, whenScaled ${original.whenScaled || 'unset (Retain)'}` : ''}`);
+      const claims = await claimsOf(session.lab);
+      const left = removed.filter((c) => claims.has(c));
+      if (left.length && options.keepPvcs) say(`kept ${left.join(', ')} (--keep-pvcs): a later scale-up finds each value again`);
+      else if (left.length) {
+        await session.lab.apply(kubectlChanges.deletePvcs(session.lab.kubectl, left, DELETE_PVCS_MS));
+        say(`deleted ${left.join(', ')} (made for the ordinals the lesson added)`);
+      }
+    },
+  );
 }
 
 /** Uninstalls the temporary release and deletes its PVCs (the StatefulSet leaves them behind). */

@@ -102,7 +102,12 @@ export class DemoSession {
 
   async countersOf(pods: string[]): Promise<CounterReading[]> {
     const all = await statefulSetPods(this.lab.kubectl, this.lab.release);
-    return readCounters(this.lab.kubectl, all.filter((p) => pods.includes(p.metadata.name)), 8, this.files);
+    return readCounters(
+      this.lab.kubectl,
+      all.filter((p) => pods.includes(p.metadata.name)),
+      8,
+      this.files,
+    );
   }
 
   async hold(ms: number): Promise<void> {

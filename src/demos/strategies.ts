@@ -43,9 +43,17 @@ async function rolling(session: DemoSession, plan: StrategyPlan): Promise<Strate
     });
     return completed;
   }
-  session.notes.push(`RollingUpdate with rollingUpdate.maxUnavailable ${maxUnavailable}: up to ${maxUnavailable} pods replaced at once, highest ordinals first.`);
+  session.notes.push(
+    `RollingUpdate with rollingUpdate.maxUnavailable ${maxUnavailable}: up to ${maxUnavailable} pods replaced at once, highest ordinals first.`,
+  );
   await session.phase('rollout', `RollingUpdate to ${plan.to} with maxUnavailable ${maxUnavailable}, highest ordinals first`, async () => {
-    await session.upgrade({ 'app.version': plan.to, 'app.broken': plan.broken, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': 0, 'updateStrategy.maxUnavailable': maxUnavailable });
+    await session.upgrade({
+      'app.version': plan.to,
+      'app.broken': plan.broken,
+      'updateStrategy.type': 'RollingUpdate',
+      'updateStrategy.partition': 0,
+      'updateStrategy.maxUnavailable': maxUnavailable,
+    });
     await session.waitFor();
   });
   // "" unsets it: under --reuse-values Helm keeps the previous value beneath a null.
@@ -63,7 +71,9 @@ async function rolling(session: DemoSession, plan: StrategyPlan): Promise<Strate
  * pods get their full termination (preStop drain included), as the controller deletes them.
  */
 async function recreateNatively(session: DemoSession, plan: StrategyPlan): Promise<StrategyOutcome> {
-  session.notes.push(`Recreate ${RECREATE_METHODS.native}: updateStrategy Recreate with the new version in one upgrade; the StatefulSet controller deletes and re-creates every pod itself.`);
+  session.notes.push(
+    `Recreate ${RECREATE_METHODS.native}: updateStrategy Recreate with the new version in one upgrade; the StatefulSet controller deletes and re-creates every pod itself.`,
+  );
   await session.phase('recreate', `updateStrategy Recreate, template at ${plan.to}: the controller replaces all ${plan.replicas} pods at once`, async () => {
     await session.upgrade({ 'app.version': plan.to, 'app.broken': plan.broken, 'updateStrategy.type': 'Recreate' });
     await session.waitFor({ until: (s) => ordinalsUpdated(s, 0, plan.replicas), waitingFor: `new pods at ${plan.to}` });
@@ -158,15 +168,29 @@ async function canary(session: DemoSession, plan: StrategyPlan): Promise<Strateg
     return { aborted: true, reason };
   };
 
-  const started = await session.phase('scale-out', `${extra} canary pod${extra > 1 ? 's' : ''} (${canaries.join(', ')}) at ${plan.to}, partition ${plan.replicas}`, async () => {
-    await session.upgrade({ 'app.version': plan.to, 'app.broken': plan.broken, replicaCount: total, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': plan.replicas });
-    try {
-      await session.waitFor({ timeoutMs: plan.readyTimeoutMs, until: (s) => ordinalsUpdated(s, plan.replicas, total), waitingFor: `canary pods ${canaries.join(', ')}` });
-      return undefined;
-    } catch (error) {
-      return (error as Error).message;
-    }
-  });
+  const started = await session.phase(
+    'scale-out',
+    `${extra} canary pod${extra > 1 ? 's' : ''} (${canaries.join(', ')}) at ${plan.to}, partition ${plan.replicas}`,
+    async () => {
+      await session.upgrade({
+        'app.version': plan.to,
+        'app.broken': plan.broken,
+        replicaCount: total,
+        'updateStrategy.type': 'RollingUpdate',
+        'updateStrategy.partition': plan.replicas,
+      });
+      try {
+        await session.waitFor({
+          timeoutMs: plan.readyTimeoutMs,
+          until: (s) => ordinalsUpdated(s, plan.replicas, total),
+          waitingFor: `canary pods ${canaries.join(', ')}`,
+        });
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    },
+  );
   if (started) return abort(started);
 
   const failedCheck = await session.phase('check', `${plan.checkMs / 1000} s of traffic through the Service`, () => checkCanaries(session, plan, canaries));

@@ -13,7 +13,6 @@ export interface StartingPoint {
   claims: string[];
 }
 
-
 /** PVCs the demo made for pods beyond the replica count (canaries), which the demo's pods no longer use. */
 export function claimsLeftBehind(claims: string[], start: StartingPoint, release: string): string[] {
   const prefix = `${CLAIM_TEMPLATE}-${release}-`;
@@ -79,7 +78,13 @@ export async function undoDemo(session: DemoSession, start: StartingPoint, { kee
     lab.log.info(`  ${line}`);
   };
 
-  await session.upgrade({ 'app.version': start.version, 'app.broken': false, replicaCount: start.replicas, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': start.replicas });
+  await session.upgrade({
+    'app.version': start.version,
+    'app.broken': false,
+    replicaCount: start.replicas,
+    'updateStrategy.type': 'RollingUpdate',
+    'updateStrategy.partition': start.replicas,
+  });
   say(`held at ${start.version} with partition ${start.replicas}: no more pods change while those under way finish`);
   const held = await session.waitFor({ until: (s) => isObserved(s.statefulSet), waitingFor: 'the held StatefulSet' });
   const stuck = stuckPods(held);

@@ -63,7 +63,12 @@ export function podEventsFor(event: WatchEvent, previous: PodState | undefined, 
     events.push({ t, type: 'deleted', ...base });
     return { events };
   }
-  const state: PodState = { uid, ready: isPodReady(pod) && !pod.metadata.deletionTimestamp, deleting: Boolean(pod.metadata.deletionTimestamp), scheduled: Boolean(pod.spec?.nodeName) };
+  const state: PodState = {
+    uid,
+    ready: isPodReady(pod) && !pod.metadata.deletionTimestamp,
+    deleting: Boolean(pod.metadata.deletionTimestamp),
+    scheduled: Boolean(pod.spec?.nodeName),
+  };
   if (!known) events.push({ t, type: 'created', ...base });
   if (state.scheduled && !known?.scheduled) events.push({ t, type: 'scheduled', ...base });
   if (state.deleting && !known?.deleting) events.push({ t, type: 'deleting', ...base });

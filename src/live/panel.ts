@@ -87,7 +87,10 @@ export function renderPanel(state: LiveState, { width, color, now }: PanelOption
   const chalk = new Chalk({ level: color === true ? 1 : color === false ? 0 : (Math.max(0, Math.min(3, color)) as 0 | 1 | 2 | 3) });
   const lines: Piece[][] = [];
   const versions = state.from && state.to ? ` ${state.from} → ${state.to}` : '';
-  lines.push([[`${state.title}${versions}`, 'bold'], [` · ${seconds(now)}`, 'dim']]);
+  lines.push([
+    [`${state.title}${versions}`, 'bold'],
+    [` · ${seconds(now)}`, 'dim'],
+  ]);
 
   if (state.paused) {
     lines.push([['⏸ next: ', 'warn'], [state.paused.name, 'bold'], [` · ${state.paused.detail}`]]);
@@ -98,7 +101,10 @@ export function renderPanel(state: LiveState, { width, color, now }: PanelOption
   }
   if (state.statefulSet) {
     const s = state.statefulSet;
-    const revisions = s.currentRevision === s.updateRevision ? shortRevision(s.currentRevision, state.release) : `${shortRevision(s.currentRevision, state.release)} → ${shortRevision(s.updateRevision, state.release)}`;
+    const revisions =
+      s.currentRevision === s.updateRevision
+        ? shortRevision(s.currentRevision, state.release)
+        : `${shortRevision(s.currentRevision, state.release)} → ${shortRevision(s.updateRevision, state.release)}`;
     lines.push([[`statefulset: ${s.replicas ?? '?'} replicas (${s.readyReplicas ?? 0} ready), partition ${s.partition ?? 0}, revision ${revisions || '?'}`]]);
   }
   lines.push([]);
@@ -116,7 +122,12 @@ export function renderPanel(state: LiveState, { width, color, now }: PanelOption
   const stateWidth = Math.max(5, ...rows.map((r) => r.state.length));
   const req = `REQ/${RECENT_MS / 1000}s`;
   const gap = '  ';
-  lines.push([[`${'POD'.padEnd(nameWidth)}${gap}${'VERSION'.padEnd(versionWidth)}${gap}${'STATE'.padEnd(stateWidth)}${gap}${'CANARY'}${gap}${req}${gap}${'COUNTER'}`, 'dim']]);
+  lines.push([
+    [
+      `${'POD'.padEnd(nameWidth)}${gap}${'VERSION'.padEnd(versionWidth)}${gap}${'STATE'.padEnd(stateWidth)}${gap}${'CANARY'}${gap}${req}${gap}${'COUNTER'}`,
+      'dim',
+    ],
+  ]);
   for (const row of rows) {
     lines.push([
       [`${row.pod.name.padEnd(nameWidth)}${gap}${row.version.padEnd(versionWidth)}${gap}`],
@@ -134,7 +145,10 @@ export function renderPanel(state: LiveState, { width, color, now }: PanelOption
     const sorted = [...probe.latencies].sort((a, b) => a - b);
     const outage: Piece = probe.outage
       ? [`OUTAGE ${seconds(now - probe.outage.start)}`, 'bad']
-      : [probe.outages ? `${probe.outages} outage${probe.outages > 1 ? 's' : ''}, longest ${seconds(probe.longestMs)}` : 'no outage', probe.outages ? 'warn' : 'good'];
+      : [
+          probe.outages ? `${probe.outages} outage${probe.outages > 1 ? 's' : ''}, longest ${seconds(probe.longestMs)}` : 'no outage',
+          probe.outages ? 'warn' : 'good',
+        ];
     lines.push([
       [`probe: ${probe.sent} sent, ${probe.ok} ok, `],
       [`${probe.failed} failed`, probe.failed ? 'bad' : undefined],
@@ -154,5 +168,7 @@ function eventPieces(event: EventLine): Piece[] {
 
 /** An event as one line of plain text: what the panel lists and what is printed off a terminal. */
 export function eventText(event: EventLine): string {
-  return eventPieces(event).map(([text]) => text).join('');
+  return eventPieces(event)
+    .map(([text]) => text)
+    .join('');
 }

@@ -149,7 +149,15 @@ export function applyEvent(state: LiveState, event: LiveEvent): void {
   }
   switch (event.kind) {
     case 'start':
-      Object.assign(state, { title: event.title, release: event.release, from: event.from, to: event.to, replicas: event.replicas, strategy: event.strategy, epochMs: event.epochMs });
+      Object.assign(state, {
+        title: event.title,
+        release: event.release,
+        from: event.from,
+        to: event.to,
+        replicas: event.replicas,
+        strategy: event.strategy,
+        epochMs: event.epochMs,
+      });
       break;
     case 'phase':
       state.phase = { name: event.name, detail: event.detail, start: event.t };
@@ -204,7 +212,13 @@ export function applyEvent(state: LiveState, event: LiveEvent): void {
       break;
     }
     case 'statefulset':
-      state.statefulSet = { replicas: event.replicas, partition: event.partition, currentRevision: event.currentRevision, updateRevision: event.updateRevision, readyReplicas: event.readyReplicas };
+      state.statefulSet = {
+        replicas: event.replicas,
+        partition: event.partition,
+        currentRevision: event.currentRevision,
+        updateRevision: event.updateRevision,
+        readyReplicas: event.readyReplicas,
+      };
       break;
     case 'note':
       break;

@@ -63,7 +63,8 @@ export async function createLiveView(options: LiveViewOptions): Promise<LiveView
   const { stream } = options;
   const draw = createLogUpdate(stream);
   const color = colorLevel(options.env ?? process.env);
-  const frame = () => renderPanel(state, { width: Math.max(40, Math.min(stream.columns ?? 80, 120)), color, now: state.epochMs === undefined ? 0 : now() - state.epochMs });
+  const frame = () =>
+    renderPanel(state, { width: Math.max(40, Math.min(stream.columns ?? 80, 120)), color, now: state.epochMs === undefined ? 0 : now() - state.epochMs });
   // A frame every FRAME_MS (the times shown move on), none when nothing is running.
   const timer = setInterval(() => {
     if (state.epochMs === undefined) return;

@@ -30,22 +30,26 @@ export function httpGet(url: string, timeoutMs: number, source: Source = {}): Pr
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   return new Promise((resolve) => {
-    const req = request(url, { agent: false, headers: { connection: 'close' }, timeout: timeoutMs, localAddress: source.address, localPort: source.port }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', (error) => resolve({ ok: false, status: res.statusCode, error: error.message, ms: elapsed() }));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = undefined;
-        }
-        const status = res.statusCode ?? 0;
-        resolve({ ok: status >= 200 && status < 300, status, body, ms: elapsed() });
-      });
-    });
+    const req = request(
+      url,
+      { agent: false, headers: { connection: 'close' }, timeout: timeoutMs, localAddress: source.address, localPort: source.port },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', (error) => resolve({ ok: false, status: res.statusCode, error: error.message, ms: elapsed() }));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = undefined;
+          }
+          const status = res.statusCode ?? 0;
+          resolve({ ok: status >= 200 && status < 300, status, body, ms: elapsed() });
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, error: error.code ?? error.message, ms: elapsed() }));
     req.end();

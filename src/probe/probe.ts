@@ -43,7 +43,10 @@ export class SourceAddresses {
   private pinning: boolean;
   readonly address?: string;
 
-  constructor(targetUrl: string | undefined, { random = Math.random, platform = process.platform }: { random?: () => number; platform?: NodeJS.Platform } = {}) {
+  constructor(
+    targetUrl: string | undefined,
+    { random = Math.random, platform = process.platform }: { random?: () => number; platform?: NodeJS.Platform } = {},
+  ) {
     const host = targetUrl ? new URL(targetUrl).hostname : '';
     this.pinning = platform === 'linux' && isIpv4Loopback(host);
     if (this.pinning) {

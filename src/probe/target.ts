@@ -69,7 +69,9 @@ function nodeCandidates(service: Service, nodes: Node[]): Candidate[] {
   if (!nodePort) return [];
   return ['ExternalIP', 'InternalIP'].flatMap((type) =>
     nodes.flatMap((node) =>
-      (node.status?.addresses ?? []).filter((a) => a.type === type).map((a) => ({ url: `http://${a.address}:${nodePort}`, how: `NodePort ${nodePort} on node ${node.metadata.name} ${type}` })),
+      (node.status?.addresses ?? [])
+        .filter((a) => a.type === type)
+        .map((a) => ({ url: `http://${a.address}:${nodePort}`, how: `NodePort ${nodePort} on node ${node.metadata.name} ${type}` })),
     ),
   );
 }

@@ -78,16 +78,18 @@ export function createRunner(options: RunnerOptions = {}): Runner {
       options.echo?.(`$ ${formatCall(call)}`);
       const execa = await loadExeca();
       const started = performance.now();
-      const result = await track(execa(call.bin, call.args, {
-        reject: false,
-        timeout: call.timeoutMs,
-        killSignal: 'SIGKILL',
-        ...spawnOptions(),
-        input: call.input,
-        stdin: call.input === undefined ? 'ignore' : 'pipe',
-        env: options.env,
-        stripFinalNewline: false,
-      }));
+      const result = await track(
+        execa(call.bin, call.args, {
+          reject: false,
+          timeout: call.timeoutMs,
+          killSignal: 'SIGKILL',
+          ...spawnOptions(),
+          input: call.input,
+          stdin: call.input === undefined ? 'ignore' : 'pipe',
+          env: options.env,
+          stripFinalNewline: false,
+        }),
+      );
       const durationMs = Math.round(performance.now() - started);
       const code = (result as { code?: string }).code;
       const notFound = code === 'ENOENT' || code === 'EACCES';
@@ -106,7 +108,16 @@ export function createRunner(options: RunnerOptions = {}): Runner {
     stream(call, onStdout) {
       options.echo?.(`$ ${formatCall(call)} (streaming)`);
       const child = loadExeca().then((execa) => {
-        const subprocess = track(execa(call.bin, call.args, { reject: false, timeout: call.timeoutMs, ...spawnOptions(), stdin: 'ignore', buffer: { stdout: false, stderr: true }, env: options.env }));
+        const subprocess = track(
+          execa(call.bin, call.args, {
+            reject: false,
+            timeout: call.timeoutMs,
+            ...spawnOptions(),
+            stdin: 'ignore',
+            buffer: { stdout: false, stderr: true },
+            env: options.env,
+          }),
+        );
         subprocess.stdout?.setEncoding('utf8');
         subprocess.stdout?.on('data', (chunk: string) => onStdout(chunk));
         // Wrapped: the subprocess is itself a promise, and returning it would await its end.

@@ -11,7 +11,9 @@ export function lessonsOf(records: LessonRecord[], release: string, namespace: s
   const own = records.filter((r) => r.release === release && r.namespace === namespace).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   const scale = own.find((r): r is ScaleRecord => r.lesson === 'scale' && r.runs.length > 0);
   // The latest of each mode.
-  const failovers = (['delete', 'kill'] as const).flatMap((mode) => own.filter((r): r is FailoverRecord => r.lesson === 'failover' && r.mode === mode).slice(0, 1));
+  const failovers = (['delete', 'kill'] as const).flatMap((mode) =>
+    own.filter((r): r is FailoverRecord => r.lesson === 'failover' && r.mode === mode).slice(0, 1),
+  );
   return { scale, failovers };
 }
 
@@ -31,7 +33,9 @@ export function renderScaleSvg(run: ScaleRun): string {
   const height = top + run.up.pods.length * laneHeight + 60;
   const out: string[] = [];
   const title = `${run.policy}: ${run.from} → ${run.to} → ${run.from} pods (${run.release}), all Ready ${s(run.up.allReadyMs)} after the request, ${run.up.shape}`;
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11" role="img">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11" role="img">`,
+  );
   out.push(`<title>${escapeXml(title)}</title>`);
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   out.push(`<text x="10" y="20" font-size="13" font-weight="bold" fill="#1f2328">${escapeXml(title)}</text>`);
@@ -50,11 +54,19 @@ export function renderScaleSvg(run: ScaleRun): string {
     out.push(`<line x1="${left}" y1="${mid}" x2="${left + plot}" y2="${mid}" stroke="#d0d7de"/>`);
     const down = run.down.order.find((o) => o.pod === pod.pod);
     const bar = (from: number, to: number, fill: string, tip: string) =>
-      out.push(`<rect x="${x(from).toFixed(1)}" y="${y + 5}" width="${Math.max(0.5, x(to) - x(from)).toFixed(1)}" height="14" fill="${fill}"><title>${escapeXml(tip)}</title></rect>`);
+      out.push(
+        `<rect x="${x(from).toFixed(1)}" y="${y + 5}" width="${Math.max(0.5, x(to) - x(from)).toFixed(1)}" height="14" fill="${fill}"><title>${escapeXml(tip)}</title></rect>`,
+      );
     if (pod.createdMs !== null) bar(pod.createdMs, pod.readyMs ?? end, '#d4a72c', `${pod.pod}: created ${s(pod.createdMs)}, starting`);
     const goingAt = down?.deletingMs === null || down?.deletingMs === undefined ? end : downStart + down.deletingMs;
     if (pod.readyMs !== null) bar(pod.readyMs, goingAt, '#2da44e', `${pod.pod}: Ready ${s(pod.readyMs)}`);
-    if (down?.deletingMs !== null && down?.deletingMs !== undefined) bar(goingAt, down.deletedMs === null ? end : downStart + down.deletedMs, '#8c959f', `${pod.pod}: terminating ${s(downStart + down.deletingMs)}, gone ${s(down.deletedMs === null ? null : downStart + down.deletedMs)}`);
+    if (down?.deletingMs !== null && down?.deletingMs !== undefined)
+      bar(
+        goingAt,
+        down.deletedMs === null ? end : downStart + down.deletedMs,
+        '#8c959f',
+        `${pod.pod}: terminating ${s(downStart + down.deletingMs)}, gone ${s(down.deletedMs === null ? null : downStart + down.deletedMs)}`,
+      );
   });
   const step = [0.5, 1, 2, 5, 10, 15, 30, 60, 120].find((v) => end / 1000 / v <= 10) ?? 300;
   out.push(`<line x1="${left}" y1="${bottom + 4}" x2="${left + plot}" y2="${bottom + 4}" stroke="#8c959f"/>`);
@@ -68,7 +80,9 @@ export function renderScaleSvg(run: ScaleRun): string {
     ['Ready', '#2da44e'],
     ['terminating', '#8c959f'],
   ] as const) {
-    out.push(`<rect x="${lx}" y="${bottom + 40}" width="12" height="10" fill="${fill}"/><text x="${lx + 17}" y="${bottom + 49}" fill="#1f2328">${label}</text>`);
+    out.push(
+      `<rect x="${lx}" y="${bottom + 40}" width="12" height="10" fill="${fill}"/><text x="${lx + 17}" y="${bottom + 49}" fill="#1f2328">${label}</text>`,
+    );
     lx += 17 + label.length * 6.2 + 18;
   }
   out.push('</svg>');
@@ -83,7 +97,17 @@ export function scaleSvgPath(dir: string, record: ScaleRecord, run: ScaleRun): s
 /** The table of OrderedReady against Parallel. */
 function scaleTable(record: ScaleRecord): string {
   return markdownTable(
-    ['Policy', 'Release', 'Scale', 'All Ready after the request', 'Pods started', 'Ready order', 'Scale-down order', 'Scale-down done', 'Failed requests (up / down)'],
+    [
+      'Policy',
+      'Release',
+      'Scale',
+      'All Ready after the request',
+      'Pods started',
+      'Ready order',
+      'Scale-down order',
+      'Scale-down done',
+      'Failed requests (up / down)',
+    ],
     record.runs.map((r) => [
       r.policy,
       inlineCode(r.release) + (r.temporary ? ' (temporary)' : ''),
@@ -103,7 +127,9 @@ export function orderingMeasured(scale: ScaleRecord | undefined): string {
   if (!scale) return `How long ordering makes scaling take is measured by ${inlineCode('npx k8s-lab demo-scale')}; no run is recorded yet.`;
   const parallel = scale.runs.find((r) => r.policy === 'Parallel');
   const ordered = scale.runs.find((r) => r.policy === 'OrderedReady');
-  const lines = [`Measured by ${inlineCode('k8s-lab demo-scale')} (${markdownText(scale.startedAt)}, Kubernetes ${markdownText(scale.environment.kubernetes)}):`];
+  const lines = [
+    `Measured by ${inlineCode('k8s-lab demo-scale')} (${markdownText(scale.startedAt)}, Kubernetes ${markdownText(scale.environment.kubernetes)}):`,
+  ];
   if (parallel && ordered) {
     lines.push(
       `scaling from ${parallel.from} to ${parallel.to} pods took ${s(ordered.up.allReadyMs)} until every pod was Ready with OrderedReady and ${s(parallel.up.allReadyMs)} with Parallel; scaling back down took ${s(ordered.down.doneMs)} against ${s(parallel.down.doneMs)}. ` +
@@ -111,14 +137,17 @@ export function orderingMeasured(scale: ScaleRecord | undefined): string {
     );
   } else {
     const only = scale.runs[0]!;
-    lines.push(`${only.policy} scaled from ${only.from} to ${only.to} pods in ${s(only.up.allReadyMs)} and back down in ${s(only.down.doneMs)}, with ${only.failedUp + only.failedDown} failed requests.`);
+    lines.push(
+      `${only.policy} scaled from ${only.from} to ${only.to} pods in ${s(only.up.allReadyMs)} and back down in ${s(only.down.doneMs)}, with ${only.failedUp + only.failedDown} failed requests.`,
+    );
   }
   return lines.join(' ');
 }
 
 /** Under "Parallel operations approach": the table and a picture per policy. */
 export function parallelMeasured(scale: ScaleRecord | undefined, svgPaths: string[]): string {
-  if (!scale) return `The difference is measured by ${inlineCode('npx k8s-lab demo-scale')} (Parallel on the release, OrderedReady on a temporary copy of it); no run is recorded yet.`;
+  if (!scale)
+    return `The difference is measured by ${inlineCode('npx k8s-lab demo-scale')} (Parallel on the release, OrderedReady on a temporary copy of it); no run is recorded yet.`;
   const temporary = scale.runs.filter((r) => r.temporary).map((r) => inlineCode(r.release));
   return [
     `Measured by ${inlineCode('k8s-lab demo-scale')}: the probe sent a request through the Service every ${scale.options.intervalMs} ms while the StatefulSet was scaled up and back down.${temporary.length ? ` The policy cannot be changed on a live StatefulSet, so ${temporary.join(' and ')} was a temporary second release of the chart, uninstalled afterwards with its PVCs.` : ''}`,
@@ -167,8 +196,8 @@ export function volumeLessons(scale: ScaleRecord | undefined, failovers: Failove
     parts.push(
       '',
       fresh
-        ? 'Scale-down with `persistentVolumeClaimRetentionPolicy.whenScaled: Delete` (`k8s-lab demo-scale --pvc-retention delete`): the StatefulSet deleted the removed pods\' PVCs, and on the next scale-up each returning pod started from 0 on a new claim.'
-        : 'Scale-down (`k8s-lab demo-scale`, PVCs retained, the default): the removed pods\' PVCs stayed, and on the next scale-up each returning pod served its old counter again.',
+        ? "Scale-down with `persistentVolumeClaimRetentionPolicy.whenScaled: Delete` (`k8s-lab demo-scale --pvc-retention delete`): the StatefulSet deleted the removed pods' PVCs, and on the next scale-up each returning pod started from 0 on a new claim."
+        : "Scale-down (`k8s-lab demo-scale`, PVCs retained, the default): the removed pods' PVCs stayed, and on the next scale-up each returning pod served its old counter again.",
       '',
       markdownTable(
         ['Policy', 'Pod', 'Counter before scale-down', 'Acknowledged after', 'PVC after scale-down', 'Returning pod serves', 'Same PVC', 'Check'],

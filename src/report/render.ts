@@ -97,7 +97,10 @@ export function renderReport(input: ReportInput, template: string = readTemplate
 
 /** `timelines` → `timelines/`; empty or `.` → '' (next to the report). */
 function normalizeDir(dir: string): string {
-  const trimmed = dir.replace(/\\/g, '/').replace(/\/+$/, '').replace(/^\.\/?/, '');
+  const trimmed = dir
+    .replace(/\\/g, '/')
+    .replace(/\/+$/, '')
+    .replace(/^\.\/?/, '');
   return trimmed ? `${trimmed}/` : '';
 }
 
@@ -108,7 +111,10 @@ function fileName(id: string): string {
 
 /** Text placed inside a fenced block: no trailing spaces, no stray fence. */
 function codeBlockText(text: string): string {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n').map((line) => line.trimEnd());
+  const lines = text
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((line) => line.trimEnd());
   while (lines.length && !lines[lines.length - 1]) lines.pop();
   while (lines.length && !lines[0]) lines.shift();
   return lines.map((line) => (line.startsWith('```') ? ` ${line}` : line)).join('\n');
@@ -141,9 +147,10 @@ function runRecordsLine(found: number, own: number, shown: number, strategies: n
   if (found === 0) return 'none yet (see "Strategies for updating")';
   const other = found - own;
   const left = other ? `; ${plural(other, 'record')} of another release or namespace left out` : '';
-  const measured = shown === strategies
-    ? `the latest of each strategy (${plural(strategies, 'strategy', 'strategies')} measured)`
-    : `the latest of each strategy, native and emulated recreate apart (${plural(shown, 'run')} of ${plural(strategies, 'strategy', 'strategies')})`;
+  const measured =
+    shown === strategies
+      ? `the latest of each strategy (${plural(strategies, 'strategy', 'strategies')} measured)`
+      : `the latest of each strategy, native and emulated recreate apart (${plural(shown, 'run')} of ${plural(strategies, 'strategy', 'strategies')})`;
   return `${plural(own, 'run')} of this release; the comparison uses ${measured}${left}`;
 }
 
@@ -163,7 +170,10 @@ function perPodStorage(input: ReportInput, latest: Map<RowKey, RunRecord>): stri
   else if (read.length > 1) {
     const distinct = new Set(read.map((c) => c.counter)).size;
     if (distinct === read.length) sentences.push(`The values differ: ${holds}, because each pod counts only the requests it answered itself, in its own file.`);
-    else if (distinct === 1) sentences.push(`All ${read.length} pods hold the same value, ${read[0]?.counter}, right now; each still counts only the requests it answered itself, in its own file.`);
+    else if (distinct === 1)
+      sentences.push(
+        `All ${read.length} pods hold the same value, ${read[0]?.counter}, right now; each still counts only the requests it answered itself, in its own file.`,
+      );
     else sentences.push(`${holds}: each pod counts only the requests it answered itself, in its own file.`);
   }
   for (const c of counters.filter((c) => c.counter === null)) {
@@ -172,8 +182,12 @@ function perPodStorage(input: ReportInput, latest: Map<RowKey, RunRecord>): stri
 
   const claimed = counters.filter((c): c is typeof c & { pvc: string } => c.pvc !== null);
   if (claimed.length) {
-    const fromTemplate = claimed.every((c) => c.pvc.startsWith(`${CLAIM_TEMPLATE}-`)) ? `, made from the StatefulSet's volumeClaimTemplate ${inlineCode(CLAIM_TEMPLATE)}` : '';
-    const owners = joinWords(claimed.map((c, i) => (i === 0 ? `${inlineCode(c.pvc)} belongs to ${inlineCode(c.pod)} only` : `${inlineCode(c.pvc)} to ${inlineCode(c.pod)}`)));
+    const fromTemplate = claimed.every((c) => c.pvc.startsWith(`${CLAIM_TEMPLATE}-`))
+      ? `, made from the StatefulSet's volumeClaimTemplate ${inlineCode(CLAIM_TEMPLATE)}`
+      : '';
+    const owners = joinWords(
+      claimed.map((c, i) => (i === 0 ? `${inlineCode(c.pvc)} belongs to ${inlineCode(c.pod)} only` : `${inlineCode(c.pvc)} to ${inlineCode(c.pod)}`)),
+    );
     sentences.push(`Each pod has its own PersistentVolumeClaim${fromTemplate}: ${owners}.`);
   }
   for (const c of counters.filter((c) => c.pvc === null)) sentences.push(`${inlineCode(c.pod)} has no PersistentVolumeClaim mounted.`);
@@ -187,9 +201,11 @@ function perPodStorage(input: ReportInput, latest: Map<RowKey, RunRecord>): stri
     const lost = [...latest.values()].filter((run) => !run.dataPreserved).map(name);
     const updated = [...latest.values()].some((run) => run.dataPreserved && run.verdict !== 'aborted');
     if (!lost.length) {
-      sentences.push(`${updated ? 'These files remain intact when the pods are updated: in' : 'In'} the latest ${kept.length === 1 ? 'run' : 'runs'} of ${joinWords(kept)}, no counter went down and no PVC changed (data checks below).`);
-    }
-    else if (!kept.length) sentences.push(`In the latest ${lost.length === 1 ? 'run' : 'runs'} of ${joinWords(lost)} the data was not preserved (data checks below).`);
+      sentences.push(
+        `${updated ? 'These files remain intact when the pods are updated: in' : 'In'} the latest ${kept.length === 1 ? 'run' : 'runs'} of ${joinWords(kept)}, no counter went down and no PVC changed (data checks below).`,
+      );
+    } else if (!kept.length)
+      sentences.push(`In the latest ${lost.length === 1 ? 'run' : 'runs'} of ${joinWords(lost)} the data was not preserved (data checks below).`);
     else sentences.push(`In the latest runs the data was preserved by ${joinWords(kept)} but not by ${joinWords(lost)} (data checks below).`);
   }
   return sentences.join(' ');
@@ -245,7 +261,13 @@ function runSection(run: RunRecord, older: RunRecord[], svgPath: string): string
     parts.push(
       markdownTable(
         ['Phase', 'Start', 'End', 'Duration', 'Detail'],
-        run.phases.map((p) => [markdownText(p.name), formatOffset(p.start), formatOffset(p.end), formatDuration(p.end - p.start), p.detail ? markdownText(p.detail) : '']),
+        run.phases.map((p) => [
+          markdownText(p.name),
+          formatOffset(p.start),
+          formatOffset(p.end),
+          formatDuration(p.end - p.start),
+          p.detail ? markdownText(p.detail) : '',
+        ]),
         'lrrrl',
       ),
     );

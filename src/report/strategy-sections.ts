@@ -14,7 +14,7 @@ export const STRATEGY_DESCRIPTIONS: Record<Strategy, string> = {
   rolling:
     "The StatefulSet's own `RollingUpdate`: the controller replaces one pod at a time, highest ordinal first, and moves to the next lower ordinal only once the new pod is Ready. Each new pod mounts the PVC of the pod it replaces.",
   recreate:
-    "Every pod is replaced at once. Kubernetes 1.37 has a `Recreate` update strategy for StatefulSets (alpha, feature gate `StatefulSetRecreateStrategy`), which the demo uses where the API server accepts it; elsewhere it emulates it with `OnDelete` and deleting every pod (`--emulate-recreate` forces the emulation, to compare both on one cluster). No pod serves until the first new one is Ready, so this strategy has downtime by design.",
+    'Every pod is replaced at once. Kubernetes 1.37 has a `Recreate` update strategy for StatefulSets (alpha, feature gate `StatefulSetRecreateStrategy`), which the demo uses where the API server accepts it; elsewhere it emulates it with `OnDelete` and deleting every pod (`--emulate-recreate` forces the emulation, to compare both on one cluster). No pod serves until the first new one is Ready, so this strategy has downtime by design.',
   canary:
     'Not a Kubernetes feature but a deployment technique, built from StatefulSet parts: the StatefulSet scales out by about 25% (at least one pod) with `partition` set to the old replica count, so only the extra pods start on the new version. They are checked under real traffic through the Service; if they pass, `partition` drops to 0 and the old pods are updated (highest ordinal first), then scaling back in removes the extra pods (their PVCs stay). If the check fails, the demo aborts, removes the canary pods and leaves the old version serving.',
   partition:
@@ -59,7 +59,14 @@ export const ROWS: readonly Row[] = [
       'Where the API server has no `Recreate` strategy for StatefulSets (before Kubernetes 1.37, or without its alpha feature gate `StatefulSetRecreateStrategy`), or with `--emulate-recreate`, the demo emulates it: it switches `updateStrategy` to `OnDelete` together with the new version (nothing restarts yet), then deletes every pod at once with a 2 s grace period; the controller brings them back on the new version, all together with `podManagementPolicy: Parallel`. Then `updateStrategy` goes back to `RollingUpdate`. No pod serves until the first new one is Ready, so this strategy has downtime by design.',
   },
   { key: 'canary', strategy: 'canary', name: 'canary', short: 'canary', title: STRATEGY_TITLES.canary, description: STRATEGY_DESCRIPTIONS.canary },
-  { key: 'partition', strategy: 'partition', name: 'partition', short: 'partition', title: STRATEGY_TITLES.partition, description: STRATEGY_DESCRIPTIONS.partition },
+  {
+    key: 'partition',
+    strategy: 'partition',
+    name: 'partition',
+    short: 'partition',
+    title: STRATEGY_TITLES.partition,
+    description: STRATEGY_DESCRIPTIONS.partition,
+  },
 ];
 
 /** The row of a run: its strategy, and for recreate native or emulated (records from before native existed are emulated). */
@@ -88,7 +95,9 @@ export function runsByStrategy(runs: RunRecord[]): Map<Strategy, RunRecord[]> {
   const byStrategy = new Map<Strategy, RunRecord[]>();
   for (const strategy of STRATEGIES) {
     // An interrupted run measured only part of an update: the latest finished one comes first.
-    const own = runs.filter((run) => run.strategy === strategy).sort((a, b) => Number(a.verdict === 'interrupted') - Number(b.verdict === 'interrupted') || compareNewestFirst(a, b));
+    const own = runs
+      .filter((run) => run.strategy === strategy)
+      .sort((a, b) => Number(a.verdict === 'interrupted') - Number(b.verdict === 'interrupted') || compareNewestFirst(a, b));
     if (own.length) byStrategy.set(strategy, own);
   }
   return byStrategy;
@@ -119,7 +128,17 @@ export function shownRows(latest: Map<RowKey, RunRecord>): (Row | Strategy)[] {
 
 /** The comparison table: the latest run of each row (recreate native and emulated apart), in the order of STRATEGIES. */
 export function comparisonTable(latest: Map<RowKey, RunRecord>): string {
-  const headers = ['Strategy', 'Versions (from → to)', 'Duration', 'Requests', 'Success ratio', 'Longest outage', 'Most pods down at once', 'Data preserved', 'Verdict'];
+  const headers = [
+    'Strategy',
+    'Versions (from → to)',
+    'Duration',
+    'Requests',
+    'Success ratio',
+    'Longest outage',
+    'Most pods down at once',
+    'Data preserved',
+    'Verdict',
+  ];
   const rows = shownRows(latest).map((row) => {
     const run = typeof row === 'string' ? undefined : latest.get(row.key);
     if (typeof row === 'string' || !run) {

@@ -72,7 +72,9 @@ export function renderTimelineSvg(record: RunRecord): string {
   const title = `${record.strategy} ${record.versions.from} → ${record.versions.to} (run ${record.id}): ${formatDuration(record.durationMs)}, ${record.verdict}`;
 
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" ${attrs({ width: WIDTH, height, viewBox: `0 0 ${WIDTH} ${n(height)}`, 'font-family': 'Helvetica, Arial, sans-serif', 'font-size': 11, role: 'img' })}>`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" ${attrs({ width: WIDTH, height, viewBox: `0 0 ${WIDTH} ${n(height)}`, 'font-family': 'Helvetica, Arial, sans-serif', 'font-size': 11, role: 'img' })}>`,
+  );
   out.push(`<title>${escapeXml(`Timeline of ${title}`)}</title>`);
   out.push(`<rect ${attrs({ width: WIDTH, height, fill: '#ffffff' })}/>`);
   out.push(`<text ${attrs({ x: 10, y: TITLE_Y, 'font-size': 13, 'font-weight': 'bold', fill: COLOURS.text })}>${escapeXml(title)}</text>`);
@@ -84,7 +86,9 @@ export function renderTimelineSvg(record: RunRecord): string {
     const width = Math.max(x(phase.end) - left, 0.5);
     const tip = `${phase.name}: ${formatOffset(phase.start)} – ${formatOffset(phase.end)} (${formatDuration(phase.end - phase.start)})${phase.detail ? `, ${phase.detail}` : ''}`;
     out.push(`<g><title>${escapeXml(tip)}</title>`);
-    out.push(`<rect ${attrs({ x: left, y: PHASE_LABEL_Y - 14, width, height: lanesBottom - PHASE_LABEL_Y + 14, fill: COLOURS.phaseFills[i % 2] ?? '#ffffff' })}/>`);
+    out.push(
+      `<rect ${attrs({ x: left, y: PHASE_LABEL_Y - 14, width, height: lanesBottom - PHASE_LABEL_Y + 14, fill: COLOURS.phaseFills[i % 2] ?? '#ffffff' })}/>`,
+    );
     out.push(`<line ${attrs({ x1: left, y1: PHASE_LABEL_Y - 14, x2: left, y2: lanesBottom, stroke: COLOURS.axis, 'stroke-dasharray': '2 2' })}/>`);
     const label = fit(phase.name, width - 6);
     if (label) out.push(`<text ${attrs({ x: left + 3, y: PHASE_LABEL_Y, fill: COLOURS.muted })}>${escapeXml(label)}</text>`);
@@ -97,7 +101,9 @@ export function renderTimelineSvg(record: RunRecord): string {
   record.probe.outages.forEach((outage, i) => {
     const left = x(outage.start);
     const tip = `outage ${i + 1}: ${formatOffset(outage.start)} – ${formatOffset(outage.end)}, ${formatDuration(outage.durationMs)}, ${outage.failures} failed`;
-    out.push(`<g><title>${escapeXml(tip)}</title><rect ${attrs({ x: left, y: LANES_TOP, width: Math.max(x(outage.end) - left, 1), height: lanesBottom - LANES_TOP, fill: COLOURS.outageFill, 'fill-opacity': 0.12, stroke: COLOURS.outageFill, 'stroke-opacity': 0.5 })}/></g>`);
+    out.push(
+      `<g><title>${escapeXml(tip)}</title><rect ${attrs({ x: left, y: LANES_TOP, width: Math.max(x(outage.end) - left, 1), height: lanesBottom - LANES_TOP, fill: COLOURS.outageFill, 'fill-opacity': 0.12, stroke: COLOURS.outageFill, 'stroke-opacity': 0.5 })}/></g>`,
+    );
   });
   out.push('</g>');
 
@@ -113,9 +119,14 @@ export function renderTimelineSvg(record: RunRecord): string {
       const left = x(segment.start);
       const width = Math.max(x(segment.end) - left, 0.5);
       const tip = `${lane.pod}${segment.version ? ` (${segment.version})` : ''}: ${STATE_LABEL[segment.state]} ${formatOffset(segment.start)} – ${formatOffset(segment.end)}`;
-      out.push(`<rect ${attrs({ x: left, y: laneBar(top), width, height: BAR_HEIGHT, fill: segment.state === 'ready' ? COLOURS.ready : COLOURS.notReady })}><title>${escapeXml(tip)}</title></rect>`);
+      out.push(
+        `<rect ${attrs({ x: left, y: laneBar(top), width, height: BAR_HEIGHT, fill: segment.state === 'ready' ? COLOURS.ready : COLOURS.notReady })}><title>${escapeXml(tip)}</title></rect>`,
+      );
       const label = segment.version ? fit(segment.version, width - 8) : '';
-      if (label) out.push(`<text ${attrs({ x: left + 4, y: mid + 3.5, 'font-size': 10, fill: segment.state === 'ready' ? '#ffffff' : COLOURS.text })}>${escapeXml(label)}</text>`);
+      if (label)
+        out.push(
+          `<text ${attrs({ x: left + 4, y: mid + 3.5, 'font-size': 10, fill: segment.state === 'ready' ? '#ffffff' : COLOURS.text })}>${escapeXml(label)}</text>`,
+        );
     }
     out.push('</g>');
   });
@@ -150,7 +161,9 @@ export function renderTimelineSvg(record: RunRecord): string {
     const seconds = i * step;
     const tx = x(seconds * 1000);
     out.push(`<line ${attrs({ x1: tx, y1: axisY, x2: tx, y2: axisY + 4, stroke: COLOURS.axis })}/>`);
-    out.push(`<text ${attrs({ x: tx, y: axisY + 16, 'text-anchor': 'middle', fill: COLOURS.muted })}>${step < 1 ? seconds.toFixed(1) : String(seconds)}</text>`);
+    out.push(
+      `<text ${attrs({ x: tx, y: axisY + 16, 'text-anchor': 'middle', fill: COLOURS.muted })}>${step < 1 ? seconds.toFixed(1) : String(seconds)}</text>`,
+    );
   }
   out.push(`<text ${attrs({ x: PLOT_LEFT + PLOT_WIDTH, y: axisY + 30, 'text-anchor': 'end', fill: COLOURS.muted })}>seconds since the start</text>`);
   out.push('</g>');
@@ -162,12 +175,17 @@ export function renderTimelineSvg(record: RunRecord): string {
     { label: 'absent', swatch: `<line ${attrs({ x1: 0, y1: 5, x2: 12, y2: 5, stroke: COLOURS.absentLine, 'stroke-width': 2 })}/>` },
     { label: 'request ok', swatch: `<line ${attrs({ x1: 6, y1: 0, x2: 6, y2: 10, stroke: COLOURS.ok, 'stroke-width': 2 })}/>` },
     { label: 'request failed', swatch: `<line ${attrs({ x1: 6, y1: 0, x2: 6, y2: 10, stroke: COLOURS.failed, 'stroke-width': 2 })}/>` },
-    { label: 'outage', swatch: `<rect ${attrs({ width: 12, height: 10, fill: COLOURS.outageFill, 'fill-opacity': 0.12, stroke: COLOURS.outageFill, 'stroke-opacity': 0.5 })}/>` },
+    {
+      label: 'outage',
+      swatch: `<rect ${attrs({ width: 12, height: 10, fill: COLOURS.outageFill, 'fill-opacity': 0.12, stroke: COLOURS.outageFill, 'stroke-opacity': 0.5 })}/>`,
+    },
   ];
   out.push('<g>');
   let lx = 10;
   for (const item of legend) {
-    out.push(`<g transform="translate(${n(lx)} ${n(legendY - 9)})">${item.swatch}<text ${attrs({ x: 17, y: 9, fill: COLOURS.text })}>${escapeXml(item.label)}</text></g>`);
+    out.push(
+      `<g transform="translate(${n(lx)} ${n(legendY - 9)})">${item.swatch}<text ${attrs({ x: 17, y: 9, fill: COLOURS.text })}>${escapeXml(item.label)}</text></g>`,
+    );
     lx += 17 + item.label.length * 6.2 + 18;
   }
   out.push('</g>');

@@ -85,7 +85,13 @@ function mermaidText(text: string): string {
  * axis (`%s`, seconds since the epoch, so no time zone shifts them).
  */
 export function renderMermaidGantt(record: RunRecord): string {
-  const lines = ['gantt', `  title ${mermaidText(`${record.strategy} ${record.versions.from} → ${record.versions.to}, seconds since the start`)}`, '  dateFormat x', '  axisFormat %s', '  todayMarker off'];
+  const lines = [
+    'gantt',
+    `  title ${mermaidText(`${record.strategy} ${record.versions.from} → ${record.versions.to}, seconds since the start`)}`,
+    '  dateFormat x',
+    '  axisFormat %s',
+    '  todayMarker off',
+  ];
   lines.push('  section Phases');
   record.phases.forEach((phase, i) => {
     lines.push(`  ${mermaidText(phase.name)} :phase${i}, ${Math.round(phase.start)}, ${Math.round(Math.max(phase.end, phase.start))}`);

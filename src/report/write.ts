@@ -47,9 +47,16 @@ export function readLessonRecords(dir: string, warn: (message: string) => void):
 }
 
 /** Reads the live cluster and the run records, renders the report and writes it with its pictures. */
-export async function writeReport(lab: Lab, { output, recordDir, lessonDir, k8sLabVersion }: { output: string; recordDir: string; lessonDir?: string; k8sLabVersion: string }): Promise<{ path: string; files: string[] }> {
+export async function writeReport(
+  lab: Lab,
+  { output, recordDir, lessonDir, k8sLabVersion }: { output: string; recordDir: string; lessonDir?: string; k8sLabVersion: string },
+): Promise<{ path: string; files: string[] }> {
   const statefulSet = await lab.kubectl.statefulSet(lab.release);
-  if (!statefulSet) throw new LabError(`release ${lab.release} is not deployed${inNamespace(lab.target)}: the report reads the live cluster`, 'deploy it first: `k8s-lab deploy`');
+  if (!statefulSet)
+    throw new LabError(
+      `release ${lab.release} is not deployed${inNamespace(lab.target)}: the report reads the live cluster`,
+      'deploy it first: `k8s-lab deploy`',
+    );
   const [helm, kubectl, server, namespace, overview, pods] = await Promise.all([
     lab.helm.version(),
     lab.kubectl.clientVersion(),

@@ -4,19 +4,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  cleanUp,
-  freePort,
-  httpGet,
-  makeDataDir,
-  sleep,
-  spawnServer,
-  startLoad,
-  startServer,
-  stopServer,
-  waitFor,
-  type RunningServer,
-} from './server.js';
+import { cleanUp, freePort, httpGet, makeDataDir, sleep, spawnServer, startLoad, startServer, stopServer, waitFor, type RunningServer } from './server.js';
 
 function counterFile(dataDir: string): string {
   return readFileSync(join(dataDir, 'counter.json'), 'utf8');

@@ -143,25 +143,22 @@ export function sleep(ms: number): Promise<void> {
 export function httpGet(port: number, path: string, options: { timeoutMs?: number; method?: string } = {}): Promise<HttpResponse> {
   const { timeoutMs = 5000, method = 'GET' } = options;
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path, method, agent: false, headers: { Connection: 'close' }, timeout: timeoutMs },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('close', () => {
-          if (!res.complete) return reject(new Error(`${method} ${path}: connection closed mid-response`));
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-      },
-    );
+    const req = http.request({ host: '127.0.0.1', port, path, method, agent: false, headers: { Connection: 'close' }, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('close', () => {
+        if (!res.complete) return reject(new Error(`${method} ${path}: connection closed mid-response`));
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+      });
+    });
     req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out after ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end();

@@ -71,7 +71,7 @@ describe.each(HELM_BINARIES)('chart with helm $major', (helm) => {
       expect(spec.serviceName).toBe('helm-python');
     });
 
-    it('sets no PVC retention policy (the server keeps every PVC) and shares the pod\'s process namespace (the app is not PID 1)', () => {
+    it("sets no PVC retention policy (the server keeps every PVC) and shares the pod's process namespace (the app is not PID 1)", () => {
       expect(r.statefulSet.spec).not.toHaveProperty('persistentVolumeClaimRetentionPolicy');
       expect((r.statefulSet.spec.template.spec as { shareProcessNamespace?: boolean }).shareProcessNamespace).toBe(true);
     });
@@ -320,7 +320,10 @@ describe.each(HELM_BINARIES)('chart with helm $major', (helm) => {
     });
 
     it('--set updateStrategy.maxUnavailable=null, or --set-string it to "" (how the demo restores it), leaves the field out', async () => {
-      for (const unset of [['--set', 'updateStrategy.maxUnavailable=null'], ['--set-string', 'updateStrategy.maxUnavailable=']]) {
+      for (const unset of [
+        ['--set', 'updateStrategy.maxUnavailable=null'],
+        ['--set-string', 'updateStrategy.maxUnavailable='],
+      ]) {
         const r = await on137('--set', 'updateStrategy.maxUnavailable=2', ...unset);
         expect(r.statefulSet.spec.updateStrategy, unset.join(' ')).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
       }

@@ -154,7 +154,5 @@ export async function helmTemplate(helm: HelmBinary, args: string[] = []): Promi
 
 /** The environment of a container as a name -> value map (valueFrom as "fieldRef:<path>"). */
 export function envOf(container: Container): Record<string, string | undefined> {
-  return Object.fromEntries(
-    (container.env ?? []).map((e) => [e.name, e.valueFrom?.fieldRef ? `fieldRef:${e.valueFrom.fieldRef.fieldPath}` : e.value]),
-  );
+  return Object.fromEntries((container.env ?? []).map((e) => [e.name, e.valueFrom?.fieldRef ? `fieldRef:${e.valueFrom.fieldRef.fieldPath}` : e.value]));
 }

@@ -43,7 +43,13 @@ interface PodSpec {
 /** Volume sources the restricted profile allows. */
 const ALLOWED_VOLUMES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
 /** The baseline profile's safe sysctls (v1.25). */
-const SAFE_SYSCTLS = new Set(['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range']);
+const SAFE_SYSCTLS = new Set([
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+]);
 const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t']);
 
 /** Every way a pod breaks the restricted profile (baseline included), as readable lines; [] when none. */
@@ -62,7 +68,8 @@ function restrictedViolations(spec: PodSpec, annotations: Record<string, string>
   }
   for (const sysctl of pod.sysctls ?? []) if (!SAFE_SYSCTLS.has(sysctl.name)) violations.push(`sysctl ${sysctl.name} is not safe`);
   for (const [key, value] of Object.entries(annotations)) {
-    if (key.startsWith('container.apparmor.security.beta.kubernetes.io/') && value !== 'runtime/default' && !value.startsWith('localhost/')) violations.push(`AppArmor ${key}: ${value}`);
+    if (key.startsWith('container.apparmor.security.beta.kubernetes.io/') && value !== 'runtime/default' && !value.startsWith('localhost/'))
+      violations.push(`AppArmor ${key}: ${value}`);
   }
   for (const c of containers) {
     const sc = c.securityContext ?? {};
@@ -71,8 +78,10 @@ function restrictedViolations(spec: PodSpec, annotations: Record<string, string>
     if (sc.procMount && sc.procMount !== 'Default') violations.push(`${c.name}: procMount ${sc.procMount}`);
     for (const context of both(c)) {
       if (context.windowsOptions?.hostProcess) violations.push(`${c.name}: hostProcess`);
-      if (context.seLinuxOptions && (!SELINUX_TYPES.has(context.seLinuxOptions.type ?? '') || context.seLinuxOptions.user || context.seLinuxOptions.role)) violations.push(`${c.name}: seLinuxOptions`);
-      if (context.appArmorProfile && !['RuntimeDefault', 'Localhost'].includes(context.appArmorProfile.type ?? '')) violations.push(`${c.name}: appArmorProfile ${context.appArmorProfile.type}`);
+      if (context.seLinuxOptions && (!SELINUX_TYPES.has(context.seLinuxOptions.type ?? '') || context.seLinuxOptions.user || context.seLinuxOptions.role))
+        violations.push(`${c.name}: seLinuxOptions`);
+      if (context.appArmorProfile && !['RuntimeDefault', 'Localhost'].includes(context.appArmorProfile.type ?? ''))
+        violations.push(`${c.name}: appArmorProfile ${context.appArmorProfile.type}`);
     }
   }
 
@@ -97,12 +106,21 @@ describe('the restricted checker itself', () => {
       hostPID: true,
       hostIPC: true,
       securityContext: { runAsUser: 0, sysctls: [{ name: 'kernel.msgmax' }], seccompProfile: { type: 'Unconfined' } },
-      volumes: [{ name: 'host', hostPath: { path: '/' } }, { name: 'nfs', nfs: { server: 'x', path: '/' } }],
+      volumes: [
+        { name: 'host', hostPath: { path: '/' } },
+        { name: 'nfs', nfs: { server: 'x', path: '/' } },
+      ],
       containers: [
         {
           name: 'app',
           ports: [{ hostPort: 80 }],
-          securityContext: { privileged: true, procMount: 'Unmasked', capabilities: { add: ['SYS_ADMIN'] }, seLinuxOptions: { user: 'root' }, windowsOptions: { hostProcess: true } },
+          securityContext: {
+            privileged: true,
+            procMount: 'Unmasked',
+            capabilities: { add: ['SYS_ADMIN'] },
+            seLinuxOptions: { user: 'root' },
+            windowsOptions: { hostProcess: true },
+          },
         },
       ],
     };
@@ -144,7 +162,19 @@ describe('the restricted checker itself', () => {
 describe.each(HELM_BINARIES)('the chart under the restricted Pod Security Standard, rendered by Helm $major', (helm) => {
   it.each([
     ['default values', []],
-    ['the local-cluster image, 3 replicas, OnDelete', ['--set', 'image.repository=localhost/k8s-lab/python', '--set', 'image.tag=3-bookworm', '--set', 'replicaCount=3', '--set', 'updateStrategy.type=OnDelete']],
+    [
+      'the local-cluster image, 3 replicas, OnDelete',
+      [
+        '--set',
+        'image.repository=localhost/k8s-lab/python',
+        '--set',
+        'image.tag=3-bookworm',
+        '--set',
+        'replicaCount=3',
+        '--set',
+        'updateStrategy.type=OnDelete',
+      ],
+    ],
   ])('the StatefulSet and the helm-test pod break no control (%s)', async (_, args) => {
     const rendered = await helmTemplate(helm, args);
     const template = rendered.statefulSet.spec.template;

@@ -56,7 +56,8 @@ interface BadCase {
 const notInstalled = /release helm-python is not (installed|deployed)( in namespace k8s-lab-bad-input)?\b.* — .*k8s-lab deploy/;
 const unreachable = /cannot reach the Kubernetes API server — is the cluster running\? check --context \/ --kubeconfig/;
 const unauthorized = /the API server did not accept the kubeconfig's credentials \(Unauthorized\) — log in again or renew the token/;
-const notAllowed = /: not allowed: system:serviceaccount:k8s-lab-bad-rbac:nobody may not (list|get) \w+ in namespace k8s-lab-bad-rbac — ask for access to namespace k8s-lab-bad-rbac/;
+const notAllowed =
+  /: not allowed: system:serviceaccount:k8s-lab-bad-rbac:nobody may not (list|get) \w+ in namespace k8s-lab-bad-rbac — ask for access to namespace k8s-lab-bad-rbac/;
 
 const cases: BadCase[] = [
   // Commands and options.
@@ -65,70 +66,252 @@ const cases: BadCase[] = [
   { name: 'unknown option', args: ['status', ...ns, '--frob'], exit: 2, message: /^✖ unknown option '--frob' — see k8s-lab status --help$/ },
   { name: 'misspelt option', args: ['status', '--namspace', NS], exit: 2, message: /unknown option '--namspace' \(did you mean --namespace\?\)/ },
   { name: 'an argument no command takes', args: ['status', ...ns, 'extra'], exit: 2, message: /too many arguments for 'status'/ },
-  { name: 'unknown strategy', args: ['demo-update', ...ns, '--strategy', 'blue-green'], exit: 2, message: /--strategy "blue-green" is invalid: allowed choices are rolling, recreate, canary, partition — see k8s-lab demo-update --help/ },
+  {
+    name: 'unknown strategy',
+    args: ['demo-update', ...ns, '--strategy', 'blue-green'],
+    exit: 2,
+    message: /--strategy "blue-green" is invalid: allowed choices are rolling, recreate, canary, partition — see k8s-lab demo-update --help/,
+  },
   { name: '--strategy missing', args: ['demo-update', ...ns], exit: 2, message: /^✖ --strategy is required — see k8s-lab demo-update --help$/ },
-  { name: 'unknown strategy in a list', args: ['lab', ...ns, '--strategies', 'rolling,nope'], exit: 2, message: /--strategies "rolling,nope" is invalid: unknown strategy "nope"/ },
+  {
+    name: 'unknown strategy in a list',
+    args: ['lab', ...ns, '--strategies', 'rolling,nope'],
+    exit: 2,
+    message: /--strategies "rolling,nope" is invalid: unknown strategy "nope"/,
+  },
   // Values.
-  { name: '--set without =', args: [...deployArgs, '--set', 'replicaCount'], exit: 2, message: /--set "replicaCount" is invalid: "replicaCount" is not key=value \(e\.g\. --set replicaCount=3\)/ },
+  {
+    name: '--set without =',
+    args: [...deployArgs, '--set', 'replicaCount'],
+    exit: 2,
+    message: /--set "replicaCount" is invalid: "replicaCount" is not key=value \(e\.g\. --set replicaCount=3\)/,
+  },
   { name: '--set without a key', args: [...deployArgs, '--set', '=3'], exit: 2, message: /--set "=3" is invalid: "=3" is not key=value/ },
-  { name: 'negative --replicas', args: [...deployArgs, '--replicas', '-1'], exit: 2, message: /--replicas "-1" is invalid: expected a whole number from 0 to 100/ },
-  { name: 'non-numeric --replicas', args: [...deployArgs, '--replicas', 'abc'], exit: 2, message: /--replicas "abc" is invalid: expected a whole number from 0 to 100/ },
-  { name: '--canary-percent 0', args: ['demo-update', ...ns, '--strategy', 'canary', '--canary-percent', '0'], exit: 2, message: /--canary-percent "0" is invalid: expected a whole number from 1 to 100/ },
-  { name: '--canary-percent abc', args: ['demo-update', ...ns, '--strategy', 'canary', '--canary-percent', 'abc'], exit: 2, message: /--canary-percent "abc" is invalid/ },
-  { name: '--max-unavailable 0%', args: ['demo-update', ...ns, '--strategy', 'rolling', '--max-unavailable', '0%'], exit: 2, message: /--max-unavailable "0%" is invalid: expected a whole number of pods from 1, or a percentage from 1% to 100%/ },
-  { name: '--max-unavailable with canary', args: ['demo-update', ...ns, '--strategy', 'canary', '--max-unavailable', '2'], exit: 2, message: /--max-unavailable applies to --strategy rolling only, not canary/ },
-  { name: '--emulate-recreate with rolling', args: ['demo-update', ...ns, '--strategy', 'rolling', '--emulate-recreate'], exit: 2, message: /--emulate-recreate applies to --strategy recreate only, not rolling/ },
-  { name: '--interval -1', args: ['demo-update', ...ns, '--strategy', 'rolling', '--interval', '-1'], exit: 2, message: /--interval "-1" is invalid: expected a duration such as 90s, 5m or 1m30s/ },
+  {
+    name: 'negative --replicas',
+    args: [...deployArgs, '--replicas', '-1'],
+    exit: 2,
+    message: /--replicas "-1" is invalid: expected a whole number from 0 to 100/,
+  },
+  {
+    name: 'non-numeric --replicas',
+    args: [...deployArgs, '--replicas', 'abc'],
+    exit: 2,
+    message: /--replicas "abc" is invalid: expected a whole number from 0 to 100/,
+  },
+  {
+    name: '--canary-percent 0',
+    args: ['demo-update', ...ns, '--strategy', 'canary', '--canary-percent', '0'],
+    exit: 2,
+    message: /--canary-percent "0" is invalid: expected a whole number from 1 to 100/,
+  },
+  {
+    name: '--canary-percent abc',
+    args: ['demo-update', ...ns, '--strategy', 'canary', '--canary-percent', 'abc'],
+    exit: 2,
+    message: /--canary-percent "abc" is invalid/,
+  },
+  {
+    name: '--max-unavailable 0%',
+    args: ['demo-update', ...ns, '--strategy', 'rolling', '--max-unavailable', '0%'],
+    exit: 2,
+    message: /--max-unavailable "0%" is invalid: expected a whole number of pods from 1, or a percentage from 1% to 100%/,
+  },
+  {
+    name: '--max-unavailable with canary',
+    args: ['demo-update', ...ns, '--strategy', 'canary', '--max-unavailable', '2'],
+    exit: 2,
+    message: /--max-unavailable applies to --strategy rolling only, not canary/,
+  },
+  {
+    name: '--emulate-recreate with rolling',
+    args: ['demo-update', ...ns, '--strategy', 'rolling', '--emulate-recreate'],
+    exit: 2,
+    message: /--emulate-recreate applies to --strategy recreate only, not rolling/,
+  },
+  {
+    name: '--interval -1',
+    args: ['demo-update', ...ns, '--strategy', 'rolling', '--interval', '-1'],
+    exit: 2,
+    message: /--interval "-1" is invalid: expected a duration such as 90s, 5m or 1m30s/,
+  },
   { name: '--timeout soon', args: [...deployArgs, '--timeout', 'soon'], exit: 2, message: /--timeout "soon" is invalid: expected a duration/ },
   { name: '--requests 0', args: ['traffic', ...ns, '--requests', '0'], exit: 2, message: /--requests "0" is invalid: expected a whole number from 1/ },
-  { name: '--requests with --duration', args: ['traffic', ...ns, '--requests', '5', '--duration', '3s'], exit: 2, message: /option '--requests <n>' cannot be used with option '--duration <duration>'/ },
-  { name: '--url notaurl', args: ['traffic', ...ns, '--url', 'notaurl'], exit: 2, message: /--url "notaurl" is invalid: expected an http\(s\) URL such as http:\/\/127\.0\.0\.1:31987/ },
-  { name: 'K8S_LAB_URL not http', args: ['traffic', ...ns], env: { K8S_LAB_URL: 'ftp://127.0.0.1' }, exit: 2, message: /--url "ftp:\/\/127\.0\.0\.1" \(from \$K8S_LAB_URL\) is invalid/ },
+  {
+    name: '--requests with --duration',
+    args: ['traffic', ...ns, '--requests', '5', '--duration', '3s'],
+    exit: 2,
+    message: /option '--requests <n>' cannot be used with option '--duration <duration>'/,
+  },
+  {
+    name: '--url notaurl',
+    args: ['traffic', ...ns, '--url', 'notaurl'],
+    exit: 2,
+    message: /--url "notaurl" is invalid: expected an http\(s\) URL such as http:\/\/127\.0\.0\.1:31987/,
+  },
+  {
+    name: 'K8S_LAB_URL not http',
+    args: ['traffic', ...ns],
+    env: { K8S_LAB_URL: 'ftp://127.0.0.1' },
+    exit: 2,
+    message: /--url "ftp:\/\/127\.0\.0\.1" \(from \$K8S_LAB_URL\) is invalid/,
+  },
   // Names.
-  { name: 'release Bad_Name', args: ['status', ...ns, '--release', 'Bad_Name'], exit: 2, message: /invalid release name "Bad_Name": .* — e\.g\. --release helm-python/ },
+  {
+    name: 'release Bad_Name',
+    args: ['status', ...ns, '--release', 'Bad_Name'],
+    exit: 2,
+    message: /invalid release name "Bad_Name": .* — e\.g\. --release helm-python/,
+  },
   { name: 'release -x', args: [...deployArgs, '--release', '-x'], exit: 2, message: /invalid release name "-x"/ },
   { name: 'release of 64 characters', args: [...deployArgs, '--release', LONG_NAME], exit: 2, message: /invalid release name "a{64}": it must be at most 53/ },
   { name: 'namespace Bad_Name', args: ['counters', '--namespace', 'Bad_Name'], exit: 2, message: /invalid namespace name "Bad_Name"/ },
   { name: 'namespace -x', args: ['teardown', '--namespace', '-x'], exit: 2, message: /invalid namespace name "-x"/ },
-  { name: 'namespace of 64 characters', args: ['deploy', '--namespace', LONG_NAME, '--set', 'service.nodePort=null'], exit: 2, message: /invalid namespace name "a{64}": it must be at most 63/ },
+  {
+    name: 'namespace of 64 characters',
+    args: ['deploy', '--namespace', LONG_NAME, '--set', 'service.nodePort=null'],
+    exit: 2,
+    message: /invalid namespace name "a{64}": it must be at most 63/,
+  },
   // Values files.
-  { name: 'values file that does not exist', args: [...deployArgs, '-f', '/nonexistent/values.yaml'], exit: 2, message: /--values "\/nonexistent\/values\.yaml" is invalid: file "\/nonexistent\/values\.yaml" does not exist/ },
-  { name: 'values file: replicaCount -1', args: [...deployArgs, '-f', NEGATIVE_REPLICAS], exit: 2, message: /the values do not fit the chart's schema: replicaCount: (Must be greater than or equal to 0|minimum: got -1, want 0) — fix them/, perHelm: true },
-  { name: 'values file: misspelt key', args: [...deployArgs, '-f', MISSPELT_KEY], exit: 2, message: /the values do not fit the chart's schema: service: (Additional property nodeport is not allowed|additional properties 'nodeport' not allowed)/, perHelm: true },
-  { name: '--set outside the schema', args: [...deployArgs, '--set', 'service.type=Ingress'], exit: 2, message: /the values do not fit the chart's schema: service\.type: .*ClusterIP/, perHelm: true },
+  {
+    name: 'values file that does not exist',
+    args: [...deployArgs, '-f', '/nonexistent/values.yaml'],
+    exit: 2,
+    message: /--values "\/nonexistent\/values\.yaml" is invalid: file "\/nonexistent\/values\.yaml" does not exist/,
+  },
+  {
+    name: 'values file: replicaCount -1',
+    args: [...deployArgs, '-f', NEGATIVE_REPLICAS],
+    exit: 2,
+    message: /the values do not fit the chart's schema: replicaCount: (Must be greater than or equal to 0|minimum: got -1, want 0) — fix them/,
+    perHelm: true,
+  },
+  {
+    name: 'values file: misspelt key',
+    args: [...deployArgs, '-f', MISSPELT_KEY],
+    exit: 2,
+    message: /the values do not fit the chart's schema: service: (Additional property nodeport is not allowed|additional properties 'nodeport' not allowed)/,
+    perHelm: true,
+  },
+  {
+    name: '--set outside the schema',
+    args: [...deployArgs, '--set', 'service.type=Ingress'],
+    exit: 2,
+    message: /the values do not fit the chart's schema: service\.type: .*ClusterIP/,
+    perHelm: true,
+  },
   // Tools.
-  { name: 'helm missing', args: ['status', ...ns], env: { K8S_LAB_HELM: '/nonexistent/helm' }, exit: 1, message: /helm not found \(looked for \/nonexistent\/helm\) — install helm/ },
+  {
+    name: 'helm missing',
+    args: ['status', ...ns],
+    env: { K8S_LAB_HELM: '/nonexistent/helm' },
+    exit: 1,
+    message: /helm not found \(looked for \/nonexistent\/helm\) — install helm/,
+  },
   { name: 'helm missing, deploy', args: deployArgs, env: { K8S_LAB_HELM: '/nonexistent/helm' }, exit: 1, message: /helm not found/ },
-  { name: 'kubectl missing', args: ['counters', ...ns], env: { K8S_LAB_KUBECTL: '/nonexistent/kubectl' }, exit: 1, message: /kubectl not found \(looked for \/nonexistent\/kubectl\) — install kubectl/ },
+  {
+    name: 'kubectl missing',
+    args: ['counters', ...ns],
+    env: { K8S_LAB_KUBECTL: '/nonexistent/kubectl' },
+    exit: 1,
+    message: /kubectl not found \(looked for \/nonexistent\/kubectl\) — install kubectl/,
+  },
   { name: 'kubectl missing, deploy', args: deployArgs, env: { K8S_LAB_KUBECTL: '/nonexistent/kubectl' }, exit: 1, message: /kubectl not found/, perHelm: true },
-  { name: 'Helm 2', args: deployArgs, env: { K8S_LAB_HELM: HELM2 }, exit: 1, message: /helm v2\.17\.0\+ga690bad is not supported: k8s-lab needs Helm 3 or Helm 4 — install Helm 3\.8\+ or 4/ },
+  {
+    name: 'Helm 2',
+    args: deployArgs,
+    env: { K8S_LAB_HELM: HELM2 },
+    exit: 1,
+    message: /helm v2\.17\.0\+ga690bad is not supported: k8s-lab needs Helm 3 or Helm 4 — install Helm 3\.8\+ or 4/,
+  },
   { name: 'Helm 2, teardown', args: ['teardown', ...ns], env: { K8S_LAB_HELM: HELM2 }, exit: 1, message: /helm v2\.17\.0\+ga690bad is not supported/ },
-  { name: 'Helm 3.2', args: ['status', ...ns], env: { K8S_LAB_HELM: HELM3_OLD }, exit: 1, message: /helm v3\.2\.4\+g0ad800e is too old: k8s-lab needs Helm 3\.8\+ or Helm 4/ },
+  {
+    name: 'Helm 3.2',
+    args: ['status', ...ns],
+    env: { K8S_LAB_HELM: HELM3_OLD },
+    exit: 1,
+    message: /helm v3\.2\.4\+g0ad800e is too old: k8s-lab needs Helm 3\.8\+ or Helm 4/,
+  },
   // Kubeconfig and context.
-  { name: '--kubeconfig /nonexistent', args: [...deployArgs, '--kubeconfig', '/nonexistent'], exit: 2, message: /kubeconfig "\/nonexistent" does not exist — pass --kubeconfig with an existing file/ },
+  {
+    name: '--kubeconfig /nonexistent',
+    args: [...deployArgs, '--kubeconfig', '/nonexistent'],
+    exit: 2,
+    message: /kubeconfig "\/nonexistent" does not exist — pass --kubeconfig with an existing file/,
+  },
   { name: '--kubeconfig a directory', args: ['status', ...ns, '--kubeconfig', dir], exit: 2, message: /kubeconfig ".*" is not a file/ },
-  { name: '--kubeconfig not YAML', args: ['status', ...ns, '--kubeconfig', NOT_A_KUBECONFIG], exit: 2, message: /the kubeconfig cannot be read: error loading config file ".*not-a-kubeconfig": yaml/, perHelm: true },
-  { name: 'KUBECONFIG=/nonexistent', args: ['status', ...ns], env: { KUBECONFIG: '/nonexistent' }, exit: 2, message: /KUBECONFIG="\/nonexistent" names no existing file — point KUBECONFIG at your kubeconfig/ },
-  { name: 'unknown --context', args: ['status', ...ns, '--context', 'nope'], exit: 2, message: /kube context "nope" not found in the kubeconfig — list the contexts with `kubectl config get-contexts`/, perHelm: true },
+  {
+    name: '--kubeconfig not YAML',
+    args: ['status', ...ns, '--kubeconfig', NOT_A_KUBECONFIG],
+    exit: 2,
+    message: /the kubeconfig cannot be read: error loading config file ".*not-a-kubeconfig": yaml/,
+    perHelm: true,
+  },
+  {
+    name: 'KUBECONFIG=/nonexistent',
+    args: ['status', ...ns],
+    env: { KUBECONFIG: '/nonexistent' },
+    exit: 2,
+    message: /KUBECONFIG="\/nonexistent" names no existing file — point KUBECONFIG at your kubeconfig/,
+  },
+  {
+    name: 'unknown --context',
+    args: ['status', ...ns, '--context', 'nope'],
+    exit: 2,
+    message: /kube context "nope" not found in the kubeconfig — list the contexts with `kubectl config get-contexts`/,
+    perHelm: true,
+  },
   { name: 'unknown --context, deploy', args: [...deployArgs, '--context', 'nope'], exit: 2, message: /kube context "nope" not found/, perHelm: true },
   { name: 'unknown --context, counters', args: ['counters', ...ns, '--context', 'nope'], exit: 2, message: /kube context "nope" not found/ },
   { name: 'empty --context', args: ['status', ...ns, '--context', ''], exit: 2, message: /--context is empty/ },
   // The cluster.
-  { name: 'unreachable API server, status', args: ['status', ...ns, '--kubeconfig', UNREACHABLE], exit: 1, message: unreachable, withinSeconds: 15, perHelm: true },
-  { name: 'unreachable API server, deploy', args: [...deployArgs, '--kubeconfig', UNREACHABLE], exit: 1, message: unreachable, withinSeconds: 15, perHelm: true },
+  {
+    name: 'unreachable API server, status',
+    args: ['status', ...ns, '--kubeconfig', UNREACHABLE],
+    exit: 1,
+    message: unreachable,
+    withinSeconds: 15,
+    perHelm: true,
+  },
+  {
+    name: 'unreachable API server, deploy',
+    args: [...deployArgs, '--kubeconfig', UNREACHABLE],
+    exit: 1,
+    message: unreachable,
+    withinSeconds: 15,
+    perHelm: true,
+  },
   { name: 'unreachable API server, counters', args: ['counters', ...ns, '--kubeconfig', UNREACHABLE], exit: 1, message: unreachable, withinSeconds: 15 },
   { name: 'a token the API server does not accept, status', args: ['status', ...ns, '--kubeconfig', BAD_TOKEN], exit: 1, message: unauthorized, perHelm: true },
   { name: 'a token the API server does not accept, counters', args: ['counters', ...ns, '--kubeconfig', BAD_TOKEN], exit: 1, message: unauthorized },
   { name: 'no permission, status', args: ['status', '--namespace', RBAC_NS, '--kubeconfig', NO_RIGHTS], exit: 1, message: notAllowed, perHelm: true },
   { name: 'no permission, counters', args: ['counters', '--namespace', RBAC_NS, '--kubeconfig', NO_RIGHTS], exit: 1, message: notAllowed },
-  { name: 'no permission, deploy', args: ['deploy', '--namespace', RBAC_NS, '--kubeconfig', NO_RIGHTS, '--set', 'service.nodePort=null'], exit: 1, message: notAllowed, perHelm: true },
+  {
+    name: 'no permission, deploy',
+    args: ['deploy', '--namespace', RBAC_NS, '--kubeconfig', NO_RIGHTS, '--set', 'service.nodePort=null'],
+    exit: 1,
+    message: notAllowed,
+    perHelm: true,
+  },
   { name: 'no permission, teardown', args: ['teardown', '--namespace', RBAC_NS, '--kubeconfig', NO_RIGHTS], exit: 1, message: notAllowed, perHelm: true },
   // The release is not there.
   { name: 'not installed, status', args: ['status', ...ns], exit: 1, message: notInstalled, perHelm: true },
   { name: 'not installed, counters', args: ['counters', ...ns], exit: 1, message: notInstalled },
-  { name: 'not installed, traffic', args: ['traffic', ...ns], exit: 1, message: /Service helm-python not found in namespace k8s-lab-bad-input — deploy the lab first: `k8s-lab deploy`/ },
+  {
+    name: 'not installed, traffic',
+    args: ['traffic', ...ns],
+    exit: 1,
+    message: /Service helm-python not found in namespace k8s-lab-bad-input — deploy the lab first: `k8s-lab deploy`/,
+  },
   { name: 'not installed, demo-update', args: ['demo-update', ...ns, '--strategy', 'rolling'], exit: 1, message: notInstalled, perHelm: true },
-  { name: 'not installed, teardown', args: ['teardown', ...ns], exit: 1, message: /release helm-python is not installed in namespace k8s-lab-bad-input: nothing to tear down — check --release and --namespace/, perHelm: true },
+  {
+    name: 'not installed, teardown',
+    args: ['teardown', ...ns],
+    exit: 1,
+    message: /release helm-python is not installed in namespace k8s-lab-bad-input: nothing to tear down — check --release and --namespace/,
+    perHelm: true,
+  },
   { name: 'not installed, teardown --delete-data', args: ['teardown', ...ns, '--delete-data'], exit: 1, message: /nothing to tear down/ },
   { name: 'not installed, report', args: ['report', ...ns, '-o', join(dir, 'report', 'README.md')], exit: 1, message: notInstalled, perHelm: true },
 ];
@@ -138,10 +321,18 @@ async function clusterState(): Promise<string[]> {
   const ours = (line: string) => line.startsWith('k8s-lab-bad-') || line.startsWith('namespace/k8s-lab-bad-');
   const [namespaces, objects, releases] = await Promise.all([
     kubectl(['get', 'namespaces', '-o', 'name']),
-    kubectl(['get', 'statefulsets,services,persistentvolumeclaims,configmaps,secrets,pods', '--all-namespaces', '-o', 'jsonpath={range .items[*]}{.metadata.namespace}/{.kind}/{.metadata.name}{"\\n"}{end}']),
+    kubectl([
+      'get',
+      'statefulsets,services,persistentvolumeclaims,configmaps,secrets,pods',
+      '--all-namespaces',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.namespace}/{.kind}/{.metadata.name}{"\\n"}{end}',
+    ]),
     execa(HELM_BINARIES[1]!.path, ['list', '--all-namespaces', '--output', 'json']),
   ]);
-  const helmReleases = (JSON.parse(String(releases.stdout)) as { name: string; namespace: string; status: string; revision: string }[]).map((r) => `${r.namespace}/helm/${r.name}/${r.revision}/${r.status}`);
+  const helmReleases = (JSON.parse(String(releases.stdout)) as { name: string; namespace: string; status: string; revision: string }[]).map(
+    (r) => `${r.namespace}/helm/${r.name}/${r.revision}/${r.status}`,
+  );
   return [...String(namespaces.stdout).split('\n'), ...String(objects.stdout).split('\n'), ...helmReleases].filter(ours).sort();
 }
 
@@ -186,7 +377,10 @@ describe.each(HELM_BINARIES)('bad input with Helm $major: one line, the right ex
 
   it('a value the schema allows but the API server rejects: exit 2, and the first install is undone with its namespace', async () => {
     const namespace = `k8s-lab-bad-quantity-h${major}`;
-    const result = await cli(['deploy', '--namespace', namespace, '--image', LOCAL_IMAGE, '--set', 'service.nodePort=null', '--set', 'resources.limits.memory=lots'], { helm, timeoutMs: 180_000 });
+    const result = await cli(
+      ['deploy', '--namespace', namespace, '--image', LOCAL_IMAGE, '--set', 'service.nodePort=null', '--set', 'resources.limits.memory=lots'],
+      { helm, timeoutMs: 180_000 },
+    );
     // Off a terminal the spinner prints nothing for a step that fails: the failure is the one line.
     const lines = result.stderr.trim().split('\n');
     expect(result.exitCode, result.stderr).toBe(2);
@@ -236,9 +430,29 @@ describe('bad input that needs more than one line of setup', () => {
 
   it('a namespace admin who may not create namespaces deploys into its own, and is refused elsewhere without a namespace appearing', async () => {
     // `helm --create-namespace` would fail here even though the namespace exists.
-    const own = await cli(['deploy', '--namespace', RBAC_NS, '--kubeconfig', NAMESPACE_ADMIN, '--image', LOCAL_IMAGE, '--set', 'service.nodePort=null', '--replicas', '0', '--timeout', '60s'], { helm, timeoutMs: 120_000 });
+    const own = await cli(
+      [
+        'deploy',
+        '--namespace',
+        RBAC_NS,
+        '--kubeconfig',
+        NAMESPACE_ADMIN,
+        '--image',
+        LOCAL_IMAGE,
+        '--set',
+        'service.nodePort=null',
+        '--replicas',
+        '0',
+        '--timeout',
+        '60s',
+      ],
+      { helm, timeoutMs: 120_000 },
+    );
     expect(own.exitCode, own.stderr).toBe(0);
-    const other = await cli(['deploy', '--namespace', 'k8s-lab-bad-other', '--kubeconfig', NAMESPACE_ADMIN, '--set', 'service.nodePort=null'], { helm, timeoutMs: 60_000 });
+    const other = await cli(['deploy', '--namespace', 'k8s-lab-bad-other', '--kubeconfig', NAMESPACE_ADMIN, '--set', 'service.nodePort=null'], {
+      helm,
+      timeoutMs: 60_000,
+    });
     expectOneLineFailure(other, 1, /not allowed: system:serviceaccount:k8s-lab-bad-rbac:namespace-admin may not list secrets in namespace k8s-lab-bad-other/);
     expect((await kubectl(['get', 'namespace', 'k8s-lab-bad-other'], { reject: false })).exitCode).not.toBe(0);
     await cli(['teardown', '--namespace', RBAC_NS, '--kubeconfig', NAMESPACE_ADMIN, '--yes', '--delete-data'], { helm });
@@ -253,20 +467,29 @@ describe('bad input that needs more than one line of setup', () => {
       const lines = result.stderr.trim().split('\n');
       expect(result.exitCode, result.stderr).toBe(1);
       expect(result.seconds).toBeLessThan(40);
-      expect(lines.filter((line) => line.startsWith('✖')), result.stderr).toHaveLength(1);
+      expect(
+        lines.filter((line) => line.startsWith('✖')),
+        result.stderr,
+      ).toHaveLength(1);
       expect(lines.at(-1)).toMatch(
         /^✖ pods of helm-python not Ready after 20 s \(0\/2 Ready: .*helm-python-0.*\) — see why: kubectl describe pod helm-python-0 -n k8s-lab-bad-never; or raise --timeout$/,
       );
       expect(result.stderr).not.toMatch(/^ {4}at /m);
       expect(result.stdout).toBe('');
       // What deploy named is there to describe.
-      expect((await kubectl(['-n', namespace, 'describe', 'pod', 'helm-python-0'])).stdout).toMatch(/Readiness probe failed: HTTP probe failed with statuscode: 503/);
+      expect((await kubectl(['-n', namespace, 'describe', 'pod', 'helm-python-0'])).stdout).toMatch(
+        /Readiness probe failed: HTTP probe failed with statuscode: 503/,
+      );
     });
 
     it('teardown --delete-data off a terminal without --yes refuses and deletes nothing', async () => {
       const result = await run(['teardown', '--delete-data']);
       expectOneLineFailure(result, 2, /refusing to delete 2 PVCs \(the counters' data\) without confirmation — pass --yes to delete them/);
-      expect(String((await kubectl(['-n', namespace, 'get', 'persistentvolumeclaims', '-o', 'name'])).stdout).trim().split('\n')).toHaveLength(2);
+      expect(
+        String((await kubectl(['-n', namespace, 'get', 'persistentvolumeclaims', '-o', 'name'])).stdout)
+          .trim()
+          .split('\n'),
+      ).toHaveLength(2);
       expect((await kubectl(['-n', namespace, 'get', 'statefulset', 'helm-python'], { reject: false })).exitCode).toBe(0);
     });
 

@@ -32,7 +32,10 @@ export interface CliRun {
 }
 
 /** Runs the built CLI like a user would, with the given helm binary. */
-export async function cli(args: string[], { helm, timeoutMs = 600_000, env = {} }: { helm: string; timeoutMs?: number; env?: Record<string, string> }): Promise<CliRun> {
+export async function cli(
+  args: string[],
+  { helm, timeoutMs = 600_000, env = {} }: { helm: string; timeoutMs?: number; env?: Record<string, string> },
+): Promise<CliRun> {
   const result: Result = await execa('node', [bin, ...args], {
     reject: false,
     timeout: timeoutMs,
@@ -87,13 +90,20 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 export async function serviceAccountKubeconfig(namespace: string, account: string, path: string, { create = true } = {}): Promise<string> {
   if (create) await kubectl(['-n', namespace, 'create', 'serviceaccount', account]);
   // Kubernetes before 1.24 makes a token Secret for every ServiceAccount; later ones hand one out.
-  const token = await eventually(`a token for ${account}`, async () => {
-    const secret = String((await kubectl(['-n', namespace, 'get', 'serviceaccount', account, '-o', 'jsonpath={.secrets[0].name}'])).stdout);
-    if (secret) return Buffer.from(String((await kubectl(['-n', namespace, 'get', 'secret', secret, '-o', 'jsonpath={.data.token}'])).stdout), 'base64').toString();
-    const created = await kubectl(['-n', namespace, 'create', 'token', account], { reject: false });
-    return created.exitCode === 0 ? String(created.stdout).trim() : undefined;
-  }, 30_000);
-  const cluster = JSON.parse(String((await kubectl(['config', 'view', '--raw', '--minify', '-o', 'json'])).stdout)) as { clusters: { cluster: { server: string; 'certificate-authority-data': string } }[] };
+  const token = await eventually(
+    `a token for ${account}`,
+    async () => {
+      const secret = String((await kubectl(['-n', namespace, 'get', 'serviceaccount', account, '-o', 'jsonpath={.secrets[0].name}'])).stdout);
+      if (secret)
+        return Buffer.from(String((await kubectl(['-n', namespace, 'get', 'secret', secret, '-o', 'jsonpath={.data.token}'])).stdout), 'base64').toString();
+      const created = await kubectl(['-n', namespace, 'create', 'token', account], { reject: false });
+      return created.exitCode === 0 ? String(created.stdout).trim() : undefined;
+    },
+    30_000,
+  );
+  const cluster = JSON.parse(String((await kubectl(['config', 'view', '--raw', '--minify', '-o', 'json'])).stdout)) as {
+    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+  };
   const { server, 'certificate-authority-data': ca } = cluster.clusters[0]!.cluster;
   writeFileSync(
     path,

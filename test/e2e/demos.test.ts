@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord, Strategy } from '../../src/demos/record.js';
 import { HELM_BINARIES } from '../support/tools.js';
-import { cli, deleteNamespace, expectOneLineFailure, expectRollingUpdate, kubectl, kubectlJson, LOCAL_IMAGE, nodePortUrl, readCounterFile, requireCluster } from './cluster.js';
+import {
+  cli,
+  deleteNamespace,
+  expectOneLineFailure,
+  expectRollingUpdate,
+  kubectl,
+  kubectlJson,
+  LOCAL_IMAGE,
+  nodePortUrl,
+  readCounterFile,
+  requireCluster,
+} from './cluster.js';
 
 interface PodList {
   items: { metadata: { name: string; labels: Record<string, string> }; status: { conditions?: { type: string; status: string }[] } }[];
@@ -20,11 +31,18 @@ const NS_PREFIX = process.env.K8S_LAB_E2E_NAMESPACE_PREFIX ?? 'k8s-lab-demo';
  * takes updateStrategy Recreate, and whether it keeps rollingUpdate.maxUnavailable.
  */
 async function serverOffers(ns: string): Promise<{ recreate: boolean; maxUnavailable: boolean }> {
-  const patch = (body: object) => kubectl(['-n', ns, 'patch', 'statefulset', 'helm-python', '--type', 'merge', '-p', JSON.stringify(body), '--dry-run=server', '-o', 'json'], { reject: false });
+  const patch = (body: object) =>
+    kubectl(['-n', ns, 'patch', 'statefulset', 'helm-python', '--type', 'merge', '-p', JSON.stringify(body), '--dry-run=server', '-o', 'json'], {
+      reject: false,
+    });
   const recreate = await patch({ spec: { updateStrategy: { type: 'Recreate', rollingUpdate: null } } });
   const max = await patch({ spec: { updateStrategy: { rollingUpdate: { maxUnavailable: 2 } } } });
-  const kept = max.exitCode === 0 && (JSON.parse(String(max.stdout)) as { spec: { updateStrategy: { rollingUpdate?: { maxUnavailable?: number } } } }).spec.updateStrategy.rollingUpdate?.maxUnavailable === 2;
-  if (recreate.exitCode !== 0) expect(String(recreate.stderr)).toMatch(/Unsupported value: "Recreate"|updateStrategy: Invalid value: .*Recreate.*: must be 'RollingUpdate' or 'OnDelete'/);
+  const kept =
+    max.exitCode === 0 &&
+    (JSON.parse(String(max.stdout)) as { spec: { updateStrategy: { rollingUpdate?: { maxUnavailable?: number } } } }).spec.updateStrategy.rollingUpdate
+      ?.maxUnavailable === 2;
+  if (recreate.exitCode !== 0)
+    expect(String(recreate.stderr)).toMatch(/Unsupported value: "Recreate"|updateStrategy: Invalid value: .*Recreate.*: must be 'RollingUpdate' or 'OnDelete'/);
   return { recreate: recreate.exitCode === 0, maxUnavailable: kept };
 }
 
@@ -61,7 +79,19 @@ describe.each(HELM_BINARIES)('demo-update with Helm $major on a real cluster', (
   }
 
   async function demo(strategy: Strategy, extra: string[] = []): Promise<{ exitCode: number; record: RunRecord; stderr: string }> {
-    const result = await run(['demo-update', '--strategy', strategy, '--check', '5s', '--url', nodePortUrl(NODE_PORT), '--record-dir', records, '--json', ...extra]);
+    const result = await run([
+      'demo-update',
+      '--strategy',
+      strategy,
+      '--check',
+      '5s',
+      '--url',
+      nodePortUrl(NODE_PORT),
+      '--record-dir',
+      records,
+      '--json',
+      ...extra,
+    ]);
     const record = result.json<RunRecord>();
     const onDisk = JSON.parse(readFileSync(join(records, `${record.id}.json`), 'utf8')) as RunRecord;
     expect(onDisk).toEqual(record);
@@ -127,11 +157,19 @@ describe.each(HELM_BINARIES)('demo-update with Helm $major on a real cluster', (
     expect(exitCode, stderr).toBe(0);
     expect(record).toMatchObject({ verdict: 'passed', versions: { from: 'v2', to: 'v3' } });
     if (offers.recreate) {
-      expect(record.method).toEqual({ id: 'native-recreate', label: 'native Recreate (StatefulSetRecreateStrategy)', why: 'the API server accepts updateStrategy Recreate (server-side dry-run)' });
+      expect(record.method).toEqual({
+        id: 'native-recreate',
+        label: 'native Recreate (StatefulSetRecreateStrategy)',
+        why: 'the API server accepts updateStrategy Recreate (server-side dry-run)',
+      });
       expect(record.phases.map((p) => p.name)).toEqual(['baseline', 'recreate', 'restore', 'settle']);
       expect(record.options.recreate).toBe('native');
     } else {
-      expect(record.method).toMatchObject({ id: 'emulated-recreate', label: 'emulated: OnDelete + delete', why: expect.stringContaining('StatefulSetRecreateStrategy off') });
+      expect(record.method).toMatchObject({
+        id: 'emulated-recreate',
+        label: 'emulated: OnDelete + delete',
+        why: expect.stringContaining('StatefulSetRecreateStrategy off'),
+      });
     }
     expectRecreated(record, 'v3');
     await expectDataPreserved(record);
@@ -207,9 +245,24 @@ describe.each(HELM_BINARIES)('demo-update with Helm $major on a real cluster', (
   it('rolling --max-unavailable 2: both pods replaced together where the server keeps the field, then maxUnavailable removed again; refused with exit 2 and nothing changed where it drops it', async () => {
     const offers = await serverOffers(ns);
     const before = await kubectlJson<{ metadata: { generation: number } }>(['-n', ns, 'get', 'statefulset', 'helm-python']);
-    const result = await run(['demo-update', '--strategy', 'rolling', '--max-unavailable', '2', '--url', nodePortUrl(NODE_PORT), '--record-dir', records, '--json']);
+    const result = await run([
+      'demo-update',
+      '--strategy',
+      'rolling',
+      '--max-unavailable',
+      '2',
+      '--url',
+      nodePortUrl(NODE_PORT),
+      '--record-dir',
+      records,
+      '--json',
+    ]);
     if (!offers.maxUnavailable) {
-      expectOneLineFailure(result, 2, /^✖ --max-unavailable 2: the API server ignores rollingUpdate\.maxUnavailable \(feature gate MaxUnavailableStatefulSet off\): it drops the field; nothing was changed — /);
+      expectOneLineFailure(
+        result,
+        2,
+        /^✖ --max-unavailable 2: the API server ignores rollingUpdate\.maxUnavailable \(feature gate MaxUnavailableStatefulSet off\): it drops the field; nothing was changed — /,
+      );
       const after = await kubectlJson<{ metadata: { generation: number } }>(['-n', ns, 'get', 'statefulset', 'helm-python']);
       expect(after.metadata.generation).toBe(before.metadata.generation);
       await expectHealthy('v6');

@@ -60,7 +60,13 @@ describe.each(HELM_BINARIES)('k8s-lab with Helm $major on a real cluster', ({ ma
     expect(result.stdout).toMatch(/^persistentvolumeclaim\/counter-data-py-helm-python-1\s+Bound/m);
 
     // What the cluster says, read independently.
-    const sts = await kubectlJson<{ spec: { replicas: number; podManagementPolicy: string }; status: { readyReplicas: number } }>(['-n', ns, 'get', 'statefulset', 'helm-python']);
+    const sts = await kubectlJson<{ spec: { replicas: number; podManagementPolicy: string }; status: { readyReplicas: number } }>([
+      '-n',
+      ns,
+      'get',
+      'statefulset',
+      'helm-python',
+    ]);
     expect(sts.spec.replicas).toBe(2);
     expect(sts.spec.podManagementPolicy).toBe('Parallel');
     expect(sts.status.readyReplicas).toBe(2);
@@ -105,19 +111,22 @@ describe.each(HELM_BINARIES)('k8s-lab with Helm $major on a real cluster', ({ ma
     }
   });
 
-  it.each(['linux', 'win32'] as const)('execs in a pod over a WebSocket through kubectl proxy as on %s (a unix socket; on win32 TCP), as counters does where the app does not serve its file', async (platform) => {
-    const kubectlRun = new Kubectl(createRunner(), kubectlBin, { namespace: ns });
-    const proxy = await KubeProxy.start(kubectlRun, { timeoutMs: 60_000, platform });
-    try {
-      expect(proxy.transport).toBe(platform === 'linux' ? 'unix' : 'tcp');
-      const text = await proxy.exec(ns, 'helm-python-0', 'app', ['cat', '/data/counter.json']);
-      expect((JSON.parse(text) as { counter: number }).counter).toBe(await readCounterFile(ns, 'helm-python-0'));
-      // A command that fails: the API's Failure status, with its exit code.
-      await expect(proxy.exec(ns, 'helm-python-0', 'app', ['cat', '/data/no-such-file'])).rejects.toThrow(/exit code 1/);
-    } finally {
-      await proxy.stop();
-    }
-  });
+  it.each(['linux', 'win32'] as const)(
+    'execs in a pod over a WebSocket through kubectl proxy as on %s (a unix socket; on win32 TCP), as counters does where the app does not serve its file',
+    async (platform) => {
+      const kubectlRun = new Kubectl(createRunner(), kubectlBin, { namespace: ns });
+      const proxy = await KubeProxy.start(kubectlRun, { timeoutMs: 60_000, platform });
+      try {
+        expect(proxy.transport).toBe(platform === 'linux' ? 'unix' : 'tcp');
+        const text = await proxy.exec(ns, 'helm-python-0', 'app', ['cat', '/data/counter.json']);
+        expect((JSON.parse(text) as { counter: number }).counter).toBe(await readCounterFile(ns, 'helm-python-0'));
+        // A command that fails: the API's Failure status, with its exit code.
+        await expect(proxy.exec(ns, 'helm-python-0', 'app', ['cat', '/data/no-such-file'])).rejects.toThrow(/exit code 1/);
+      } finally {
+        await proxy.stop();
+      }
+    },
+  );
 
   it('traffic finds the NodePort on 127.0.0.1 by itself', async () => {
     // Only after the test above proved 127.0.0.1:<NodePort> answers, so discovery stops there.

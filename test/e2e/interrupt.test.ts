@@ -13,7 +13,10 @@ import { HELM_BINARIES } from '../support/tools.js';
 import { cli, deleteNamespace, expectRollingUpdate, kubectlBin, kubectlJson, LOCAL_IMAGE, readCounterFile, repoRoot, requireCluster } from './cluster.js';
 
 interface PodList {
-  items: { metadata: { name: string; labels: Record<string, string>; deletionTimestamp?: string }; status: { conditions?: { type: string; status: string }[] } }[];
+  items: {
+    metadata: { name: string; labels: Record<string, string>; deletionTimestamp?: string };
+    status: { conditions?: { type: string; status: string }[] };
+  }[];
 }
 interface ClaimList {
   items: { metadata: { name: string; uid: string } }[];
@@ -133,15 +136,30 @@ describe.each(HELM_BINARIES)('interrupting demos with Helm $major on a real clus
   // Helm 4 at every phase of every strategy; Helm 3 (the same code, other helm flags) at the
   // phases that change the most.
   const cases = PHASES.flatMap(([strategy, flags, phases]) => phases.map((phase) => ({ strategy, flags, phase, name: [strategy, ...flags].join(' ') })));
-  const helm3Cases = new Set(['rolling rollout', 'recreate --emulate-recreate recreate', 'recreate recreate', 'canary scale-out', 'canary promote', 'partition first-pod']);
-  const chosen = [...(major === 4 ? cases : cases.filter((c) => helm3Cases.has(`${c.name} ${c.phase}`))), { strategy: 'canary' as Strategy, flags: [] as string[], phase: 'abort', name: 'canary' }];
+  const helm3Cases = new Set([
+    'rolling rollout',
+    'recreate --emulate-recreate recreate',
+    'recreate recreate',
+    'canary scale-out',
+    'canary promote',
+    'partition first-pod',
+  ]);
+  const chosen = [
+    ...(major === 4 ? cases : cases.filter((c) => helm3Cases.has(`${c.name} ${c.phase}`))),
+    { strategy: 'canary' as Strategy, flags: [] as string[], phase: 'abort', name: 'canary' },
+  ];
 
   it.each(chosen.map((c, i) => ({ ...c, signal: i % 2 === 0 ? ('SIGINT' as const) : ('SIGTERM' as const) })))(
     '$signal during $name $phase: undone, exit 130, release deployed, pods Ready, nothing lost',
     async ({ strategy, flags, phase, signal }) => {
       const extra = [...flags, ...(phase === 'abort' ? ['--broken', '--ready-timeout', '10s'] : [])];
       // Without --json: the phases are printed on stderr, the run record's path on its last line.
-      const result = await runAndInterrupt(['demo-update', '--strategy', strategy, '--check', '4s', '--settle', '3s', '--url', url, '--record-dir', records, ...extra, '--namespace', ns], helm, phase, signal);
+      const result = await runAndInterrupt(
+        ['demo-update', '--strategy', strategy, '--check', '4s', '--settle', '3s', '--url', url, '--record-dir', records, ...extra, '--namespace', ns],
+        helm,
+        phase,
+        signal,
+      );
       expect(result.exitCode, result.stderr).toBe(130);
       const record = JSON.parse(readFileSync(/ — see (\S+\.json)$/.exec(lastLine(result.stderr))![1]!, 'utf8')) as RunRecord;
       expect(result.stdout).toContain(`${strategy} ${record.versions.from} → ${record.versions.to}: interrupted`);
@@ -157,7 +175,11 @@ describe.each(HELM_BINARIES)('interrupting demos with Helm $major on a real clus
       } else {
         expect(undone, record.reason).toBeDefined();
         const from = record.versions.from;
-        expect(record.reason).toMatch(new RegExp(`undone: held at ${from} with partition 2: .*; helm rollback helm-python \\d+: ${from}, 2 replicas, updateStrategy RollingUpdate, partition 0; 2 pods Ready on ${from}`));
+        expect(record.reason).toMatch(
+          new RegExp(
+            `undone: held at ${from} with partition 2: .*; helm rollback helm-python \\d+: ${from}, 2 replicas, updateStrategy RollingUpdate, partition 0; 2 pods Ready on ${from}`,
+          ),
+        );
         expect(result.stderr).toContain('  helm rollback helm-python');
         // Undoing replaces one pod at a time: no request fails while it runs (recreate's own
         // outage may still be under way when it starts).
@@ -173,9 +195,17 @@ describe.each(HELM_BINARIES)('interrupting demos with Helm $major on a real clus
   );
 
   it('a second Ctrl-C while undoing stops at once and says how to put things back; deploy does', async () => {
-    const result = await runAndInterrupt(['demo-update', '--strategy', 'partition', '--check', '4s', '--url', url, '--record-dir', records, '--namespace', ns], helm, 'first-pod', 'SIGINT', 2500);
+    const result = await runAndInterrupt(
+      ['demo-update', '--strategy', 'partition', '--check', '4s', '--url', url, '--record-dir', records, '--namespace', ns],
+      helm,
+      'first-pod',
+      'SIGINT',
+      2500,
+    );
     expect(result.exitCode).toBe(130);
-    expect(lastLine(result.stderr)).toMatch(/^✖ interrupted again \(SIGINT\): stopped before the demo's changes were undone — put the chart values back with `k8s-lab deploy`/);
+    expect(lastLine(result.stderr)).toMatch(
+      /^✖ interrupted again \(SIGINT\): stopped before the demo's changes were undone — put the chart values back with `k8s-lab deploy`/,
+    );
     const deployed = await run(['deploy', '--image', LOCAL_IMAGE, '--set', 'service.nodePort=null']);
     expect(deployed.exitCode, deployed.stderr).toBe(0);
     const values = (await run(['status', '--json'])).json<{ release: { status: string } }>();
@@ -200,10 +230,25 @@ describe.each(HELM_BINARIES)('interrupting demos with Helm $major on a real clus
     });
 
     it('with --no-recover a stuck partition is left for inspection, and the printed recovery commands work', async () => {
-      const result = await run(['demo-update', '--strategy', 'partition', '--broken', '--no-recover', '--timeout', '20s', '--url', url, '--record-dir', records, '--json']);
+      const result = await run([
+        'demo-update',
+        '--strategy',
+        'partition',
+        '--broken',
+        '--no-recover',
+        '--timeout',
+        '20s',
+        '--url',
+        url,
+        '--record-dir',
+        records,
+        '--json',
+      ]);
       expect(result.exitCode, result.stderr).toBe(1);
       const record = result.json<RunRecord>();
-      const match = /left as it is \(--no-recover\); to recover: (helm rollback helm-python (\d+) -n \S+) && (kubectl delete pod helm-python-1 -n \S+)/.exec(record.reason);
+      const match = /left as it is \(--no-recover\); to recover: (helm rollback helm-python (\d+) -n \S+) && (kubectl delete pod helm-python-1 -n \S+)/.exec(
+        record.reason,
+      );
       expect(match, record.reason).not.toBeNull();
       const sts = await kubectlJson<{ spec: { updateStrategy: unknown } }>(['-n', ns, 'get', 'statefulset', 'helm-python']);
       expectRollingUpdate(sts.spec.updateStrategy, 1);

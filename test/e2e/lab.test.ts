@@ -35,7 +35,17 @@ describe('k8s-lab lab on a real cluster', () => {
   it('runs every step and prints the report path last', () => {
     expect(result.exitCode, result.stderr.slice(-2000)).toBe(0);
     expect(result.stdout.trim().split('\n').at(-1)).toBe(output);
-    for (const step of ['doctor', 'deploy', 'traffic', 'counters', 'demo-update --strategy rolling', 'demo-update --strategy recreate', 'demo-update --strategy canary', 'demo-update --strategy partition', 'report']) {
+    for (const step of [
+      'doctor',
+      'deploy',
+      'traffic',
+      'counters',
+      'demo-update --strategy rolling',
+      'demo-update --strategy recreate',
+      'demo-update --strategy canary',
+      'demo-update --strategy partition',
+      'report',
+    ]) {
       expect(result.stderr).toContain(`] ${step}\n`);
     }
   });
@@ -49,7 +59,10 @@ describe('k8s-lab lab on a real cluster', () => {
       const name = record.strategy === 'recreate' ? `recreate — ${record.method?.label ?? ''}` : record.strategy;
       const row = markdown.split('\n').find((line) => line.startsWith(`| ${name} |`));
       expect(row, name).toBeDefined();
-      const cells = row!.split('|').slice(1, -1).map((c) => c.trim());
+      const cells = row!
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim());
       expect(cells).toEqual([
         name,
         `${record.versions.from} → ${record.versions.to}`,

@@ -10,7 +10,20 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { HELM_BINARIES } from '../support/tools.js';
-import { cli, deleteNamespace, eventually, expectOneLineFailure, kubectl, kubectlBin, kubectlJson, LOCAL_IMAGE, repoRoot, requireCluster, serviceAccountKubeconfig, type CliRun } from './cluster.js';
+import {
+  cli,
+  deleteNamespace,
+  eventually,
+  expectOneLineFailure,
+  kubectl,
+  kubectlBin,
+  kubectlJson,
+  LOCAL_IMAGE,
+  repoRoot,
+  requireCluster,
+  serviceAccountKubeconfig,
+  type CliRun,
+} from './cluster.js';
 
 const NS = 'k8s-lab-e2e-rbac';
 const NS_HELM3 = 'k8s-lab-e2e-rbac-h3';
@@ -111,7 +124,11 @@ describe('k8s-lab lab with Helm 4 and only the documented Role', () => {
 
   beforeAll(async () => {
     ({ kubeconfig, token } = await restrictedNamespace(NS));
-    const run = () => cli(['lab', '--kubeconfig', kubeconfig, '--namespace', NS, '--image', LOCAL_IMAGE, '--output', output, '--record-dir', recordDir], { helm: helm4, timeoutMs: 1_200_000 });
+    const run = () =>
+      cli(['lab', '--kubeconfig', kubeconfig, '--namespace', NS, '--image', LOCAL_IMAGE, '--output', output, '--record-dir', recordDir], {
+        helm: helm4,
+        timeoutMs: 1_200_000,
+      });
     for (let attempt = 1; ; attempt += 1) {
       await nodePortFree(LAB_NODE_PORT);
       lab = await run();
@@ -126,7 +143,17 @@ describe('k8s-lab lab with Helm 4 and only the documented Role', () => {
 
   it('runs every step, doctor skipping what a namespace-bound account may not read', () => {
     expect(lab.exitCode, lab.stderr.slice(-3000)).toBe(0);
-    for (const step of ['doctor', 'deploy', 'traffic', 'counters', 'demo-update --strategy rolling', 'demo-update --strategy recreate', 'demo-update --strategy canary', 'demo-update --strategy partition', 'report']) {
+    for (const step of [
+      'doctor',
+      'deploy',
+      'traffic',
+      'counters',
+      'demo-update --strategy rolling',
+      'demo-update --strategy recreate',
+      'demo-update --strategy canary',
+      'demo-update --strategy partition',
+      'report',
+    ]) {
       expect(lab.stderr).toContain(`] ${step}\n`);
     }
     expect(lab.stdout).toMatch(/^– storage\s+skipped: not allowed to list StorageClasses/m);
@@ -138,14 +165,9 @@ describe('k8s-lab lab with Helm 4 and only the documented Role', () => {
   });
 
   it('the pods meet the restricted profile as they run, read-only root filesystem included', async () => {
-    const pods = await kubectlJson<{ items: { metadata: { name: string }; spec: { securityContext?: Record<string, unknown>; containers: { securityContext?: Record<string, unknown> }[] } }[] }>([
-      '-n',
-      NS,
-      'get',
-      'pods',
-      '-l',
-      'app.kubernetes.io/instance=helm-python',
-    ]);
+    const pods = await kubectlJson<{
+      items: { metadata: { name: string }; spec: { securityContext?: Record<string, unknown>; containers: { securityContext?: Record<string, unknown> }[] } }[];
+    }>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/instance=helm-python']);
     expect(pods.items.length).toBeGreaterThan(0);
     for (const pod of pods.items) {
       expect(pod.spec.securityContext, pod.metadata.name).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
@@ -160,7 +182,9 @@ describe('k8s-lab lab with Helm 4 and only the documented Role', () => {
     const labels = (await kubectlJson<{ metadata: { labels: Record<string, string> } }>(['get', 'namespace', NS])).metadata.labels;
     expect(labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
     if (Number.parseInt(serverVersion.minor, 10) < 23) {
-      ctx.skip(`Kubernetes ${serverVersion.gitVersion} has no Pod Security admission (alpha in 1.22, on by default in 1.23): the label is there but not enforced; test/chart/pod-security.test.ts checks every restricted control instead`);
+      ctx.skip(
+        `Kubernetes ${serverVersion.gitVersion} has no Pod Security admission (alpha in 1.22, on by default in 1.23): the label is there but not enforced; test/chart/pod-security.test.ts checks every restricted control instead`,
+      );
     }
     // Pod Security admission rejects a pod at creation: the StatefulSet would report FailedCreate.
     const events = await kubectlJson<{ items: { reason: string; message: string }[] }>(['-n', NS, 'get', 'events', '--field-selector', 'reason=FailedCreate']);
@@ -170,7 +194,9 @@ describe('k8s-lab lab with Helm 4 and only the documented Role', () => {
   });
 
   it('refuses a call outside the namespace in one line, creating nothing', async () => {
-    const notAllowed = new RegExp(`not allowed: system:serviceaccount:${NS}:${ACCOUNT} may not list secrets in namespace ${ELSEWHERE} — ask for access to namespace ${ELSEWHERE}`);
+    const notAllowed = new RegExp(
+      `not allowed: system:serviceaccount:${NS}:${ACCOUNT} may not list secrets in namespace ${ELSEWHERE} — ask for access to namespace ${ELSEWHERE}`,
+    );
     for (const command of [['status'], ['deploy', '--image', LOCAL_IMAGE, '--set', 'service.nodePort=null']]) {
       const result = await cli([...command, '--kubeconfig', kubeconfig, '--namespace', ELSEWHERE], { helm: helm4, timeoutMs: 60_000 });
       expectOneLineFailure(result, 1, notAllowed);
@@ -183,7 +209,12 @@ describe('k8s-lab lab with Helm 4 and only the documented Role', () => {
   it('prints no credential with --verbose, and writes none into the report or the run records', async () => {
     const admin = readFileSync(process.env.KUBECONFIG!, 'utf8');
     const adminSecrets = [...admin.matchAll(/client-(?:key|certificate)-data: (\S+)/g)].map((m) => m[1]!);
-    const pem = adminSecrets.flatMap((data) => Buffer.from(data, 'base64').toString().split('\n').filter((line) => line.length >= 60));
+    const pem = adminSecrets.flatMap((data) =>
+      Buffer.from(data, 'base64')
+        .toString()
+        .split('\n')
+        .filter((line) => line.length >= 60),
+    );
     const secrets = [token, ...adminSecrets, ...pem];
     expect(secrets.length).toBeGreaterThan(1);
     const runs: [string, CliRun][] = [];
@@ -198,7 +229,10 @@ describe('k8s-lab lab with Helm 4 and only the documented Role', () => {
     ]) {
       // A --namespace in `args` comes last, so it wins.
       const [command, ...rest] = args;
-      runs.push([`${args.join(' ')} (token)`, await cli([command!, '--namespace', NS, ...rest, '--verbose', '--kubeconfig', kubeconfig], { helm: helm4, timeoutMs: 300_000 })]);
+      runs.push([
+        `${args.join(' ')} (token)`,
+        await cli([command!, '--namespace', NS, ...rest, '--verbose', '--kubeconfig', kubeconfig], { helm: helm4, timeoutMs: 300_000 }),
+      ]);
     }
     runs.push(['status (admin kubeconfig)', await cli(['status', '--verbose', '--namespace', NS], { helm: helm4 })]);
     runs.push(['counters --json (admin kubeconfig)', await cli(['counters', '--json', '--verbose', '--namespace', NS], { helm: helm4 })]);
@@ -237,6 +271,12 @@ describe('deploy, counters and teardown with Helm 3 and only the documented Role
     expect(updated.exitCode, updated.stderr.slice(-3000)).toBe(0);
     const down = await as(['teardown', '--delete-data', '--yes']);
     expect(down.exitCode, down.stderr.slice(-3000)).toBe(0);
-    for (const [name, run] of [['deploy', deployed], ['counters', counters], ['demo-update', updated], ['teardown', down]] as const) expectNoSecret(name, outputOf(run), [token]);
+    for (const [name, run] of [
+      ['deploy', deployed],
+      ['counters', counters],
+      ['demo-update', updated],
+      ['teardown', down],
+    ] as const)
+      expectNoSecret(name, outputOf(run), [token]);
   });
 });

@@ -19,7 +19,10 @@ const NS_PREFIX = process.env.K8S_LAB_E2E_NAMESPACE_PREFIX ?? 'k8s-lab-lessons';
 const SELECTOR = 'app.kubernetes.io/name=k8s-lab-counter';
 
 interface PodList {
-  items: { metadata: { name: string; uid: string; deletionTimestamp?: string }; status: { containerStatuses?: { restartCount: number }[]; conditions?: { type: string; status: string }[] } }[];
+  items: {
+    metadata: { name: string; uid: string; deletionTimestamp?: string };
+    status: { containerStatuses?: { restartCount: number }[]; conditions?: { type: string; status: string }[] };
+  }[];
 }
 interface ClaimList {
   items: { metadata: { name: string; uid: string } }[];
@@ -37,7 +40,8 @@ describe.each([
   const run = (args: string[]) => cli([...args, '--namespace', ns], { helm });
 
   const pods = async () => (await kubectlJson<PodList>(['-n', ns, 'get', 'pods', '-l', SELECTOR])).items.filter((p) => !p.metadata.deletionTimestamp);
-  const claims = async () => Object.fromEntries((await kubectlJson<ClaimList>(['-n', ns, 'get', 'pvc', '-l', SELECTOR])).items.map((c) => [c.metadata.name, c.metadata.uid]));
+  const claims = async () =>
+    Object.fromEntries((await kubectlJson<ClaimList>(['-n', ns, 'get', 'pvc', '-l', SELECTOR])).items.map((c) => [c.metadata.name, c.metadata.uid]));
 
   /** The release as it was: 2 replicas, pods 0 and 1 Ready, their PVCs only (plus `extraClaims`), no temporary release. */
   async function expectReleaseAsItWas(extraClaims: string[] = []): Promise<void> {
@@ -105,7 +109,22 @@ describe.each([
 
   it(`demo-scale --policy both: Parallel starts the added pods together, OrderedReady one after another; Retain keeps their values; the release is put back`, async () => {
     const to = full ? 4 : 3;
-    const result = await run(['demo-scale', '--to', String(to), '--policy', 'both', '--node-port', String(ORDERED_NODE_PORT), '--settle', '500ms', '--url', nodePortUrl(NODE_PORT), '--record-dir', records, '--json']);
+    const result = await run([
+      'demo-scale',
+      '--to',
+      String(to),
+      '--policy',
+      'both',
+      '--node-port',
+      String(ORDERED_NODE_PORT),
+      '--settle',
+      '500ms',
+      '--url',
+      nodePortUrl(NODE_PORT),
+      '--record-dir',
+      records,
+      '--json',
+    ]);
     expect(result.exitCode, result.stderr).toBe(0);
     const record = result.json<ScaleRecord>();
     expect(record).toMatchObject({ lesson: 'scale', verdict: 'passed', options: { replicas: 2, to, policy: 'both', pvcRetention: 'retain' } });
@@ -139,7 +158,21 @@ describe.each([
   });
 
   it.runIf(full)('demo-scale --keep-pvcs: the added PVCs stay and a scale-up by hand finds each value again', async () => {
-    const result = await run(['demo-scale', '--to', '3', '--policy', 'parallel', '--keep-pvcs', '--settle', '500ms', '--url', nodePortUrl(NODE_PORT), '--record-dir', records, '--json']);
+    const result = await run([
+      'demo-scale',
+      '--to',
+      '3',
+      '--policy',
+      'parallel',
+      '--keep-pvcs',
+      '--settle',
+      '500ms',
+      '--url',
+      nodePortUrl(NODE_PORT),
+      '--record-dir',
+      records,
+      '--json',
+    ]);
     expect(result.exitCode, result.stderr).toBe(0);
     const record = result.json<ScaleRecord>();
     const check = record.runs[0]!.storage[0]!;
@@ -159,7 +192,22 @@ describe.each([
   });
 
   it.runIf(full)('demo-scale --pvc-retention delete: the StatefulSet deletes the removed PVCs and the returning pods start from 0', async () => {
-    const result = await run(['demo-scale', '--to', '3', '--policy', 'parallel', '--pvc-retention', 'delete', '--settle', '500ms', '--url', nodePortUrl(NODE_PORT), '--record-dir', records, '--json']);
+    const result = await run([
+      'demo-scale',
+      '--to',
+      '3',
+      '--policy',
+      'parallel',
+      '--pvc-retention',
+      'delete',
+      '--settle',
+      '500ms',
+      '--url',
+      nodePortUrl(NODE_PORT),
+      '--record-dir',
+      records,
+      '--json',
+    ]);
     expect(result.exitCode, result.stderr).toBe(0);
     const record = result.json<ScaleRecord>();
     const check = record.runs[0]!.storage[0]!;
@@ -174,7 +222,13 @@ describe.each([
 
   /** Runs the CLI and sends Ctrl-C (SIGINT to its process group) once it prints `▸ <phase>:`. */
   async function interruptAt(args: string[], phase: string): Promise<{ exitCode: number; stderr: string }> {
-    const child = execa('node', [join(repoRoot, 'bin', 'k8s-lab.js'), ...args, '--namespace', ns], { reject: false, detached: true, timeout: 600_000, stdin: 'ignore', env: { FORCE_COLOR: '0', CI: 'true', K8S_LAB_HELM: helm } });
+    const child = execa('node', [join(repoRoot, 'bin', 'k8s-lab.js'), ...args, '--namespace', ns], {
+      reject: false,
+      detached: true,
+      timeout: 600_000,
+      stdin: 'ignore',
+      env: { FORCE_COLOR: '0', CI: 'true', K8S_LAB_HELM: helm },
+    });
     let sent = false;
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
@@ -188,7 +242,10 @@ describe.each([
   }
 
   it.runIf(full)('Ctrl-C during demo-scale (OrderedReady scaling up) puts the release back and removes the temporary release', async () => {
-    const result = await interruptAt(['demo-scale', '--to', '4', '--policy', 'ordered', '--node-port', String(ORDERED_NODE_PORT), '--url', nodePortUrl(NODE_PORT), '--record-dir', records], 'OrderedReady: scale up');
+    const result = await interruptAt(
+      ['demo-scale', '--to', '4', '--policy', 'ordered', '--node-port', String(ORDERED_NODE_PORT), '--url', nodePortUrl(NODE_PORT), '--record-dir', records],
+      'OrderedReady: scale up',
+    );
     expect(result.exitCode, result.stderr).toBe(130);
     expect(result.stderr).toMatch(/temporary release helm-python-ordered uninstalled/);
     await expectReleaseAsItWas();

@@ -64,9 +64,17 @@ describe('the live panel on a real cluster', () => {
 
   it('a canary in a terminal: during check the canary pod shows on v2, in the demo and in `k8s-lab watch`; the last frame stays above the summary', async () => {
     openWindow('watch', ['watch', '--traffic', '--for', '120s']);
-    await waitForScreen('watch', 'the watch panel with both pods Ready', (text) => /^helm-python-0 +v1 .*Ready/m.test(text) && /^helm-python-1 +v1 .*Ready/m.test(text));
+    await waitForScreen(
+      'watch',
+      'the watch panel with both pods Ready',
+      (text) => /^helm-python-0 +v1 .*Ready/m.test(text) && /^helm-python-1 +v1 .*Ready/m.test(text),
+    );
     openWindow('canary', ['demo-update', '--strategy', 'canary', '--check', '8s', '--settle', '1s', '--record-dir', records]);
-    const during = await waitForScreen('canary', 'the check phase with the canary Ready on v2', (text) => /^▸ check · /m.test(text) && /^helm-python-2 +v2 \S+ +Ready .* canary/m.test(text));
+    const during = await waitForScreen(
+      'canary',
+      'the check phase with the canary Ready on v2',
+      (text) => /^▸ check · /m.test(text) && /^helm-python-2 +v2 \S+ +Ready .* canary/m.test(text),
+    );
     // The panel fits the terminal: no line is wrapped or cut by it.
     for (const line of during.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
     expect(during).toMatch(/^helm-python-0 +v1 \S+ +Ready/m);
@@ -107,8 +115,18 @@ describe('the live panel on a real cluster', () => {
     expect([at(/▸ baseline:/), at(/▸ rollout:/), at(/▸ settle:/)].every((i, n, all) => i >= 0 && (n === 0 || i > all[n - 1]!))).toBe(true);
     // The StatefulSet's rolling order: the highest ordinal is replaced and Ready on the new version before the next goes.
     const event = (pod: string, what: string, version: string) => at(new RegExp(`${pod} {2}${what} {2}${version}$`));
-    const order = [event('helm-python-1', 'deleting', from), event('helm-python-1', 'created', to), event('helm-python-1', 'Ready', to), event('helm-python-0', 'deleting', from), event('helm-python-0', 'created', to), event('helm-python-0', 'Ready', to)];
-    expect(order.every((i) => i >= 0), lines.join('\n')).toBe(true);
+    const order = [
+      event('helm-python-1', 'deleting', from),
+      event('helm-python-1', 'created', to),
+      event('helm-python-1', 'Ready', to),
+      event('helm-python-0', 'deleting', from),
+      event('helm-python-0', 'created', to),
+      event('helm-python-0', 'Ready', to),
+    ];
+    expect(
+      order.every((i) => i >= 0),
+      lines.join('\n'),
+    ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     // Pod and phase lines are printed as they happen: their times never go back.
     const podAndPhase = lines.filter((line) => !/ probe /.test(line)).map((line) => Number(/^ +(\d+\.\d) s/.exec(line)![1]));

@@ -33,7 +33,11 @@ describe('the packed tarball installed in an empty folder', () => {
     const wsChunk = readdirSync(join(installed, 'dist')).find((file) => file.startsWith('pod-exec-'));
     expect(wsChunk).toBeDefined();
     expect(existsSync(join(app, 'node_modules', 'bufferutil'))).toBe(false);
-    const loaded = await execa('node', ['--input-type=module', '-e', 'const m = await import(process.argv[1]); console.log(Object.keys(m).length > 0)', join(installed, 'dist', wsChunk!)], { cwd: app, reject: false });
+    const loaded = await execa(
+      'node',
+      ['--input-type=module', '-e', 'const m = await import(process.argv[1]); console.log(Object.keys(m).length > 0)', join(installed, 'dist', wsChunk!)],
+      { cwd: app, reject: false },
+    );
     expect(loaded.exitCode, String(loaded.stderr)).toBe(0);
     expect(String(loaded.stdout).trim()).toBe('true');
 

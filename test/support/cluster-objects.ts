@@ -29,7 +29,11 @@ export function statefulSet(replicas = 2, revision = 'helm-python-7bd8486ccf'): 
   return {
     kind: 'StatefulSet',
     metadata: { name: 'helm-python', namespace: 'lab', generation: 1, creationTimestamp: CREATED },
-    spec: { replicas, podManagementPolicy: 'OrderedReady', selector: { matchLabels: { 'app.kubernetes.io/instance': 'helm-python', 'app.kubernetes.io/name': 'k8s-lab-counter' } } },
+    spec: {
+      replicas,
+      podManagementPolicy: 'OrderedReady',
+      selector: { matchLabels: { 'app.kubernetes.io/instance': 'helm-python', 'app.kubernetes.io/name': 'k8s-lab-counter' } },
+    },
     status: { replicas, readyReplicas: replicas, observedGeneration: 1, currentRevision: revision, updateRevision: revision },
   };
 }
@@ -73,32 +77,69 @@ const get = (resource: string, ...rest: string[]) => [...NS, 'get', resource, ..
 // The calls, each with its answer.
 export const HELM_VERSION = helm(['version', '--short'], { stdout: 'v4.1.4+g05fa379\n' });
 export const KUBECTL_CLIENT = kubectl(['version', '--client', '--output', 'json'], { stdout: { clientVersion: { gitVersion: 'v1.35.0' } } });
-export const KUBECTL_SERVER = kubectl(['version', '--output', 'json', '--request-timeout=10s'], { stdout: { clientVersion: { gitVersion: 'v1.35.0' }, serverVersion: { gitVersion: 'v1.34.2' } } });
+export const KUBECTL_SERVER = kubectl(['version', '--output', 'json', '--request-timeout=10s'], {
+  stdout: { clientVersion: { gitVersion: 'v1.35.0' }, serverVersion: { gitVersion: 'v1.34.2' } },
+});
 export const OVERVIEW = kubectl(get('pods,statefulsets,services,persistentvolumeclaims', '--selector', SELECTOR), {
   stdout: { items: [pod(0), pod(1), statefulSet(), service(), claim(0), claim(1)] },
 });
 export const STATEFULSET = kubectl(get('statefulset', 'helm-python'), { stdout: statefulSet() });
-export const STATEFULSET_MISSING = kubectl(get('statefulset', 'helm-python'), { exitCode: 1, stderr: 'Error from server (NotFound): statefulsets.apps "helm-python" not found\n' });
+export const STATEFULSET_MISSING = kubectl(get('statefulset', 'helm-python'), {
+  exitCode: 1,
+  stderr: 'Error from server (NotFound): statefulsets.apps "helm-python" not found\n',
+});
 export const PODS = kubectl(get('pods', '--selector', POD_SELECTOR), { stdout: { items: [pod(0), pod(1)] } });
 export const CLAIMS = kubectl(get('persistentvolumeclaims', '--selector', SELECTOR), { stdout: { items: [claim(0), claim(1)] } });
 /** `kubectl proxy` does not start on the fake cluster: every read falls back to kubectl. */
-export const PROXY_FAILS = kubectl(['proxy', '--unix-socket', /k8s-lab-proxy-.*\/sock$/, '--reject-paths=^/api/.*/pods/.*/attach'], { exitCode: 1, stderr: 'error: fake cluster has no proxy\n' });
+export const PROXY_FAILS = kubectl(['proxy', '--unix-socket', /k8s-lab-proxy-.*\/sock$/, '--reject-paths=^/api/.*/pods/.*/attach'], {
+  exitCode: 1,
+  stderr: 'error: fake cluster has no proxy\n',
+});
 export const readCounter = (ordinal: number, counter: number): Expected =>
-  kubectl([...NS, 'exec', `helm-python-${ordinal}`, '--container', 'app', '--request-timeout=10s', '--', 'cat', '/data/counter.json'], { stdout: `{"counter": ${counter}}` });
+  kubectl([...NS, 'exec', `helm-python-${ordinal}`, '--container', 'app', '--request-timeout=10s', '--', 'cat', '/data/counter.json'], {
+    stdout: `{"counter": ${counter}}`,
+  });
 export const helmStatus = (answer: Omit<Expected, 'bin' | 'args'>) => helm([...NS, 'status', 'helm-python', '--output', 'json'], answer);
 export const NOT_INSTALLED = helmStatus({ exitCode: 1, stderr: 'Error: release: not found\n' });
 export const release = (revision: number, status = 'deployed') => ({ name: 'helm-python', namespace: 'lab', version: revision, info: { status } });
 export const HELM_LIST = helm([...NS, 'list', '--filter', '^helm-python$', '--output', 'json'], {
-  stdout: [{ name: 'helm-python', namespace: 'lab', revision: '3', updated: '2026-11-24 03:13:42 +0000 UTC', status: 'deployed', chart: 'k8s-lab-counter-0.1.0', app_version: 'v1' }],
+  stdout: [
+    {
+      name: 'helm-python',
+      namespace: 'lab',
+      revision: '3',
+      updated: '2026-11-24 03:13:42 +0000 UTC',
+      status: 'deployed',
+      chart: 'k8s-lab-counter-0.1.0',
+      app_version: 'v1',
+    },
+  ],
 });
 
 // doctor's feature checks on KUBECTL_SERVER's v1.34.2: native Recreate is not offered by version (no
 // call); maxUnavailable 2 is asked with a server-side dry-run of the release's StatefulSet (a patch),
 // or with none yet of a throw-away one (a create, its object on stdin), and a 1.34 server without
 // MaxUnavailableStatefulSet drops the field.
-const MAX_UNAVAILABLE_DROPPED = { kind: 'StatefulSet', metadata: { name: 'helm-python' }, spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } } } };
+const MAX_UNAVAILABLE_DROPPED = {
+  kind: 'StatefulSet',
+  metadata: { name: 'helm-python' },
+  spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } } },
+};
 export const DRY_RUN_MAX_UNAVAILABLE_PATCH = kubectl(
-  [...NS, 'patch', 'statefulset', 'helm-python', '--type', 'merge', '--patch', '{"spec":{"updateStrategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":2}}}}', '--dry-run=server', '--output', 'json', '--request-timeout=10s'],
+  [
+    ...NS,
+    'patch',
+    'statefulset',
+    'helm-python',
+    '--type',
+    'merge',
+    '--patch',
+    '{"spec":{"updateStrategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":2}}}}',
+    '--dry-run=server',
+    '--output',
+    'json',
+    '--request-timeout=10s',
+  ],
   { stdout: MAX_UNAVAILABLE_DROPPED },
 );
 export const DRY_RUN_MAX_UNAVAILABLE_CREATE = kubectl([...NS, 'create', '--filename', '-', '--dry-run=server', '--output', 'json', '--request-timeout=10s'], {

@@ -9,14 +9,25 @@ import { fixture, fixtureJson } from '../support/fixtures.js';
 describe('kubectlArgs', () => {
   const target = { kubeconfig: '/k', context: 'c', namespace: 'lab' };
   it('puts the scope first and asks for JSON with a request timeout', () => {
-    expect(kubectlArgs.get(target, 'pods', { selector: 'a=b' }).join(' ')).toBe('--kubeconfig /k --context c --namespace lab get pods --selector a=b --output json --request-timeout=10s');
+    expect(kubectlArgs.get(target, 'pods', { selector: 'a=b' }).join(' ')).toBe(
+      '--kubeconfig /k --context c --namespace lab get pods --selector a=b --output json --request-timeout=10s',
+    );
   });
   it('leaves the namespace out of cluster-scoped reads', () => {
     expect(kubectlArgs.getClusterScoped(target, 'nodes')).not.toContain('--namespace');
     expect(kubectlArgs.version({ namespace: 'lab' })).toEqual(['version', '--output', 'json', '--request-timeout=10s']);
   });
   it('execs the command as separate arguments after --', () => {
-    expect(kubectlArgs.exec({}, 'helm-python-0', 'app', ['cat', '/data/counter.json'])).toEqual(['exec', 'helm-python-0', '--container', 'app', '--request-timeout=10s', '--', 'cat', '/data/counter.json']);
+    expect(kubectlArgs.exec({}, 'helm-python-0', 'app', ['cat', '/data/counter.json'])).toEqual([
+      'exec',
+      'helm-python-0',
+      '--container',
+      'app',
+      '--request-timeout=10s',
+      '--',
+      'cat',
+      '/data/counter.json',
+    ]);
   });
 });
 
@@ -54,12 +65,25 @@ describe('Helm adapter on recorded output', () => {
       { match: /list/, stdout: fixture(`helm${major}-list.json`) },
     ]);
     const helm = new Helm(runner, 'helm', { namespace: 'try' });
-    expect(await helm.find('helm-python')).toMatchObject({ name: 'helm-python', status: 'deployed', chart: 'k8s-lab-counter-0.1.0', app_version: 'v1', revision: '1' });
+    expect(await helm.find('helm-python')).toMatchObject({
+      name: 'helm-python',
+      status: 'deployed',
+      chart: 'k8s-lab-counter-0.1.0',
+      app_version: 'v1',
+      revision: '1',
+    });
     expect(await helm.find('other')).toBeUndefined();
     expect(runner.lines()[1]).toBe(`--namespace try list --filter ^helm-python$ ${major === 3 ? '--all ' : ''}--output json`);
   });
   it.each([3, 4] as const)('reads `helm status -o json` of Helm %d', async (major) => {
-    const helm = new Helm(new FakeRunner([{ match: /^version/, stdout: `v${major}.17.0\n` }, { match: /status/, stdout: fixture(`helm${major}-status.json`) }]), 'helm', {});
+    const helm = new Helm(
+      new FakeRunner([
+        { match: /^version/, stdout: `v${major}.17.0\n` },
+        { match: /status/, stdout: fixture(`helm${major}-status.json`) },
+      ]),
+      'helm',
+      {},
+    );
     expect(await helm.status('helm-python')).toMatchObject({ name: 'helm-python', namespace: 'try', version: 1, info: { status: 'deployed' } });
   });
 });
@@ -78,14 +102,28 @@ describe('serviceCandidates', () => {
 });
 
 describe('Kubectl.namespaceExists', () => {
-  const kubectl = (answer: { exitCode?: number; stderr?: string }) => new Kubectl(new FakeRunner([{ match: /get namespace lab/, ...answer }]), 'kubectl', { namespace: 'lab' });
+  const kubectl = (answer: { exitCode?: number; stderr?: string }) =>
+    new Kubectl(new FakeRunner([{ match: /get namespace lab/, ...answer }]), 'kubectl', { namespace: 'lab' });
   it('is true, false, or unknown when the user may not read namespaces', async () => {
     expect(await kubectl({}).namespaceExists('lab')).toBe(true);
     expect(await kubectl({ exitCode: 1, stderr: 'Error from server (NotFound): namespaces "lab" not found\n' }).namespaceExists('lab')).toBe(false);
-    expect(await kubectl({ exitCode: 1, stderr: 'Error from server (Forbidden): namespaces "lab" is forbidden: User "u" cannot get resource "namespaces" in API group "" in the namespace "lab"\n' }).namespaceExists('lab')).toBeUndefined();
+    expect(
+      await kubectl({
+        exitCode: 1,
+        stderr:
+          'Error from server (Forbidden): namespaces "lab" is forbidden: User "u" cannot get resource "namespaces" in API group "" in the namespace "lab"\n',
+      }).namespaceExists('lab'),
+    ).toBeUndefined();
   });
   it('reads the namespace as a cluster-scoped object', () => {
-    expect(kubectlArgs.getClusterScoped({ namespace: 'other' }, 'namespace', 'lab')).toEqual(['get', 'namespace', 'lab', '--output', 'json', '--request-timeout=10s']);
+    expect(kubectlArgs.getClusterScoped({ namespace: 'other' }, 'namespace', 'lab')).toEqual([
+      'get',
+      'namespace',
+      'lab',
+      '--output',
+      'json',
+      '--request-timeout=10s',
+    ]);
   });
 });
 
@@ -104,13 +142,20 @@ describe('killing the app in a pod (demo-failover --mode kill)', () => {
     [{ stdout: '7\n' }, { killed: true, pids: [7] }],
     [{ stdout: '' }, { killed: false, pids: [] }],
     // The container stopped with its main process and took the exec with it.
-    [{ exitCode: 137, stderr: 'command terminated with exit code 137\n' }, { killed: true, pids: [] }],
+    [
+      { exitCode: 137, stderr: 'command terminated with exit code 137\n' },
+      { killed: true, pids: [] },
+    ],
   ])('answers %j as %j', async (answer, expected) => {
     const kubectl = new Kubectl(new FakeRunner([{ match: /exec helm-python-1/, ...answer }]), 'kubectl', {});
     await expect(kubectl.killProcess('helm-python-1', 'app', ['python3', '/app/server.py'])).resolves.toEqual(expected);
   });
   it('any other failure is an error', async () => {
-    const kubectl = new Kubectl(new FakeRunner([{ match: /exec/, exitCode: 1, stderr: 'Error from server (NotFound): pods "helm-python-1" not found\n' }]), 'kubectl', {});
+    const kubectl = new Kubectl(
+      new FakeRunner([{ match: /exec/, exitCode: 1, stderr: 'Error from server (NotFound): pods "helm-python-1" not found\n' }]),
+      'kubectl',
+      {},
+    );
     await expect(kubectl.killProcess('helm-python-1', 'app', ['python3', '/app/server.py'])).rejects.toThrow(/helm-python-1/);
   });
 });

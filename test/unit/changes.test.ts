@@ -12,7 +12,29 @@ describe('helmChanges', () => {
   it('upgrade --install, Helm 4: its own timeout from the ms limit, the process 30 s longer', () => {
     expect(helmChanges.upgradeInstall(helm, 4, values, 120_000)).toEqual({
       bin: '/opt/helm',
-      args: ['--kubeconfig', '/tmp/kc', '--kube-context', 'kind-lab', '--namespace', 'lab', 'upgrade', '--install', 'helm-python', '/pkg/chart', '--values', 'a.yaml', '--set', 'replicaCount=3', '--set-string', 'app.version=1.10', '--timeout', '120s', '--wait=hookOnly', '--output', 'json'],
+      args: [
+        '--kubeconfig',
+        '/tmp/kc',
+        '--kube-context',
+        'kind-lab',
+        '--namespace',
+        'lab',
+        'upgrade',
+        '--install',
+        'helm-python',
+        '/pkg/chart',
+        '--values',
+        'a.yaml',
+        '--set',
+        'replicaCount=3',
+        '--set-string',
+        'app.version=1.10',
+        '--timeout',
+        '120s',
+        '--wait=hookOnly',
+        '--output',
+        'json',
+      ],
       timeoutMs: 150_000,
       doing: 'helm upgrade --install helm-python',
     });
@@ -22,7 +44,22 @@ describe('helmChanges', () => {
     const reusing = { release: 'helm-python', chart: '/pkg/chart', sets: ['replicaCount=3'], setStrings: ['app.version=1.10'] };
     expect(helmChanges.upgradeReusing({ bin: 'helm', target: { namespace: 'lab' } }, 3, reusing, 300_000)).toEqual({
       bin: 'helm',
-      args: ['--namespace', 'lab', 'upgrade', 'helm-python', '/pkg/chart', '--reuse-values', '--set', 'replicaCount=3', '--set-string', 'app.version=1.10', '--timeout', '300s', '--output', 'json'],
+      args: [
+        '--namespace',
+        'lab',
+        'upgrade',
+        'helm-python',
+        '/pkg/chart',
+        '--reuse-values',
+        '--set',
+        'replicaCount=3',
+        '--set-string',
+        'app.version=1.10',
+        '--timeout',
+        '300s',
+        '--output',
+        'json',
+      ],
       timeoutMs: 330_000,
       doing: 'helm upgrade helm-python',
     });
@@ -74,7 +111,19 @@ describe('kubectlChanges', () => {
   it('deletes pods without waiting, with a grace period when given', () => {
     expect(kubectlChanges.deletePods(kubectl, ['helm-python-0', 'helm-python-1'], 0)).toEqual({
       bin: 'kubectl',
-      args: ['--context', 'kind-lab', '--namespace', 'lab', 'delete', 'pods', 'helm-python-0', 'helm-python-1', '--grace-period=0', '--wait=false', '--request-timeout=10s'],
+      args: [
+        '--context',
+        'kind-lab',
+        '--namespace',
+        'lab',
+        'delete',
+        'pods',
+        'helm-python-0',
+        'helm-python-1',
+        '--grace-period=0',
+        '--wait=false',
+        '--request-timeout=10s',
+      ],
       timeoutMs: 20_000,
       doing: 'deleting pods helm-python-0, helm-python-1',
     });
@@ -89,7 +138,18 @@ describe('kubectlChanges', () => {
   it('deletes PVCs and waits until they are gone; named by what they are, else by their names', () => {
     expect(kubectlChanges.deletePvcs(kubectl, ['data-helm-python-0', 'data-helm-python-1'], 120_000, 'the PVCs')).toEqual({
       bin: 'kubectl',
-      args: ['--context', 'kind-lab', '--namespace', 'lab', 'delete', 'persistentvolumeclaims', 'data-helm-python-0', 'data-helm-python-1', '--wait=true', '--timeout=120s'],
+      args: [
+        '--context',
+        'kind-lab',
+        '--namespace',
+        'lab',
+        'delete',
+        'persistentvolumeclaims',
+        'data-helm-python-0',
+        'data-helm-python-1',
+        '--wait=true',
+        '--timeout=120s',
+      ],
       timeoutMs: 150_000,
       doing: 'deleting the PVCs',
     });
@@ -98,8 +158,18 @@ describe('kubectlChanges', () => {
 });
 
 describe('createApply', () => {
-  const uninstall = { bin: 'helm', args: ['--namespace', 'lab', 'uninstall', 'helm-python', '--timeout', '60s', '--wait'], timeoutMs: 90_000, doing: 'helm uninstall helm-python' };
-  const upgrade = { bin: 'helm', args: ['upgrade', 'helm-python', '/pkg/chart', '--reuse-values', '--set-string', 'app.version=a b'], timeoutMs: 90_000, doing: 'helm upgrade helm-python' };
+  const uninstall = {
+    bin: 'helm',
+    args: ['--namespace', 'lab', 'uninstall', 'helm-python', '--timeout', '60s', '--wait'],
+    timeoutMs: 90_000,
+    doing: 'helm uninstall helm-python',
+  };
+  const upgrade = {
+    bin: 'helm',
+    args: ['upgrade', 'helm-python', '/pkg/chart', '--reuse-values', '--set-string', 'app.version=a b'],
+    timeoutMs: 90_000,
+    doing: 'helm upgrade helm-python',
+  };
 
   it('--dry-run prints each call, copy-pasteable, and runs nothing', async () => {
     const runner = new FakeRunner([]);
@@ -107,7 +177,10 @@ describe('createApply', () => {
     const apply = createApply({ runner, dryRun: true, print: (line) => printed.push(line) });
     expect(await apply(uninstall)).toBeUndefined();
     expect(await apply(upgrade)).toBeUndefined();
-    expect(printed).toEqual(['helm --namespace lab uninstall helm-python --timeout 60s --wait', "helm upgrade helm-python /pkg/chart --reuse-values --set-string 'app.version=a b'"]);
+    expect(printed).toEqual([
+      'helm --namespace lab uninstall helm-python --timeout 60s --wait',
+      "helm upgrade helm-python /pkg/chart --reuse-values --set-string 'app.version=a b'",
+    ]);
     expect(runner.calls).toEqual([]);
   });
 
@@ -131,7 +204,12 @@ describe('createApply', () => {
   it('a call killed at its limit says how long it was given', async () => {
     const runner = new FakeRunner([{ match: /delete persistentvolumeclaims/, exitCode: 1, timedOut: true }]);
     const apply = createApply({ runner, dryRun: false, print: () => {} });
-    const call = { bin: 'kubectl', args: ['--namespace', 'lab', 'delete', 'persistentvolumeclaims', 'data-helm-python-0', '--wait=true', '--timeout=120s'], timeoutMs: 150_000, doing: 'deleting the PVCs' };
+    const call = {
+      bin: 'kubectl',
+      args: ['--namespace', 'lab', 'delete', 'persistentvolumeclaims', 'data-helm-python-0', '--wait=true', '--timeout=120s'],
+      timeoutMs: 150_000,
+      doing: 'deleting the PVCs',
+    };
     await expect(apply(call)).rejects.toThrow('deleting the PVCs: kubectl did not answer within 150 s');
   });
 });

@@ -6,7 +6,8 @@ import { demoLimits, goDuration, withGrace } from '../../src/limits.js';
 
 /** An option's default and how --help shows it. */
 const named = (name: string) => commands().find((c) => c.name() === name) as Command;
-const defaults = (command: Command) => Object.fromEntries(command.options.filter((o) => o.defaultValue !== undefined).map((o) => [o.attributeName(), [o.defaultValue, o.defaultValueDescription]]));
+const defaults = (command: Command) =>
+  Object.fromEntries(command.options.filter((o) => o.defaultValue !== undefined).map((o) => [o.attributeName(), [o.defaultValue, o.defaultValueDescription]]));
 
 describe('the option defaults, read from one table', () => {
   it.each<[string, Command, Record<string, unknown>]>([
@@ -15,16 +16,40 @@ describe('the option defaults, read from one table', () => {
     [
       'demo-update',
       named('demo-update'),
-      { canaryPercent: [25, undefined], check: [10_000, '10s'], interval: [100, '100ms'], timeout: [300_000, '5m'], readyTimeout: [120_000, '2m'], settle: [1000, '1s'], recordDir: ['lab-report/runs', undefined] },
+      {
+        canaryPercent: [25, undefined],
+        check: [10_000, '10s'],
+        interval: [100, '100ms'],
+        timeout: [300_000, '5m'],
+        readyTimeout: [120_000, '2m'],
+        settle: [1000, '1s'],
+        recordDir: ['lab-report/runs', undefined],
+      },
     ],
     ['teardown', named('teardown'), { timeout: [120_000, '2m'] }],
-    ['demo-failover', named('demo-failover'), { interval: [100, '100ms'], timeout: [300_000, '5m'], settle: [2000, '2s'], recordDir: ['lab-report/lessons', undefined] }],
+    [
+      'demo-failover',
+      named('demo-failover'),
+      { interval: [100, '100ms'], timeout: [300_000, '5m'], settle: [2000, '2s'], recordDir: ['lab-report/lessons', undefined] },
+    ],
     [
       'demo-scale',
       named('demo-scale'),
-      { to: [6, undefined], policy: ['both', undefined], pvcRetention: ['retain', undefined], interval: [100, '100ms'], timeout: [300_000, '5m'], settle: [2000, '2s'], recordDir: ['lab-report/lessons', undefined] },
+      {
+        to: [6, undefined],
+        policy: ['both', undefined],
+        pvcRetention: ['retain', undefined],
+        interval: [100, '100ms'],
+        timeout: [300_000, '5m'],
+        settle: [2000, '2s'],
+        recordDir: ['lab-report/lessons', undefined],
+      },
     ],
-    ['report', named('report'), { output: ['lab-report/README.md', undefined], recordDir: ['lab-report/runs', undefined], lessonDir: ['lab-report/lessons', undefined] }],
+    [
+      'report',
+      named('report'),
+      { output: ['lab-report/README.md', undefined], recordDir: ['lab-report/runs', undefined], lessonDir: ['lab-report/lessons', undefined] },
+    ],
     [
       'lab',
       named('lab'),

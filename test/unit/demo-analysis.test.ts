@@ -16,7 +16,11 @@ const acked = (pod: string, n: number): ProbeSample[] => Array.from({ length: n 
 
 describe('checkData', () => {
   it('passes when every counter includes all acknowledged increments', () => {
-    const checks = checkData([snap('p-0', 10), snap('p-1', 5)], [snap('p-0', 13), snap('p-1', 7)], [...acked('p-0', 3), ...acked('p-1', 2), { t: 9, ok: false, latencyMs: 1 }]);
+    const checks = checkData(
+      [snap('p-0', 10), snap('p-1', 5)],
+      [snap('p-0', 13), snap('p-1', 7)],
+      [...acked('p-0', 3), ...acked('p-1', 2), { t: 9, ok: false, latencyMs: 1 }],
+    );
     expect(checks).toEqual([
       { pod: 'p-0', before: 10, after: 13, acknowledged: 3, preserved: true },
       { pod: 'p-1', before: 5, after: 7, acknowledged: 2, preserved: true },
@@ -29,7 +33,10 @@ describe('checkData', () => {
     expect(checkData([snap('p-0', 10)], [snap('p-0', 0)], [])[0]).toMatchObject({ preserved: false, reason: 'its counter went down (10 → 0)' });
   });
   it('fails when acknowledged increments are missing', () => {
-    expect(checkData([snap('p-0', 10)], [snap('p-0', 12)], acked('p-0', 5))[0]).toMatchObject({ preserved: false, reason: '3 acknowledged increments are missing (10 + 5 acknowledged > 12)' });
+    expect(checkData([snap('p-0', 10)], [snap('p-0', 12)], acked('p-0', 5))[0]).toMatchObject({
+      preserved: false,
+      reason: '3 acknowledged increments are missing (10 + 5 acknowledged > 12)',
+    });
   });
   it('fails a PVC re-created under the same name', () => {
     expect(checkData([snap('p-0', 10, 'a')], [snap('p-0', 10, 'b')], [])[0]?.reason).toMatch(/its PVC changed/);
@@ -43,7 +50,16 @@ describe('checkData', () => {
 describe('maxPodsDown', () => {
   const e = (t: number, pod: string, type: PodEvent['type']): PodEvent => ({ t, pod, type });
   it('is 1 for a rolling update, one pod at a time', () => {
-    const events = [e(1, 'p-1', 'deleting'), e(2, 'p-1', 'deleted'), e(3, 'p-1', 'created'), e(4, 'p-1', 'ready'), e(5, 'p-0', 'not-ready'), e(6, 'p-0', 'deleted'), e(7, 'p-0', 'created'), e(8, 'p-0', 'ready')];
+    const events = [
+      e(1, 'p-1', 'deleting'),
+      e(2, 'p-1', 'deleted'),
+      e(3, 'p-1', 'created'),
+      e(4, 'p-1', 'ready'),
+      e(5, 'p-0', 'not-ready'),
+      e(6, 'p-0', 'deleted'),
+      e(7, 'p-0', 'created'),
+      e(8, 'p-0', 'ready'),
+    ];
     expect(maxPodsDown(['p-0', 'p-1'], events)).toBe(1);
   });
   it('is 2 when both go at once (recreate)', () => {

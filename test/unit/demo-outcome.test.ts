@@ -6,24 +6,67 @@ import type { StrategyOutcome } from '../../src/demos/strategies.js';
 const versions = { from: 'v1', to: 'v2' };
 const kept: DataCheck = { pod: 'helm-python-0', before: 3, after: 5, acknowledged: 2, preserved: true };
 const lost: DataCheck = { pod: 'helm-python-1', before: 4, after: 0, acknowledged: 0, preserved: false, reason: 'its counter went down (4 → 0)' };
-const failedStep: DemoStop = { message: 'pods of helm-python not Ready after 300 s', explanation: 'pods of helm-python not Ready after 300 s; recovered: helm rollback to revision 3' };
-const interrupted: DemoStop = { message: 'interrupted (SIGINT)', explanation: 'interrupted (SIGINT) during rollout; undone: helm rollback to revision 3', interruptedIn: 'rollout' };
+const failedStep: DemoStop = {
+  message: 'pods of helm-python not Ready after 300 s',
+  explanation: 'pods of helm-python not Ready after 300 s; recovered: helm rollback to revision 3',
+};
+const interrupted: DemoStop = {
+  message: 'interrupted (SIGINT)',
+  explanation: 'interrupted (SIGINT) during rollout; undone: helm rollback to revision 3',
+  interruptedIn: 'rollout',
+};
 const aborted: StrategyOutcome = { aborted: true, reason: 'canary helm-python-2 answered HTTP 503' };
 const completed: StrategyOutcome = { aborted: false };
 
 describe('decideVerdict', () => {
   it.each<[string, DemoStop | undefined, DataCheck[], StrategyOutcome | undefined, { verdict: string; reason: string }]>([
     ['all well', undefined, [kept], completed, { verdict: 'passed', reason: 'every pod runs v2, no data lost' }],
-    ['a failed step, with what was done about it', failedStep, [kept], undefined, { verdict: 'failed', reason: 'pods of helm-python not Ready after 300 s; recovered: helm rollback to revision 3' }],
-    ['a failed step with no explanation: its message', { message: 'helm upgrade helm-python: helm failed: boom' }, [], undefined, { verdict: 'failed', reason: 'helm upgrade helm-python: helm failed: boom' }],
-    ['Ctrl-C during a phase', interrupted, [kept], undefined, { verdict: 'interrupted', reason: 'interrupted (SIGINT) during rollout; undone: helm rollback to revision 3' }],
+    [
+      'a failed step, with what was done about it',
+      failedStep,
+      [kept],
+      undefined,
+      { verdict: 'failed', reason: 'pods of helm-python not Ready after 300 s; recovered: helm rollback to revision 3' },
+    ],
+    [
+      'a failed step with no explanation: its message',
+      { message: 'helm upgrade helm-python: helm failed: boom' },
+      [],
+      undefined,
+      { verdict: 'failed', reason: 'helm upgrade helm-python: helm failed: boom' },
+    ],
+    [
+      'Ctrl-C during a phase',
+      interrupted,
+      [kept],
+      undefined,
+      { verdict: 'interrupted', reason: 'interrupted (SIGINT) during rollout; undone: helm rollback to revision 3' },
+    ],
     ['a stop outranks lost data', failedStep, [lost], undefined, { verdict: 'failed', reason: failedStep.explanation! }],
-    ['lost data fails a completed update, naming each pod', undefined, [kept, lost, { ...lost, pod: 'helm-python-2', reason: 'the pod is gone after the update' }], completed, {
-      verdict: 'failed',
-      reason: 'data lost: helm-python-1 its counter went down (4 → 0); helm-python-2 the pod is gone after the update',
-    }],
-    ['lost data outranks an aborted canary', undefined, [lost], aborted, { verdict: 'failed', reason: 'data lost: helm-python-1 its counter went down (4 → 0)' }],
-    ['an aborted canary with its data kept', undefined, [kept], aborted, { verdict: 'aborted', reason: 'canary helm-python-2 answered HTTP 503; the old version v1 is still serving' }],
+    [
+      'lost data fails a completed update, naming each pod',
+      undefined,
+      [kept, lost, { ...lost, pod: 'helm-python-2', reason: 'the pod is gone after the update' }],
+      completed,
+      {
+        verdict: 'failed',
+        reason: 'data lost: helm-python-1 its counter went down (4 → 0); helm-python-2 the pod is gone after the update',
+      },
+    ],
+    [
+      'lost data outranks an aborted canary',
+      undefined,
+      [lost],
+      aborted,
+      { verdict: 'failed', reason: 'data lost: helm-python-1 its counter went down (4 → 0)' },
+    ],
+    [
+      'an aborted canary with its data kept',
+      undefined,
+      [kept],
+      aborted,
+      { verdict: 'aborted', reason: 'canary helm-python-2 answered HTTP 503; the old version v1 is still serving' },
+    ],
   ])('%s', (_, stop, checks, outcome, expected) => {
     expect(decideVerdict(stop, checks, outcome, versions)).toEqual(expected);
   });
@@ -38,7 +81,8 @@ const snapshot = (ordinal: number, counter: number | null, pvcUid = `uid-${ordin
   revision: 'r1',
   version: 'v1',
 });
-const sample = (t: number, pod?: string): ProbeSample => (pod ? { t, ok: true, latencyMs: 4, status: 200, pod, version: 'v1', counter: 1 } : { t, ok: false, latencyMs: 1000, error: 'timeout' });
+const sample = (t: number, pod?: string): ProbeSample =>
+  pod ? { t, ok: true, latencyMs: 4, status: 200, pod, version: 'v1', counter: 1 } : { t, ok: false, latencyMs: 1000, error: 'timeout' };
 
 function measured(overrides: Partial<Measurements> = {}): Measurements {
   return {
@@ -90,14 +134,25 @@ describe('buildRunRecord', () => {
   });
 
   it('records the canary options only for a canary', () => {
-    expect(buildRunRecord(measured({ strategy: 'canary' })).options).toEqual({ replicas: 2, intervalMs: 100, checkMs: 10_000, canaryPercent: 25, keepCanaryPvcs: false, broken: false });
+    expect(buildRunRecord(measured({ strategy: 'canary' })).options).toEqual({
+      replicas: 2,
+      intervalMs: 100,
+      checkMs: 10_000,
+      canaryPercent: 25,
+      keepCanaryPvcs: false,
+      broken: false,
+    });
   });
 
   it('records --max-unavailable only for a rolling update, and how a recreate ran (method) only where it was chosen', () => {
     const options = { ...measured().options, maxUnavailable: '50%' };
     expect(buildRunRecord(measured({ options })).options).toEqual({ replicas: 2, intervalMs: 100, checkMs: 10_000, maxUnavailable: '50%' });
     expect(buildRunRecord(measured({ strategy: 'partition', options })).options).not.toHaveProperty('maxUnavailable');
-    const method = { id: 'native-recreate', label: 'native Recreate (StatefulSetRecreateStrategy)', why: 'the API server accepts updateStrategy Recreate (server-side dry-run)' } as const;
+    const method = {
+      id: 'native-recreate',
+      label: 'native Recreate (StatefulSetRecreateStrategy)',
+      why: 'the API server accepts updateStrategy Recreate (server-side dry-run)',
+    } as const;
     const native = buildRunRecord(measured({ strategy: 'recreate', recreate: 'native', method }));
     expect(native.options).toEqual({ replicas: 2, intervalMs: 100, checkMs: 10_000, recreate: 'native' });
     expect(native.method).toEqual(method);

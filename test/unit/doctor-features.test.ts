@@ -8,7 +8,10 @@ import { createLogger } from '../../src/ui/logger.js';
 import { FakeRunner, type Scripted } from '../support/fake-runner.js';
 import { fixture } from '../support/fixtures.js';
 
-const server = (gitVersion: string): Scripted => ({ match: /^version --output json/, stdout: JSON.stringify({ clientVersion: { gitVersion: 'v1.35.2' }, serverVersion: { gitVersion } }) });
+const server = (gitVersion: string): Scripted => ({
+  match: /^version --output json/,
+  stdout: JSON.stringify({ clientVersion: { gitVersion: 'v1.35.2' }, serverVersion: { gitVersion } }),
+});
 const BASE: Scripted[] = [
   { match: /^version --short$/, stdout: 'v4.1.4+g05fa379\n' },
   { match: /^version --client/, stdout: fixture('kubectl135-version.json') },
@@ -16,16 +19,26 @@ const BASE: Scripted[] = [
   { match: /get nodes/, stdout: fixture('kubectl-nodes.json') },
   { match: /status helm-python/, exitCode: 1, stderr: 'Error: release: not found\n' },
 ];
-const NO_STS: Scripted = { match: /get statefulset helm-python/, exitCode: 1, stderr: 'Error from server (NotFound): statefulsets.apps "helm-python" not found\n' };
+const NO_STS: Scripted = {
+  match: /get statefulset helm-python/,
+  exitCode: 1,
+  stderr: 'Error from server (NotFound): statefulsets.apps "helm-python" not found\n',
+};
 const STS: Scripted = { match: /get statefulset helm-python/, stdout: JSON.stringify({ metadata: { name: 'helm-python' }, spec: {} }) };
 const sts = (updateStrategy: object) => ({ stdout: JSON.stringify({ kind: 'StatefulSet', metadata: { name: 'x' }, spec: { updateStrategy } }) });
-const UNSUPPORTED = { exitCode: 1, stderr: 'The StatefulSet "x" is invalid: spec.updateStrategy: Invalid value: {"type":"Recreate"}: must be \'RollingUpdate\' or \'OnDelete\'\n' };
+const UNSUPPORTED = {
+  exitCode: 1,
+  stderr: 'The StatefulSet "x" is invalid: spec.updateStrategy: Invalid value: {"type":"Recreate"}: must be \'RollingUpdate\' or \'OnDelete\'\n',
+};
 
 function labWith(script: Scripted[]) {
   const out: string[] = [];
   const sink = { write: (chunk: string) => out.push(chunk) } as unknown as NodeJS.WritableStream;
   const runner = new FakeRunner(script);
-  const lab = createLab({ release: 'helm-python', namespace: 'lab' }, { runner, env: { K8S_LAB_HELM: 'helm', K8S_LAB_KUBECTL: 'kubectl' }, log: createLogger({ stdout: sink, stderr: sink }) });
+  const lab = createLab(
+    { release: 'helm-python', namespace: 'lab' },
+    { runner, env: { K8S_LAB_HELM: 'helm', K8S_LAB_KUBECTL: 'kubectl' }, log: createLogger({ stdout: sink, stderr: sink }) },
+  );
   return { lab, runner, out };
 }
 const byName = (checks: Check[]) => Object.fromEntries(checks.map((c) => [c.name, c]));
@@ -37,14 +50,21 @@ describe('doctor: what the cluster offers', () => {
       NO_STS,
       // The two dry-runs send different objects on stdin: each answered by what it asked for.
       // Asked with 2: a server with the feature on defaults the field to 1, so only 2 shows it was kept.
-      { match: /create --filename - --dry-run=server/, input: /"maxUnavailable":2/, ...sts({ type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: 2 } }) },
+      {
+        match: /create --filename - --dry-run=server/,
+        input: /"maxUnavailable":2/,
+        ...sts({ type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: 2 } }),
+      },
       { match: /create --filename - --dry-run=server/, input: /"type":"Recreate"/, ...sts({ type: 'Recreate' }) },
       ...BASE,
     ]);
     const { checks, features } = await runPreflight(lab);
     const c = byName(checks);
     expect(c['server version']).toMatchObject({ state: 'ok' });
-    expect(c['native Recreate']).toMatchObject({ state: 'ok', detail: expect.stringMatching(/^offered: .*StatefulSetRecreateStrategy.*\(a server-side dry-run create of a StatefulSet\)$/) });
+    expect(c['native Recreate']).toMatchObject({
+      state: 'ok',
+      detail: expect.stringMatching(/^offered: .*StatefulSetRecreateStrategy.*\(a server-side dry-run create of a StatefulSet\)$/),
+    });
     expect(c.maxUnavailable).toMatchObject({ state: 'ok' });
     expect(c['sleep preStop']).toMatchObject({ state: 'ok' });
     expect(c['PVC retention']).toMatchObject({ state: 'ok' });
@@ -68,18 +88,29 @@ describe('doctor: what the cluster offers', () => {
     const { checks, features } = await runPreflight(lab);
     const c = byName(checks);
     expect(c['server version']).toMatchObject({ state: 'ok' });
-    expect(c['native Recreate']).toMatchObject({ state: 'skip', detail: expect.stringContaining('not offered: the API server rejects updateStrategy Recreate (feature gate StatefulSetRecreateStrategy off') });
+    expect(c['native Recreate']).toMatchObject({
+      state: 'skip',
+      detail: expect.stringContaining('not offered: the API server rejects updateStrategy Recreate (feature gate StatefulSetRecreateStrategy off'),
+    });
     expect(c.maxUnavailable).toMatchObject({ state: 'skip', detail: expect.stringContaining('MaxUnavailableStatefulSet off') });
     expect(features).toEqual({ nativeRecreate: false, maxUnavailable: false, sleepPreStop: true, pvcRetentionPolicy: true });
     expect(runner.lines().filter((l) => l.includes('--dry-run=server'))).toHaveLength(2);
   });
 
   it('1.36: no warning; Recreate not offered by version (no dry-run), maxUnavailable by dry-run', async () => {
-    const { lab, runner } = labWith([server('v1.36.1'), STS, { match: /patch statefulset helm-python .*"maxUnavailable":2/, ...sts({ type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: 2 } }) }, ...BASE]);
+    const { lab, runner } = labWith([
+      server('v1.36.1'),
+      STS,
+      { match: /patch statefulset helm-python .*"maxUnavailable":2/, ...sts({ type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: 2 } }) },
+      ...BASE,
+    ]);
     const { checks, features } = await runPreflight(lab);
     const c = byName(checks);
     expect(c['server version']?.state).toBe('ok');
-    expect(c['native Recreate']).toMatchObject({ state: 'skip', detail: expect.stringMatching(/^not offered: .*needs Kubernetes 1\.37\+ with feature gate StatefulSetRecreateStrategy/) });
+    expect(c['native Recreate']).toMatchObject({
+      state: 'skip',
+      detail: expect.stringMatching(/^not offered: .*needs Kubernetes 1\.37\+ with feature gate StatefulSetRecreateStrategy/),
+    });
     expect(features).toEqual({ nativeRecreate: false, maxUnavailable: true, sleepPreStop: true, pvcRetentionPolicy: true });
     expect(runner.lines().filter((l) => l.includes('--dry-run=server'))).toHaveLength(1);
   });
@@ -98,7 +129,12 @@ describe('doctor: what the cluster offers', () => {
   });
 
   it('1.34: warned; sleep preStop and PVC retention by version; maxUnavailable checked, Recreate not', async () => {
-    const { lab, runner } = labWith([server('v1.34.3'), STS, { match: /patch statefulset helm-python .*"maxUnavailable"/, ...sts({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } }) }, ...BASE]);
+    const { lab, runner } = labWith([
+      server('v1.34.3'),
+      STS,
+      { match: /patch statefulset helm-python .*"maxUnavailable"/, ...sts({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } }) },
+      ...BASE,
+    ]);
     const { checks, features } = await runPreflight(lab);
     expect(byName(checks)['server version']?.state).toBe('warn');
     expect(features).toEqual({ nativeRecreate: false, maxUnavailable: false, sleepPreStop: true, pvcRetentionPolicy: true });
@@ -106,10 +142,17 @@ describe('doctor: what the cluster offers', () => {
   });
 
   it('a dry-run it may not make is a warning, not a failure, and the feature is unknown (null)', async () => {
-    const forbidden = { exitCode: 1, stderr: 'Error from server (Forbidden): statefulsets.apps "helm-python" is forbidden: User "u" cannot patch resource "statefulsets" in API group "apps" in the namespace "lab"\n' };
+    const forbidden = {
+      exitCode: 1,
+      stderr:
+        'Error from server (Forbidden): statefulsets.apps "helm-python" is forbidden: User "u" cannot patch resource "statefulsets" in API group "apps" in the namespace "lab"\n',
+    };
     const { lab } = labWith([server('v1.37.0'), STS, { match: /patch statefulset/, ...forbidden }, ...BASE]);
     const { checks, features } = await runPreflight(lab);
-    expect(byName(checks)['native Recreate']).toMatchObject({ state: 'warn', detail: expect.stringMatching(/^not checked: could not check \(Error from server \(Forbidden\)/) });
+    expect(byName(checks)['native Recreate']).toMatchObject({
+      state: 'warn',
+      detail: expect.stringMatching(/^not checked: could not check \(Error from server \(Forbidden\)/),
+    });
     expect(features?.nativeRecreate).toBeNull();
     expect(checks.filter((c) => c.state === 'fail')).toEqual([]);
   });

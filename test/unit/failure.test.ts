@@ -17,11 +17,19 @@ const result = (stderr: string, extra: Partial<ToolResult> = {}): ToolResult => 
 // stderr lines as kubectl 1.32 and helm 3/4 print them.
 describe('toolFailure', () => {
   it.each([
-    ['The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?', /cannot reach the Kubernetes API server/, ExitCode.failed],
+    [
+      'The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?',
+      /cannot reach the Kubernetes API server/,
+      ExitCode.failed,
+    ],
     ['Unable to connect to the server: dial tcp 10.255.255.1:443: i/o timeout', /cannot reach the Kubernetes API server/, ExitCode.failed],
     ['error: context "nope" does not exist', /kube context "nope" not found/, ExitCode.usage],
     ['Error: kube-context "nope" not found', /kube context "nope" not found/, ExitCode.usage],
-    ['Error from server (Forbidden): pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "lab"', /not allowed/, ExitCode.failed],
+    [
+      'Error from server (Forbidden): pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "lab"',
+      /not allowed/,
+      ExitCode.failed,
+    ],
     ['Error from server (InternalError): etcd is sad', /kubectl failed: Error from server \(InternalError\): etcd is sad/, ExitCode.failed],
   ])('%s', (stderr, message, exitCode) => {
     const error = toolFailure(result(stderr), 'listing pods');
@@ -68,7 +76,9 @@ describe('toolFailure on bad input', () => {
 
   it('says who may not do what, where, in one line', () => {
     const error = toolFailure(
-      helm('Error: list: failed to list: secrets is forbidden: User "system:serviceaccount:lab:nobody" cannot list resource "secrets" in API group "" in the namespace "lab"\n'),
+      helm(
+        'Error: list: failed to list: secrets is forbidden: User "system:serviceaccount:lab:nobody" cannot list resource "secrets" in API group "" in the namespace "lab"\n',
+      ),
       'helm list',
     );
     expect(error.message).toBe('helm list: not allowed: system:serviceaccount:lab:nobody may not list secrets in namespace lab');
@@ -84,7 +94,9 @@ describe('toolFailure on bad input', () => {
     expect(error.message).toMatch(/rejected a resource quantity/);
     expect(error.exitCode).toBe(ExitCode.usage);
     const helm4 = toolFailure(
-      helm("Error: failed to convert new object to proper version: unable to convert unstructured object to apps/v1, Kind=StatefulSet: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'\n"),
+      helm(
+        "Error: failed to convert new object to proper version: unable to convert unstructured object to apps/v1, Kind=StatefulSet: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'\n",
+      ),
       'helm upgrade --install helm-python',
     );
     expect(helm4.message).toMatch(/rejected a resource quantity/);
@@ -107,12 +119,12 @@ describe('toolFailure on bad input', () => {
 
 describe('toolFailure on an unreadable kubeconfig', () => {
   it.each([
-    'Error: Kubernetes cluster unreachable: error loading config file "/tmp/kc": yaml: line 1: did not find expected \',\' or \']\'\n',
-    'Error: kubernetes cluster unreachable: error loading config file "/tmp/kc": yaml: line 1: did not find expected \',\' or \']\'\n',
-    'error: error loading config file "/tmp/kc": yaml: line 1: did not find expected \',\' or \']\'\n',
+    "Error: Kubernetes cluster unreachable: error loading config file \"/tmp/kc\": yaml: line 1: did not find expected ',' or ']'\n",
+    "Error: kubernetes cluster unreachable: error loading config file \"/tmp/kc\": yaml: line 1: did not find expected ',' or ']'\n",
+    "error: error loading config file \"/tmp/kc\": yaml: line 1: did not find expected ',' or ']'\n",
   ])('%j is a usage error that names the file', (stderr) => {
     const error = toolFailure(result(stderr), 'helm list');
-    expect(error.message).toBe('the kubeconfig cannot be read: error loading config file "/tmp/kc": yaml: line 1: did not find expected \',\' or \']\'');
+    expect(error.message).toBe("the kubeconfig cannot be read: error loading config file \"/tmp/kc\": yaml: line 1: did not find expected ',' or ']'");
     expect(error.exitCode).toBe(ExitCode.usage);
   });
 });

@@ -11,12 +11,15 @@ import { createLogger } from '../../src/ui/logger.js';
 import { FakeRunner, type Scripted } from '../support/fake-runner.js';
 
 // A StatefulSet as the API server answers a dry-run patch, with the update strategy it would store.
-const sts = (updateStrategy: object) => JSON.stringify({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'helm-python', namespace: 'lab' }, spec: { replicas: 2, updateStrategy } });
+const sts = (updateStrategy: object) =>
+  JSON.stringify({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'helm-python', namespace: 'lab' }, spec: { replicas: 2, updateStrategy } });
 // What a 1.37 API server without the gate says, as kubectl prints it: pkg/apis/apps/validation
 // words it as an Invalid value of the whole strategy (field.Invalid, its value JSON-encoded)...
-const INVALID = 'The StatefulSet "helm-python" is invalid: spec.updateStrategy: Invalid value: {"type":"Recreate"}: must be \'RollingUpdate\' or \'OnDelete\'\n';
+const INVALID =
+  'The StatefulSet "helm-python" is invalid: spec.updateStrategy: Invalid value: {"type":"Recreate"}: must be \'RollingUpdate\' or \'OnDelete\'\n';
 // ...and an enum check (declarative validation) would word it so.
-const UNSUPPORTED = 'The StatefulSet "helm-python" is invalid: spec.updateStrategy.type: Unsupported value: "Recreate": supported values: "OnDelete", "RollingUpdate"\n';
+const UNSUPPORTED =
+  'The StatefulSet "helm-python" is invalid: spec.updateStrategy.type: Unsupported value: "Recreate": supported values: "OnDelete", "RollingUpdate"\n';
 
 const kubectl = (script: Scripted[]) => {
   const runner = new FakeRunner(script);
@@ -25,12 +28,36 @@ const kubectl = (script: Scripted[]) => {
 
 describe('kubectlArgs for dry-runs', () => {
   it('patch: a JSON merge patch in one argument, --dry-run=server, JSON out, a request timeout', () => {
-    expect(kubectlArgs.dryRunPatch({ namespace: 'lab' }, 'statefulset', 'helm-python', { spec: { updateStrategy: { type: 'Recreate', rollingUpdate: null } } })).toEqual([
-      '--namespace', 'lab', 'patch', 'statefulset', 'helm-python', '--type', 'merge', '--patch', '{"spec":{"updateStrategy":{"type":"Recreate","rollingUpdate":null}}}', '--dry-run=server', '--output', 'json', '--request-timeout=10s',
+    expect(
+      kubectlArgs.dryRunPatch({ namespace: 'lab' }, 'statefulset', 'helm-python', { spec: { updateStrategy: { type: 'Recreate', rollingUpdate: null } } }),
+    ).toEqual([
+      '--namespace',
+      'lab',
+      'patch',
+      'statefulset',
+      'helm-python',
+      '--type',
+      'merge',
+      '--patch',
+      '{"spec":{"updateStrategy":{"type":"Recreate","rollingUpdate":null}}}',
+      '--dry-run=server',
+      '--output',
+      'json',
+      '--request-timeout=10s',
     ]);
   });
   it('create: the object on stdin', () => {
-    expect(kubectlArgs.dryRunCreate({ namespace: 'lab' })).toEqual(['--namespace', 'lab', 'create', '--filename', '-', '--dry-run=server', '--output', 'json', '--request-timeout=10s']);
+    expect(kubectlArgs.dryRunCreate({ namespace: 'lab' })).toEqual([
+      '--namespace',
+      'lab',
+      'create',
+      '--filename',
+      '-',
+      '--dry-run=server',
+      '--output',
+      'json',
+      '--request-timeout=10s',
+    ]);
   });
 });
 
@@ -55,14 +82,20 @@ describe('parseServerVersion / atLeast', () => {
 describe('offersRecreate', () => {
   it('yes when the dry-run answers with type Recreate', async () => {
     const { kubectl: k, runner } = kubectl([{ match: /patch statefulset helm-python .*--dry-run=server/, stdout: sts({ type: 'Recreate' }) }]);
-    expect(await offersRecreate(k, { kind: 'patch', name: 'helm-python' })).toEqual({ state: 'yes', why: 'the API server accepts updateStrategy Recreate (server-side dry-run)' });
+    expect(await offersRecreate(k, { kind: 'patch', name: 'helm-python' })).toEqual({
+      state: 'yes',
+      why: 'the API server accepts updateStrategy Recreate (server-side dry-run)',
+    });
     expect(runner.calls).toHaveLength(1);
   });
   it.each([
     ['Invalid value … must be RollingUpdate or OnDelete', INVALID],
     ['Unsupported value: "Recreate"', UNSUPPORTED],
     // The internal type printed with %#v when it cannot be JSON-encoded.
-    ['Invalid value with a Go struct', 'The StatefulSet "x" is invalid: spec.updateStrategy: Invalid value: apps.StatefulSetUpdateStrategy{Type:"Recreate", RollingUpdate:(*apps.RollingUpdateStatefulSetStrategy)(nil)}: must be \'RollingUpdate\' or \'OnDelete\'\n'],
+    [
+      'Invalid value with a Go struct',
+      'The StatefulSet "x" is invalid: spec.updateStrategy: Invalid value: apps.StatefulSetUpdateStrategy{Type:"Recreate", RollingUpdate:(*apps.RollingUpdateStatefulSetStrategy)(nil)}: must be \'RollingUpdate\' or \'OnDelete\'\n',
+    ],
   ])('no on %s, naming the feature gate', async (_what, stderr) => {
     const { kubectl: k } = kubectl([{ match: /patch/, exitCode: 1, stderr }]);
     const offer = await offersRecreate(k, { kind: 'patch', name: 'helm-python' });
@@ -70,11 +103,24 @@ describe('offersRecreate', () => {
     expect(offer.why).toBe('the API server rejects updateStrategy Recreate (feature gate StatefulSetRecreateStrategy off, or Kubernetes before 1.37)');
   });
   it('unknown (not no) for another invalid value of the strategy', async () => {
-    const { kubectl: k } = kubectl([{ match: /patch/, exitCode: 1, stderr: 'The StatefulSet "x" is invalid: spec.updateStrategy.rollingUpdate: Invalid value: {"partition":0}: only allowed for updateStrategy \'RollingUpdate\'\n' }]);
+    const { kubectl: k } = kubectl([
+      {
+        match: /patch/,
+        exitCode: 1,
+        stderr:
+          'The StatefulSet "x" is invalid: spec.updateStrategy.rollingUpdate: Invalid value: {"partition":0}: only allowed for updateStrategy \'RollingUpdate\'\n',
+      },
+    ]);
     expect((await offersRecreate(k, { kind: 'patch', name: 'helm-python' })).state).toBe('unknown');
   });
   it('unknown on any other failure (not allowed to patch), with what kubectl said', async () => {
-    const { kubectl: k } = kubectl([{ match: /patch/, exitCode: 1, stderr: 'Error from server (Forbidden): statefulsets.apps "helm-python" is forbidden: User "u" cannot patch resource "statefulsets"\n' }]);
+    const { kubectl: k } = kubectl([
+      {
+        match: /patch/,
+        exitCode: 1,
+        stderr: 'Error from server (Forbidden): statefulsets.apps "helm-python" is forbidden: User "u" cannot patch resource "statefulsets"\n',
+      },
+    ]);
     const offer = await offersRecreate(k, { kind: 'patch', name: 'helm-python' });
     expect(offer.state).toBe('unknown');
     expect(offer.why).toMatch(/^could not check \(Error from server \(Forbidden\)/);
@@ -82,7 +128,11 @@ describe('offersRecreate', () => {
   it('create: sends a minimal StatefulSet with updateStrategy Recreate on stdin', async () => {
     const { kubectl: k, runner } = kubectl([{ match: /create --filename - --dry-run=server/, stdout: sts({ type: 'Recreate' }) }]);
     expect((await offersRecreate(k, { kind: 'create', name: 'k8s-lab-feature-check' })).state).toBe('yes');
-    const sent = JSON.parse(runner.calls[0]?.input ?? '') as { kind: string; metadata: { name: string }; spec: { updateStrategy: unknown; selector: { matchLabels: object }; template: { metadata: { labels: object } } } };
+    const sent = JSON.parse(runner.calls[0]?.input ?? '') as {
+      kind: string;
+      metadata: { name: string };
+      spec: { updateStrategy: unknown; selector: { matchLabels: object }; template: { metadata: { labels: object } } };
+    };
     expect(sent.kind).toBe('StatefulSet');
     expect(sent.metadata.name).toBe('k8s-lab-feature-check');
     expect(sent.spec.updateStrategy).toEqual({ type: 'Recreate', rollingUpdate: null });
@@ -105,7 +155,10 @@ describe('offersMaxUnavailable', () => {
   it('no when the server accepts the patch but drops the field (MaxUnavailableStatefulSet off)', async () => {
     const { kubectl: k } = kubectl([{ match: /patch/, stdout: sts({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } }) }]);
     const offer = await offersMaxUnavailable(k, { kind: 'patch', name: 'helm-python' }, 2);
-    expect(offer).toEqual({ state: 'no', why: 'the API server ignores rollingUpdate.maxUnavailable (feature gate MaxUnavailableStatefulSet off): it drops the field' });
+    expect(offer).toEqual({
+      state: 'no',
+      why: 'the API server ignores rollingUpdate.maxUnavailable (feature gate MaxUnavailableStatefulSet off): it drops the field',
+    });
   });
 });
 
@@ -121,7 +174,11 @@ describe('demo-update chooses its method before any change', () => {
     const { lab: l, runner } = lab([{ match: /patch .*--dry-run=server/, stdout: sts({ type: 'Recreate' }) }]);
     expect(await chooseMethod(l, { strategy: 'recreate' })).toEqual({
       recreate: 'native',
-      method: { id: 'native-recreate', label: 'native Recreate (StatefulSetRecreateStrategy)', why: 'the API server accepts updateStrategy Recreate (server-side dry-run)' },
+      method: {
+        id: 'native-recreate',
+        label: 'native Recreate (StatefulSetRecreateStrategy)',
+        why: 'the API server accepts updateStrategy Recreate (server-side dry-run)',
+      },
     });
     expect(changes(runner)).toEqual([]);
   });
@@ -134,7 +191,10 @@ describe('demo-update chooses its method before any change', () => {
   });
   it('recreate --emulate-recreate: emulated without asking the server', async () => {
     const { lab: l, runner } = lab([]);
-    expect(await chooseMethod(l, { strategy: 'recreate', emulateRecreate: true })).toEqual({ recreate: 'emulated', method: { id: 'emulated-recreate', label: 'emulated: OnDelete + delete', why: '--emulate-recreate' } });
+    expect(await chooseMethod(l, { strategy: 'recreate', emulateRecreate: true })).toEqual({
+      recreate: 'emulated',
+      method: { id: 'emulated-recreate', label: 'emulated: OnDelete + delete', why: '--emulate-recreate' },
+    });
     expect(runner.calls).toEqual([]);
   });
   it('rolling without --max-unavailable asks nothing', async () => {
@@ -147,12 +207,16 @@ describe('demo-update chooses its method before any change', () => {
     const error = await chooseMethod(l, { strategy: 'rolling', maxUnavailable: 2 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
     expect((error as UsageError).exitCode).toBe(2);
-    expect((error as UsageError).message).toBe('--max-unavailable 2: the API server ignores rollingUpdate.maxUnavailable (feature gate MaxUnavailableStatefulSet off): it drops the field; nothing was changed');
+    expect((error as UsageError).message).toBe(
+      '--max-unavailable 2: the API server ignores rollingUpdate.maxUnavailable (feature gate MaxUnavailableStatefulSet off): it drops the field; nothing was changed',
+    );
     expect(runner.calls).toHaveLength(1);
     expect(changes(runner)).toEqual([]);
   });
   it('rolling --max-unavailable 50% where the server keeps it: goes ahead', async () => {
-    const { lab: l } = lab([{ match: /patch .*--dry-run=server/, stdout: sts({ type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: '50%' } }) }]);
+    const { lab: l } = lab([
+      { match: /patch .*--dry-run=server/, stdout: sts({ type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: '50%' } }) },
+    ]);
     await expect(chooseMethod(l, { strategy: 'rolling', maxUnavailable: '50%' })).resolves.toEqual({ recreate: 'emulated' });
   });
   it('rolling --max-unavailable when the check itself fails: exit 1, nothing changed', async () => {
@@ -165,7 +229,9 @@ describe('demo-update chooses its method before any change', () => {
 
 describe('checkStrategyOptions', () => {
   it('refuses --emulate-recreate and --max-unavailable with another strategy (exit 2)', () => {
-    expect(() => checkStrategyOptions({ strategy: 'rolling', emulateRecreate: true })).toThrow('--emulate-recreate applies to --strategy recreate only, not rolling');
+    expect(() => checkStrategyOptions({ strategy: 'rolling', emulateRecreate: true })).toThrow(
+      '--emulate-recreate applies to --strategy recreate only, not rolling',
+    );
     expect(() => checkStrategyOptions({ strategy: 'canary', maxUnavailable: 2 })).toThrow('--max-unavailable applies to --strategy rolling only, not canary');
     expect(() => checkStrategyOptions({ strategy: 'recreate', emulateRecreate: true })).not.toThrow();
     expect(() => checkStrategyOptions({ strategy: 'rolling', maxUnavailable: '25%' })).not.toThrow();

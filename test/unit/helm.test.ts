@@ -22,7 +22,14 @@ describe('parseHelmVersion', () => {
 
 describe('helmArgs', () => {
   const target = { kubeconfig: '/tmp/kc', context: 'kind-lab', namespace: 'lab' };
-  const request = { release: 'helm-python', chart: '/pkg/chart', valuesFiles: ['a.yaml'], sets: ['replicaCount=3'], setStrings: ['app.version=1.10'], timeout: '300s' };
+  const request = {
+    release: 'helm-python',
+    chart: '/pkg/chart',
+    valuesFiles: ['a.yaml'],
+    sets: ['replicaCount=3'],
+    setStrings: ['app.version=1.10'],
+    timeout: '300s',
+  };
 
   it('builds upgrade --install for Helm 3 without a wait flag', () => {
     expect(helmArgs.upgradeInstall(target, 3, request).join(' ')).toBe(
@@ -35,7 +42,15 @@ describe('helmArgs', () => {
     );
   });
   it('waits for deletion with the flag each major understands', () => {
-    expect(helmArgs.uninstall({ namespace: 'lab' }, 3, 'helm-python', '120s')).toEqual(['--namespace', 'lab', 'uninstall', 'helm-python', '--timeout', '120s', '--wait']);
+    expect(helmArgs.uninstall({ namespace: 'lab' }, 3, 'helm-python', '120s')).toEqual([
+      '--namespace',
+      'lab',
+      'uninstall',
+      'helm-python',
+      '--timeout',
+      '120s',
+      '--wait',
+    ]);
     expect(helmArgs.uninstall({}, 4, 'helm-python', '120s')).toEqual(['uninstall', 'helm-python', '--timeout', '120s', '--wait=watcher']);
   });
   it('keeps a value with spaces as one argument (no shell)', () => {
@@ -63,7 +78,14 @@ describe('Helm adapter', () => {
     const missing = new Helm(new FakeRunner([version, { match: /status/, exitCode: 1, stderr: 'Error: release: not found\n' }]), 'helm', {});
     expect(await missing.status('nope')).toBeUndefined();
     const unreachable = new Helm(
-      new FakeRunner([version, { match: /status/, exitCode: 1, stderr: 'Error: Kubernetes cluster unreachable: Get "https://127.0.0.1:6443/version": dial tcp 127.0.0.1:6443: connect: connection refused\n' }]),
+      new FakeRunner([
+        version,
+        {
+          match: /status/,
+          exitCode: 1,
+          stderr: 'Error: Kubernetes cluster unreachable: Get "https://127.0.0.1:6443/version": dial tcp 127.0.0.1:6443: connect: connection refused\n',
+        },
+      ]),
       'helm',
       {},
     );
@@ -77,8 +99,18 @@ describe('Helm adapter', () => {
 });
 
 describe('helmArgs.upgradeReusing', () => {
-  it('changes only the given values on top of the release\'s own, with the same tail as deploy', () => {
-    expect(helmArgs.upgradeReusing({ namespace: 'lab' }, 4, { release: 'helm-python', chart: '/pkg/chart', sets: ['updateStrategy.partition=2', 'replicaCount=3'], setStrings: ['app.version=v2'], timeout: '300s' }).join(' ')).toBe(
+  it("changes only the given values on top of the release's own, with the same tail as deploy", () => {
+    expect(
+      helmArgs
+        .upgradeReusing({ namespace: 'lab' }, 4, {
+          release: 'helm-python',
+          chart: '/pkg/chart',
+          sets: ['updateStrategy.partition=2', 'replicaCount=3'],
+          setStrings: ['app.version=v2'],
+          timeout: '300s',
+        })
+        .join(' '),
+    ).toBe(
       '--namespace lab upgrade helm-python /pkg/chart --reuse-values --set updateStrategy.partition=2 --set replicaCount=3 --set-string app.version=v2 --timeout 300s --wait=hookOnly --output json',
     );
   });
@@ -88,19 +120,29 @@ describe('Helm adapter on bad input', () => {
   const request = { release: 'helm-python', chart: '/pkg/chart', valuesFiles: ['bad.yaml'], sets: ['replicaCount=-1'], setStrings: [], timeout: '300s' };
 
   it('renders the chart locally with the same values as the upgrade, and no cluster flags', () => {
-    expect(helmArgs.template({ kubeconfig: '/k', context: 'c', namespace: 'lab' }, request).join(' ')).toBe('--namespace lab template helm-python /pkg/chart --values bad.yaml --set replicaCount=-1');
+    expect(helmArgs.template({ kubeconfig: '/k', context: 'c', namespace: 'lab' }, request).join(' ')).toBe(
+      '--namespace lab template helm-python /pkg/chart --values bad.yaml --set replicaCount=-1',
+    );
   });
 
   it('turns a schema rejection into a usage error that names the field', async () => {
     const helm = new Helm(
       new FakeRunner([
         { match: /^version/, stdout: 'v3.17.3+ge4da497\n' },
-        { match: /template/, exitCode: 1, stderr: "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nk8s-lab-counter:\n- replicaCount: Must be greater than or equal to 0\n" },
+        {
+          match: /template/,
+          exitCode: 1,
+          stderr:
+            "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nk8s-lab-counter:\n- replicaCount: Must be greater than or equal to 0\n",
+        },
       ]),
       'helm',
       {},
     );
-    await expect(helm.validate(request)).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/replicaCount: Must be greater than or equal to 0/) });
+    await expect(helm.validate(request)).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/replicaCount: Must be greater than or equal to 0/),
+    });
   });
 
   it('rejects Helm 2 before asking it anything else (its output is no JSON)', async () => {

@@ -39,7 +39,11 @@ describe('Interrupts', () => {
 });
 
 describe('waitForStatefulSet and Ctrl-C', () => {
-  const sts = { metadata: { name: 'helm-python', generation: 2 }, spec: { replicas: 2, selector: { matchLabels: { app: 'x' } } }, status: { observedGeneration: 1 } } as unknown as StatefulSet;
+  const sts = {
+    metadata: { name: 'helm-python', generation: 2 },
+    spec: { replicas: 2, selector: { matchLabels: { app: 'x' } } },
+    status: { observedGeneration: 1 },
+  } as unknown as StatefulSet;
   const runner = new FakeRunner([
     { match: /get statefulset helm-python/, stdout: JSON.stringify(sts) },
     { match: /get pods/, stdout: JSON.stringify({ items: [] }) },
@@ -57,20 +61,38 @@ describe('waitForStatefulSet and Ctrl-C', () => {
 
   it('does not start when already interrupted', async () => {
     const before = runner.calls.length;
-    await expect(waitForStatefulSet(kubectl, 'helm-python', { timeoutMs: 60_000, signal: AbortSignal.abort(new InterruptedError('interrupted (SIGTERM)')) })).rejects.toThrow('interrupted (SIGTERM)');
+    await expect(
+      waitForStatefulSet(kubectl, 'helm-python', { timeoutMs: 60_000, signal: AbortSignal.abort(new InterruptedError('interrupted (SIGTERM)')) }),
+    ).rejects.toThrow('interrupted (SIGTERM)');
     expect(runner.calls.length).toBe(before);
   });
 });
 
 describe('undo and recovery calls', () => {
   it('helm rollback to a revision, asking neither Helm to wait for resources', () => {
-    expect(helmArgs.rollback({ namespace: 'lab' }, 3, 'helm-python', 7, '300s')).toEqual(['--namespace', 'lab', 'rollback', 'helm-python', '7', '--timeout', '300s']);
+    expect(helmArgs.rollback({ namespace: 'lab' }, 3, 'helm-python', 7, '300s')).toEqual([
+      '--namespace',
+      'lab',
+      'rollback',
+      'helm-python',
+      '7',
+      '--timeout',
+      '300s',
+    ]);
     expect(helmArgs.rollback({}, 4, 'helm-python', 7, '300s')).toEqual(['rollback', 'helm-python', '7', '--timeout', '300s', '--wait=hookOnly']);
   });
 
   it("reads one pod incarnation's events by name and UID", () => {
     expect(kubectlArgs.events({ namespace: 'lab' }, { name: 'helm-python-1', uid: 'u-1' })).toEqual([
-      '--namespace', 'lab', 'get', 'events', '--field-selector', 'involvedObject.name=helm-python-1,involvedObject.uid=u-1', '--output', 'json', '--request-timeout=10s',
+      '--namespace',
+      'lab',
+      'get',
+      'events',
+      '--field-selector',
+      'involvedObject.name=helm-python-1,involvedObject.uid=u-1',
+      '--output',
+      'json',
+      '--request-timeout=10s',
     ]);
     expect(kubectlArgs.events({}, { name: 'helm-python-1' })).toContain('involvedObject.name=helm-python-1');
   });
@@ -102,17 +124,36 @@ describe('what undoing touches', () => {
       metadata: { name, labels: { 'controller-revision-hash': revision }, ...(deleting && { deletionTimestamp: '2026-11-24T06:00:00Z' }) },
       status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
     }) as unknown as Pod;
-  const state = (pods: Pod[]): RolloutState => ({ statefulSet: { metadata: { name: 'helm-python' }, spec: {}, status: { updateRevision: 'old' } } as unknown as StatefulSet, pods });
+  const state = (pods: Pod[]): RolloutState => ({
+    statefulSet: { metadata: { name: 'helm-python' }, spec: {}, status: { updateRevision: 'old' } } as unknown as StatefulSet,
+    pods,
+  });
 
   it('replaces only pods neither Ready nor on the reverted revision, and not already going', () => {
-    const s = state([pod('helm-python-0', 'old', true), pod('helm-python-1', 'new', false), pod('helm-python-2', 'new', false, true), pod('helm-python-3', 'old', false)]);
+    const s = state([
+      pod('helm-python-0', 'old', true),
+      pod('helm-python-1', 'new', false),
+      pod('helm-python-2', 'new', false, true),
+      pod('helm-python-3', 'old', false),
+    ]);
     expect(stuckPods(s)).toEqual(['helm-python-1']);
     expect(notReadyPods(s)).toEqual(['helm-python-1', 'helm-python-3']);
   });
 
   it('deletes only the canary PVCs the demo made, never one that was there before', () => {
-    const start = { revision: 3, version: 'v1', replicas: 2, claims: ['counter-data-py-helm-python-0', 'counter-data-py-helm-python-1', 'counter-data-py-helm-python-3'] };
-    const now = ['counter-data-py-helm-python-0', 'counter-data-py-helm-python-1', 'counter-data-py-helm-python-2', 'counter-data-py-helm-python-3', 'counter-data-py-other-2'];
+    const start = {
+      revision: 3,
+      version: 'v1',
+      replicas: 2,
+      claims: ['counter-data-py-helm-python-0', 'counter-data-py-helm-python-1', 'counter-data-py-helm-python-3'],
+    };
+    const now = [
+      'counter-data-py-helm-python-0',
+      'counter-data-py-helm-python-1',
+      'counter-data-py-helm-python-2',
+      'counter-data-py-helm-python-3',
+      'counter-data-py-other-2',
+    ];
     expect(claimsLeftBehind(now, start, 'helm-python')).toEqual(['counter-data-py-helm-python-2']);
   });
 });
@@ -122,7 +163,15 @@ describe('interrupted runs in the report', () => {
 
   it('come after the finished runs of their strategy, so the latest finished one is compared', () => {
     const runs = [run('a', '2026-11-24T06:00:00Z', 'passed'), run('b', '2026-11-24T07:00:00Z', 'interrupted'), run('c', '2026-11-24T05:00:00Z', 'failed')];
-    expect(runsByStrategy(runs).get('rolling')?.map((r) => r.id)).toEqual(['a', 'c', 'b']);
-    expect(runsByStrategy([run('b', '2026-11-24T07:00:00Z', 'interrupted')]).get('rolling')?.map((r) => r.id)).toEqual(['b']);
+    expect(
+      runsByStrategy(runs)
+        .get('rolling')
+        ?.map((r) => r.id),
+    ).toEqual(['a', 'c', 'b']);
+    expect(
+      runsByStrategy([run('b', '2026-11-24T07:00:00Z', 'interrupted')])
+        .get('rolling')
+        ?.map((r) => r.id),
+    ).toEqual(['b']);
   });
 });

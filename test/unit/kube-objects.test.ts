@@ -38,7 +38,10 @@ describe('pods of the recorded release', () => {
   });
 
   it('show a waiting reason like kubectl does', () => {
-    const pod: Pod = { metadata: { name: 'x-0' }, status: { phase: 'Pending', containerStatuses: [{ name: 'app', ready: false, restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } } }] } };
+    const pod: Pod = {
+      metadata: { name: 'x-0' },
+      status: { phase: 'Pending', containerStatuses: [{ name: 'app', ready: false, restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } } }] },
+    };
     expect(podStatus(pod)).toBe('CrashLoopBackOff');
   });
 
@@ -62,7 +65,11 @@ describe('isStatefulSetSettled', () => {
     expect(isStatefulSetSettled(newer, pods)).toBe(false);
   });
   it('accepts older revisions while a partition holds them back on purpose', () => {
-    const partitioned: StatefulSet = { ...sts, spec: { ...sts.spec, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } } }, status: { ...sts.status, updateRevision: 'helm-python-new' } };
+    const partitioned: StatefulSet = {
+      ...sts,
+      spec: { ...sts.spec, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } } },
+      status: { ...sts.status, updateRevision: 'helm-python-new' },
+    };
     expect(isStatefulSetSettled(partitioned, pods)).toBe(true);
   });
   it('waits for the controller to observe the latest generation', () => {
@@ -74,14 +81,22 @@ describe('isStatefulSetSettled', () => {
 describe('cluster facts', () => {
   it('finds the default StorageClass and Ready nodes', () => {
     expect(defaultStorageClass(fixtureJson<List<StorageClass>>('kubectl-storageclasses.json').items)?.metadata.name).toBe('standard');
-    expect(fixtureJson<List<Node>>('kubectl-nodes.json').items.filter(nodeIsReady).map((n) => n.metadata.name)).toEqual(['k8s-lab-node']);
+    expect(
+      fixtureJson<List<Node>>('kubectl-nodes.json')
+        .items.filter(nodeIsReady)
+        .map((n) => n.metadata.name),
+    ).toEqual(['k8s-lab-node']);
     expect(defaultStorageClass([{ metadata: { name: 'slow' } }])).toBeUndefined();
   });
 });
 
 describe('renderOverview', () => {
   it('prints the recorded release like kubectl get po,sts,svc,pvc', async () => {
-    const kubectl = new Kubectl(new FakeRunner([{ match: /get pods,statefulsets,services,persistentvolumeclaims/, stdout: fixture('kubectl-overview.json') }]), 'kubectl', { namespace: 'try' });
+    const kubectl = new Kubectl(
+      new FakeRunner([{ match: /get pods,statefulsets,services,persistentvolumeclaims/, stdout: fixture('kubectl-overview.json') }]),
+      'kubectl',
+      { namespace: 'try' },
+    );
     const read = await readOverview(kubectl, 'app.kubernetes.io/instance=helm-python');
     expect(renderOverview(read, Date.parse('2026-11-24T03:16:43Z'))).toMatchInlineSnapshot(`
       "NAME                READY   STATUS    RESTARTS   AGE

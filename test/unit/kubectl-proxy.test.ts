@@ -45,7 +45,10 @@ describe('Kubectl through kubectl proxy', () => {
   const stsPath = '/apis/apps/v1/namespaces/lab/statefulsets/helm-python';
 
   it('reads lists and objects with a GET each, running no kubectl', async () => {
-    const { kubectl, runner, asked } = proxied({ [podsPath]: json({ kind: 'PodList', items: [pod('helm-python-0')] }), [stsPath]: json({ metadata: { name: 'helm-python' } }) });
+    const { kubectl, runner, asked } = proxied({
+      [podsPath]: json({ kind: 'PodList', items: [pod('helm-python-0')] }),
+      [stsPath]: json({ metadata: { name: 'helm-python' } }),
+    });
     expect((await kubectl.pods('app=c')).map((p) => p.metadata.name)).toEqual(['helm-python-0']);
     expect((await kubectl.statefulSet('helm-python'))?.metadata.name).toBe('helm-python');
     expect(asked).toEqual([podsPath, stsPath]);

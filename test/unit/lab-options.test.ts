@@ -13,8 +13,17 @@ describe('parseStrategies', () => {
 });
 
 describe('deployValues', () => {
-  it('turns the dedicated flags into values after the user\'s own --set, versions and tags as strings', () => {
-    expect(deployValues({ set: ['service.nodePort=null'], values: [], timeout: 1, replicas: 3, image: { repository: 'localhost/k8s-lab/python', tag: '3.12' }, appVersion: '1.10' })).toEqual({
+  it("turns the dedicated flags into values after the user's own --set, versions and tags as strings", () => {
+    expect(
+      deployValues({
+        set: ['service.nodePort=null'],
+        values: [],
+        timeout: 1,
+        replicas: 3,
+        image: { repository: 'localhost/k8s-lab/python', tag: '3.12' },
+        appVersion: '1.10',
+      }),
+    ).toEqual({
       sets: ['service.nodePort=null', 'replicaCount=3'],
       setStrings: ['image.repository=localhost/k8s-lab/python', 'image.tag=3.12', 'app.version=1.10'],
     });

@@ -109,7 +109,10 @@ describe('resolveTarget', () => {
   });
   afterAll(() => void server.close());
 
-  const service = (nodePort: number): Service => ({ metadata: { name: 'helm-python' }, spec: { type: 'NodePort', ports: [{ name: 'http', port: 8000, nodePort }] } });
+  const service = (nodePort: number): Service => ({
+    metadata: { name: 'helm-python' },
+    spec: { type: 'NodePort', ports: [{ name: 'http', port: 8000, nodePort }] },
+  });
   const serviceAnswer = (nodePort: number): Scripted => ({ match: /get service helm-python/, stdout: JSON.stringify(service(nodePort)) });
 
   it('does not read the nodes when the NodePort answers on 127.0.0.1', async () => {
@@ -133,22 +136,29 @@ describe('resolveTarget', () => {
 
   it('still fails when the nodes cannot be read for another reason', async () => {
     const runner = new FakeRunner([serviceAnswer(1), { match: /get nodes/, exitCode: 1, stderr: 'The connection to the server 127.0.0.1:6443 was refused\n' }]);
-    await expect(resolveTarget(new Kubectl(runner, 'kubectl', { namespace: 'lab' }), 'helm-python')).rejects.toThrow(/listing nodes: cannot reach the Kubernetes API server/);
+    await expect(resolveTarget(new Kubectl(runner, 'kubectl', { namespace: 'lab' }), 'helm-python')).rejects.toThrow(
+      /listing nodes: cannot reach the Kubernetes API server/,
+    );
   });
 });
 
 describe('isForbidden', () => {
   it('tells RBAC refusals from other failures', async () => {
-    const refuse = (answer: Partial<Scripted>) => new Kubectl(new FakeRunner([{ match: /./, ...answer }]), 'kubectl', {}).nodes().catch((error: unknown) => error);
+    const refuse = (answer: Partial<Scripted>) =>
+      new Kubectl(new FakeRunner([{ match: /./, ...answer }]), 'kubectl', {}).nodes().catch((error: unknown) => error);
     expect(isForbidden(await refuse(forbidden('list', 'nodes')))).toBe(true);
-    expect(isForbidden(await refuse({ exitCode: 1, stderr: 'Unable to connect to the server: dial tcp 127.0.0.1:6443: connect: connection refused\n' }))).toBe(false);
+    expect(isForbidden(await refuse({ exitCode: 1, stderr: 'Unable to connect to the server: dial tcp 127.0.0.1:6443: connect: connection refused\n' }))).toBe(
+      false,
+    );
     expect(isForbidden(new Error('(Forbidden)'))).toBe(false);
   });
 });
 
 describe('report without the release', () => {
   it('names the namespace it looked in', async () => {
-    const { lab } = labWith([{ match: /get statefulset helm-python/, exitCode: 1, stderr: 'Error from server (NotFound): statefulsets.apps "helm-python" not found\n' }]);
+    const { lab } = labWith([
+      { match: /get statefulset helm-python/, exitCode: 1, stderr: 'Error from server (NotFound): statefulsets.apps "helm-python" not found\n' },
+    ]);
     await expect(writeReport(lab, { output: '/nonexistent/README.md', recordDir: '/nonexistent', k8sLabVersion: '0' })).rejects.toThrow(
       /^release helm-python is not deployed in namespace lab: the report reads the live cluster$/,
     );

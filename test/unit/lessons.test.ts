@@ -39,7 +39,15 @@ describe('failedRequestsSince', () => {
 
 describe('readyAgainAfter', () => {
   it('delete: deleting, deleted, created, ready → the ready time after the failure', () => {
-    const events = [ev(900, 'p-1', 'ready'), ev(1000, 'p-1', 'deleting'), ev(1000, 'p-1', 'not-ready'), ev(7000, 'p-1', 'deleted'), ev(7100, 'p-1', 'created'), ev(9000, 'p-1', 'ready'), ev(9500, 'p-0', 'ready')];
+    const events = [
+      ev(900, 'p-1', 'ready'),
+      ev(1000, 'p-1', 'deleting'),
+      ev(1000, 'p-1', 'not-ready'),
+      ev(7000, 'p-1', 'deleted'),
+      ev(7100, 'p-1', 'created'),
+      ev(9000, 'p-1', 'ready'),
+      ev(9500, 'p-0', 'ready'),
+    ];
     expect(readyAgainAfter(events, 'p-1', 1000)).toBe(8000);
   });
   it('kill: not-ready then ready in the same pod', () => {
@@ -53,7 +61,15 @@ describe('readyAgainAfter', () => {
 
 describe('decideFailover', () => {
   const id = (over: Partial<PodIdentity> = {}): PodIdentity => ({ pod: 'p-1', uid: 'pod-a', pvc: 'c-p-1', pvcUid: 'pvc-a', restarts: 0, counter: 10, ...over });
-  const snap = (pod: string, counter: number | null, pvcUid = `uid-${pod}`): CounterSnapshot => ({ pod, ordinal: 1, counter, pvc: `c-${pod}`, pvcUid, revision: 'r', version: 'v1' });
+  const snap = (pod: string, counter: number | null, pvcUid = `uid-${pod}`): CounterSnapshot => ({
+    pod,
+    ordinal: 1,
+    counter,
+    pvc: `c-${pod}`,
+    pvcUid,
+    revision: 'r',
+    version: 'v1',
+  });
   const acks = (n: number, pod = 'p-1') => Array.from({ length: n }, (_, i) => ok(i, pod));
 
   it('delete: passes with a new pod UID, the same PVC and UID, every acknowledged increment there', () => {
@@ -84,34 +100,57 @@ describe('decideFailover', () => {
   });
   it('another pod that lost its counter fails the lesson too', () => {
     const dataChecks = checkData([snap('p-0', 30), snap('p-1', 10)], [snap('p-0', 3), snap('p-1', 10)], []);
-    expect(decideFailover({ mode: 'delete', before: id(), after: id({ uid: 'pod-b' }), readyAgainMs: 5000, dataChecks }).reason).toBe('data lost: p-0 its counter went down (30 → 3)');
+    expect(decideFailover({ mode: 'delete', before: id(), after: id({ uid: 'pod-b' }), readyAgainMs: 5000, dataChecks }).reason).toBe(
+      'data lost: p-0 its counter went down (30 → 3)',
+    );
   });
   it.each([
     ['the pod did not come back', { after: null }, 'p-1 did not come back'],
     ['it was not seen Ready again', { readyAgainMs: null }, 'p-1 was not seen Ready again'],
     ['delete left the same pod', { after: id() }, 'p-1 was not re-created (same pod UID pod-a)'],
   ])('fails when %s', (_what, over, reason) => {
-    expect(decideFailover({ mode: 'delete', before: id(), after: id({ uid: 'pod-b' }), readyAgainMs: 1000, dataChecks: [], ...over })).toEqual({ verdict: 'failed', reason });
+    expect(decideFailover({ mode: 'delete', before: id(), after: id({ uid: 'pod-b' }), readyAgainMs: 1000, dataChecks: [], ...over })).toEqual({
+      verdict: 'failed',
+      reason,
+    });
   });
   it('kill without a restart fails (the SIGKILL did not land)', () => {
     expect(decideFailover({ mode: 'kill', before: id(), after: id(), readyAgainMs: 1000, dataChecks: [] }).verdict).toBe('failed');
   });
   it('a stop wins: interrupted with a phase, failed without', () => {
-    expect(decideFailover({ mode: 'kill', stop: { message: 'x', interruptedIn: 'recover' }, before: id(), after: null, readyAgainMs: null, dataChecks: [] }).verdict).toBe('interrupted');
+    expect(
+      decideFailover({ mode: 'kill', stop: { message: 'x', interruptedIn: 'recover' }, before: id(), after: null, readyAgainMs: null, dataChecks: [] }).verdict,
+    ).toBe('interrupted');
     expect(decideFailover({ mode: 'kill', stop: { message: 'x' }, before: id(), after: null, readyAgainMs: null, dataChecks: [] }).verdict).toBe('failed');
   });
   it('crash advice names the readiness settings and their product', () => {
     const advice = crashAdvice('kill', { periodSeconds: 3, failureThreshold: 4, timeoutSeconds: 1 }, { count: 7, firstMs: 0, lastMs: 900, spanMs: 1000 }, 2);
     expect(advice).toContain('periodSeconds 3 × failureThreshold 4 = 12 s');
-    expect(crashAdvice('delete', { periodSeconds: 1, failureThreshold: 2, timeoutSeconds: 1 }, { count: 0, firstMs: null, lastMs: null, spanMs: 0 }, 2)).toMatch(/cost no request/);
+    expect(
+      crashAdvice('delete', { periodSeconds: 1, failureThreshold: 2, timeoutSeconds: 1 }, { count: 0, firstMs: null, lastMs: null, spanMs: 0 }, 2),
+    ).toMatch(/cost no request/);
   });
 });
 
 describe('scale-up timing: staircase against block', () => {
   // OrderedReady: each pod created once the one before is Ready.
-  const ordered = [ev(1000, 's-2', 'created'), ev(3000, 's-2', 'ready'), ev(3100, 's-3', 'created'), ev(5200, 's-3', 'ready'), ev(5300, 's-4', 'created'), ev(7000, 's-4', 'ready')];
+  const ordered = [
+    ev(1000, 's-2', 'created'),
+    ev(3000, 's-2', 'ready'),
+    ev(3100, 's-3', 'created'),
+    ev(5200, 's-3', 'ready'),
+    ev(5300, 's-4', 'created'),
+    ev(7000, 's-4', 'ready'),
+  ];
   // Parallel: all created together, Ready in any order.
-  const parallel = [ev(1000, 's-2', 'created'), ev(1010, 's-3', 'created'), ev(1020, 's-4', 'created'), ev(3500, 's-4', 'ready'), ev(3600, 's-2', 'ready'), ev(3700, 's-3', 'ready')];
+  const parallel = [
+    ev(1000, 's-2', 'created'),
+    ev(1010, 's-3', 'created'),
+    ev(1020, 's-4', 'created'),
+    ev(3500, 's-4', 'ready'),
+    ev(3600, 's-2', 'ready'),
+    ev(3700, 's-3', 'ready'),
+  ];
   const pods = ['s-2', 's-3', 's-4'];
 
   it('podTimes measures from the request', () => {
@@ -136,7 +175,10 @@ describe('scale-up timing: staircase against block', () => {
   });
   it('one pod, or a missing time, is no shape', () => {
     expect(rolloutShape(podTimes(ordered, ['s-2'], 0))).toBe('single');
-    const missing: PodTimes[] = [{ pod: 'a-0', ordinal: 0, createdMs: 0, readyMs: null }, { pod: 'a-1', ordinal: 1, createdMs: 0, readyMs: 5 }];
+    const missing: PodTimes[] = [
+      { pod: 'a-0', ordinal: 0, createdMs: 0, readyMs: null },
+      { pod: 'a-1', ordinal: 1, createdMs: 0, readyMs: 5 },
+    ];
     expect(rolloutShape(missing)).toBe('unknown');
   });
   it('scale-down order: by the time each started terminating, highest ordinal first on a tie', () => {
@@ -167,18 +209,37 @@ describe('checkStorage: PVCs across a scale-down and back', () => {
   it.each([
     ['the claim was deleted', { pvcUidAfterScaleDown: null }, 'c-s-3 was deleted on the scale-down although the policy is Retain'],
     ['the claim was re-created', { returned: { counter: 47, pvcUid: 'u2' } }, 'c-s-3 was re-created (UID u1 → u2)'],
-    ['the returning pod serves less than it had acknowledged', { returned: { counter: 44, pvcUid: 'u1' } }, 'the returning pod serves 44, less than the 45 it had acknowledged (40 + 5)'],
+    [
+      'the returning pod serves less than it had acknowledged',
+      { returned: { counter: 44, pvcUid: 'u1' } },
+      'the returning pod serves 44, less than the 45 it had acknowledged (40 + 5)',
+    ],
     ['a counter could not be read', { returned: { counter: null, pvcUid: 'u1' } }, 'a counter could not be read'],
   ])('Retain fails when %s', (_what, over, reason) => {
     expect(checkStorage(facts(over))).toMatchObject({ ok: false, reason });
   });
   it('Delete: the claim is gone after the scale-down and the returning pod starts from 0 on a new one', () => {
-    expect(checkStorage(facts({ retention: 'delete', pvcUidAfterScaleDown: null, returned: { counter: 2, pvcUid: 'u2' } }))).toMatchObject({ expected: 'fresh', ok: true });
+    expect(checkStorage(facts({ retention: 'delete', pvcUidAfterScaleDown: null, returned: { counter: 2, pvcUid: 'u2' } }))).toMatchObject({
+      expected: 'fresh',
+      ok: true,
+    });
   });
   it.each([
-    ['the claim is still there', { pvcUidAfterScaleDown: 'u1', returned: { counter: 2, pvcUid: 'u2' } }, 'c-s-3 is still there after the scale-down although whenScaled is Delete'],
-    ['the returning pod has the old claim', { pvcUidAfterScaleDown: null, returned: { counter: 47, pvcUid: 'u1' } }, 'the returning pod has the old claim (UID u1)'],
-    ['the returning pod serves more than it answered since', { pvcUidAfterScaleDown: null, returned: { counter: 41, pvcUid: 'u2' } }, 'the returning pod serves 41, more than the 2 requests it answered since it came back: not a fresh volume'],
+    [
+      'the claim is still there',
+      { pvcUidAfterScaleDown: 'u1', returned: { counter: 2, pvcUid: 'u2' } },
+      'c-s-3 is still there after the scale-down although whenScaled is Delete',
+    ],
+    [
+      'the returning pod has the old claim',
+      { pvcUidAfterScaleDown: null, returned: { counter: 47, pvcUid: 'u1' } },
+      'the returning pod has the old claim (UID u1)',
+    ],
+    [
+      'the returning pod serves more than it answered since',
+      { pvcUidAfterScaleDown: null, returned: { counter: 41, pvcUid: 'u2' } },
+      'the returning pod serves 41, more than the 2 requests it answered since it came back: not a fresh volume',
+    ],
   ])('Delete fails when %s', (_what, over, reason) => {
     expect(checkStorage(facts({ retention: 'delete', ...over }))).toMatchObject({ ok: false, reason });
   });
@@ -194,20 +255,47 @@ describe('decideScale', () => {
     up: { requestedAt: 0, allReadyMs: 3200, pods: [], readyOrder: [], shape: 'block' },
     down: { requestedAt: 0, doneMs: 7000, order: [] },
     again: { requestedAt: 0, allReadyMs: 3000, pods: [] },
-    probe: { intervalMs: 100, requests: 0, ok: 0, failures: 0, successRatio: 1, longestOutageMs: 0, outages: [], latencyMs: { p50: 0, p99: 0, max: 0 }, perPod: {}, perVersion: {} },
+    probe: {
+      intervalMs: 100,
+      requests: 0,
+      ok: 0,
+      failures: 0,
+      successRatio: 1,
+      longestOutageMs: 0,
+      outages: [],
+      latencyMs: { p50: 0, p99: 0, max: 0 },
+      perPod: {},
+      perVersion: {},
+    },
     failedUp: 0,
     failedDown: 0,
     storage: [],
     ...over,
   });
   it('passes with no failed request and every storage check ok', () => {
-    expect(decideScale([run(), run({ policy: 'OrderedReady', up: { requestedAt: 0, allReadyMs: 9100, pods: [], readyOrder: [], shape: 'staircase' } })])).toEqual({
+    expect(
+      decideScale([run(), run({ policy: 'OrderedReady', up: { requestedAt: 0, allReadyMs: 9100, pods: [], readyOrder: [], shape: 'staircase' } })]),
+    ).toEqual({
       verdict: 'passed',
-      reason: 'Parallel 2→6 all Ready in 3.2 s (block); OrderedReady 2→6 all Ready in 9.1 s (staircase); no failed request; returning pods served their old counters again',
+      reason:
+        'Parallel 2→6 all Ready in 3.2 s (block); OrderedReady 2→6 all Ready in 9.1 s (staircase); no failed request; returning pods served their old counters again',
     });
   });
   it('fails on failed requests (target 0) and on a storage check', () => {
-    const storage = [{ ...checkStorage({ pod: 's-3', pvc: 'c', retention: 'retain', before: { counter: 4, pvcUid: 'u' }, acknowledgedAfterRead: 0, pvcUidAfterScaleDown: null, returned: { counter: 0, pvcUid: 'v' }, acknowledgedSinceReturn: 0 }) }];
+    const storage = [
+      {
+        ...checkStorage({
+          pod: 's-3',
+          pvc: 'c',
+          retention: 'retain',
+          before: { counter: 4, pvcUid: 'u' },
+          acknowledgedAfterRead: 0,
+          pvcUidAfterScaleDown: null,
+          returned: { counter: 0, pvcUid: 'v' },
+          acknowledgedSinceReturn: 0,
+        }),
+      },
+    ];
     expect(decideScale([run({ failedDown: 3, storage })])).toEqual({
       verdict: 'failed',
       reason: 'Parallel: 0 requests failed scaling up, 3 scaling down (target 0); Parallel: s-3: c was deleted on the scale-down although the policy is Retain',

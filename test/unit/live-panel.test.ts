@@ -8,10 +8,39 @@ import { createLiveView } from '../../src/live/view.js';
 // without colour. The frames below are written out by hand from what each event means.
 const R1 = 'helm-python-6d8f7c9b5';
 const R2 = 'helm-python-84c5d9f7a';
-const start = (strategy: string, replicas = 2): LiveEvent => ({ kind: 'start', t: 0, epochMs: 0, title: `${strategy} update of helm-python:`, release: 'helm-python', from: 'v1', to: 'v2', replicas, strategy });
-const baseline = (n: number): LiveEvent[] => Array.from({ length: n }, (_, i): LiveEvent => ({ kind: 'pod', t: 0, pod: `helm-python-${i}`, change: 'ready', revision: R1, version: 'v1', baseline: true }));
-const pod = (t: number, name: string, change: 'created' | 'scheduled' | 'ready' | 'not-ready' | 'deleting' | 'deleted', version = 'v2'): LiveEvent => ({ kind: 'pod', t, pod: name, change, revision: version === 'v2' ? R2 : R1, version });
-const ok = (t: number, name: string, version: string, counter: number, latencyMs = 4): LiveEvent => ({ kind: 'sample', sample: { t, ok: true, latencyMs, pod: name, version, counter } });
+const start = (strategy: string, replicas = 2): LiveEvent => ({
+  kind: 'start',
+  t: 0,
+  epochMs: 0,
+  title: `${strategy} update of helm-python:`,
+  release: 'helm-python',
+  from: 'v1',
+  to: 'v2',
+  replicas,
+  strategy,
+});
+const baseline = (n: number): LiveEvent[] =>
+  Array.from({ length: n }, (_, i): LiveEvent => ({
+    kind: 'pod',
+    t: 0,
+    pod: `helm-python-${i}`,
+    change: 'ready',
+    revision: R1,
+    version: 'v1',
+    baseline: true,
+  }));
+const pod = (t: number, name: string, change: 'created' | 'scheduled' | 'ready' | 'not-ready' | 'deleting' | 'deleted', version = 'v2'): LiveEvent => ({
+  kind: 'pod',
+  t,
+  pod: name,
+  change,
+  revision: version === 'v2' ? R2 : R1,
+  version,
+});
+const ok = (t: number, name: string, version: string, counter: number, latencyMs = 4): LiveEvent => ({
+  kind: 'sample',
+  sample: { t, ok: true, latencyMs, pod: name, version, counter },
+});
 const fail = (t: number): LiveEvent => ({ kind: 'sample', sample: { t, ok: false, latencyMs: 0, error: 'ECONNREFUSED' } });
 const phase = (t: number, name: string, detail: string): LiveEvent => ({ kind: 'phase', t, name, detail });
 const frame = (events: LiveEvent[], now: number) => renderPanel(stateOf(events), { width: 80, color: false, now });
@@ -89,14 +118,25 @@ describe('renderPanel', () => {
         '   6.1 s  helm-python-0  created  v2',
       ].join('\n'),
     );
-    const after = [...during, pod(6200, 'helm-python-1', 'deleted', 'v1'), pod(6300, 'helm-python-1', 'created'), pod(7400, 'helm-python-0', 'ready'), ok(7500, 'helm-python-0', 'v2', 0, 8), pod(7600, 'helm-python-1', 'ready')];
+    const after = [
+      ...during,
+      pod(6200, 'helm-python-1', 'deleted', 'v1'),
+      pod(6300, 'helm-python-1', 'created'),
+      pod(7400, 'helm-python-0', 'ready'),
+      ok(7500, 'helm-python-0', 'v2', 0, 8),
+      pod(7600, 'helm-python-1', 'ready'),
+    ];
     const lines = frame(after, 8000).split('\n');
     // 7.5 - 5.5 = 2.0 s without an answer; latencies 5 and 8: p50 5, p99 8.
     expect(lines[1]).toBe('▸ recreate · delete all 2 pods at once · 3.0 s');
     expect(lines[4]).toBe('helm-python-0  v2 84c5d9f7a  Ready 0.6 s' + ' '.repeat(15) + '1        0');
     expect(lines[5]).toBe('helm-python-1  v2 84c5d9f7a  Ready 0.4 s' + ' '.repeat(15) + '0');
     expect(lines[7]).toBe('probe: 5 sent, 2 ok, 3 failed · 1 outage, longest 2.0 s · p50 5 ms, p99 8 ms');
-    expect(lines.slice(-3)).toEqual(['   7.4 s  helm-python-0  Ready  v2', '   7.5 s  probe  outage ended after 2.0 s, 3 failed', '   7.6 s  helm-python-1  Ready  v2']);
+    expect(lines.slice(-3)).toEqual([
+      '   7.4 s  helm-python-0  Ready  v2',
+      '   7.5 s  probe  outage ended after 2.0 s, 3 failed',
+      '   7.6 s  helm-python-1  Ready  v2',
+    ]);
   });
 
   test('an undo after Ctrl-C: the undo phase and its steps, long lines cut at 80 columns', () => {
@@ -150,7 +190,17 @@ describe('off a terminal', () => {
     stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
     const view = await createLiveView({ stream, env: {} });
     expect(view.interactive).toBe(false);
-    for (const event of [start('rolling'), ...baseline(2), phase(300, 'rollout', 'RollingUpdate to v2'), pod(1200, 'helm-python-1', 'deleting', 'v1'), fail(1300), fail(1400), ok(2500, 'helm-python-0', 'v1', 7), pod(12_400, 'helm-python-1', 'ready')]) view.feed(event);
+    for (const event of [
+      start('rolling'),
+      ...baseline(2),
+      phase(300, 'rollout', 'RollingUpdate to v2'),
+      pod(1200, 'helm-python-1', 'deleting', 'v1'),
+      fail(1300),
+      fail(1400),
+      ok(2500, 'helm-python-0', 'v1', 7),
+      pod(12_400, 'helm-python-1', 'ready'),
+    ])
+      view.feed(event);
     view.stop();
     expect(text).toBe(
       [

@@ -71,7 +71,9 @@ describe('checkName', () => {
 });
 
 describe('httpUrl', () => {
-  it.each(['http://127.0.0.1:31987', 'https://lab.example.com', ' http://192.168.49.2:30080/ '])('accepts %j', (input) => expect(httpUrl(input)).toBe(input.trim()));
+  it.each(['http://127.0.0.1:31987', 'https://lab.example.com', ' http://192.168.49.2:30080/ '])('accepts %j', (input) =>
+    expect(httpUrl(input)).toBe(input.trim()),
+  );
   it.each(['notaurl', '127.0.0.1:31987', 'ftp://x', 'http://', ''])('rejects %j', (input) => expect(() => httpUrl(input)).toThrow(InvalidArgumentError));
 });
 

@@ -32,7 +32,9 @@ describe('checkOutputDir / checkOutputFile', () => {
     expect(existsSync(join(dir, 'new'))).toBe(false);
   });
   it('reject /proc with a usage error (exit 2)', () => {
-    expect(() => checkOutputDir('/proc/x', '--record-dir')).toThrow(expect.objectContaining({ exitCode: 2, message: '--record-dir "/proc/x" cannot be written: ENOENT in /proc' }));
+    expect(() => checkOutputDir('/proc/x', '--record-dir')).toThrow(
+      expect.objectContaining({ exitCode: 2, message: '--record-dir "/proc/x" cannot be written: ENOENT in /proc' }),
+    );
   });
 });
 

@@ -59,7 +59,15 @@ describe('locateTool', () => {
 });
 
 describe('toolFailure names the tool from a Windows path too', () => {
-  const result = (bin: string): ToolResult => ({ call: { bin, args: ['version'], timeoutMs: 1000 }, exitCode: 127, stdout: '', stderr: '', timedOut: false, notFound: true, durationMs: 1 });
+  const result = (bin: string): ToolResult => ({
+    call: { bin, args: ['version'], timeoutMs: 1000 },
+    exitCode: 127,
+    stdout: '',
+    stderr: '',
+    timedOut: false,
+    notFound: true,
+    durationMs: 1,
+  });
   it.each([
     ['C:\\Program Files\\Helm\\helm.exe', 'helm'],
     ['C:\\tools\\kubectl.exe', 'kubectl'],

@@ -14,24 +14,39 @@ const binary = (channel: number, text: string) => Buffer.concat([Buffer.from([ch
 
 describe('podExecArgs', () => {
   it('serves on the unix socket, lets exec through and keeps attach refused', () => {
-    expect(podExecArgs.proxy({ kubeconfig: '/k', context: 'c', namespace: 'lab' }, '/tmp/d/sock')).toEqual(['--kubeconfig', '/k', '--context', 'c', 'proxy', '--unix-socket', '/tmp/d/sock', '--reject-paths=^/api/.*/pods/.*/attach']);
+    expect(podExecArgs.proxy({ kubeconfig: '/k', context: 'c', namespace: 'lab' }, '/tmp/d/sock')).toEqual([
+      '--kubeconfig',
+      '/k',
+      '--context',
+      'c',
+      'proxy',
+      '--unix-socket',
+      '/tmp/d/sock',
+      '--reject-paths=^/api/.*/pods/.*/attach',
+    ]);
   });
   it('puts each command word in its own query parameter', () => {
-    expect(podExecArgs.execPath('lab', 'helm-python-0', 'app', ['cat', '/data/counter.json'])).toBe('/api/v1/namespaces/lab/pods/helm-python-0/exec?container=app&command=cat&command=%2Fdata%2Fcounter.json&stdout=true&stderr=true');
+    expect(podExecArgs.execPath('lab', 'helm-python-0', 'app', ['cat', '/data/counter.json'])).toBe(
+      '/api/v1/namespaces/lab/pods/helm-python-0/exec?container=app&command=cat&command=%2Fdata%2Fcounter.json&stdout=true&stderr=true',
+    );
   });
 });
 
 describe('parseExecMessages', () => {
   it('joins stdout across messages, keeps stderr apart and reads the status', () => {
-    const output = parseExecMessages([binary(1, ''), binary(2, ''), binary(1, '{"coun'), binary(2, 'warn'), binary(1, 'ter": 7}'), binary(3, '{"metadata":{},"status":"Success"}')]);
+    const output = parseExecMessages([
+      binary(1, ''),
+      binary(2, ''),
+      binary(1, '{"coun'),
+      binary(2, 'warn'),
+      binary(1, 'ter": 7}'),
+      binary(3, '{"metadata":{},"status":"Success"}'),
+    ]);
     expect(output).toEqual({ stdout: '{"counter": 7}', stderr: 'warn', status: { metadata: {}, status: 'Success' } });
   });
   it('keeps a multi-byte character split between two messages whole', () => {
     const euro = Buffer.from('€');
-    const output = parseExecMessages([
-      Buffer.concat([Buffer.from([1]), euro.subarray(0, 1)]),
-      Buffer.concat([Buffer.from([1]), euro.subarray(1)]),
-    ]);
+    const output = parseExecMessages([Buffer.concat([Buffer.from([1]), euro.subarray(0, 1)]), Buffer.concat([Buffer.from([1]), euro.subarray(1)])]);
     expect(output.stdout).toBe('€');
     expect(output.status).toBeUndefined();
   });
@@ -155,7 +170,9 @@ describe('readReleaseCounters', () => {
   it('says the release is not deployed when the proxy answers NotFound', async () => {
     runner = new ProxyRunner({ pods: [] });
     const kubectl = new Kubectl(runner, 'kubectl', { namespace: 'lab' });
-    await expect(readReleaseCounters({ kubectl, release: 'other', log: quietLog([]) })).rejects.toThrow('release other is not deployed in namespace lab (no StatefulSet other)');
+    await expect(readReleaseCounters({ kubectl, release: 'other', log: quietLog([]) })).rejects.toThrow(
+      'release other is not deployed in namespace lab (no StatefulSet other)',
+    );
   });
 
   it('reads with one kubectl exec per pod when the proxy does not start, and says so with --verbose', async () => {
@@ -163,7 +180,9 @@ describe('readReleaseCounters', () => {
     const debug: string[] = [];
     const readings = await readReleaseCounters({ kubectl: new Kubectl(runner, 'kubectl', { namespace: 'lab' }), release: 'helm-python', log: quietLog(debug) });
     expect(readings.map((r) => r.counter)).toEqual([99]);
-    expect(debug.join('\n')).toMatch(/kubectl proxy could not start \(kubectl proxy exited: error: unknown flag: --unix-socket\): reading with kubectl instead/);
+    expect(debug.join('\n')).toMatch(
+      /kubectl proxy could not start \(kubectl proxy exited: error: unknown flag: --unix-socket\): reading with kubectl instead/,
+    );
   });
 });
 
@@ -172,7 +191,14 @@ describe('kubectl proxy transport by platform', () => {
   afterEach(() => void runner?.server?.close());
 
   it('podExecArgs.proxyTcp: a kernel-chosen port on 127.0.0.1 only, attach still refused', () => {
-    expect(podExecArgs.proxyTcp({ kubeconfig: '/k', namespace: 'lab' })).toEqual(['--kubeconfig', '/k', 'proxy', '--port=0', '--address=127.0.0.1', '--reject-paths=^/api/.*/pods/.*/attach']);
+    expect(podExecArgs.proxyTcp({ kubeconfig: '/k', namespace: 'lab' })).toEqual([
+      '--kubeconfig',
+      '/k',
+      'proxy',
+      '--port=0',
+      '--address=127.0.0.1',
+      '--reject-paths=^/api/.*/pods/.*/attach',
+    ]);
   });
 
   it('servingAddress reads the port kubectl printed, only once the line is complete', () => {

@@ -16,7 +16,11 @@ describe('JsonStreamSplitter', () => {
   });
 });
 
-const pod = (name: string, uid: string, extra: { ready?: boolean; deleting?: boolean; node?: string; revision?: string } = {}): Pod & { metadata: { uid: string } } => ({
+const pod = (
+  name: string,
+  uid: string,
+  extra: { ready?: boolean; deleting?: boolean; node?: string; revision?: string } = {},
+): Pod & { metadata: { uid: string } } => ({
   metadata: {
     name,
     uid,

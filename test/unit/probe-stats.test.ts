@@ -60,11 +60,14 @@ describe('SourceAddresses', () => {
       expect(sources.pinned).toBe(false);
     }
   });
-  it.each(['darwin', 'win32', 'freebsd'] as const)('never pins on %s, where the stale-conntrack artefact cannot happen (and 127.x.y.z other than 127.0.0.1 is not there)', (platform) => {
-    const sources = new SourceAddresses('http://127.0.0.1:31987', { platform });
-    expect(sources.address).toBeUndefined();
-    expect(sources.take()).toEqual({});
-  });
+  it.each(['darwin', 'win32', 'freebsd'] as const)(
+    'never pins on %s, where the stale-conntrack artefact cannot happen (and 127.x.y.z other than 127.0.0.1 is not there)',
+    (platform) => {
+      const sources = new SourceAddresses('http://127.0.0.1:31987', { platform });
+      expect(sources.address).toBeUndefined();
+      expect(sources.take()).toEqual({});
+    },
+  );
   it('stops pinning for good on EADDRNOTAVAIL or EADDRINUSE, and only on those', () => {
     for (const error of ['EADDRNOTAVAIL', 'EADDRINUSE']) {
       const sources = new SourceAddresses('http://127.0.0.1:31987', linux);

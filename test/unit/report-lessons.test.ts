@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import type { FailoverRecord, ScaleRecord, ScaleRun } from '../../src/demos/lessons.js';
 import { lessonsOf, orderingMeasured, parallelMeasured, renderScaleSvg, volumeLessons } from '../../src/report/lessons.js';
 
-const probe = { intervalMs: 100, requests: 10, ok: 10, failures: 0, successRatio: 1, longestOutageMs: 0, outages: [], latencyMs: { p50: 1, p99: 1, max: 1 }, perPod: {}, perVersion: {} };
+const probe = {
+  intervalMs: 100,
+  requests: 10,
+  ok: 10,
+  failures: 0,
+  successRatio: 1,
+  longestOutageMs: 0,
+  outages: [],
+  latencyMs: { p50: 1, p99: 1, max: 1 },
+  perPod: {},
+  perVersion: {},
+};
 
 function run(policy: 'Parallel' | 'OrderedReady', release: string, created: number[], ready: number[]): ScaleRun {
   const pods = created.map((c, i) => ({ pod: `${release}-${2 + i}`, ordinal: 2 + i, createdMs: c, readyMs: ready[i]! }));
@@ -12,13 +23,34 @@ function run(policy: 'Parallel' | 'OrderedReady', release: string, created: numb
     temporary: policy === 'OrderedReady',
     from: 2,
     to: 2 + created.length,
-    up: { requestedAt: 1000, allReadyMs: Math.max(...ready), pods, readyOrder: pods.map((p) => p.pod), shape: policy === 'OrderedReady' ? 'staircase' : 'block' },
-    down: { requestedAt: 21_000, doneMs: 9000, order: [...pods].reverse().map((p, i) => ({ pod: p.pod, deletingMs: 500 + i * 6000, deletedMs: 6500 + i * 6000 })) },
+    up: {
+      requestedAt: 1000,
+      allReadyMs: Math.max(...ready),
+      pods,
+      readyOrder: pods.map((p) => p.pod),
+      shape: policy === 'OrderedReady' ? 'staircase' : 'block',
+    },
+    down: {
+      requestedAt: 21_000,
+      doneMs: 9000,
+      order: [...pods].reverse().map((p, i) => ({ pod: p.pod, deletingMs: 500 + i * 6000, deletedMs: 6500 + i * 6000 })),
+    },
     again: { requestedAt: 40_000, allReadyMs: 3000, pods: [] },
     probe,
     failedUp: 0,
     failedDown: 0,
-    storage: pods.map((p, i) => ({ pod: p.pod, pvc: `counter-data-py-${p.pod}`, retention: 'retain' as const, before: { counter: 10 + i, pvcUid: `u${i}` }, acknowledgedAfterRead: 3, pvcUidAfterScaleDown: `u${i}`, returned: { counter: 14 + i, pvcUid: `u${i}` }, acknowledgedSinceReturn: 1, expected: 'kept' as const, ok: true })),
+    storage: pods.map((p, i) => ({
+      pod: p.pod,
+      pvc: `counter-data-py-${p.pod}`,
+      retention: 'retain' as const,
+      before: { counter: 10 + i, pvcUid: `u${i}` },
+      acknowledgedAfterRead: 3,
+      pvcUidAfterScaleDown: `u${i}`,
+      returned: { counter: 14 + i, pvcUid: `u${i}` },
+      acknowledgedSinceReturn: 1,
+      expected: 'kept' as const,
+      ok: true,
+    })),
   };
 }
 
@@ -74,7 +106,10 @@ describe('report: the lessons under the write-up sections', () => {
       release: 'helm-python',
       namespace: 'lab',
       startedAt: '2026-11-29T20:24:27.837Z',
-      identity: { before: { pod: 'helm-python-1', uid: 'p', pvc: 'c', pvcUid: 'abcdef0123', restarts: 0, counter: 0 }, after: { pod: 'helm-python-1', uid: 'p', pvc: 'c', pvcUid: 'abcdef0123', restarts: 1, counter: 21 } },
+      identity: {
+        before: { pod: 'helm-python-1', uid: 'p', pvc: 'c', pvcUid: 'abcdef0123', restarts: 0, counter: 0 },
+        after: { pod: 'helm-python-1', uid: 'p', pvc: 'c', pvcUid: 'abcdef0123', restarts: 1, counter: 21 },
+      },
       dataChecks: [{ pod: 'helm-python-1', before: 0, after: 21, acknowledged: 21, preserved: true }],
       failedRequests: { count: 3, firstMs: 400, lastMs: 1000, spanMs: 700 },
       readyAgainMs: 1900,

@@ -6,9 +6,12 @@ import { fixtureJson } from '../support/fixtures.js';
 
 // The report must pass a Markdown linter (markdownlint's defaults; long lines are allowed, since
 // tables and the kubectl output cannot wrap).
-const runs = ['2026-11-24T03-18-02-114Z-rolling', '2026-11-24T03-20-15-530Z-recreate', '2026-11-24T03-25-31-778Z-canary', '2026-11-24T03-27-44-409Z-partition'].map((id) =>
-  fixtureJson<RunRecord>(`runs/${id}.json`),
-);
+const runs = [
+  '2026-11-24T03-18-02-114Z-rolling',
+  '2026-11-24T03-20-15-530Z-recreate',
+  '2026-11-24T03-25-31-778Z-canary',
+  '2026-11-24T03-27-44-409Z-partition',
+].map((id) => fixtureJson<RunRecord>(`runs/${id}.json`));
 const input = (overrides: Partial<ReportInput> = {}): ReportInput => ({
   generatedAt: '2026-11-24T04:00:00.000Z',
   release: 'helm-python',

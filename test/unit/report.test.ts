@@ -13,7 +13,9 @@ import { fixture, fixtureJson } from '../support/fixtures.js';
 
 // Synthesized run records (see test/fixtures/runs/make-fixtures.mjs): one per strategy, plus an
 // older, aborted canary run.
-const runFiles = readdirSync(new URL('../fixtures/runs/', import.meta.url)).filter((name) => name.endsWith('.json')).sort();
+const runFiles = readdirSync(new URL('../fixtures/runs/', import.meta.url))
+  .filter((name) => name.endsWith('.json'))
+  .sort();
 const runs = runFiles.map((name) => JSON.parse(fixture(`runs/${name}`)) as RunRecord);
 const run = (id: string) => {
   const found = runs.find((r) => r.id === id);
@@ -30,7 +32,12 @@ const partition = run('2026-11-24T03-27-44-409Z-partition');
 const recorded = fixtureJson<List<Pod | StatefulSet | Service | PersistentVolumeClaim>>('kubectl-overview.json');
 const ofKind = <T>(kind: string) => recorded.items.filter((item) => (item as { kind?: string }).kind === kind) as T[];
 const overviewText = renderOverview(
-  { pods: ofKind<Pod>('Pod'), statefulSets: ofKind<StatefulSet>('StatefulSet'), services: ofKind<Service>('Service'), claims: ofKind<PersistentVolumeClaim>('PersistentVolumeClaim') },
+  {
+    pods: ofKind<Pod>('Pod'),
+    statefulSets: ofKind<StatefulSet>('StatefulSet'),
+    services: ofKind<Service>('Service'),
+    claims: ofKind<PersistentVolumeClaim>('PersistentVolumeClaim'),
+  },
   Date.parse('2026-11-24T03:30:00Z'),
 );
 
@@ -161,8 +168,20 @@ describe('run record fixtures', () => {
       expect(r.probe.requests).toBe(r.samples.length);
       expect(Date.parse(r.endedAt) - Date.parse(r.startedAt)).toBe(r.durationMs);
     }
-    for (const [r, hand] of [[rolling, HAND.rolling], [recreate, HAND.recreate], [abortedCanary, HAND.abortedCanary], [canary, HAND.canary], [partition, HAND.partition]] as const) {
-      expect([r.probe.requests, r.probe.failures, r.probe.ok, r.probe.longestOutageMs, r.maxPodsDown]).toEqual([hand.requests, hand.failures, hand.requests - hand.failures, hand.longestOutageMs, hand.down]);
+    for (const [r, hand] of [
+      [rolling, HAND.rolling],
+      [recreate, HAND.recreate],
+      [abortedCanary, HAND.abortedCanary],
+      [canary, HAND.canary],
+      [partition, HAND.partition],
+    ] as const) {
+      expect([r.probe.requests, r.probe.failures, r.probe.ok, r.probe.longestOutageMs, r.maxPodsDown]).toEqual([
+        hand.requests,
+        hand.failures,
+        hand.requests - hand.failures,
+        hand.longestOutageMs,
+        hand.down,
+      ]);
     }
     expect(recreate.probe.outages).toEqual([{ start: 5_250, end: 20_250, durationMs: 15_000, failures: 60 }]);
     expect(canary.phases.map((p) => p.name)).toEqual(['baseline', 'scale-out', 'check', 'promote', 'scale-in', 'settle']);
@@ -197,7 +216,9 @@ describe('renderReport', () => {
 
   it('shows the live overview and one cat per pod with its value', () => {
     expect(report.markdown).toContain(`\`\`\`console\n$ kubectl get po,sts,svc,pvc\n${overviewText}\n\`\`\``);
-    expect(report.markdown).toContain('$ kubectl exec helm-python-0 -- cat /data/counter.json\n{"counter": 347}\n$ kubectl exec helm-python-1 -- cat /data/counter.json\n{"counter": 343}');
+    expect(report.markdown).toContain(
+      '$ kubectl exec helm-python-0 -- cat /data/counter.json\n{"counter": 347}\n$ kubectl exec helm-python-1 -- cat /data/counter.json\n{"counter": 343}',
+    );
     expect(report.markdown).toContain('The values differ: `helm-python-0` holds 347 and `helm-python-1` holds 343');
     expect(report.markdown).toContain('`counter-data-py-helm-python-0` belongs to `helm-python-0` only');
   });
@@ -207,7 +228,12 @@ describe('renderReport', () => {
     // The recreate fixture predates native Recreate: it is the emulated kind.
     const name = (strategy: string) => (strategy === 'recreate' ? EMULATED_ROW : strategy);
     expect([...rows.keys()]).toEqual(STRATEGIES.map(name));
-    for (const [r, hand] of [[rolling, HAND.rolling], [recreate, HAND.recreate], [canary, HAND.canary], [partition, HAND.partition]] as const) {
+    for (const [r, hand] of [
+      [rolling, HAND.rolling],
+      [recreate, HAND.recreate],
+      [canary, HAND.canary],
+      [partition, HAND.partition],
+    ] as const) {
       const [strategy, versions, duration, requests, ratio, outage, down, data, verdict] = rows.get(name(r.strategy)) ?? [];
       expect(strategy).toBe(name(r.strategy));
       expect(versions).toBe(`${r.versions.from} → ${r.versions.to}`);
@@ -246,7 +272,11 @@ describe('renderReport', () => {
       durationMs: 14_200,
       probe: { ...recreate.probe, requests: 140, ok: 60, failures: 80, successRatio: 60 / 140, longestOutageMs: 8_000 },
       maxPodsDown: 2,
-      method: { id: 'native-recreate', label: 'native Recreate (StatefulSetRecreateStrategy)', why: 'the API server accepts updateStrategy Recreate (server-side dry-run)' },
+      method: {
+        id: 'native-recreate',
+        label: 'native Recreate (StatefulSetRecreateStrategy)',
+        why: 'the API server accepts updateStrategy Recreate (server-side dry-run)',
+      },
     };
     const emulated: RunRecord = { ...recreate, method: { id: 'emulated-recreate', label: 'emulated: OnDelete + delete', why: '--emulate-recreate' } };
 
@@ -259,13 +289,17 @@ describe('renderReport', () => {
       // A section for each, saying how it was carried out and why.
       expect(markdown).toContain('### Recreate — native Recreate (StatefulSetRecreateStrategy)');
       expect(markdown).toContain('### Recreate — emulated: OnDelete + delete');
-      expect(markdown).toContain('Carried out as **native Recreate (StatefulSetRecreateStrategy)**: the API server accepts updateStrategy Recreate (server-side dry-run).');
+      expect(markdown).toContain(
+        'Carried out as **native Recreate (StatefulSetRecreateStrategy)**: the API server accepts updateStrategy Recreate (server-side dry-run).',
+      );
       expect(markdown).toContain('Carried out as **emulated: OnDelete + delete**: --emulate-recreate.');
       expect(markdown).toContain(`Latest run \`${native.id}\``);
       expect(markdown).toContain(`Latest run \`${emulated.id}\``);
       expect(markdown).not.toContain('Older run');
       // The run records line counts the table's rows, not only the strategies.
-      expect(markdown).toContain('- Run records: 5 runs of this release; the comparison uses the latest of each strategy, native and emulated recreate apart (5 runs of 4 strategies)');
+      expect(markdown).toContain(
+        '- Run records: 5 runs of this release; the comparison uses the latest of each strategy, native and emulated recreate apart (5 runs of 4 strategies)',
+      );
     });
 
     it('a newer native run does not hide the emulated one, and the other way round', () => {
@@ -282,7 +316,9 @@ describe('renderReport', () => {
       const rows = comparisonRows(renderReport(input({ runs: [native] })).markdown);
       expect([...rows.keys()]).toEqual(['rolling', NATIVE_ROW, 'canary', 'partition']);
       expect(rows.get('rolling')?.[1]).toBe('no run recorded');
-      expect(renderReport(input({ runs: [native] })).markdown).toContain('- Run records: 1 run of this release; the comparison uses the latest of each strategy (1 strategy measured)');
+      expect(renderReport(input({ runs: [native] })).markdown).toContain(
+        '- Run records: 1 run of this release; the comparison uses the latest of each strategy (1 strategy measured)',
+      );
     });
   });
 
@@ -306,10 +342,19 @@ describe('renderReport', () => {
 
   it('of a partial lab says how to record each missing strategy and why a counter was not read', () => {
     const partial = renderReport(
-      input({ runs: [abortedCanary], podManagementPolicy: 'OrderedReady', counters: [{ pod: 'helm-python-0', counter: 5, pvc: 'counter-data-py-helm-python-0' }, { pod: 'helm-python-1', counter: null, pvc: null, error: 'pod is Pending' }] }),
+      input({
+        runs: [abortedCanary],
+        podManagementPolicy: 'OrderedReady',
+        counters: [
+          { pod: 'helm-python-0', counter: 5, pvc: 'counter-data-py-helm-python-0' },
+          { pod: 'helm-python-1', counter: null, pvc: null, error: 'pod is Pending' },
+        ],
+      }),
     );
     for (const strategy of ['rolling', 'recreate', 'partition']) {
-      expect(partial.markdown).toContain(`No run of this strategy is recorded yet. To measure one:\n\n\`\`\`sh\nnpx k8s-lab demo-update --strategy ${strategy}\n\`\`\``);
+      expect(partial.markdown).toContain(
+        `No run of this strategy is recorded yet. To measure one:\n\n\`\`\`sh\nnpx k8s-lab demo-update --strategy ${strategy}\n\`\`\``,
+      );
     }
     expect(partial.markdown).not.toContain('npx k8s-lab demo-update --strategy canary\n```');
     expect(partial.markdown).toContain('The counter of `helm-python-1` could not be read (pod is Pending).');
@@ -319,7 +364,12 @@ describe('renderReport', () => {
     // the full one, with their SVGs, on disk to look at or to run markdownlint-cli2 on.
     const dir = process.env.REPORT_SAMPLE_DIR;
     if (!dir) return;
-    for (const file of [{ path: 'report.md', content: report.markdown }, ...report.files, { path: 'partial/report.md', content: partial.markdown }, ...partial.files.map((f) => ({ ...f, path: `partial/${f.path}` }))]) {
+    for (const file of [
+      { path: 'report.md', content: report.markdown },
+      ...report.files,
+      { path: 'partial/report.md', content: partial.markdown },
+      ...partial.files.map((f) => ({ ...f, path: `partial/${f.path}` })),
+    ]) {
       mkdirSync(dirname(join(dir, file.path)), { recursive: true });
       writeFileSync(join(dir, file.path), file.content);
     }
@@ -349,7 +399,14 @@ describe('renderReport', () => {
   });
 
   it('reports counters it could not read without inventing a value', () => {
-    const markdown = renderReport(input({ counters: [{ pod: 'helm-python-0', counter: 5, pvc: 'counter-data-py-helm-python-0' }, { pod: 'helm-python-1', counter: null, pvc: null, error: 'pod is Pending' }] })).markdown;
+    const markdown = renderReport(
+      input({
+        counters: [
+          { pod: 'helm-python-0', counter: 5, pvc: 'counter-data-py-helm-python-0' },
+          { pod: 'helm-python-1', counter: null, pvc: null, error: 'pod is Pending' },
+        ],
+      }),
+    ).markdown;
     expect(markdown).toContain('$ kubectl exec helm-python-0 -- cat /data/counter.json\n{"counter": 5}\n```');
     expect(markdown).not.toContain('kubectl exec helm-python-1');
     expect(markdown).toContain('The counter of `helm-python-1` could not be read (pod is Pending).');
@@ -511,6 +568,8 @@ describe('formatting', () => {
     expect(formatPercent(1)).toBe('100.00%');
     expect(inlineCode('a`b')).toBe('``a`b``');
     expect(markdownText('a | b\n<c> *d*')).toBe('a \\| b \\<c\\> \\*d\\*');
-    expect(markdownText('through http://10.0.0.1:31987/x_y (NodePort), see https://a.b/c.')).toBe('through `http://10.0.0.1:31987/x_y` (NodePort), see `https://a.b/c`.');
+    expect(markdownText('through http://10.0.0.1:31987/x_y (NodePort), see https://a.b/c.')).toBe(
+      'through `http://10.0.0.1:31987/x_y` (NodePort), see `https://a.b/c`.',
+    );
   });
 });

@@ -8,7 +8,11 @@ function fakeSession() {
   const steps: (['upgrade', ValueChange] | ['delete', string[], number | undefined] | ['phase', string])[] = [];
   const session = {
     notes: [] as string[],
-    lab: { release: 'helm-python', releaseSelector: 'x', kubectl: { pods: async () => [{ metadata: { name: 'helm-python-0' } }, { metadata: { name: 'helm-python-1' } }] } },
+    lab: {
+      release: 'helm-python',
+      releaseSelector: 'x',
+      kubectl: { pods: async () => [{ metadata: { name: 'helm-python-0' } }, { metadata: { name: 'helm-python-1' } }] },
+    },
     phase: async (name: string, _detail: string, body: () => Promise<unknown>) => {
       steps.push(['phase', name]);
       return body();
@@ -20,7 +24,17 @@ function fakeSession() {
   return { session: session as unknown as DemoSession, steps, notes: session.notes };
 }
 
-const plan: StrategyPlan = { replicas: 2, from: 'v1', to: 'v2', canaryPercent: 25, checkMs: 0, readyTimeoutMs: 0, broken: false, keepCanaryPvcs: false, recreate: 'emulated' };
+const plan: StrategyPlan = {
+  replicas: 2,
+  from: 'v1',
+  to: 'v2',
+  canaryPercent: 25,
+  checkMs: 0,
+  readyTimeoutMs: 0,
+  broken: false,
+  keepCanaryPvcs: false,
+  recreate: 'emulated',
+};
 
 describe('recreate', () => {
   it('native: one upgrade to Recreate with the new version, no pod deleted by k8s-lab, then back to RollingUpdate at partition 0', async () => {
@@ -65,7 +79,10 @@ describe('rolling', () => {
     await strategies.rolling(session, { ...plan, maxUnavailable: 2, previousMaxUnavailable: null });
     expect(steps).toEqual([
       ['phase', 'rollout'],
-      ['upgrade', { 'app.version': 'v2', 'app.broken': false, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': 0, 'updateStrategy.maxUnavailable': 2 }],
+      [
+        'upgrade',
+        { 'app.version': 'v2', 'app.broken': false, 'updateStrategy.type': 'RollingUpdate', 'updateStrategy.partition': 0, 'updateStrategy.maxUnavailable': 2 },
+      ],
       ['phase', 'restore'],
       ['upgrade', { 'updateStrategy.maxUnavailable': '' }],
     ]);

@@ -23,7 +23,15 @@ describe('humanDuration (kubectl AGE)', () => {
 
 describe('renderTable', () => {
   it('pads columns with three spaces like kubectl and trims line ends', () => {
-    expect(renderTable(['NAME', 'READY', 'AGE'], [['statefulset.apps/helm-python', '2/2', '9m55s'], ['x', '0/1', '1s']])).toBe(
+    expect(
+      renderTable(
+        ['NAME', 'READY', 'AGE'],
+        [
+          ['statefulset.apps/helm-python', '2/2', '9m55s'],
+          ['x', '0/1', '1s'],
+        ],
+      ),
+    ).toBe(
       ['NAME                           READY   AGE', 'statefulset.apps/helm-python   2/2     9m55s', 'x                              0/1     1s'].join('\n'),
     );
   });

@@ -10,10 +10,22 @@ import { checkKubeconfig } from '../../src/lab-context.js';
 describe('usageLine', () => {
   it.each([
     ["error: unknown command 'deplyo'\n(Did you mean deploy?)", "unknown command 'deplyo' (did you mean deploy?) — see k8s-lab --help"],
-    ["error: option '--replicas <n>' argument 'abc' is invalid. expected a whole number from 0 to 100.", '--replicas "abc" is invalid: expected a whole number from 0 to 100 — see k8s-lab --help'],
-    ["error: option '-f, --values <file>' argument 'x.yaml' is invalid. file \"x.yaml\" does not exist.", '--values "x.yaml" is invalid: file "x.yaml" does not exist — see k8s-lab --help'],
-    ["error: option '--strategy <strategy>' argument 'blue' is invalid. Allowed choices are rolling, recreate, canary, partition.", '--strategy "blue" is invalid: allowed choices are rolling, recreate, canary, partition — see k8s-lab --help'],
-    ["error: option '--url <url>' value 'ftp://x' from env 'K8S_LAB_URL' is invalid. expected an http(s) URL such as http://127.0.0.1:31987.", '--url "ftp://x" (from $K8S_LAB_URL) is invalid: expected an http(s) URL such as http://127.0.0.1:31987 — see k8s-lab --help'],
+    [
+      "error: option '--replicas <n>' argument 'abc' is invalid. expected a whole number from 0 to 100.",
+      '--replicas "abc" is invalid: expected a whole number from 0 to 100 — see k8s-lab --help',
+    ],
+    [
+      "error: option '-f, --values <file>' argument 'x.yaml' is invalid. file \"x.yaml\" does not exist.",
+      '--values "x.yaml" is invalid: file "x.yaml" does not exist — see k8s-lab --help',
+    ],
+    [
+      "error: option '--strategy <strategy>' argument 'blue' is invalid. Allowed choices are rolling, recreate, canary, partition.",
+      '--strategy "blue" is invalid: allowed choices are rolling, recreate, canary, partition — see k8s-lab --help',
+    ],
+    [
+      "error: option '--url <url>' value 'ftp://x' from env 'K8S_LAB_URL' is invalid. expected an http(s) URL such as http://127.0.0.1:31987.",
+      '--url "ftp://x" (from $K8S_LAB_URL) is invalid: expected an http(s) URL such as http://127.0.0.1:31987 — see k8s-lab --help',
+    ],
     ["error: required option '--strategy <strategy>' not specified", '--strategy is required — see k8s-lab --help'],
   ])('%j', (message, line) => expect(usageLine(message, 'k8s-lab --help')).toBe(line));
 

@@ -8,7 +8,9 @@ import { exchangeWebSocket, unixSocketFitsUrl, UpgradeRefused, webSocketUrl } fr
 
 describe('webSocketUrl', () => {
   it('names the unix socket, then the API path, in a ws+unix: URL; TCP addresses as ws://', () => {
-    expect(webSocketUrl({ socketPath: '/tmp/k8s-lab-proxy-ab12/sock' }, '/api/v1/namespaces/lab/pods/p-0/exec?command=cat')).toBe('ws+unix:/tmp/k8s-lab-proxy-ab12/sock:/api/v1/namespaces/lab/pods/p-0/exec?command=cat');
+    expect(webSocketUrl({ socketPath: '/tmp/k8s-lab-proxy-ab12/sock' }, '/api/v1/namespaces/lab/pods/p-0/exec?command=cat')).toBe(
+      'ws+unix:/tmp/k8s-lab-proxy-ab12/sock:/api/v1/namespaces/lab/pods/p-0/exec?command=cat',
+    );
     expect(webSocketUrl({ host: '127.0.0.1', port: 41235 }, '/x?y=1')).toBe('ws://127.0.0.1:41235/x?y=1');
     expect(webSocketUrl({ host: '::1', port: 8001 }, '/x')).toBe('ws://[::1]:8001/x');
   });
@@ -55,7 +57,7 @@ describe('exchangeWebSocket over a unix socket', () => {
       ws.send(Buffer.from('\x01{"coun'), { fin: false });
       ws.ping('hi');
       ws.send(Buffer.from('ter": 3}'), { fin: true });
-      ws.send('a text message is not the exec protocol\'s');
+      ws.send("a text message is not the exec protocol's");
       ws.send(Buffer.from('\x03{"status":"Success"}'), () => setTimeout(() => ws.close(1000), 20));
     });
     const messages = await exchangeWebSocket({ socketPath, path: '/x?command=cat', protocol: 'v4.channel.k8s.io', timeoutMs: 2000 });
@@ -66,7 +68,9 @@ describe('exchangeWebSocket over a unix socket', () => {
   });
 
   it('rejects a refused upgrade with the status and body', async () => {
-    const socketPath = await listen((http) => http.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 22\r\n\r\n{"reason":"Forbidden"}')));
+    const socketPath = await listen((http) =>
+      http.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 22\r\n\r\n{"reason":"Forbidden"}')),
+    );
     const refused = await exchangeWebSocket({ socketPath, path: '/x', protocol: 'p', timeoutMs: 2000 }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(UpgradeRefused);
     expect((refused as UpgradeRefused).statusCode).toBe(403);
@@ -74,7 +78,13 @@ describe('exchangeWebSocket over a unix socket', () => {
   });
 
   it('rejects a handshake with a wrong accept key or without the subprotocol', async () => {
-    let socketPath = await listen((http) => http.on('upgrade', (_req, socket) => socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: wrong\r\nSec-WebSocket-Protocol: p\r\n\r\n')));
+    let socketPath = await listen((http) =>
+      http.on('upgrade', (_req, socket) =>
+        socket.write(
+          'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: wrong\r\nSec-WebSocket-Protocol: p\r\n\r\n',
+        ),
+      ),
+    );
     await expect(exchangeWebSocket({ socketPath, path: '/x', protocol: 'p', timeoutMs: 2000 })).rejects.toThrow(/Sec-WebSocket-Accept/);
     server!.close();
     const wss = new WebSocketServer({ noServer: true, handleProtocols: () => false });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../support/fake-cluster.js';
 
-const values = (stdout: string) => stdout.trimEnd().split('\n').filter((line) => !line.startsWith(':')).map((line) => line.split('\t')[0] ?? '');
+const values = (stdout: string) =>
+  stdout
+    .trimEnd()
+    .split('\n')
+    .filter((line) => !line.startsWith(':'))
+    .map((line) => line.split('\t')[0] ?? '');
 
 describe('k8s-lab completion', () => {
   it.each(['bash', 'zsh', 'fish'])('%s: a script on stdout that asks `k8s-lab complete --` at each Tab; no cluster call', async (shell) => {
@@ -21,7 +26,8 @@ describe('k8s-lab completion', () => {
   it('completes the commands, with watch and completion among them, and not the hidden complete', async () => {
     const run = await runCommand(['complete', '--', ''], []);
     const commands = values(run.stdout);
-    for (const command of ['deploy', 'status', 'counters', 'traffic', 'demo-update', 'report', 'teardown', 'doctor', 'watch', 'completion', 'lab']) expect(commands).toContain(command);
+    for (const command of ['deploy', 'status', 'counters', 'traffic', 'demo-update', 'report', 'teardown', 'doctor', 'watch', 'completion', 'lab'])
+      expect(commands).toContain(command);
     expect(commands).not.toContain('complete');
   });
 

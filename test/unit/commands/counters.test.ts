@@ -31,11 +31,18 @@ describe('k8s-lab counters', () => {
 
   it('shows a pod that is not running and exits 1 naming it', async () => {
     const pending = pod(1, { ready: false, phase: 'Pending' });
-    const script = [PROXY_FAILS, STATEFULSET, kubectl([...NS, 'get', 'pods', '--selector', POD_SELECTOR, '--output', 'json', '--request-timeout=10s'], { stdout: { items: [pod(0), pending] } }), readCounter(0, 5)];
+    const script = [
+      PROXY_FAILS,
+      STATEFULSET,
+      kubectl([...NS, 'get', 'pods', '--selector', POD_SELECTOR, '--output', 'json', '--request-timeout=10s'], { stdout: { items: [pod(0), pending] } }),
+      readCounter(0, 5),
+    ];
     const run = await runCommand(['-n', 'lab', 'counters'], script);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('helm-python-1   ? (pod is Pending)   counter-data-py-helm-python-1');
-    expect(run.stderr).toBe('✖ could not read the counter of helm-python-1: pod is Pending — wait until the pods are Running (`k8s-lab status`) and try again\n');
+    expect(run.stderr).toBe(
+      '✖ could not read the counter of helm-python-1: pod is Pending — wait until the pods are Running (`k8s-lab status`) and try again\n',
+    );
     expect(run.calls).toEqual(callsOf(script));
   });
 

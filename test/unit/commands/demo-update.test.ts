@@ -24,7 +24,8 @@ describe('k8s-lab demo-update: what it checks before the first change', () => {
     expect(run).toEqual({
       code: 1,
       stdout: '',
-      stderr: '✖ release helm-python is mid-update (updateStrategy RollingUpdate partition 1) — finish or undo it first: `k8s-lab deploy` with your usual options resets it\n',
+      stderr:
+        '✖ release helm-python is mid-update (updateStrategy RollingUpdate partition 1) — finish or undo it first: `k8s-lab deploy` with your usual options resets it\n',
       calls: callsOf(script),
     });
   });
@@ -46,10 +47,19 @@ describe('k8s-lab demo-update: what it checks before the first change', () => {
 
 describe('k8s-lab demo-update: --to is checked against the chart before anything runs', () => {
   it.each([
-    ['v2 beta', "--to \"v2 beta\" is invalid: it must match ^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$ (the chart's app.version, also a pod label: letters, digits, '-', '_' or '.', e.g. v2)"],
+    [
+      'v2 beta',
+      "--to \"v2 beta\" is invalid: it must match ^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$ (the chart's app.version, also a pod label: letters, digits, '-', '_' or '.', e.g. v2)",
+    ],
     ['', "--to \"\" is invalid: it is empty (the chart's app.version, also a pod label: letters, digits, '-', '_' or '.', e.g. v2)"],
-    ['v'.repeat(81), `--to "${'v'.repeat(81)}" is invalid: it is 81 characters long, at most 63 fit (the chart's app.version, also a pod label: letters, digits, '-', '_' or '.', e.g. v2)`],
-    ['-v2', "--to \"-v2\" is invalid: it must match ^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$ (the chart's app.version, also a pod label: letters, digits, '-', '_' or '.', e.g. v2)"],
+    [
+      'v'.repeat(81),
+      `--to "${'v'.repeat(81)}" is invalid: it is 81 characters long, at most 63 fit (the chart's app.version, also a pod label: letters, digits, '-', '_' or '.', e.g. v2)`,
+    ],
+    [
+      '-v2',
+      "--to \"-v2\" is invalid: it must match ^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$ (the chart's app.version, also a pod label: letters, digits, '-', '_' or '.', e.g. v2)",
+    ],
   ])('--to %j: exit 2, one line, no call', async (to, line) => {
     const run = await runCommand(['-n', 'lab', 'demo-update', '--strategy', 'rolling', '--to', to], []);
     expect(run).toEqual({ code: 2, stdout: '', stderr: `✖ ${line} — see k8s-lab demo-update --help\n`, calls: [] });
@@ -69,7 +79,12 @@ describe('k8s-lab demo-update: --to is checked against the chart before anything
 
   it('a --record-dir that cannot be written is a usage error before anything runs', async () => {
     const run = await runCommand(['-n', 'lab', 'demo-update', '--strategy', 'rolling', '--record-dir', '/proc/x/runs'], []);
-    expect(run).toEqual({ code: 2, stdout: '', stderr: '✖ --record-dir "/proc/x/runs" cannot be written: ENOENT in /proc — pass --record-dir with a directory you can write to\n', calls: [] });
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '✖ --record-dir "/proc/x/runs" cannot be written: ENOENT in /proc — pass --record-dir with a directory you can write to\n',
+      calls: [],
+    });
   });
 });
 
@@ -79,7 +94,8 @@ describe('k8s-lab demo-update --step', () => {
     expect(run).toEqual({
       code: 2,
       stdout: '',
-      stderr: '✖ --step waits for Enter before each phase, which needs a terminal: stdin and stderr are not one (a pipe, CI or --json) — leave out --step, or run it in a terminal\n',
+      stderr:
+        '✖ --step waits for Enter before each phase, which needs a terminal: stdin and stderr are not one (a pipe, CI or --json) — leave out --step, or run it in a terminal\n',
       calls: [],
     });
   });

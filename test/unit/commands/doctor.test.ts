@@ -2,10 +2,21 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callsOf, helm, kubectl, runCommand } from '../../support/fake-cluster.js';
-import { FEATURES_DEPLOYED, FEATURES_NOT_DEPLOYED, HELM_VERSION, helmStatus, KUBECTL_CLIENT, KUBECTL_SERVER, NOT_INSTALLED, release } from '../../support/cluster-objects.js';
+import {
+  FEATURES_DEPLOYED,
+  FEATURES_NOT_DEPLOYED,
+  HELM_VERSION,
+  helmStatus,
+  KUBECTL_CLIENT,
+  KUBECTL_SERVER,
+  NOT_INSTALLED,
+  release,
+} from '../../support/cluster-objects.js';
 
 const STORAGE = kubectl(['get', 'storageclasses', '--output', 'json', '--request-timeout=10s'], {
-  stdout: { items: [{ metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'rancher.io/local-path' }] },
+  stdout: {
+    items: [{ metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'rancher.io/local-path' }],
+  },
 });
 const NODES = kubectl(['get', 'nodes', '--output', 'json', '--request-timeout=10s'], {
   stdout: { items: [{ metadata: { name: 'lab-control-plane' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }] },
@@ -61,7 +72,10 @@ describe('k8s-lab doctor', () => {
     const script = [
       HELM_VERSION,
       KUBECTL_CLIENT,
-      kubectl(['version', '--output', 'json', '--request-timeout=10s'], { exitCode: 1, stderr: 'The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?\n' }),
+      kubectl(['version', '--output', 'json', '--request-timeout=10s'], {
+        exitCode: 1,
+        stderr: 'The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?\n',
+      }),
     ];
     const run = await runCommand(['-n', 'lab', 'doctor'], script);
     expect(run).toEqual({

@@ -46,7 +46,9 @@ afterAll(() => {
 const STORAGE = kubectl(['get', 'storageclasses', '--output', 'json', '--request-timeout=10s'], {
   stdout: { items: [{ metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'local' }] },
 });
-const NODES = kubectl(['get', 'nodes', '--output', 'json', '--request-timeout=10s'], { stdout: { items: [{ metadata: { name: 'n1' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }] } });
+const NODES = kubectl(['get', 'nodes', '--output', 'json', '--request-timeout=10s'], {
+  stdout: { items: [{ metadata: { name: 'n1' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }] },
+});
 
 describe('k8s-lab lab', () => {
   it('runs doctor, deploy, traffic, counters and the demos in order, and stops at the first step that fails, naming it', async () => {
@@ -76,12 +78,17 @@ describe('k8s-lab lab', () => {
       // 5 demo-update --strategy rolling: the release is not in a state to update
       KUBECTL_CLIENT,
       helm([...NS, 'list', '--filter', '^helm-python$', '--output', 'json'], {
-        stdout: [{ name: 'helm-python', namespace: 'lab', revision: '3', updated: '', status: 'pending-upgrade', chart: 'k8s-lab-counter-0.1.0', app_version: 'v1' }],
+        stdout: [
+          { name: 'helm-python', namespace: 'lab', revision: '3', updated: '', status: 'pending-upgrade', chart: 'k8s-lab-counter-0.1.0', app_version: 'v1' },
+        ],
       }),
       helm([...NS, 'get', 'values', 'helm-python', '--all', '--output', 'json'], { stdout: { replicaCount: 2, app: { version: 'v1' } } }),
       PROXY_FAILS,
     ];
-    const run = await runCommand(['-n', 'lab', 'lab', '--url', url, '--strategies', 'rolling', '--lessons', 'none', '--output', join(dir, 'README.md'), '--record-dir', join(dir, 'runs')], script);
+    const run = await runCommand(
+      ['-n', 'lab', 'lab', '--url', url, '--strategies', 'rolling', '--lessons', 'none', '--output', join(dir, 'README.md'), '--record-dir', join(dir, 'runs')],
+      script,
+    );
     expect(run.code).toBe(1);
     expect(run.calls).toEqual(callsOf(script));
     const headers = run.stderr.split('\n').filter((line) => /^\[\d\/\d\]/.test(line));
@@ -96,14 +103,20 @@ describe('k8s-lab lab', () => {
 
   it('a failed doctor stops the lab at step 1 before anything changes', async () => {
     const script = [helm(['version', '--short'], { notFound: true }), KUBECTL_CLIENT, KUBECTL_SERVER, ...FEATURES_NOT_DEPLOYED, STORAGE, NODES];
-    const run = await runCommand(['-n', 'lab', 'lab', '--url', url, '--output', join(dir, 'README.md'), '--record-dir', join(dir, 'runs'), '--lesson-dir', join(dir, 'lessons')], script);
+    const run = await runCommand(
+      ['-n', 'lab', 'lab', '--url', url, '--output', join(dir, 'README.md'), '--record-dir', join(dir, 'runs'), '--lesson-dir', join(dir, 'lessons')],
+      script,
+    );
     expect(run.code).toBe(1);
     expect(run.calls).toEqual(callsOf(script));
     // doctor, deploy, traffic, counters, 4 update demos, demo-scale, demo-failover delete and kill, report: 12 steps.
     expect(run.stderr).toMatch(/^\n\[1\/12\] doctor\n✖ lab stopped at step 1 \(doctor\): 1 check failed: helm — install helm/);
   });
 
-  it.each([['scale,reboot', /unknown lesson "reboot"/], ['', /unknown lesson/]])('--lessons %j: exit 2, one line, no call', async (value, message) => {
+  it.each([
+    ['scale,reboot', /unknown lesson "reboot"/],
+    ['', /unknown lesson/],
+  ])('--lessons %j: exit 2, one line, no call', async (value, message) => {
     const run = await runCommand(['lab', '--lessons', value], []);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);

@@ -3,7 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { callsOf, runCommand } from '../../support/fake-cluster.js';
-import { HELM_VERSION, KUBECTL_CLIENT, KUBECTL_SERVER, NOW, OVERVIEW, PODS, readCounter, STATEFULSET, STATEFULSET_MISSING } from '../../support/cluster-objects.js';
+import {
+  HELM_VERSION,
+  KUBECTL_CLIENT,
+  KUBECTL_SERVER,
+  NOW,
+  OVERVIEW,
+  PODS,
+  readCounter,
+  STATEFULSET,
+  STATEFULSET_MISSING,
+} from '../../support/cluster-objects.js';
 import { fixtureJson } from '../../support/fixtures.js';
 
 let dir: string;
@@ -72,7 +82,12 @@ describe('k8s-lab report: the output path is checked before any work', () => {
   it('--output under /proc: exit 2, one line, no call, at once', async () => {
     const started = Date.now();
     const run = await runCommand(['-n', 'lab', 'report', '--output', '/proc/x/report.md'], []);
-    expect(run).toEqual({ code: 2, stdout: '', stderr: '✖ --output "/proc/x/report.md" cannot be written: ENOENT in /proc — pass --output with a directory you can write to\n', calls: [] });
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '✖ --output "/proc/x/report.md" cannot be written: ENOENT in /proc — pass --output with a directory you can write to\n',
+      calls: [],
+    });
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
@@ -80,16 +95,31 @@ describe('k8s-lab report: the output path is checked before any work', () => {
     const file = join(dir, 'file');
     writeFileSync(file, '');
     const run = await runCommand(['-n', 'lab', 'report', '--output', join(file, 'sub', 'README.md')], []);
-    expect(run).toEqual({ code: 2, stdout: '', stderr: `✖ --output "${join(file, 'sub', 'README.md')}" cannot be written: ${file} is not a directory — pass --output with a directory you can write to\n`, calls: [] });
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `✖ --output "${join(file, 'sub', 'README.md')}" cannot be written: ${file} is not a directory — pass --output with a directory you can write to\n`,
+      calls: [],
+    });
   });
 
   it('--output naming a directory: exit 2', async () => {
     const run = await runCommand(['-n', 'lab', 'report', '--output', dir], []);
-    expect(run).toEqual({ code: 2, stdout: '', stderr: `✖ --output "${dir}" is a directory — pass --output with a file name, e.g. ${join(dir, 'README.md')}\n`, calls: [] });
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `✖ --output "${dir}" is a directory — pass --output with a file name, e.g. ${join(dir, 'README.md')}\n`,
+      calls: [],
+    });
   });
 
   it('lab checks its --output before its first step', async () => {
     const run = await runCommand(['-n', 'lab', 'lab', '--output', '/proc/x/report.md'], []);
-    expect(run).toEqual({ code: 2, stdout: '', stderr: '✖ --output "/proc/x/report.md" cannot be written: ENOENT in /proc — pass --output with a directory you can write to\n', calls: [] });
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '✖ --output "/proc/x/report.md" cannot be written: ENOENT in /proc — pass --output with a directory you can write to\n',
+      calls: [],
+    });
   });
 });

@@ -25,7 +25,15 @@ describe('k8s-lab status', () => {
     const run = await runCommand(['-n', 'lab', 'status', '--json'], script);
     expect(run.code).toBe(0);
     const json = JSON.parse(run.stdout) as { release: unknown; pods: { metadata: { name: string } }[]; claims: unknown[] };
-    expect(json.release).toEqual({ name: 'helm-python', namespace: 'lab', revision: 3, status: 'deployed', chart: 'k8s-lab-counter-0.1.0', appVersion: 'v1', updated: '2026-11-24 03:13:42 +0000 UTC' });
+    expect(json.release).toEqual({
+      name: 'helm-python',
+      namespace: 'lab',
+      revision: 3,
+      status: 'deployed',
+      chart: 'k8s-lab-counter-0.1.0',
+      appVersion: 'v1',
+      updated: '2026-11-24 03:13:42 +0000 UTC',
+    });
     expect(json.pods.map((p) => p.metadata.name)).toEqual(['helm-python-0', 'helm-python-1']);
     expect(json.claims).toHaveLength(2);
     expect(run.stderr).toBe('');

@@ -14,7 +14,8 @@ describe('k8s-lab teardown', () => {
     expect(run).toEqual({
       code: 0,
       stdout: '',
-      stderr: '✔ release helm-python uninstalled in namespace lab\nthe PVCs (counter data) are kept; `k8s-lab deploy` finds them again, `k8s-lab teardown --delete-data` removes them\n',
+      stderr:
+        '✔ release helm-python uninstalled in namespace lab\nthe PVCs (counter data) are kept; `k8s-lab deploy` finds them again, `k8s-lab teardown --delete-data` removes them\n',
       calls: callsOf(script),
     });
   });
@@ -68,7 +69,14 @@ describe('k8s-lab teardown', () => {
   });
 
   it('only the PVCs left: deletes them without a release to uninstall', async () => {
-    const script = [HELM_VERSION, NOT_INSTALLED, kubectl([...NS, 'get', 'persistentvolumeclaims', '--selector', SELECTOR, '--output', 'json', '--request-timeout=10s'], { stdout: { items: [claim(0), claim(1)] } }), DELETE_PVCS];
+    const script = [
+      HELM_VERSION,
+      NOT_INSTALLED,
+      kubectl([...NS, 'get', 'persistentvolumeclaims', '--selector', SELECTOR, '--output', 'json', '--request-timeout=10s'], {
+        stdout: { items: [claim(0), claim(1)] },
+      }),
+      DELETE_PVCS,
+    ];
     const run = await runCommand(['-n', 'lab', 'teardown', '--delete-data', '--yes'], script);
     expect(run.code).toBe(0);
     expect(run.calls).toEqual(callsOf(script));

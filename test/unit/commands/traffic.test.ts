@@ -49,7 +49,9 @@ describe('k8s-lab traffic --url', () => {
     const run = await runCommand(['-n', 'lab', 'traffic', '--url', url, '--requests', '3'], []);
     expect(run.code).toBe(1);
     expect(seconds(run.stdout)).toBe('POD   VERSION   REQUESTS   SHARE   COUNTER\n\n3 requests in #.# s: 0 ok, 3 failed (3× HTTP 503)\n');
-    expect(run.stderr).toBe(`sending 3 requests to ${url} (given with --url)\n✖ no request to ${url} (given with --url) succeeded (3× HTTP 503) — check the pods with \`k8s-lab status\`, or pass --url\n`);
+    expect(run.stderr).toBe(
+      `sending 3 requests to ${url} (given with --url)\n✖ no request to ${url} (given with --url) succeeded (3× HTTP 503) — check the pods with \`k8s-lab status\`, or pass --url\n`,
+    );
   });
 
   it('waits for an address that refuses connections to start answering, then counts only the requests it sent', async () => {
@@ -61,12 +63,18 @@ describe('k8s-lab traffic --url', () => {
     });
     const url = `http://127.0.0.1:${port}`;
     let counter = 0;
-    const late = new Promise<string>((resolve) => setTimeout(() => resolve(serve(() => ({ status: 200, body: { pod: 'helm-python-0', version: 'v1', counter: ++counter } }), port)), 1200));
+    const late = new Promise<string>((resolve) =>
+      setTimeout(() => resolve(serve(() => ({ status: 200, body: { pod: 'helm-python-0', version: 'v1', counter: ++counter } }), port)), 1200),
+    );
     const run = await runCommand(['-n', 'lab', 'traffic', '--url', url, '--requests', '4', '--concurrency', '1'], []);
     await late;
     expect(run.code).toBe(0);
     expect(counter).toBe(4);
-    expect(run.stderr).toMatch(new RegExp(`^sending 4 requests to ${url} \\(given with --url\\)\nwaiting up to 30 s for ${url} \\(given with --url\\) to answer \\(.*ECONNREFUSED.*\\)\n$`));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^sending 4 requests to ${url} \\(given with --url\\)\nwaiting up to 30 s for ${url} \\(given with --url\\) to answer \\(.*ECONNREFUSED.*\\)\n$`,
+      ),
+    );
     expect(seconds(run.stdout)).toContain('4 requests in #.# s: 4 ok, 0 failed');
   });
 
@@ -84,6 +92,13 @@ describe('k8s-lab traffic --json', () => {
     const run = await runCommand(['--json', 'traffic', '--url', url, '--requests', '2'], []);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
-    expect(JSON.parse(run.stdout)).toMatchObject({ target: `${url} (given with --url)`, sent: 2, ok: 2, failed: 0, pods: [{ pod: 'helm-python-0', versions: ['v2'], requests: 2, lastCounter: 7 }], errors: {} });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      target: `${url} (given with --url)`,
+      sent: 2,
+      ok: 2,
+      failed: 0,
+      pods: [{ pod: 'helm-python-0', versions: ['v2'], requests: 2, lastCounter: 7 }],
+      errors: {},
+    });
   });
 });

@@ -5,18 +5,16 @@ import { NS, pod, SELECTOR, statefulSet } from '../../support/cluster-objects.js
 const LIST_PODS = kubectl([...NS, 'get', 'pods', '--selector', SELECTOR, '--output', 'json', '--request-timeout=10s'], { stdout: { items: [pod(0), pod(1)] } });
 /** What `kubectl get --watch --output-watch-events -o json` prints: one JSON document per event. */
 const events = (...objects: [string, object][]) => objects.map(([type, object]) => JSON.stringify({ type, object })).join('\n');
-const WATCH_PODS = (stdout: string) => kubectl([...NS, 'get', 'pods', '--selector', SELECTOR, '--watch', '--output-watch-events', '--output', 'json'], { stdout, exitCode: 0 });
-const WATCH_STS = (stdout: string) => kubectl([...NS, 'get', 'statefulset', 'helm-python', '--watch', '--output-watch-events', '--output', 'json'], { stdout, exitCode: 0 });
+const WATCH_PODS = (stdout: string) =>
+  kubectl([...NS, 'get', 'pods', '--selector', SELECTOR, '--watch', '--output-watch-events', '--output', 'json'], { stdout, exitCode: 0 });
+const WATCH_STS = (stdout: string) =>
+  kubectl([...NS, 'get', 'statefulset', 'helm-python', '--watch', '--output-watch-events', '--output', 'json'], { stdout, exitCode: 0 });
 
 describe('k8s-lab watch', () => {
   it('off a terminal: the pods at the start, then each change as a timestamped line; one watch per kind; exit 0 after --for', async () => {
     const going = { ...pod(1), metadata: { ...pod(1).metadata, deletionTimestamp: '2026-11-24T03:20:01Z' } };
     // The StatefulSet's watch starts first; the pods' after listing them (which pods are there now).
-    const script = [
-      WATCH_STS(events(['ADDED', statefulSet()])),
-      LIST_PODS,
-      WATCH_PODS(events(['ADDED', pod(0)], ['ADDED', pod(1)], ['MODIFIED', going])),
-    ];
+    const script = [WATCH_STS(events(['ADDED', statefulSet()])), LIST_PODS, WATCH_PODS(events(['ADDED', pod(0)], ['ADDED', pod(1)], ['MODIFIED', going]))];
     const run = await runCommand(['-n', 'lab', 'watch', '--for', '300ms'], script);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toBe('');
@@ -48,6 +46,11 @@ describe('k8s-lab watch', () => {
 
   it('a --for that is not a duration is a usage error: exit 2, no call', async () => {
     const run = await runCommand(['-n', 'lab', 'watch', '--for', 'soon'], []);
-    expect(run).toEqual({ code: 2, stdout: '', stderr: '✖ --for "soon" is invalid: expected a duration such as 90s, 5m or 1m30s — see k8s-lab watch --help\n', calls: [] });
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '✖ --for "soon" is invalid: expected a duration such as 90s, 5m or 1m30s — see k8s-lab watch --help\n',
+      calls: [],
+    });
   });
 });
