@@ -10,17 +10,20 @@ import { makeDirs } from '../output-path.js';
 import type { LessonRecord } from './lessons.js';
 import { renderReport } from './render.js';
 
-/** Every run record in `dir` (files that are not records are skipped with a warning). */
-export function readRunRecords(dir: string, warn: (message: string) => void): RunRecord[] {
+/**
+ * The records in `dir` that `isRecord` accepts, in file-name (time) order; a file that is not one is
+ * skipped with a warning naming `what` it is not.
+ */
+function readRecords<T>(dir: string, warn: (message: string) => void, isRecord: (value: Partial<T> & { schema?: number }) => boolean, what: string): T[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((name) => name.endsWith('.json'))
     .sort()
     .flatMap((name) => {
       try {
-        const record = JSON.parse(readFileSync(join(dir, name), 'utf8')) as RunRecord;
-        if (record.schema !== 1 || !record.strategy || !record.probe) throw new Error('not a k8s-lab run record');
-        return [record];
+        const record = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Partial<T> & { schema?: number };
+        if (record.schema !== 1 || !isRecord(record)) throw new Error(`not a k8s-lab ${what}`);
+        return [record as T];
       } catch (error) {
         warn(`skipping ${join(dir, name)}: ${(error as Error).message}`);
         return [];
@@ -28,22 +31,14 @@ export function readRunRecords(dir: string, warn: (message: string) => void): Ru
     });
 }
 
-/** Every lesson record (demo-scale, demo-failover) in `dir`; other files are skipped with a warning. */
+/** Every run record (demo-update) in `dir`. */
+export function readRunRecords(dir: string, warn: (message: string) => void): RunRecord[] {
+  return readRecords<RunRecord>(dir, warn, (r) => Boolean(r.strategy && r.probe), 'run record');
+}
+
+/** Every lesson record (demo-scale, demo-failover) in `dir`. */
 export function readLessonRecords(dir: string, warn: (message: string) => void): LessonRecord[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.json'))
-    .sort()
-    .flatMap((name) => {
-      try {
-        const record = JSON.parse(readFileSync(join(dir, name), 'utf8')) as LessonRecord;
-        if (record.schema !== 1 || (record.lesson !== 'scale' && record.lesson !== 'failover')) throw new Error('not a k8s-lab lesson record');
-        return [record];
-      } catch (error) {
-        warn(`skipping ${join(dir, name)}: ${(error as Error).message}`);
-        return [];
-      }
-    });
+  return readRecords<LessonRecord>(dir, warn, (r) => r.lesson === 'scale' || r.lesson === 'failover', 'lesson record');
 }
 
 /** Reads the live cluster and the run records, renders the report and writes it with its pictures. */
