@@ -5,7 +5,7 @@ import { interrupts } from '../interrupt.js';
 import type { Lab } from '../lab-context.js';
 import { checkOutputDir } from '../output-path.js';
 import { packageVersion } from '../paths.js';
-import { highlight } from '../ui/logger.js';
+import { openDemoView } from '../live/demo-view.js';
 import { renderTable } from '../ui/table.js';
 
 export interface FailoverCommandOptions {
@@ -65,28 +65,29 @@ export function renderFailoverSummary(record: FailoverRecord, path: string): str
 
 export async function demoFailover(lab: Lab, options: FailoverCommandOptions): Promise<FailoverRecord> {
   checkOutputDir(options.recordDir, '--record-dir');
-  let started = false;
-  const { record, path } = await interrupts.whileUndoable((signal) =>
-    runFailover(
-      lab,
-      {
-        mode: options.mode,
-        pod: options.pod,
-        intervalMs: options.interval,
-        timeoutMs: options.timeout,
-        settleMs: options.settle,
-        url: options.url,
-        recordDir: options.recordDir,
-        k8sLabVersion: packageVersion(),
-      },
-      (name, detail) => {
-        if (!started) lab.log.info(`failover (--mode ${options.mode}) in ${lab.release}: probing the Service every ${options.interval} ms`);
-        started = true;
-        lab.log.info(`${highlight.info('▸')} ${name}: ${detail}`);
-      },
-      signal,
-    ),
-  );
+  // The live panel on a terminal, else one line per event (phases, pods, outages) on stderr.
+  const live = await openDemoView(lab);
+  const { record, path } = await interrupts
+    .whileUndoable((signal) =>
+      runFailover(
+        live.lab,
+        {
+          mode: options.mode,
+          pod: options.pod,
+          intervalMs: options.interval,
+          timeoutMs: options.timeout,
+          settleMs: options.settle,
+          url: options.url,
+          recordDir: options.recordDir,
+          k8sLabVersion: packageVersion(),
+        },
+        // Said when the lesson starts, not before: a release that is not there fails with one line.
+        () => live.started(() => `failover (--mode ${options.mode}) in ${lab.release}: probing the Service every ${options.interval} ms`),
+        signal,
+        { feed: live.feed },
+      ),
+    )
+    .finally(() => live.stop());
   lab.log.result(record, () => renderFailoverSummary(record, path));
   if (record.verdict === 'interrupted') throw new InterruptedError(`failover ${record.reason}`, `see ${path}`);
   interrupts.signal.throwIfAborted();

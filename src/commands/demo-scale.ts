@@ -7,6 +7,7 @@ import { checkOutputDir } from '../output-path.js';
 import { packageVersion } from '../paths.js';
 import { highlight } from '../ui/logger.js';
 import { renderTable } from '../ui/table.js';
+import { openDemoView } from '../live/demo-view.js';
 
 export interface ScaleCommandOptions {
   to: number;
@@ -60,34 +61,36 @@ export function renderScaleSummary(record: ScaleRecord, path: string): string {
 
 export async function demoScale(lab: Lab, options: ScaleCommandOptions): Promise<ScaleRecord> {
   checkOutputDir(options.recordDir, '--record-dir');
-  let started = false;
-  const { record, path } = await interrupts.whileUndoable((signal) =>
-    runScale(
-      lab,
-      {
-        to: options.to,
-        policy: options.policy,
-        pvcRetention: options.pvcRetention,
-        keepPvcs: Boolean(options.keepPvcs),
-        nodePort: options.nodePort,
-        intervalMs: options.interval,
-        timeoutMs: options.timeout,
-        settleMs: options.settle,
-        url: options.url,
-        recordDir: options.recordDir,
-        k8sLabVersion: packageVersion(),
-      },
-      (name, detail) => {
-        if (!started)
-          lab.log.info(
-            `scale ${lab.release} to ${options.to} (--policy ${options.policy}, PVCs ${options.pvcRetention === 'delete' ? 'deleted on scale-down' : 'retained'}): probing the Service every ${options.interval} ms`,
-          );
-        started = true;
-        lab.log.info(`${highlight.info('▸')} ${name}: ${detail}`);
-      },
-      signal,
-    ),
-  );
+  // The live panel on a terminal, else one line per event (phases, pods, outages) on stderr.
+  const live = await openDemoView(lab);
+  const { record, path } = await interrupts
+    .whileUndoable((signal) =>
+      runScale(
+        live.lab,
+        {
+          to: options.to,
+          policy: options.policy,
+          pvcRetention: options.pvcRetention,
+          keepPvcs: Boolean(options.keepPvcs),
+          nodePort: options.nodePort,
+          intervalMs: options.interval,
+          timeoutMs: options.timeout,
+          settleMs: options.settle,
+          url: options.url,
+          recordDir: options.recordDir,
+          k8sLabVersion: packageVersion(),
+        },
+        // Said when the lesson starts, not before: a release that is not there fails with one line.
+        () =>
+          live.started(
+            () =>
+              `scale ${lab.release} to ${options.to} (--policy ${options.policy}, PVCs ${options.pvcRetention === 'delete' ? 'deleted on scale-down' : 'retained'}): probing the Service every ${options.interval} ms`,
+          ),
+        signal,
+        { feed: live.feed },
+      ),
+    )
+    .finally(() => live.stop());
   lab.log.result(record, () => renderScaleSummary(record, path));
   if (record.verdict === 'interrupted') throw new InterruptedError(`scale ${record.reason}`, `see ${path}`);
   interrupts.signal.throwIfAborted();

@@ -6,7 +6,8 @@ import type { Lab } from '../lab-context.js';
 import { checkOutputDir } from '../output-path.js';
 import { packageVersion } from '../paths.js';
 import { renderTable } from '../ui/table.js';
-import { createLiveView, isInteractive, loggerInto } from '../live/view.js';
+import { openDemoView } from '../live/demo-view.js';
+import { isInteractive } from '../live/view.js';
 import { StepGate, whyPhase } from '../live/step.js';
 
 export interface DemoCommandOptions {
@@ -74,25 +75,13 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
     );
   }
   checkOutputDir(options.recordDir, '--record-dir');
-  // Said when the demo starts, not before: a release that is not there fails with one line.
-  let started = false;
   // The live panel on a terminal, else one line per event on stderr.
-  const view = await createLiveView({ stream: lab.stderr, json: lab.json });
-  const clock = () => (view.state.epochMs === undefined ? 0 : Date.now() - view.state.epochMs);
-  const liveLab: Lab = { ...lab, log: loggerInto(view, lab.log, clock) };
-  if (view.interactive) {
-    interrupts.narrator = (signal) =>
-      view.feed({
-        kind: 'note',
-        t: clock(),
-        warn: true,
-        text: `interrupted (${signal === 'SIGINT' ? 'Ctrl-C' : signal}): undoing the demo's changes first (again stops at once)`,
-      });
-  }
+  const live = await openDemoView(lab);
+  const { clock } = live;
   const gate = options.step ? new StepGate(lab.stdin) : undefined;
   const beforePhase = gate
     ? async (name: string, detail: string) => {
-        view.feed({ kind: 'paused', t: clock(), next: { name, detail, why: whyPhase(name) } });
+        live.feed({ kind: 'paused', t: clock(), next: { name, detail, why: whyPhase(name) } });
         await gate.wait(interrupts.signal);
       }
     : undefined;
@@ -101,7 +90,7 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
   const { record, path } = await interrupts
     .whileUndoable((signal) =>
       runDemo(
-        liveLab,
+        live.lab,
         {
           strategy: options.strategy,
           to: options.to,
@@ -120,18 +109,15 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
           emulateRecreate: Boolean(options.emulateRecreate),
           maxUnavailable: options.maxUnavailable,
         },
-        () => {
-          if (!started && !view.interactive) lab.log.info(`${options.strategy} update of ${lab.release}: probing the Service every ${options.interval} ms`);
-          started = true;
-        },
+        // Said when the demo starts, not before: a release that is not there fails with one line.
+        () => live.started(() => `${options.strategy} update of ${lab.release}: probing the Service every ${options.interval} ms`),
         signal,
-        { feed: (event) => view.feed(event), beforePhase },
+        { feed: live.feed, beforePhase },
       ),
     )
     .finally(() => {
       gate?.stop();
-      view.stop();
-      interrupts.narrator = undefined;
+      live.stop();
     });
   lab.log.result(record, () => renderSummary(record, path));
   if (record.verdict === 'interrupted') throw new InterruptedError(`${record.strategy} ${record.reason}`, `see ${path}`);

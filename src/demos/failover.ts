@@ -25,7 +25,7 @@ import {
   type ReadinessSettings,
 } from './lessons.js';
 import type { CounterSnapshot } from './record.js';
-import { snapshot } from './run.js';
+import { podEvent, snapshot, type DemoHooks } from './run.js';
 import { DemoSession } from './session.js';
 import { PodWatch } from './watch.js';
 
@@ -103,6 +103,7 @@ export async function runFailover(
   options: FailoverOptions,
   onPhase: (name: string, detail: string) => void,
   signal?: AbortSignal,
+  hooks: Pick<DemoHooks, 'feed'> = {},
 ): Promise<{ record: FailoverRecord; path: string }> {
   const opening = openProxiedReader(lab, demoLimits.proxyMs(options.timeoutMs));
   try {
@@ -116,7 +117,7 @@ export async function runFailover(
         `pass --pod 0 to ${replicas - 1}, or leave it out for the highest`,
       );
     const rl = reader ? { ...lab, kubectl: reader.kubectl } : lab;
-    return await measureFailover(rl, reader ?? lab.kubectl, { ...release, ordinal, helm: helm.version, kubectlClient }, options, onPhase, signal);
+    return await measureFailover(rl, reader ?? lab.kubectl, { ...release, ordinal, helm: helm.version, kubectlClient }, options, onPhase, signal, hooks);
   } finally {
     await (await opening)?.close();
   }
@@ -136,7 +137,8 @@ async function measureFailover(
   plan: FailoverPlan,
   options: FailoverOptions,
   onPhase: (name: string, detail: string) => void,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  { feed }: Pick<DemoHooks, 'feed'>,
 ): Promise<{ record: FailoverRecord; path: string }> {
   const name = `${lab.release}-${plan.ordinal}`;
   const sts = await waitForStatefulSet(lab.kubectl, lab.release, {
@@ -167,9 +169,19 @@ async function measureFailover(
   const startedAt = new Date();
   const t0 = Date.now();
   const clock = () => Date.now() - t0;
-  const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock);
-  const probe = new Probe(target, { intervalMs: options.intervalMs, timeoutMs: demoLimits.probeRequestMs(options.intervalMs), clock });
-  const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, onPhase, files, signal);
+  feed?.({ kind: 'start', t: 0, epochMs: t0, title: `failover (${options.mode}) of ${name}`, release: lab.release, replicas: plan.replicas });
+  const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
+  const probe = new Probe(target, {
+    intervalMs: options.intervalMs,
+    timeoutMs: demoLimits.probeRequestMs(options.intervalMs),
+    clock,
+    onSample: feed && ((sample) => feed({ kind: 'sample', sample })),
+  });
+  const phaseBegins = (phase: string, detail: string) => {
+    onPhase(phase, detail);
+    feed?.({ kind: 'phase', t: clock(), name: phase, detail });
+  };
+  const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, phaseBegins, files, signal);
   session.notes.push(`Probe: GET / through ${target.description} every ${options.intervalMs} ms.`);
   if (options.mode === 'kill' && before.restarts > 0) {
     session.notes.push(

@@ -15,12 +15,17 @@ import { RolloutTimeout, waitForStatefulSet } from '../rollout.js';
 import { offersMaxUnavailable, offersRecreate, RECREATE_METHODS, type RecreateMethod } from '../features.js';
 import { nextVersion } from './analysis.js';
 import { buildRunRecord } from './outcome.js';
-import type { CounterSnapshot, RunMethod, RunRecord, Strategy } from './record.js';
+import type { CounterSnapshot, PodEvent, RunMethod, RunRecord, Strategy } from './record.js';
 import { DemoSession } from './session.js';
 import { strategies, type StrategyOutcome } from './strategies.js';
 import { explainNotReady, notReadyPods, recoveryCommands, undoDemo, type StartingPoint } from './undo.js';
 import { PodWatch } from './watch.js';
 import type { LiveEvent } from '../live/state.js';
+
+/** A pod watch's event as the live view takes it. */
+export function podEvent(e: PodEvent & { baseline?: boolean }): LiveEvent {
+  return { kind: 'pod', t: e.t, pod: e.pod, change: e.type, revision: e.revision, version: e.version, baseline: e.baseline };
+}
 
 /** What a live view gets from a demo: its events, and a say before each phase (--step). */
 export interface DemoHooks {
@@ -246,12 +251,7 @@ async function measure(
     replicas,
     strategy: options.strategy,
   });
-  const watch = new PodWatch(
-    lab.kubectl,
-    lab.releaseSelector,
-    clock,
-    feed && ((e) => feed({ kind: 'pod', t: e.t, pod: e.pod, change: e.type, revision: e.revision, version: e.version, baseline: e.baseline })),
-  );
+  const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
   const probe = new Probe(target, {
     intervalMs: options.intervalMs,
     timeoutMs: demoLimits.probeRequestMs(options.intervalMs),

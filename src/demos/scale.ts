@@ -31,6 +31,7 @@ import {
 } from './lessons.js';
 import type { Phase } from './record.js';
 import { DemoSession } from './session.js';
+import { podEvent, type DemoHooks } from './run.js';
 import { PodWatch } from './watch.js';
 
 export interface ScaleOptions {
@@ -77,6 +78,7 @@ export async function runScale(
   options: ScaleOptions,
   onPhase: (name: string, detail: string) => void,
   signal?: AbortSignal,
+  { feed }: Pick<DemoHooks, 'feed'> = {},
 ): Promise<{ record: ScaleRecord; path: string }> {
   const [release, helm, kubectlClient, sts, server, namespace] = await Promise.all([
     checkLessonRelease(lab),
@@ -117,12 +119,16 @@ export async function runScale(
   const runs: ScaleRun[] = [];
   let failure: Error | undefined;
   let interruptedIn: string | undefined;
+  const phaseBegins = (name: string, detail: string) => {
+    onPhase(name, detail);
+    feed?.({ kind: 'phase', t: clock(), name, detail });
+  };
   for (const policy of policies) {
     const temporary = policy !== own;
     const target = temporary ? labOfRelease(lab, temporaryRelease(lab.release, policy)) : lab;
     const outcome = await scalePolicy(
       target,
-      { policy, temporary, replicas, values: release.values, nodePort, clock, phases, notes, cleanup, onPhase },
+      { policy, temporary, replicas, values: release.values, nodePort, clock, epochMs: t0, phases, notes, cleanup, onPhase: phaseBegins, feed },
       options,
       signal,
     );
@@ -179,10 +185,13 @@ interface PolicyContext {
   values: Record<string, unknown>;
   nodePort?: number;
   clock: () => number;
+  /** Date.now() at the clock's 0, for the live view. */
+  epochMs: number;
   phases: Phase[];
   notes: string[];
   cleanup: string[];
   onPhase: (name: string, detail: string) => void;
+  feed?: DemoHooks['feed'];
 }
 
 /** The claims of the release by name, with their UIDs. */
@@ -244,8 +253,18 @@ async function scalePolicy(
   const reader = await opening;
   const rl = reader ? { ...lab, kubectl: reader.kubectl } : lab;
   const files: FileReader = reader ?? lab.kubectl;
+  const { feed } = context;
+  // The live view follows the release being measured: its pods, its Service.
+  feed?.({
+    kind: 'start',
+    t: clock(),
+    epochMs: context.epochMs,
+    title: `scale of ${lab.release}: ${replicas} → ${to} (${policy})`,
+    release: lab.release,
+    replicas,
+  });
   // A session for its phases, its waits and its Ctrl-C handling; the probe and the watch are its own.
-  const watch = new PodWatch(rl.kubectl, rl.releaseSelector, clock);
+  const watch = new PodWatch(rl.kubectl, rl.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
   let probe: Probe | undefined;
   let session: DemoSession | undefined;
   let retentionChanged = false;
@@ -269,7 +288,12 @@ async function scalePolicy(
       signal,
     });
     const target = await resolveTarget(rl.kubectl, lab.release, context.temporary ? undefined : options.url);
-    probe = new Probe(target, { intervalMs: options.intervalMs, timeoutMs: demoLimits.probeRequestMs(options.intervalMs), clock });
+    probe = new Probe(target, {
+      intervalMs: options.intervalMs,
+      timeoutMs: demoLimits.probeRequestMs(options.intervalMs),
+      clock,
+      onSample: feed && ((sample) => feed({ kind: 'sample', sample })),
+    });
     session = new DemoSession(rl, probe, watch, clock, options.timeoutMs, context.onPhase, files, signal);
     context.notes.push(`${policy}: probe GET / through ${target.description} every ${options.intervalMs} ms.`);
     await watch.start(demoLimits.watchMs(options.timeoutMs));

@@ -16,7 +16,11 @@ export const RECENT_MS = 5_000;
 export const EVENT_LINES = 6;
 
 export type LiveEvent =
-  /** The run starts: what it is. `epochMs` is Date.now() at t = 0 (the driver's clock). */
+  /**
+   * The run starts: what it is (the panel's header: `title`, then `from → to` when both are given).
+   * `epochMs` is Date.now() at t = 0 (the driver's clock). A later start (another release measured)
+   * forgets the pods and the probe, keeping the event list.
+   */
   | { kind: 'start'; t: number; epochMs: number; title: string; release: string; from?: string; to?: string; replicas?: number; strategy?: string }
   | { kind: 'phase'; t: number; name: string; detail: string }
   /** A pod changed (from the pod watch); `baseline` for the pods there when the watch began. */
@@ -149,6 +153,10 @@ export function applyEvent(state: LiveState, event: LiveEvent): void {
   }
   switch (event.kind) {
     case 'start':
+      // A new start is a new subject (demo-scale's temporary release): its pods and probe from scratch.
+      state.pods.clear();
+      state.probe = initialState().probe;
+      state.phase = undefined;
       Object.assign(state, {
         title: event.title,
         release: event.release,

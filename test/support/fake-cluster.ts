@@ -19,6 +19,8 @@ export interface Expected {
   stderr?: string;
   /** The process could not be started (ENOENT). */
   notFound?: boolean;
+  /** A stream's later output (a watch's later events), each so many ms after it started; it exits after the last. */
+  later?: { afterMs: number; stdout: string }[];
 }
 
 export const helm = (args: (string | RegExp)[], answer: Omit<Expected, 'bin' | 'args'> = {}): Expected => ({ bin: 'helm', args, ...answer });
@@ -79,7 +81,11 @@ export class FakeCluster implements Runner {
     const exited = new Promise<{ exitCode: number; stderr: string }>((resolve) =>
       setImmediate(() => {
         if (stdout && onStdout) onStdout(stdout);
-        resolve({ exitCode: answer.exitCode ?? 1, stderr: answer.stderr ?? '' });
+        const later = answer.later ?? [];
+        for (const chunk of later) setTimeout(() => onStdout?.(chunk.stdout), chunk.afterMs);
+        const exit = () => resolve({ exitCode: answer.exitCode ?? 1, stderr: answer.stderr ?? '' });
+        if (later.length) setTimeout(exit, Math.max(...later.map((c) => c.afterMs)));
+        else exit();
       }),
     );
     return { exited, stop: async () => void (await exited) };
