@@ -43,8 +43,11 @@ export async function peakRss(cmd, args, env = {}) {
 export const kubectl = (args) => execFileSync('kubectl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 export const lab = (args, env = {}) => run('node', [bin, ...args], { env });
 
-/** Deploys the bench release with `replicas` pods (own namespace, NodePort picked by the cluster) and returns its URL. */
-export async function deployBench(namespace, replicas) {
+/**
+ * Deploys the bench release with `replicas` pods in its own namespace and returns its URL. The NodePort is
+ * $BENCH_NODEPORT where set (a port of one's own on a shared cluster), else one the cluster picks.
+ */
+export async function deployBench(namespace, replicas, nodePort = process.env.BENCH_NODEPORT ?? 'null') {
   const result = await lab([
     'deploy',
     '--namespace',
@@ -54,7 +57,7 @@ export async function deployBench(namespace, replicas) {
     '--replicas',
     String(replicas),
     '--set',
-    'service.nodePort=null',
+    `service.nodePort=${nodePort}`,
     '--timeout',
     '10m',
   ]);

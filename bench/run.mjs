@@ -2,8 +2,8 @@
 // k8s-lab benchmarks (issue "Benchmarks"): every figure is a ratio measured in one run on one
 // machine, printed and written to bench/RESULTS.md. Needs `npm run build` and, for the cluster
 // figures, a cluster in $KUBECONFIG. `node bench/run.mjs startup counters` runs only those.
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bin, buildProbeModule, deployBench, fmt, kubectl, lab, LOCAL_IMAGE, machine, median, peakRss, ratio, root, run } from './lib.mjs';
@@ -301,6 +301,120 @@ sections.panel = async () => {
   };
 };
 
+/** State, exit code and CPU times (ms) of one process from /proc/<pid>/stat; a zombie still reports its own and its reaped children's. */
+function procTimes(pid) {
+  const tick = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // From field 3 (state) on: utime 14, stime 15, cutime 16, cstime 17, exit_code 52 (proc(5)).
+  const at = (n) => Number(fields[n - 3]);
+  return { state: fields[0], waitStatus: at(52), node: (at(14) + at(15)) * tick, all: (at(14) + at(15) + at(16) + at(17)) * tick };
+}
+
+/**
+ * Runs `k8s-lab <args>` under a parent that never reaps it (`sh -c 'node … & exec sleep'`), so once it has
+ * ended its /proc entry stays, as a zombie, with its CPU time and that of every child it waited for
+ * (kubectl, helm): the whole run, to its last tick, with no sampling. In tmux (80x40, a real terminal) or
+ * off a terminal (output to files). Returns the CPU times, the wall time from launch to exit, and what it printed.
+ */
+async function cpuOfRun(args, { terminal }) {
+  const dir = mkdtempSync(join(tmpdir(), 'k8s-lab-bench-cpu-'));
+  const quote = (a) => `'${String(a).replaceAll("'", `'\\''`)}'`;
+  const command = ['node', bin, ...args].map(quote).join(' ');
+  const pidFile = join(dir, 'pid');
+  const socket = `k8s-lab-bench-${process.pid}-demo`;
+  const tmux = (...a) => execFileSync('tmux', ['-L', socket, ...a], { encoding: 'utf8' });
+  const started = performance.now();
+  let holder;
+  let pid = '';
+  if (terminal) {
+    tmux('new-session', '-d', '-s', 'bench', '-x', '80', '-y', '40', `env -u CI sh -c ${quote(`${command} & echo $! > ${pidFile}; exec sleep 100000`)}`);
+  } else {
+    holder = spawn('sh', ['-c', `${command} > ${dir}/stdout 2> ${dir}/stderr & echo $! > ${pidFile}; exec sleep 100000`], { stdio: 'ignore' });
+  }
+  try {
+    while (!pid) {
+      await new Promise((r) => setTimeout(r, 20));
+      pid = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').trim() : '';
+    }
+    let times = procTimes(pid);
+    while (times.state !== 'Z') {
+      await new Promise((r) => setTimeout(r, 100));
+      times = procTimes(pid);
+    }
+    const wall = performance.now() - started;
+    // The last frame stays on screen; with 200 lines of history in case anything printed after it scrolled it up.
+    const screen = terminal ? tmux('capture-pane', '-p', '-S', '-200', '-t', 'bench') : '';
+    const read = (f) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8') : '');
+    return { ...times, wall, screen, stdout: read('stdout'), stderr: read('stderr') };
+  } finally {
+    // On an error before the end: interrupt the demo as Ctrl-C would (it puts the release back as it was).
+    try {
+      if (pid && procTimes(pid).state !== 'Z') process.kill(Number(pid), 'SIGINT');
+    } catch {
+      // already gone
+    }
+    if (terminal) tmux('kill-server');
+    else holder.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// The live panel while a demo runs: `k8s-lab demo-update --strategy rolling` in tmux (80x40, the panel
+// redrawn every 250 ms while pods change and the probe sends 10 requests/s), against the same demo with
+// `--json` off a terminal (no panel), back to back on the same release: the difference is the panel's own cost.
+sections['panel-demo'] = async () => {
+  const rows = [];
+  const runs = Number(process.env.BENCH_PANEL_DEMO_RUNS ?? 1);
+  const replicaCounts = (process.env.BENCH_PANEL_DEMO_REPLICAS ?? '2,20').split(',').map(Number);
+  for (const replicas of replicaCounts) {
+    const url = await deployBench(NS, replicas);
+    const measured = { panel: [], json: [] };
+    const demo = async (mode) => {
+      const args = ['demo-update', '--namespace', NS, '--strategy', 'rolling', '--url', url, '--record-dir', '/tmp/k8s-lab-bench-runs', '--timeout', '15m'];
+      const result = await cpuOfRun(mode === 'json' ? [...args, '--json'] : args, { terminal: mode === 'panel' });
+      if (result.waitStatus !== 0)
+        throw new Error(`demo-update (${mode}) ended with wait status ${result.waitStatus}:\n${result.screen || result.stderr.slice(-800)}`);
+      if (mode === 'panel' && !/^probe: [1-9]\d* sent/m.test(result.screen)) throw new Error(`no panel on screen:\n${result.screen}`);
+      if (mode === 'json') JSON.parse(result.stdout);
+      measured[mode].push({ node: (result.node / result.wall) * 100, all: (result.all / result.wall) * 100, wall: result.wall });
+    };
+    // Alternating which goes first, so a drift in the machine's speed weighs on both alike.
+    for (let i = 0; i < runs; i++) for (const mode of i % 2 ? ['json', 'panel'] : ['panel', 'json']) await demo(mode);
+    const share = (mode, key) => median(measured[mode].map((m) => m[key]));
+    const points = (key) => share('panel', key) - share('json', key);
+    const signed = (x) => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(1)} points`;
+    const target = replicas === 2 ? 5 : 10;
+    const walls = (mode) => measured[mode].map((m) => fmt(m.wall)).join(', ');
+    rows.push(
+      [
+        `${replicas} pods, panel (tmux)`,
+        walls('panel'),
+        `${share('panel', 'node').toFixed(1)} %`,
+        `${share('panel', 'all').toFixed(1)} %`,
+        `≤ ${target} %`,
+        share('panel', 'all') <= target ? 'met' : 'missed',
+      ],
+      [`${replicas} pods, --json (no panel)`, walls('json'), `${share('json', 'node').toFixed(1)} %`, `${share('json', 'all').toFixed(1)} %`, '', ''],
+      [
+        `${replicas} pods, the panel's share`,
+        '',
+        `${signed(points('node'))} (${ratio(share('panel', 'node'), share('json', 'node'))})`,
+        `${signed(points('all'))} (${ratio(share('panel', 'all'), share('json', 'all'))})`,
+        '',
+        '',
+      ],
+    );
+  }
+  await deployBench(NS, 2);
+  return {
+    title: 'Live panel CPU during a demo',
+    how: `\`k8s-lab demo-update --strategy rolling\` in tmux (80x40, the panel live while the pods are replaced and the probe runs) vs the same demo with \`--json\` off a terminal, ${runs} of each per replica count, back to back (which goes first alternating), median. CPU = user+system time of the k8s-lab process over its whole run (read from /proc once it has exited), divided by its wall time, as a share of one core: the process alone, and with the child processes it waited for (kubectl, helm). The panel's share is the difference (and ratio) between the two`,
+    headers: ['run', 'wall time', 'k8s-lab', 'with kubectl, helm', 'target', ''],
+    rows,
+  };
+};
+
 const table = (headers, rows) =>
   [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
@@ -316,6 +430,7 @@ for (const name of wanted) {
 }
 if (
   wanted.includes('panel') ||
+  wanted.includes('panel-demo') ||
   wanted.includes('counters') ||
   wanted.includes('scale') ||
   wanted.includes('overhead') ||
