@@ -8,7 +8,6 @@ import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
 import { demoLimits } from '../limits.js';
 import { makeDirs } from '../output-path.js';
-import { Probe } from '../probe/probe.js';
 import { summarizeProbe } from '../probe/stats.js';
 import { resolveTarget } from '../probe/target.js';
 import { isStatefulSetSettled } from '../adapters/kube-objects.js';
@@ -25,7 +24,7 @@ import {
   type ReadinessSettings,
 } from './lessons.js';
 import type { CounterSnapshot } from './record.js';
-import { podEvent, snapshot, type DemoHooks } from './run.js';
+import { demoProbe, podEvent, snapshot, type DemoHooks } from './run.js';
 import { DemoSession } from './session.js';
 import { PodWatch } from './watch.js';
 
@@ -171,12 +170,7 @@ async function measureFailover(
   const clock = () => Date.now() - t0;
   feed?.({ kind: 'start', t: 0, epochMs: t0, title: `failover (${options.mode}) of ${name}`, release: lab.release, replicas: plan.replicas });
   const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
-  const probe = new Probe(target, {
-    intervalMs: options.intervalMs,
-    timeoutMs: demoLimits.probeRequestMs(options.intervalMs),
-    clock,
-    onSample: feed && ((sample) => feed({ kind: 'sample', sample })),
-  });
+  const probe = demoProbe(target, options.intervalMs, clock, feed);
   const phaseBegins = (phase: string, detail: string) => {
     onPhase(phase, detail);
     feed?.({ kind: 'phase', t: clock(), name: phase, detail });

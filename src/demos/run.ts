@@ -10,7 +10,7 @@ import type { Lab } from '../lab-context.js';
 import { demoLimits } from '../limits.js';
 import { makeDirs } from '../output-path.js';
 import { Probe } from '../probe/probe.js';
-import { resolveTarget } from '../probe/target.js';
+import { resolveTarget, type ServiceTarget } from '../probe/target.js';
 import { RolloutTimeout, waitForStatefulSet } from '../rollout.js';
 import { offersMaxUnavailable, offersRecreate, RECREATE_METHODS, type RecreateMethod } from '../features.js';
 import { nextVersion } from './analysis.js';
@@ -25,6 +25,16 @@ import type { LiveEvent } from '../live/state.js';
 /** A pod watch's event as the live view takes it. */
 export function podEvent(e: PodEvent & { baseline?: boolean }): LiveEvent {
   return { kind: 'pod', t: e.t, pod: e.pod, change: e.type, revision: e.revision, version: e.version, baseline: e.baseline };
+}
+
+/** A probe of the Service at `intervalMs`, each sample also fed to the live view. */
+export function demoProbe(target: ServiceTarget, intervalMs: number, clock: () => number, feed?: (event: LiveEvent) => void): Probe {
+  return new Probe(target, {
+    intervalMs,
+    timeoutMs: demoLimits.probeRequestMs(intervalMs),
+    clock,
+    onSample: feed && ((sample) => feed({ kind: 'sample', sample })),
+  });
 }
 
 /** What a live view gets from a demo: its events, and a say before each phase (--step). */
@@ -252,12 +262,7 @@ async function measure(
     strategy: options.strategy,
   });
   const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
-  const probe = new Probe(target, {
-    intervalMs: options.intervalMs,
-    timeoutMs: demoLimits.probeRequestMs(options.intervalMs),
-    clock,
-    onSample: feed && ((sample) => feed({ kind: 'sample', sample })),
-  });
+  const probe = demoProbe(target, options.intervalMs, clock, feed);
   const phaseBegins = (name: string, detail: string) => {
     onPhase(name, detail);
     feed?.({ kind: 'phase', t: clock(), name, detail });

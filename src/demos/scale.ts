@@ -31,7 +31,7 @@ import {
 } from './lessons.js';
 import type { Phase } from './record.js';
 import { DemoSession } from './session.js';
-import { podEvent, type DemoHooks } from './run.js';
+import { demoProbe, podEvent, type DemoHooks } from './run.js';
 import { PodWatch } from './watch.js';
 
 export interface ScaleOptions {
@@ -288,12 +288,7 @@ async function scalePolicy(
       signal,
     });
     const target = await resolveTarget(rl.kubectl, lab.release, context.temporary ? undefined : options.url);
-    probe = new Probe(target, {
-      intervalMs: options.intervalMs,
-      timeoutMs: demoLimits.probeRequestMs(options.intervalMs),
-      clock,
-      onSample: feed && ((sample) => feed({ kind: 'sample', sample })),
-    });
+    probe = demoProbe(target, options.intervalMs, clock, feed);
     session = new DemoSession(rl, probe, watch, clock, options.timeoutMs, context.onPhase, files, signal);
     context.notes.push(`${policy}: probe GET / through ${target.description} every ${options.intervalMs} ms.`);
     await watch.start(demoLimits.watchMs(options.timeoutMs));
