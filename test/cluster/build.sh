@@ -5,6 +5,8 @@
 #   containerd, shim, ctr  github.com/containerd/containerd/v2 ($CONTAINERD_VERSION)
 #   runc                github.com/opencontainers/runc ($RUNC_VERSION), cgo + seccomp
 #   pause               build/pause/linux/pause.c of the same Kubernetes source, static
+#   coredns             github.com/coredns/coredns ($COREDNS_VERSION), the cluster DNS
+#   local-path-provisioner  github.com/rancher/local-path-provisioner ($LOCAL_PATH_VERSION), node-local volumes
 # Go's own caches (GOMODCACHE, GOCACHE) are used as they are, so a rebuild only compiles what changed.
 
 BUILD_ID="v$K8S_VERSION+hostpath0777"
@@ -14,6 +16,12 @@ have_k8s_binaries() {
   local c
   for c in "${K8S_COMPONENTS[@]}" pause; do [[ -x $BIN/$c ]] || return 1; done
   [[ -f $BIN/.version && $(<"$BIN/.version") == "$BUILD_ID" ]]
+}
+
+ADDONS_ID="coredns-$COREDNS_VERSION+local-path-$LOCAL_PATH_VERSION"
+
+have_addon_images() {
+  [[ -f $IMAGES/coredns.tar && -f $IMAGES/local-path.tar && -f $ADDONS_BIN/.version && $(<"$ADDONS_BIN/.version") == "$ADDONS_ID" ]]
 }
 
 have_runtime_binaries() {
@@ -157,6 +165,31 @@ build_pause_image() {
   install -m 0755 "$BIN/pause" "$root/pause"
   make_docker_archive "$root" "$PAUSE_IMAGE" '{"Entrypoint":["/pause"],"User":"65535:65535","WorkingDir":"/"}' "$IMAGES/pause.tar"
   rm -rf "$root"
+}
+
+# The cluster's add-ons, as kind and k3s run them: CoreDNS and rancher's local-path-provisioner,
+# each a static Go binary in an image of its own (nothing else is in either image).
+build_addons() {
+  mkdir -p "$ADDONS_BIN" "$IMAGES" "$CACHE/tmp"
+  log "building coredns $COREDNS_VERSION and local-path-provisioner $LOCAL_PATH_VERSION"
+  run_logged "$LOGS/build.log" "go build of coredns $COREDNS_VERSION" \
+    env GOBIN="$ADDONS_BIN" CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= \
+      go install -trimpath -ldflags="-s -w" "github.com/coredns/coredns@$COREDNS_VERSION"
+  run_logged "$LOGS/build.log" "go build of local-path-provisioner $LOCAL_PATH_VERSION" \
+    env GOBIN="$ADDONS_BIN" CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= \
+      go install -trimpath -ldflags="-s -w -X main.VERSION=$LOCAL_PATH_VERSION" "github.com/rancher/local-path-provisioner@$LOCAL_PATH_VERSION"
+  local root
+  root=$(mktemp -d "$CACHE/tmp/coredns-root.XXXXXX")
+  install -m 0755 "$ADDONS_BIN/coredns" "$root/coredns"
+  make_docker_archive "$root" "$COREDNS_IMAGE" '{"Entrypoint":["/coredns"],"WorkingDir":"/"}' "$IMAGES/coredns.tar"
+  rm -rf "$root"
+  root=$(mktemp -d "$CACHE/tmp/local-path-root.XXXXXX")
+  mkdir -p "$root/usr/bin" "$root/tmp" && chmod 1777 "$root/tmp"
+  install -m 0755 "$ADDONS_BIN/local-path-provisioner" "$root/usr/bin/local-path-provisioner"
+  make_docker_archive "$root" "$LOCAL_PATH_IMAGE" \
+    '{"Env":["PATH=/usr/bin"],"Entrypoint":["local-path-provisioner"],"WorkingDir":"/"}' "$IMAGES/local-path.tar"
+  rm -rf "$root"
+  echo "$ADDONS_ID" >"$ADDONS_BIN/.version"
 }
 
 debian_mirror() {

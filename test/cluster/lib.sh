@@ -12,6 +12,8 @@ ETCD_VERSION=${K8S_LAB_ETCD_VERSION:-v3.6.16}
 CONTAINERD_VERSION=${K8S_LAB_CONTAINERD_VERSION:-v2.2.9}
 RUNC_VERSION=${K8S_LAB_RUNC_VERSION:-v1.3.7}
 FEATURE_GATES=${K8S_LAB_FEATURE_GATES:-}
+COREDNS_VERSION=${K8S_LAB_COREDNS_VERSION:-v1.15.0}
+LOCAL_PATH_VERSION=${K8S_LAB_LOCAL_PATH_VERSION:-v0.0.30}
 
 # ------------------------------------------------------------------ places --
 CACHE=${K8S_LAB_CLUSTER_CACHE:-/var/cache/k8s-lab-cluster}   # survives `down`: builds, images, Go caches
@@ -20,30 +22,37 @@ RUNDIR=/run/k8s-lab-cluster                                  # containerd's sock
 BIN=$CACHE/v$K8S_VERSION/bin          # kube-* and kubectl of this version
 RUNTIME_BIN=$CACHE/runtime/bin        # etcd, containerd, its shim, ctr, runc (shared by every version)
 IMAGES=$CACHE/images
+ADDONS_BIN=$CACHE/addons/bin          # coredns and local-path-provisioner (shared by every version)
 GO_CACHE_DIR=$CACHE/go                # GOMODCACHE and GOCACHE of the builds
 PKI=$STATE/pki
 LOGS=$STATE/logs
 PIDS=$STATE/run
 CONF=$STATE/config
 KUBECONFIG_PATH=$STATE/admin.kubeconfig
-HOSTPATH_DIR=/tmp/hostpath_pv        # the in-tree host-path provisioner's fixed folder (StorageClass `standard`)
+HOSTPATH_DIR=/tmp/hostpath_pv        # the in-tree host-path provisioner's fixed folder (StorageClass `hostpath`)
+LOCAL_PATH_DIR=$STATE/local-path     # node-local volumes (StorageClass `standard`): a folder per node
 
 K8S_COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
 RUNTIME_COMPONENTS=(etcd containerd containerd-shim-runc-v2 ctr runc)
 PAUSE_IMAGE=localhost/k8s-lab/pause:3.10
 PYTHON_IMAGE=localhost/k8s-lab/python:3-bookworm
+COREDNS_IMAGE=localhost/k8s-lab/coredns:$COREDNS_VERSION
+LOCAL_PATH_IMAGE=localhost/k8s-lab/local-path-provisioner:$LOCAL_PATH_VERSION
 
 CONTAINERD_SOCK=$RUNDIR/containerd/containerd.sock
-NODE_NAME=${K8S_LAB_NODE_NAME:-k8s-lab-node}
+NODE_NAME=${K8S_LAB_NODE_NAME:-k8s-lab-node}       # node 1, the control-plane node
+WORKER_NAME=${K8S_LAB_WORKER_NAME:-k8s-lab-worker}  # nodes 2, 3, …: k8s-lab-worker, k8s-lab-worker2, …
+NODES=${K8S_LAB_NODES:-3}
+MAX_NODES=9
+[[ $NODES =~ ^[1-9]$ ]] || { echo "K8S_LAB_NODES=$NODES is not a node count from 1 to $MAX_NODES" >&2; exit 2; }
 API_PORT=${K8S_LAB_API_PORT:-6443}
 ETCD_PORT=${K8S_LAB_ETCD_PORT:-12379}      # not 2379: a system etcd may own that
 POD_CIDR=${K8S_LAB_POD_CIDR:-10.244.0.0/16}
 SERVICE_CIDR=${K8S_LAB_SERVICE_CIDR:-10.96.0.0/16}
 CNI_NETWORK=k8s-lab
-CNI_BRIDGE=k8slab0
 WAIT_TIMEOUT=${K8S_LAB_WAIT_TIMEOUT:-240}   # seconds for each readiness step
 
-# Daemons in start order; `down` stops them in reverse.
+# Daemons of the control-plane node in start order; the workers' are kubelet@<node> and containerd@<node>.
 DAEMONS=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
 
 # ----------------------------------------------------------------- helpers --
@@ -66,14 +75,14 @@ wait_for() {
   done
 }
 
-# The pid in $PIDS/<name>.pid, if it is alive and still runs the daemon's binary.
+# The pid in $PIDS/<name>.pid, if it is alive and still runs the daemon's binary (kubelet@node runs kubelet).
 daemon_pid() {
   local name=$1 pidfile=$PIDS/$1.pid pid exe
   [[ -f $pidfile ]] || return 1
   pid=$(<"$pidfile")
   [[ $pid =~ ^[0-9]+$ ]] || return 1
   exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
-  [[ $(basename "${exe% (deleted)}") == "$name" ]] || return 1   # not a reused pid
+  [[ $(basename "${exe% (deleted)}") == "${name%%@*}" ]] || return 1   # not a reused pid
   echo "$pid"
 }
 
@@ -127,6 +136,19 @@ detect_node_ip() {
   echo "$ip"
 }
 
+wait_daemon() {  # wait_daemon DAEMON WHAT CMD…: until CMD succeeds; fails fast if DAEMON died
+  local name=$1 what=$2; shift 2
+  local deadline=$((SECONDS + WAIT_TIMEOUT))
+  until "$@" >/dev/null 2>&1; do
+    if ! daemon_pid "$name" >/dev/null; then
+      tail -n 40 "$LOGS/$name.log" >&2
+      die "$name died while waiting for $what; see $LOGS/$name.log"
+    fi
+    ((SECONDS < deadline)) || { tail -n 40 "$LOGS/$name.log" >&2; die "timed out after ${WAIT_TIMEOUT}s waiting for $what; see $LOGS/$name.log"; }
+    sleep 0.5
+  done
+}
+
 # Phase timing: phase_begin NAME … phase_end; print_timings at the end.
 PHASE_NAMES=(); PHASE_SECS=(); _PHASE_T0=0; _PHASE_NAME=""
 phase_begin() { _PHASE_NAME=$1; _PHASE_T0=$(date +%s.%N); log "== $1"; }
@@ -164,27 +186,12 @@ umount_below() {
     done
 }
 
-no_running_tasks() { [[ -z $(ctr_ tasks ls -q 2>/dev/null) ]]; }
-
-# Kill and delete every container of our containerd and free the pods' network namespaces.
-force_remove_containers() {
-  local id
-  for id in $(ctr_ containers ls -q 2>/dev/null); do ctr_ tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true; done
-  sleep 1
-  for id in $(ctr_ containers ls -q 2>/dev/null); do
-    ctr_ tasks delete -f "$id" >/dev/null 2>&1 || true
-    ctr_ containers delete "$id" >/dev/null 2>&1 || true
-  done
-}
-
-# Shims of *our* containerd (our socket on their command line), e.g. left by a crash.
-kill_our_shims() {
-  local p cmd
-  for p in /proc/[0-9]*; do
-    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
-    if [[ $cmd == *containerd-shim* && $cmd == *"$CONTAINERD_SOCK"* ]]; then
-      kill -KILL "${p#/proc/}" 2>/dev/null || true
-    fi
+no_running_tasks() {
+  local i
+  for ((i = 1; i <= MAX_NODES; i++)); do
+    node_vars "$i"
+    daemon_pid "$N_CONTAINERD" >/dev/null || continue
+    [[ -z $(nctr tasks ls -q 2>/dev/null) ]] || return 1
   done
 }
 
@@ -226,7 +233,11 @@ cleanup_network() {
   iptables_delete_matching nat "name: \\\"$CNI_NETWORK\\\""
   iptables_delete_matching filter "name: \\\"$CNI_NETWORK\\\""
   iptables_delete_matching filter "k8s-lab-cluster"
-  ip link show "$CNI_BRIDGE" >/dev/null 2>&1 && { ip link delete "$CNI_BRIDGE" 2>/dev/null || true; }
+  iptables_delete_matching nat "k8s-lab-cluster"
+  local b
+  for b in $(ip -o link show type bridge 2>/dev/null | awk -F': ' '$2 ~ /^k8slab[0-9]+$/ {print $2}'); do
+    ip link delete "$b" 2>/dev/null || true
+  done
   return 0
 }
 
@@ -239,35 +250,42 @@ cleanup_cgroups() {
 }
 
 teardown() {
-  local had_any=0 d
-  for d in "${DAEMONS[@]}"; do daemon_pid "$d" >/dev/null && had_any=1; done
-  # 1. Delete every pod through the API (controllers stopped first), so the kubelet tears
+  local had_any=0 d i
+  for d in "$PIDS"/*.pid; do [[ -f $d ]] && daemon_pid "$(basename "$d" .pid)" >/dev/null && had_any=1; done
+  # 1. Delete every pod through the API (controllers stopped first), so the kubelets tear
   #    down their networks and volumes properly.
   if daemon_pid kube-apiserver >/dev/null && daemon_pid kubelet >/dev/null && daemon_pid containerd >/dev/null &&
      [[ -x $BIN/kubectl && -f $KUBECONFIG_PATH ]] && kubectl_ get --raw /readyz >/dev/null 2>&1; then
     stop_daemons kube-controller-manager kube-scheduler
-    if [[ -n $(ctr_ tasks ls -q 2>/dev/null) ]]; then
+    if [[ -n $(kubectl_ get pods -A -o name 2>/dev/null) ]]; then
       log "deleting all pods"
       kubectl_ delete pods --all --all-namespaces --grace-period=0 --force --wait=false >/dev/null 2>&1 || true
       wait_for 60 "pods to stop" no_running_tasks || true
     fi
   fi
-  # 2. Node agents and controllers, then the API server, then etcd; containerd last.
-  stop_daemons kube-proxy kubelet kube-scheduler kube-controller-manager
+  # 2. Node agents and controllers, then the API server, then etcd; the containerds last.
+  local agents=(kube-proxy)
+  for d in "$PIDS"/kubelet*.pid; do [[ -f $d ]] && agents+=("$(basename "$d" .pid)"); done
+  stop_daemons "${agents[@]}" kube-scheduler kube-controller-manager
   stop_daemon kube-apiserver
   stop_daemon etcd
-  if daemon_pid containerd >/dev/null && [[ -n $(ctr_ containers ls -q 2>/dev/null) ]]; then
-    log "removing remaining containers"
-    force_remove_containers
-  fi
-  stop_daemon containerd
-  kill_our_shims
-  # 3. Network, mounts, state. Images stay in $STATE/containerd.
+  for ((i = 1; i <= MAX_NODES; i++)); do
+    node_vars "$i"
+    [[ -d $N_DIR || -f $PIDS/$N_CONTAINERD.pid ]] || continue
+    remove_node_runtime
+    umount_below "$N_KUBELET_DIR"
+    ((i == 1)) || rm -rf "$N_KUBELET_DIR" "$N_DIR/cni" "$N_CONF" "$N_POD_LOGS"   # images stay in $N_CONTAINERD_ROOT
+    remove_node_cgroups
+  done
+  # 3. Network, mounts, state. Node 1's images stay in $STATE/containerd.
   cleanup_network
   umount_below "$STATE/kubelet"
   umount_below "$RUNDIR"
-  rm -rf "$STATE/kubelet" "$STATE/etcd" "$STATE/cni" "$STATE/pki" "$STATE/config" "$HOSTPATH_DIR" \
+  rm -rf "$STATE/kubelet" "$STATE/etcd" "$STATE/cni" "$STATE/pki" "$STATE/config" "$HOSTPATH_DIR" "$LOCAL_PATH_DIR" \
          "$PIDS" "$KUBECONFIG_PATH" "$STATE/env" "$RUNDIR" "$STATE/pod-logs"
   cleanup_cgroups
   if ((had_any)); then log "cluster stopped"; fi
 }
+
+# shellcheck source=nodes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/nodes.sh"
