@@ -1,7 +1,25 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+// Checked before the CLI is loaded: its dependencies (log-update, slice-ansi) need Node 22, and an
+// older Node would fail on them with a stack trace instead of saying what to install.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  process.stderr.write(
+    `✖ k8s-lab needs Node.js 22.12 or newer, this is Node.js ${process.versions.node} (${process.execPath}) — install Node.js 22 or 24 (https://nodejs.org), e.g. with nvm: nvm install 24\n`,
+  );
+  process.exit(1);
+}
 
-const code = await main(process.argv.slice(2));
+let cli;
+try {
+  cli = await import('../dist/cli.js');
+} catch (error) {
+  // A clone that was never built: say how to build it rather than print ERR_MODULE_NOT_FOUND.
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('/dist/cli.js')) throw error;
+  process.stderr.write('✖ k8s-lab is not built: dist/cli.js is missing — run `npm ci && npm run build` in the k8s-lab folder first\n');
+  process.exit(1);
+}
+
+const code = await cli.main(process.argv.slice(2));
 // Exit only once stdout has drained: into a slow pipe, a large --json output would be cut short.
 await new Promise((resolve) => process.stdout.write('', resolve));
 process.exit(code);

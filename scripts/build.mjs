@@ -31,7 +31,7 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20.5',
+  target: 'node22.12',
   // commander is CommonJS and requires Node built-ins: give the ESM bundle a real `require`.
   banner: { js: "import { createRequire as __k8sLabCreateRequire } from 'node:module';\nconst require = __k8sLabCreateRequire(import.meta.url);" },
   legalComments: 'eof',

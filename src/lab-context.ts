@@ -13,7 +13,7 @@ import { createLogger, type Logger } from './ui/logger.js';
 
 export type { LabDependencies } from './dependencies.js';
 
-/** The options every command takes (README "Commands"). */
+/** The options every command takes (docs/commands.md). */
 export interface GlobalOptions {
   namespace?: string;
   release: string;

@@ -64,7 +64,7 @@ export async function featureChecks(lab: Lab, serverVersion: string): Promise<{ 
         name,
         state: 'warn',
         detail: `not checked: ${answer.why}`,
-        hint: "the dry-run needs patch (or create) on statefulsets, as in the README's Role",
+        hint: 'the dry-run needs patch (or create) on statefulsets, as in the Role of docs/least-privilege.md',
       });
     return answer.state === 'unknown' ? null : answer.state === 'yes';
   };
@@ -164,7 +164,7 @@ export async function runPreflight(lab: Lab, { url }: { url?: string } = {}): Pr
   const { features } = offered;
 
   // StorageClasses and nodes are cluster-scoped: a user whose Role covers one namespace may not read
-  // them, and needs not (README "Running with least privilege"), so those checks are skipped.
+  // them, and needs not (docs/least-privilege.md), so those checks are skipped.
   const classes = await attempt(() => lab.kubectl.storageClasses());
   const defaultClass = classes.value && defaultStorageClass(classes.value);
   if (isForbidden(classes.error)) {

@@ -9,7 +9,7 @@ export const STRATEGY_TITLES: Record<Strategy, string> = {
   partition: 'Partitioned rollout',
 };
 
-/** What each demo does on the cluster (README "The update demos"). */
+/** What each demo does on the cluster (docs/strategies.md). */
 export const STRATEGY_DESCRIPTIONS: Record<Strategy, string> = {
   rolling:
     "The StatefulSet's own `RollingUpdate`: the controller replaces one pod at a time, highest ordinal first, and moves to the next lower ordinal only once the new pod is Ready. Each new pod mounts the PVC of the pod it replaces.",

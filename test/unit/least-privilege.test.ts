@@ -1,5 +1,5 @@
-// What k8s-lab does for a user whose RBAC covers one namespace only (README "Running with least
-// privilege"): cluster-scoped reads it may not make are skipped with a note, never a failure; and
+// What k8s-lab does for a user whose RBAC covers one namespace only (docs/least-privilege.md):
+// cluster-scoped reads it may not make are skipped with a note, never a failure; and
 // the small fixes around doctor and report messages.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,4 +1,4 @@
-// README "Running with least privilege": the documented Role stays valid YAML of the three objects
+// docs/least-privilege.md: the documented Role stays valid YAML of the three objects
 // the end-to-end test applies, and grants exec the verb Kubernetes 1.35+ checks (create).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -12,15 +12,14 @@ interface Rule {
 }
 
 function documented(): { kind: string; metadata: { name: string; namespace: string }; rules?: Rule[]; roleRef?: { kind: string; name: string } }[] {
-  const readme = readFileSync(`${REPO_ROOT}/README.md`, 'utf8');
-  const section = /^## Running with least privilege\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1] ?? '';
-  const block = /^```yaml\n([\s\S]*?)^```$/m.exec(section)?.[1] ?? '';
+  const page = readFileSync(`${REPO_ROOT}/docs/least-privilege.md`, 'utf8');
+  const block = /^```yaml\n([\s\S]*?)^```$/m.exec(page)?.[1] ?? '';
   const docs = parseAllDocuments(block);
   for (const doc of docs) expect(doc.errors).toEqual([]);
   return docs.map((doc) => doc.toJS() as ReturnType<typeof documented>[number]);
 }
 
-describe('the README Role', () => {
+describe('the Role in docs/least-privilege.md', () => {
   const objects = documented();
   const role = objects.find((o) => o.kind === 'Role');
 
