@@ -1,9 +1,9 @@
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULTS, durationLabel } from '../defaults.js';
+import { DEFAULTS, durationLabel, FLOORS } from '../defaults.js';
 import { STRATEGIES, type Strategy } from '../demos/record.js';
 import { FAILOVER_MODES, LESSONS, POLICY_CHOICES, RETENTIONS, type Lesson } from '../demos/lessons.js';
 import type { Lab } from '../lab-context.js';
-import { appVersion, existingFile, httpUrl, maxUnavailable, parseDuration, parseImage, setExpression, wholeNumber } from '../options.js';
+import { appVersion, existingFile, httpUrl, maxUnavailable, parseDuration, parseImage, probeInterval, setExpression, wholeNumber } from '../options.js';
 
 /** `scale,failover` → the lessons, in the order given; `none` → none. */
 export function parseLessons(value: string): Lesson[] {
@@ -103,8 +103,8 @@ export function commands(): Command[] {
           .default(DEFAULTS.demoUpdate.check, durationLabel(DEFAULTS.demoUpdate.check)),
       )
       .addOption(
-        new Option('--interval <duration>', 'probe: time between two requests through the Service')
-          .argParser(parseDuration)
+        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
+          .argParser(probeInterval)
           .default(DEFAULTS.demoUpdate.interval, durationLabel(DEFAULTS.demoUpdate.interval)),
       )
       .addOption(
@@ -152,8 +152,8 @@ export function commands(): Command[] {
       )
       .addOption(new Option('--pod <n>', 'the ordinal of the pod to fail (default: the highest)').argParser(wholeNumber(0, 999)))
       .addOption(
-        new Option('--interval <duration>', 'probe: time between two requests through the Service')
-          .argParser(parseDuration)
+        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
+          .argParser(probeInterval)
           .default(DEFAULTS.demoFailover.interval, durationLabel(DEFAULTS.demoFailover.interval)),
       )
       .addOption(
@@ -194,8 +194,8 @@ export function commands(): Command[] {
       .option('--keep-pvcs', 'keep the PVCs of the ordinals the lesson added (default: delete them afterwards)')
       .addOption(new Option('--node-port <port>', "the temporary release's NodePort (default: the release's plus one)").argParser(wholeNumber(30000, 32767)))
       .addOption(
-        new Option('--interval <duration>', 'probe: time between two requests through the Service')
-          .argParser(parseDuration)
+        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
+          .argParser(probeInterval)
           .default(DEFAULTS.demoScale.interval, durationLabel(DEFAULTS.demoScale.interval)),
       )
       .addOption(
@@ -245,8 +245,8 @@ export function commands(): Command[] {
       .option('--traffic', 'also probe the Service (GET / every --interval) and show who answers')
       .addOption(new Option('--for <duration>', 'stop after this long (default: at Ctrl-C)').argParser(parseDuration))
       .addOption(
-        new Option('--interval <duration>', 'probe: time between two requests through the Service')
-          .argParser(parseDuration)
+        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
+          .argParser(probeInterval)
           .default(DEFAULTS.demoUpdate.interval, durationLabel(DEFAULTS.demoUpdate.interval)),
       )
       .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))

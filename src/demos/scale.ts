@@ -14,6 +14,7 @@ import { summarizeProbe } from '../probe/stats.js';
 import { resolveTarget } from '../probe/target.js';
 import { waitForStatefulSet, type RolloutState } from '../rollout.js';
 import { checkLessonRelease } from './failover.js';
+import { checkRetentionKept, checkTemporaryNodePort } from './scale-checks.js';
 import {
   allReadyMs,
   checkStorage,
@@ -109,6 +110,14 @@ export async function runScale(
   const service = await lab.kubectl.service(lab.release);
   const ownPort = service ? serviceNodePort(service) : undefined;
   const nodePort = options.nodePort ?? (ownPort && ownPort < 32767 ? ownPort + 1 : undefined);
+  // Everything the cluster can refuse is asked before the first change (issue 22).
+  if (options.nodePort !== undefined && temporaries.length === 0)
+    throw new UsageError(
+      `--node-port applies to the temporary release, and --policy ${options.policy} on ${lab.release} (${own}) installs none; nothing was changed`,
+      'leave out --node-port',
+    );
+  if (temporaries.length && nodePort !== undefined) await checkTemporaryNodePort(lab, nodePort, { own: ownPort, given: options.nodePort !== undefined });
+  if (options.pvcRetention === 'delete') await checkRetentionKept(lab);
 
   const startedAt = new Date();
   const t0 = Date.now();

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { checkName, goDuration, httpUrl, maxUnavailable, parseDuration, parseImage, setExpression, wholeNumber } from '../../src/options.js';
+import { checkName, goDuration, httpUrl, maxUnavailable, parseDuration, parseImage, probeInterval, setExpression, wholeNumber } from '../../src/options.js';
 
 describe('wholeNumber', () => {
   const replicas = wholeNumber(0, 100);
@@ -26,12 +26,24 @@ describe('parseDuration', () => {
     ['1h', 3_600_000],
     ['0.5', 500],
   ])('%s → %d ms', (input, ms) => expect(parseDuration(input)).toBe(ms));
-  it.each(['', 'abc', '5 m', '-5s', '0s', '5x', 'm5'])('rejects %j', (input) => {
+  it.each(['', 'abc', '5 m', '-5s', '0s', '0', '0.0001', '0ms', '5x', 'm5'])('rejects %j', (input) => {
     expect(() => parseDuration(input)).toThrow(InvalidArgumentError);
   });
   it('renders whole seconds for helm, rounding up', () => {
     expect(goDuration(300_000)).toBe('300s');
     expect(goDuration(1500)).toBe('2s');
+  });
+});
+
+describe('probeInterval: no faster than one request every 20 ms (bench/probe-floor.mjs)', () => {
+  it.each([
+    ['20ms', 20],
+    ['0.02', 20],
+    ['100ms', 100],
+    ['1s', 1000],
+  ])('%s → %d ms', (input, ms) => expect(probeInterval(input)).toBe(ms));
+  it.each(['0', '1ms', '19ms', '0.019'])('rejects %j, saying the floor and why', (input) => {
+    expect(() => probeInterval(input)).toThrow(/expected 20ms or more: one pod of the chart's app answers 50 requests a second without queueing/);
   });
 });
 

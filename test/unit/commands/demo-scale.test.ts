@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { callsOf, helm, runCommand } from '../../support/fake-cluster.js';
-import { HELM_VERSION, KUBECTL_CLIENT, KUBECTL_SERVER, NS, STATEFULSET } from '../../support/cluster-objects.js';
+import { callsOf, helm, kubectl, runCommand, type Expected } from '../../support/fake-cluster.js';
+import { HELM_VERSION, KUBECTL_CLIENT, KUBECTL_SERVER, NS, service, STATEFULSET, statefulSet } from '../../support/cluster-objects.js';
 
 const list = helm([...NS, 'list', '--filter', '^helm-python$', '--output', 'json'], {
   stdout: [{ name: 'helm-python', namespace: 'lab', revision: '3', updated: '', status: 'deployed', chart: 'k8s-lab-counter-0.1.0', app_version: 'v1' }],
@@ -32,4 +32,125 @@ it('--to no higher than the replicas is a usage error once the release is read: 
   // Only the reads, made at once (in any order): no helm upgrade, no install.
   expect(run.calls).toHaveLength(script.length);
   expect(run.calls).toEqual(expect.arrayContaining(callsOf(script)));
+});
+
+describe('demo-scale: a NodePort or retention the cluster cannot take is refused before the first change (exit 2)', () => {
+  // The release is OrderedReady (STATEFULSET), so --policy both installs the temporary release helm-python-parallel.
+  const reads = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, KUBECTL_SERVER];
+  const noTemporary = helm([...NS, 'list', '--filter', '^helm-python-parallel$', '--output', 'json'], { stdout: [] });
+  const ownService = kubectl([...NS, 'get', 'service', 'helm-python', '--output', 'json', '--request-timeout=10s'], { stdout: service(31987) });
+  const other = (namespace: string, name: string, nodePort: number) => ({ ...service(nodePort), metadata: { name, namespace } });
+  const allServices = (items: object[]) => kubectl(['get', 'services', '--all-namespaces', '--output', 'json', '--request-timeout=10s'], { stdout: { items } });
+  const portCheck = (port: number, answer: Omit<Expected, 'bin' | 'args'>) =>
+    kubectl([...NS, 'create', '--filename', '-', '--dry-run=server', '--output', 'json', '--request-timeout=10s'], {
+      input: new RegExp(`"kind":"Service".*"nodePort":${port}\\b`),
+      ...answer,
+    });
+  const scale = (...extra: string[]) => ['-n', 'lab', 'demo-scale', '--record-dir', '/nonexistent/lessons', ...extra];
+
+  /** No call that changes anything: helm only lists, versions and reads values; kubectl only gets, and creates or patches with --dry-run=server. */
+  const expectNoChange = (calls: string[][]) => {
+    for (const [bin, ...args] of calls) {
+      const verb = args[0] === '--namespace' ? args[2] : args[0];
+      if (bin === 'helm') expect(['version', 'list', 'get'], JSON.stringify(args)).toContain(verb);
+      else if (verb === 'create' || verb === 'patch') expect(args).toContain('--dry-run=server');
+      else expect(['get', 'version'], JSON.stringify(args)).toContain(verb);
+    }
+  };
+
+  it("--node-port equal to the release's own: one line, exit 2, no change", async () => {
+    const script = [...reads, noTemporary, ownService];
+    const run = await runCommand(scale('--node-port', '31987'), script);
+    expect(run.stderr).toBe(
+      "✖ --node-port 31987 is the NodePort of release helm-python's own Service: the temporary release needs another; nothing was changed — pass another, e.g. --node-port 31988\n",
+    );
+    expect(run.code).toBe(2);
+    expectNoChange(run.calls);
+  });
+
+  it('--node-port held by a Service in another namespace: named, a free port suggested past every taken one', async () => {
+    // 31990 and 31991 are taken (31990 in another namespace), 31992 is free.
+    const script = [...reads, noTemporary, ownService, allServices([service(31987), other('shop', 'web', 31990), other('shop', 'api', 31991)])];
+    const run = await runCommand(scale('--node-port', '31990'), script);
+    expect(run.stderr).toBe('✖ --node-port 31990 is taken by Service shop/web; nothing was changed — pass a free one, e.g. --node-port 31992\n');
+    expect(run.code).toBe(2);
+    expectNoChange(run.calls);
+  });
+
+  it("the default NodePort (the release's plus one) taken: said as such, exit 2", async () => {
+    const script = [...reads, noTemporary, ownService, allServices([service(31987), other('lab', 'other', 31988)])];
+    const run = await runCommand(scale(), script);
+    expect(run.stderr).toBe(
+      "✖ the temporary release's NodePort 31988 (the release's plus one) is taken by Service lab/other; nothing was changed — pass a free one, e.g. --node-port 31989\n",
+    );
+    expect(run.code).toBe(2);
+    expectNoChange(run.calls);
+  });
+
+  it('not allowed to list every namespace: the namespace is listed, and the dry-run create finds the port taken elsewhere', async () => {
+    const forbidden = kubectl(['get', 'services', '--all-namespaces', '--output', 'json', '--request-timeout=10s'], {
+      exitCode: 1,
+      stderr:
+        'Error from server (Forbidden): services is forbidden: User "system:serviceaccount:lab:k8s-lab-user" cannot list resource "services" in API group "" at the cluster scope\n',
+    });
+    const inNamespace = kubectl([...NS, 'get', 'services', '--output', 'json', '--request-timeout=10s'], { stdout: { items: [service(31987)] } });
+    const taken = portCheck(31990, {
+      exitCode: 1,
+      stderr: 'The Service "k8s-lab-port-check-31990" is invalid: spec.ports[0].nodePort: Invalid value: 31990: provided port is already allocated\n',
+    });
+    const run = await runCommand(scale('--node-port', '31990'), [...reads, noTemporary, ownService, forbidden, inNamespace, taken]);
+    // 31990 is not among the Services listed, so the suggestion cannot know better than the next port.
+    expect(run.stderr).toBe(
+      '✖ --node-port 31990: the API server refuses it (provided port is already allocated); nothing was changed — pass a free one, e.g. --node-port 31990\n',
+    );
+    expect(run.code).toBe(2);
+    expectNoChange(run.calls);
+  });
+
+  it("out of the cluster's range, as the dry-run says: the range is named", async () => {
+    const outside = portCheck(32000, {
+      exitCode: 1,
+      stderr:
+        'The Service "k8s-lab-port-check-32000" is invalid: spec.ports[0].nodePort: Invalid value: 32000: provided port is not in the valid range. The range of valid ports is 30000-31999\n',
+    });
+    const run = await runCommand(scale('--node-port', '32000'), [...reads, noTemporary, ownService, allServices([service(31987)]), outside]);
+    expect(run.stderr).toBe(
+      '✖ --node-port 32000: the API server refuses it (provided port is not in the valid range. The range of valid ports is 30000-31999); nothing was changed — pass one in that range with --node-port\n',
+    );
+    expect(run.code).toBe(2);
+    expectNoChange(run.calls);
+  });
+
+  it('--node-port with --policy ordered on an OrderedReady release: no temporary release, so a usage error', async () => {
+    const run = await runCommand(scale('--policy', 'ordered', '--node-port', '31990'), [...reads, ownService]);
+    expect(run.stderr).toBe(
+      '✖ --node-port applies to the temporary release, and --policy ordered on helm-python (OrderedReady) installs none; nothing was changed — leave out --node-port\n',
+    );
+    expect(run.code).toBe(2);
+    expectNoChange(run.calls);
+  });
+
+  it('--pvc-retention delete on a server that drops the field: found by a dry-run patch, exit 2, no upgrade', async () => {
+    const dropped = kubectl(
+      [
+        ...NS,
+        'patch',
+        'statefulset',
+        'helm-python',
+        '--type',
+        'merge',
+        '--patch',
+        '{"spec":{"persistentVolumeClaimRetentionPolicy":{"whenScaled":"Delete"}}}',
+        '--dry-run=server',
+        '--output',
+        'json',
+        '--request-timeout=10s',
+      ],
+      { stdout: statefulSet() },
+    );
+    const run = await runCommand(scale('--policy', 'ordered', '--pvc-retention', 'delete'), [...reads, ownService, dropped]);
+    expect(run.stderr).toMatch(/^✖ --pvc-retention delete: the API server drops persistentVolumeClaimRetentionPolicy .*; nothing was changed — /);
+    expect(run.code).toBe(2);
+    expectNoChange(run.calls);
+  });
 });

@@ -107,3 +107,20 @@ describe('k8s-lab demo-update --step', () => {
     expect(run.stderr).toMatch(/^✖ --step .* — leave out --step, or run it in a terminal\n$/);
   });
 });
+
+describe('a probe interval below the floor (20 ms) is refused before any call, wherever --interval is taken', () => {
+  it.each([['demo-update', '--strategy', 'rolling'], ['demo-failover', '--mode', 'delete'], ['demo-scale'], ['watch', '--traffic']])(
+    '%s … --interval 0 / 1ms: exit 2, one line, no helm or kubectl call',
+    async (command, ...rest) => {
+      for (const interval of ['0', '1ms', '19ms']) {
+        const run = await runCommand(['-n', 'lab', command, ...rest, '--interval', interval], []);
+        expect(run).toEqual({
+          code: 2,
+          stdout: '',
+          stderr: `✖ --interval "${interval}" is invalid: expected 20ms or more: one pod of the chart's app answers 50 requests a second without queueing them, and faster the probe measures itself — see k8s-lab ${command} --help\n`,
+          calls: [],
+        });
+      }
+    },
+  );
+});
