@@ -61,8 +61,13 @@ export function renderSummary(record: RunRecord, path: string): string {
     ),
     '',
     ...(record.method ? [`recreate: ${record.method.label} (${record.method.why})`] : []),
-    `${record.strategy} ${record.versions.from} → ${record.versions.to}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
-    `run record: ${path}`,
+    // A demo that did not pass ends with its error line, which gives the reason and the record's path once.
+    ...(record.verdict === 'passed'
+      ? [
+          `${record.strategy} ${record.versions.from} → ${record.versions.to}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
+          `run record: ${path}`,
+        ]
+      : []),
   ].join('\n');
 }
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { renderScaleSummary, scaleEnding } from '../../../src/commands/demo-scale.js';
+import type { ScaleRecord } from '../../../src/demos/lessons.js';
 import { callsOf, helm, kubectl, runCommand, type Expected } from '../../support/fake-cluster.js';
 import { HELM_VERSION, KUBECTL_CLIENT, KUBECTL_SERVER, NS, service, STATEFULSET, statefulSet } from '../../support/cluster-objects.js';
 
@@ -152,5 +154,50 @@ describe('demo-scale: a NodePort or retention the cluster cannot take is refused
     expect(run.stderr).toMatch(/^✖ --pvc-retention delete: the API server drops persistentVolumeClaimRetentionPolicy .*; nothing was changed — /);
     expect(run.code).toBe(2);
     expectNoChange(run.calls);
+  });
+});
+
+describe('the end of an interrupted demo-scale says its sentence once', () => {
+  const cleanup = ['temporary release helm-python-ordered uninstalled, its PVCs deleted (counter-data-py-helm-python-ordered-0)'];
+  // What runScale records after Ctrl-C during the OrderedReady scale-up: the signal, the phase, what was undone.
+  const reason = `interrupted (SIGINT) during OrderedReady: scale up; ${cleanup[0]}`;
+  const record = {
+    schema: 1,
+    lesson: 'scale',
+    id: 'x-scale',
+    release: 'helm-python',
+    namespace: 'lab',
+    options: { replicas: 2, to: 4, policy: 'ordered', pvcRetention: 'retain', keepPvcs: false, intervalMs: 100 },
+    environment: { kubernetes: 'v1.37.2', helm: 'v4.1.4', kubectl: 'v1.37.2', k8sLab: '0.1.0', node: 'v20.20.2' },
+    startedAt: '2026-11-24T03:20:00.000Z',
+    endedAt: '2026-11-24T03:20:09.000Z',
+    durationMs: 9000,
+    phases: [],
+    runs: [],
+    cleanup,
+    verdict: 'interrupted',
+    reason,
+    notes: [],
+  } as ScaleRecord;
+
+  it('the summary leaves the reason and what was undone to the error line, which has them once, exit 130', () => {
+    const summary = renderScaleSummary(record, '/tmp/x-scale.json');
+    const error = scaleEnding(record, '/tmp/x-scale.json')!;
+    const printed = `${summary}\n✖ ${error.message} — ${error.hint}`;
+    expect(error.exitCode).toBe(130);
+    expect(error.message).toBe(`scale ${reason}`);
+    expect(printed.split('uninstalled, its PVCs deleted')).toHaveLength(2);
+    expect(printed.split('/tmp/x-scale.json')).toHaveLength(2);
+    expect(printed).not.toMatch(/interrupted — interrupted/);
+  });
+
+  it('a passed lesson keeps its afterwards lines, verdict and record path in the summary, and ends with no error', () => {
+    const passed = { ...record, verdict: 'passed', reason: 'every added pod Ready; 0 requests failed' } as ScaleRecord;
+    expect(renderScaleSummary(passed, '/tmp/x-scale.json').split('\n').slice(-3)).toEqual([
+      `afterwards: ${cleanup[0]}`,
+      'scale: passed — every added pod Ready; 0 requests failed (9.0 s)',
+      'run record: /tmp/x-scale.json',
+    ]);
+    expect(scaleEnding(passed, '/tmp/x-scale.json')).toBeUndefined();
   });
 });

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { renderSummary } from '../../../src/commands/demo-update.js';
+import type { RunRecord } from '../../../src/demos/record.js';
+import { fixtureJson } from '../../support/fixtures.js';
 import { callsOf, helm, runCommand } from '../../support/fake-cluster.js';
 import { HELM_VERSION, KUBECTL_CLIENT, NS, PROXY_FAILS } from '../../support/cluster-objects.js';
 
@@ -123,4 +126,22 @@ describe('a probe interval below the floor (20 ms) is refused before any call, w
       }
     },
   );
+});
+
+describe('renderSummary: a demo that did not pass leaves its reason and record path to the error line that follows', () => {
+  const partition = fixtureJson<RunRecord>('runs/2026-11-24T03-27-44-409Z-partition.json');
+  it('passed: the verdict line and the record path end the summary', () => {
+    expect(renderSummary(partition, '/tmp/p.json').split('\n').slice(-2)).toEqual([
+      `partition v4 → v5: passed — ${partition.reason} (45.3 s)`,
+      'run record: /tmp/p.json',
+    ]);
+  });
+  it('failed or interrupted: neither the reason nor the path is in the summary', () => {
+    for (const verdict of ['failed', 'interrupted'] as const) {
+      const record = { ...partition, verdict, reason: 'interrupted (SIGINT) during rollout; undone: helm rollback to revision 3' };
+      const summary = renderSummary(record, '/tmp/p.json');
+      expect(summary).not.toContain('undone: helm rollback');
+      expect(summary).not.toContain('/tmp/p.json');
+    }
+  });
 });
