@@ -11,7 +11,7 @@ import { makeDirs } from '../output-path.js';
 import { chartDir } from '../paths.js';
 import { Probe } from '../probe/probe.js';
 import { summarizeProbe } from '../probe/stats.js';
-import { resolveTarget } from '../probe/target.js';
+import { checkUrlServes, resolveTarget, urlTarget } from '../probe/target.js';
 import { waitForStatefulSet, type RolloutState } from '../rollout.js';
 import { checkLessonRelease } from './failover.js';
 import { checkRetentionKept, checkTemporaryNodePort } from './scale-checks.js';
@@ -118,6 +118,7 @@ export async function runScale(
     );
   if (temporaries.length && nodePort !== undefined) await checkTemporaryNodePort(lab, nodePort, { own: ownPort, given: options.nodePort !== undefined });
   if (options.pvcRetention === 'delete') await checkRetentionKept(lab);
+  if (options.url) await checkUrlServes(urlTarget(options.url, 'given with --url'), lab.release);
 
   const startedAt = new Date();
   const t0 = Date.now();

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderScaleSummary, scaleEnding } from '../../../src/commands/demo-scale.js';
 import type { ScaleRecord } from '../../../src/demos/lessons.js';
 import { callsOf, helm, kubectl, runCommand, type Expected } from '../../support/fake-cluster.js';
@@ -199,5 +201,52 @@ describe('the end of an interrupted demo-scale says its sentence once', () => {
       'run record: /tmp/x-scale.json',
     ]);
     expect(scaleEnding(passed, '/tmp/x-scale.json')).toBeUndefined();
+  });
+});
+
+describe('a --url that is not the release is refused before the first change (exit 2)', () => {
+  const reads = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, KUBECTL_SERVER];
+  const ownService = kubectl([...NS, 'get', 'service', 'helm-python', '--output', 'json', '--request-timeout=10s'], { stdout: service(31987) });
+  let server: Server;
+  let url: string;
+  beforeAll(async () => {
+    // Another release's app: its /healthz names its own pod.
+    server = createServer((_, response) => response.end(JSON.stringify({ status: 'ok', pod: 'shop-0', version: 'v1' })));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  it('answered by a pod of another release: named, exit 2, only reads made', async () => {
+    const run = await runCommand(
+      ['-n', 'lab', 'demo-scale', '--policy', 'ordered', '--url', url, '--record-dir', '/nonexistent/lessons'],
+      [...reads, ownService],
+    );
+    expect(run.stderr).toBe(
+      `✖ --url ${url} is not release helm-python: its /healthz answered HTTP 200 from pod shop-0; nothing was changed — pass the URL of helm-python's Service, or leave out --url to find it\n`,
+    );
+    expect(run.code).toBe(2);
+    // Only the reads, some made at once (in any order): no helm upgrade, no install.
+    expect(run.calls).toHaveLength(reads.length + 1);
+    expect(run.calls).toEqual(expect.arrayContaining(callsOf([...reads, ownService])));
+  });
+
+  it('nothing listening there: exit 2, only reads made', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer();
+      probe.listen(0, '127.0.0.1', () => {
+        const port = (probe.address() as AddressInfo).port;
+        probe.close(() => resolve(port));
+      });
+    });
+    const dead = `http://127.0.0.1:${closed}`;
+    const run = await runCommand(
+      ['-n', 'lab', 'demo-scale', '--policy', 'ordered', '--url', dead, '--record-dir', '/nonexistent/lessons'],
+      [...reads, ownService],
+    );
+    expect(run.stderr).toMatch(
+      new RegExp(`^✖ --url ${dead} does not answer \\(.*ECONNREFUSED.*\\); nothing was changed — check it \\(curl ${dead}/healthz\\)`),
+    );
+    expect(run.code).toBe(2);
   });
 });
