@@ -34,6 +34,19 @@ export const FLOORS = {
    * the probe at half the rate where it starts to measure itself.
    */
   probeIntervalMs: 20,
+  /**
+   * --timeout and --ready-timeout wait on pods. Replacing one pod of the chart took 6.7-8.0 s in the
+   * update demos on the project's cluster (lab-report/runs: its 5 s preStop drain, then start and
+   * the first readiness check): a wait shorter than that times out after the change was made, so
+   * 10 s is the least that any wait on pods can meet.
+   */
+  podWaitMs: 10 * SECOND,
+  /**
+   * canary and partition: --check must span this many --interval, so that the new pods see requests:
+   * with 2 replicas and 1 canary each request reaches it with p = 1/3, and 20 requests all miss it
+   * with p = (2/3)^20 < 0.1 %, when the check aborts with "no request reached the canary pods".
+   */
+  checkIntervals: 20,
 };
 
 /** How a default duration reads in --help: `100ms`, `10s`, `5m`. */

@@ -51,6 +51,22 @@ export function probeInterval(value: string): number {
   return ms;
 }
 
+/** `--settle`: a duration, or `0` for none (no traffic measured before the first change and after the last). */
+export function settleDuration(value: string): number {
+  return durationMs(value);
+}
+
+/** `--timeout`, `--ready-timeout`: a wait on pods, no shorter than FLOORS.podWaitMs (one pod's replacement). */
+export function podWait(value: string): number {
+  const ms = durationMs(value);
+  const floor = FLOORS.podWaitMs;
+  if (ms < floor)
+    throw new InvalidArgumentError(
+      `expected ${floor / 1000}s or more: replacing one pod of the chart takes 7-8 s (its 5 s preStop drain, then start and readiness), and a shorter wait times out after the release was changed.`,
+    );
+  return ms;
+}
+
 export { goDuration } from './limits.js';
 
 /** Repeatable option: each use appends. */

@@ -3,7 +3,19 @@ import { DEFAULTS, durationLabel, FLOORS } from '../defaults.js';
 import { STRATEGIES, type Strategy } from '../demos/record.js';
 import { FAILOVER_MODES, LESSONS, POLICY_CHOICES, RETENTIONS, type Lesson } from '../demos/lessons.js';
 import type { Lab } from '../lab-context.js';
-import { appVersion, existingFile, httpUrl, maxUnavailable, parseDuration, parseImage, probeInterval, setExpression, wholeNumber } from '../options.js';
+import {
+  appVersion,
+  existingFile,
+  httpUrl,
+  maxUnavailable,
+  parseDuration,
+  parseImage,
+  podWait,
+  probeInterval,
+  setExpression,
+  settleDuration,
+  wholeNumber,
+} from '../options.js';
 
 /** `scale,failover` → the lessons, in the order given; `none` → none. */
 export function parseLessons(value: string): Lesson[] {
@@ -55,7 +67,7 @@ export function commands(): Command[] {
       .addOption(new Option('-f, --values <file>', 'a values file, as with helm (repeatable)').argParser(existingFile).default([], 'none'))
       .addOption(
         new Option('--timeout <duration>', 'how long to wait for every pod to be Ready')
-          .argParser(parseDuration)
+          .argParser(podWait)
           .default(DEFAULTS.deploy.timeout, durationLabel(DEFAULTS.deploy.timeout)),
       )
       .option('--dry-run', 'print the helm call instead of running it')
@@ -109,17 +121,17 @@ export function commands(): Command[] {
       )
       .addOption(
         new Option('--timeout <duration>', 'how long any one step may wait for the pods')
-          .argParser(parseDuration)
+          .argParser(podWait)
           .default(DEFAULTS.demoUpdate.timeout, durationLabel(DEFAULTS.demoUpdate.timeout)),
       )
       .addOption(
         new Option('--ready-timeout <duration>', 'canary: how long the canary pods get to become Ready')
-          .argParser(parseDuration)
+          .argParser(podWait)
           .default(DEFAULTS.demoUpdate.readyTimeout, durationLabel(DEFAULTS.demoUpdate.readyTimeout)),
       )
       .addOption(
         new Option('--settle <duration>', 'probe before the first and after the last change')
-          .argParser(parseDuration)
+          .argParser(settleDuration)
           .default(DEFAULTS.demoUpdate.settle, durationLabel(DEFAULTS.demoUpdate.settle)),
       )
       .option(
@@ -158,12 +170,12 @@ export function commands(): Command[] {
       )
       .addOption(
         new Option('--timeout <duration>', 'how long the pod may take to be Ready again')
-          .argParser(parseDuration)
+          .argParser(podWait)
           .default(DEFAULTS.demoFailover.timeout, durationLabel(DEFAULTS.demoFailover.timeout)),
       )
       .addOption(
         new Option('--settle <duration>', 'probe before the failure and after the pod is back')
-          .argParser(parseDuration)
+          .argParser(settleDuration)
           .default(DEFAULTS.demoFailover.settle, durationLabel(DEFAULTS.demoFailover.settle)),
       )
       .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
@@ -200,12 +212,12 @@ export function commands(): Command[] {
       )
       .addOption(
         new Option('--timeout <duration>', 'how long any one step may wait for the pods')
-          .argParser(parseDuration)
+          .argParser(podWait)
           .default(DEFAULTS.demoScale.timeout, durationLabel(DEFAULTS.demoScale.timeout)),
       )
       .addOption(
         new Option('--settle <duration>', 'traffic before, between and after the steps')
-          .argParser(parseDuration)
+          .argParser(settleDuration)
           .default(DEFAULTS.demoScale.settle, durationLabel(DEFAULTS.demoScale.settle)),
       )
       .addOption(new Option('--url <url>', "reach the release's Service here instead of finding the NodePort").argParser(httpUrl).env('K8S_LAB_URL'))
@@ -225,7 +237,7 @@ export function commands(): Command[] {
       .option('-y, --yes', 'do not ask before deleting PVCs')
       .addOption(
         new Option('--timeout <duration>', 'how long to wait for the resources to go')
-          .argParser(parseDuration)
+          .argParser(podWait)
           .default(DEFAULTS.teardown.timeout, durationLabel(DEFAULTS.teardown.timeout)),
       )
       .option('--dry-run', 'print the helm/kubectl calls instead of running them')

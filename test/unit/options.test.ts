@@ -1,7 +1,19 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { checkName, goDuration, httpUrl, maxUnavailable, parseDuration, parseImage, probeInterval, setExpression, wholeNumber } from '../../src/options.js';
+import {
+  checkName,
+  goDuration,
+  httpUrl,
+  maxUnavailable,
+  parseDuration,
+  parseImage,
+  podWait,
+  probeInterval,
+  setExpression,
+  settleDuration,
+  wholeNumber,
+} from '../../src/options.js';
 
 describe('wholeNumber', () => {
   const replicas = wholeNumber(0, 100);
@@ -44,6 +56,21 @@ describe('probeInterval: no faster than one request every 20 ms (bench/probe-flo
   ])('%s → %d ms', (input, ms) => expect(probeInterval(input)).toBe(ms));
   it.each(['0', '1ms', '19ms', '0.019'])('rejects %j, saying the floor and why', (input) => {
     expect(() => probeInterval(input)).toThrow(/expected 20ms or more: one pod of the chart's app answers 50 requests a second without queueing/);
+  });
+});
+
+describe('podWait and settleDuration', () => {
+  it('a wait on pods takes 10 s or more', () => {
+    expect(podWait('10s')).toBe(10_000);
+    expect(podWait('5m')).toBe(300_000);
+    expect(() => podWait('9.9s')).toThrow(/expected 10s or more/);
+    expect(() => podWait('0')).toThrow(/expected 10s or more/);
+  });
+  it('--settle takes 0 (none) as well as any duration', () => {
+    expect(settleDuration('0')).toBe(0);
+    expect(settleDuration('0s')).toBe(0);
+    expect(settleDuration('1500ms')).toBe(1500);
+    expect(() => settleDuration('-1s')).toThrow(/expected a duration/);
   });
 });
 

@@ -145,3 +145,30 @@ describe('renderSummary: a demo that did not pass leaves its reason and record p
     }
   });
 });
+
+describe('waits on pods below 10 s and a --check of fewer than 20 probe requests are refused before any call', () => {
+  const tooShort = (flag: string, value: string, command: string) =>
+    `✖ ${flag} "${value}" is invalid: expected 10s or more: replacing one pod of the chart takes 7-8 s (its 5 s preStop drain, then start and readiness), and a shorter wait times out after the release was changed — see k8s-lab ${command} --help\n`;
+  it.each([
+    [['deploy'], '--timeout'],
+    [['demo-update', '--strategy', 'rolling'], '--timeout'],
+    [['demo-update', '--strategy', 'canary'], '--ready-timeout'],
+    [['demo-failover', '--mode', 'delete'], '--timeout'],
+    [['demo-scale'], '--timeout'],
+    [['teardown'], '--timeout'],
+  ])('%j %s 9s: exit 2, no call', async (command, flag) => {
+    const run = await runCommand(['-n', 'lab', ...command, flag, '9s'], []);
+    expect(run).toEqual({ code: 2, stdout: '', stderr: tooShort(flag, '9s', command[0]!), calls: [] });
+  });
+
+  it.each([
+    // 20 requests at the default 100 ms need 2 s; at 250 ms, 5 s.
+    [['--strategy', 'canary', '--check', '1s'], '--check 1s', '2s'],
+    [['--strategy', 'partition', '--check', '4s', '--interval', '250ms'], '--check 4s', '5s'],
+  ])('%j: exit 2, no call', async (args, said, least) => {
+    const run = await runCommand(['-n', 'lab', 'demo-update', ...args], []);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^✖ ${said} spans fewer than 20 probe requests .* — pass --check ${least} or more, or a shorter --interval\\n$`));
+    expect(run.calls).toEqual([]);
+  });
+});
