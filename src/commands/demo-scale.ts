@@ -58,6 +58,7 @@ export function renderScaleSummary(record: ScaleRecord, path: string): string {
   // the record is (scaleEnding): said here as well, the same long sentence came twice.
   lines.push(...record.cleanup.filter((line) => !record.reason.includes(line)).map((line) => `afterwards: ${line}`));
   if (record.verdict === 'passed') lines.push(`scale: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`, `run record: ${path}`);
+  else lines.push(`scale: ${record.verdict} (${seconds(record.durationMs)})`);
   return lines.join('\n');
 }
 

@@ -78,7 +78,7 @@ export function renderSummary(record: RunRecord, path: string): string {
           `${record.strategy} ${record.versions.from} → ${record.versions.to}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
           `run record: ${path}`,
         ]
-      : []),
+      : [`${record.strategy} ${record.versions.from} → ${record.versions.to}: ${record.verdict} (${seconds(record.durationMs)})`]),
   ].join('\n');
 }
 

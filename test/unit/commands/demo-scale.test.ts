@@ -191,6 +191,7 @@ describe('the end of an interrupted demo-scale says its sentence once', () => {
     expect(printed.split('uninstalled, its PVCs deleted')).toHaveLength(2);
     expect(printed.split('/tmp/x-scale.json')).toHaveLength(2);
     expect(printed).not.toMatch(/interrupted — interrupted/);
+    expect(summary.split('\n').at(-1)).toBe('scale: interrupted (9.0 s)');
   });
 
   it('a passed lesson keeps its afterwards lines, verdict and record path in the summary, and ends with no error', () => {

@@ -142,6 +142,7 @@ describe('renderSummary: a demo that did not pass leaves its reason and record p
       const summary = renderSummary(record, '/tmp/p.json');
       expect(summary).not.toContain('undone: helm rollback');
       expect(summary).not.toContain('/tmp/p.json');
+      expect(summary.split('\n').at(-1)).toBe(`partition v4 → v5: ${verdict} (45.3 s)`);
     }
   });
 });
