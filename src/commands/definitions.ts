@@ -66,7 +66,7 @@ export function commands(): Command[] {
       .addOption(new Option('--set <key=value>', 'set a chart value, as with helm (repeatable)').argParser(setExpression).default([], 'none'))
       .addOption(new Option('-f, --values <file>', 'a values file, as with helm (repeatable)').argParser(existingFile).default([], 'none'))
       .addOption(
-        new Option('--timeout <duration>', 'how long to wait for every pod to be Ready')
+        new Option('--timeout <duration>', `how long to wait for every pod to be Ready (${FLOORS.podWaitMs / 1000}s or more)`)
           .argParser(podWait)
           .default(DEFAULTS.deploy.timeout, durationLabel(DEFAULTS.deploy.timeout)),
       )
@@ -120,12 +120,12 @@ export function commands(): Command[] {
           .default(DEFAULTS.demoUpdate.interval, durationLabel(DEFAULTS.demoUpdate.interval)),
       )
       .addOption(
-        new Option('--timeout <duration>', 'how long any one step may wait for the pods')
+        new Option('--timeout <duration>', `how long any one step may wait for the pods (${FLOORS.podWaitMs / 1000}s or more)`)
           .argParser(podWait)
           .default(DEFAULTS.demoUpdate.timeout, durationLabel(DEFAULTS.demoUpdate.timeout)),
       )
       .addOption(
-        new Option('--ready-timeout <duration>', 'canary: how long the canary pods get to become Ready')
+        new Option('--ready-timeout <duration>', `canary: how long the canary pods get to become Ready (${FLOORS.podWaitMs / 1000}s or more)`)
           .argParser(podWait)
           .default(DEFAULTS.demoUpdate.readyTimeout, durationLabel(DEFAULTS.demoUpdate.readyTimeout)),
       )
@@ -169,7 +169,7 @@ export function commands(): Command[] {
           .default(DEFAULTS.demoFailover.interval, durationLabel(DEFAULTS.demoFailover.interval)),
       )
       .addOption(
-        new Option('--timeout <duration>', 'how long the pod may take to be Ready again')
+        new Option('--timeout <duration>', `how long the pod may take to be Ready again (${FLOORS.podWaitMs / 1000}s or more)`)
           .argParser(podWait)
           .default(DEFAULTS.demoFailover.timeout, durationLabel(DEFAULTS.demoFailover.timeout)),
       )
@@ -211,7 +211,7 @@ export function commands(): Command[] {
           .default(DEFAULTS.demoScale.interval, durationLabel(DEFAULTS.demoScale.interval)),
       )
       .addOption(
-        new Option('--timeout <duration>', 'how long any one step may wait for the pods')
+        new Option('--timeout <duration>', `how long any one step may wait for the pods (${FLOORS.podWaitMs / 1000}s or more)`)
           .argParser(podWait)
           .default(DEFAULTS.demoScale.timeout, durationLabel(DEFAULTS.demoScale.timeout)),
       )
@@ -236,7 +236,7 @@ export function commands(): Command[] {
       .option('--delete-data', "also delete the PVCs with the counters' data (kept by default)")
       .option('-y, --yes', 'do not ask before deleting PVCs')
       .addOption(
-        new Option('--timeout <duration>', 'how long to wait for the resources to go')
+        new Option('--timeout <duration>', `how long to wait for the resources to go (${FLOORS.podWaitMs / 1000}s or more)`)
           .argParser(podWait)
           .default(DEFAULTS.teardown.timeout, durationLabel(DEFAULTS.teardown.timeout)),
       )
