@@ -1,6 +1,7 @@
-import type { Service, StatefulSet } from '../adapters/kube-objects.js';
+import { serviceNodePort, type Service, type StatefulSet } from '../adapters/kube-objects.js';
 import { UsageError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
+import { checkUrlServes, urlTarget } from '../probe/target.js';
 
 // What demo-scale checks before its first change: the temporary release's NodePort and whether the
 // server keeps the PVC retention policy. Found out later, the lesson would already have scaled the
@@ -91,4 +92,28 @@ export async function checkRetentionKept(lab: Lab): Promise<void> {
       '--pvc-retention delete: the API server drops persistentVolumeClaimRetentionPolicy (no StatefulSetAutoDeletePVC; server-side dry-run); nothing was changed',
       'leave out --pvc-retention, or use Kubernetes 1.32+',
     );
+}
+
+/**
+ * Everything demo-scale can have refused before its first change: --node-port without a temporary
+ * release, the temporary release's NodePort, --pvc-retention delete, --url. Returns the temporary
+ * release's NodePort (--node-port, else the release's plus one; undefined: the cluster's choice).
+ */
+export async function checkBeforeScaling(
+  lab: Lab,
+  options: { nodePort?: number; policy: string; pvcRetention: string; url?: string },
+  { own, temporaries }: { own: string; temporaries: number },
+): Promise<number | undefined> {
+  const service = await lab.kubectl.service(lab.release);
+  const ownPort = service ? serviceNodePort(service) : undefined;
+  const nodePort = options.nodePort ?? (ownPort && ownPort < 32767 ? ownPort + 1 : undefined);
+  if (options.nodePort !== undefined && temporaries === 0)
+    throw new UsageError(
+      `--node-port applies to the temporary release, and --policy ${options.policy} on ${lab.release} (${own}) installs none; nothing was changed`,
+      'leave out --node-port',
+    );
+  if (temporaries && nodePort !== undefined) await checkTemporaryNodePort(lab, nodePort, { own: ownPort, given: options.nodePort !== undefined });
+  if (options.pvcRetention === 'delete') await checkRetentionKept(lab);
+  if (options.url) await checkUrlServes(urlTarget(options.url, 'given with --url'), lab.release);
+  return nodePort;
 }

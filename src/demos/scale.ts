@@ -2,7 +2,7 @@ import { helmChanges, kubectlChanges } from '../adapters/changes.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLAIM_TEMPLATE, podOrdinal, serviceNodePort, type PersistentVolumeClaim, type StatefulSet } from '../adapters/kube-objects.js';
+import { CLAIM_TEMPLATE, podOrdinal, type PersistentVolumeClaim, type StatefulSet } from '../adapters/kube-objects.js';
 import { openProxiedReader, readCounters, statefulSetPods, type FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
@@ -11,10 +11,10 @@ import { makeDirs } from '../output-path.js';
 import { chartDir } from '../paths.js';
 import { Probe } from '../probe/probe.js';
 import { summarizeProbe } from '../probe/stats.js';
-import { checkUrlServes, resolveTarget, urlTarget } from '../probe/target.js';
+import { resolveTarget } from '../probe/target.js';
 import { waitForStatefulSet, type RolloutState } from '../rollout.js';
 import { checkLessonRelease } from './failover.js';
-import { checkRetentionKept, checkTemporaryNodePort } from './scale-checks.js';
+import { checkBeforeScaling } from './scale-checks.js';
 import {
   allReadyMs,
   checkStorage,
@@ -107,18 +107,8 @@ export async function runScale(
         `remove it first: helm uninstall ${name}${lab.target.namespace ? ` -n ${lab.target.namespace}` : ''}`,
       );
   }
-  const service = await lab.kubectl.service(lab.release);
-  const ownPort = service ? serviceNodePort(service) : undefined;
-  const nodePort = options.nodePort ?? (ownPort && ownPort < 32767 ? ownPort + 1 : undefined);
   // Everything the cluster can refuse is asked before the first change (issue 22).
-  if (options.nodePort !== undefined && temporaries.length === 0)
-    throw new UsageError(
-      `--node-port applies to the temporary release, and --policy ${options.policy} on ${lab.release} (${own}) installs none; nothing was changed`,
-      'leave out --node-port',
-    );
-  if (temporaries.length && nodePort !== undefined) await checkTemporaryNodePort(lab, nodePort, { own: ownPort, given: options.nodePort !== undefined });
-  if (options.pvcRetention === 'delete') await checkRetentionKept(lab);
-  if (options.url) await checkUrlServes(urlTarget(options.url, 'given with --url'), lab.release);
+  const nodePort = await checkBeforeScaling(lab, options, { own, temporaries: temporaries.length });
 
   const startedAt = new Date();
   const t0 = Date.now();
