@@ -17,7 +17,8 @@ const HELD_PORT = Number(process.env.K8S_LAB_E2E_NODEPORT_2 ?? NODE_PORT + 1);
 const NS_PREFIX = process.env.K8S_LAB_E2E_NAMESPACE_PREFIX ?? 'k8s-lab-limits';
 const ns = `${NS_PREFIX}-limits`;
 const other = `${NS_PREFIX}-limits-other`;
-const helm = HELM_BINARIES.at(-1)!.path;
+// Helm 4: `helm list` shows releases in every state (Helm 3 needed --all).
+const helm = HELM_BINARIES.find((h) => h.major === 4)!.path;
 const records = mkdtempSync(join(tmpdir(), 'k8s-lab-limits-'));
 const NAMESPACE_ADMIN = join(records, 'namespace-admin.kubeconfig');
 
@@ -28,7 +29,7 @@ interface Objects {
 /** Everything a refused command must leave as it was. */
 async function releaseState(): Promise<unknown> {
   const [releases, objects] = await Promise.all([
-    execa(helm, ['list', '--namespace', ns, '--all', '--output', 'json']),
+    execa(helm, ['list', '--namespace', ns, '--output', 'json']),
     kubectlJson<Objects>(['-n', ns, 'get', 'statefulsets,pods,persistentvolumeclaims,services']),
   ]);
   return {
