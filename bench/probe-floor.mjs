@@ -5,6 +5,8 @@
 // like the demos' Probe (one new connection each, Connection: close), at each interval for a few
 // seconds. Prints per interval: requests, failures, latency p50/p99 and the rate achieved, as JSON
 // lines. Usage: node bench/probe-floor.mjs [seconds per interval] [intervals ms, comma-separated]
+// With PROBE_FLOOR_URL (e.g. http://127.0.0.1:31900, a release deployed with --replicas 1) it probes
+// that instead of starting the app: one pod on the cluster, through its Service.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -14,19 +16,23 @@ import { root } from './lib.mjs';
 
 const seconds = Number(process.argv[2] ?? 5);
 const intervals = (process.argv[3] ?? '1,2,5,10,20,50,100').split(',').map(Number);
-const port = 18_000 + Math.floor(Math.random() * 1000);
+const given = process.env.PROBE_FLOOR_URL ? new URL(process.env.PROBE_FLOOR_URL) : undefined;
+const host = given?.hostname ?? '127.0.0.1';
+const port = given ? Number(given.port) : 18_000 + Math.floor(Math.random() * 1000);
 const dataDir = mkdtempSync(join(process.env.PROBE_FLOOR_DIR ?? tmpdir(), 'k8s-lab-floor-'));
 const pin = spawnSync('taskset', ['--version']).status === 0 ? ['taskset', '-c', '0'] : [];
 const [cmd, ...args] = [...pin, 'python3', join(root, 'chart', 'files', 'server.py')];
-const app = spawn(cmd, args, {
-  env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), POD_NAME: 'floor-0', APP_VERSION: 'v1' },
-  stdio: 'ignore',
-});
+const app = given
+  ? undefined
+  : spawn(cmd, args, {
+      env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), POD_NAME: 'floor-0', APP_VERSION: 'v1' },
+      stdio: 'ignore',
+    });
 
 function get(timeoutMs) {
   const start = performance.now();
   return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/', agent: false, headers: { Connection: 'close' }, timeout: timeoutMs }, (res) => {
+    const req = http.request({ host, port, path: '/', agent: false, headers: { Connection: 'close' }, timeout: timeoutMs }, (res) => {
       res.resume();
       res.on('end', () => resolve({ ok: res.statusCode === 200, ms: performance.now() - start }));
     });
@@ -76,6 +82,6 @@ try {
     await new Promise((r) => setTimeout(r, 1000)); // let the app drain between steps
   }
 } finally {
-  app.kill('SIGKILL');
+  app?.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -90,7 +90,7 @@ describe('option values the cluster or the app cannot take: refused before the f
       ['watch', '--traffic', '--interval', '1ms'],
     ]) {
       const result = await run(args);
-      expectOneLineFailure(result, 2, /--interval "(0|1ms)" is invalid: expected 20ms or more/);
+      expectOneLineFailure(result, 2, /--interval "(0|1ms)" is invalid: expected 50ms or more/);
     }
     expect(await releaseState()).toEqual(before);
   });

@@ -111,16 +111,16 @@ describe('k8s-lab demo-update --step', () => {
   });
 });
 
-describe('a probe interval below the floor (20 ms) is refused before any call, wherever --interval is taken', () => {
+describe('a probe interval below the floor (50 ms) is refused before any call, wherever --interval is taken', () => {
   it.each([['demo-update', '--strategy', 'rolling'], ['demo-failover', '--mode', 'delete'], ['demo-scale'], ['watch', '--traffic']])(
     '%s … --interval 0 / 1ms: exit 2, one line, no helm or kubectl call',
     async (command, ...rest) => {
-      for (const interval of ['0', '1ms', '19ms']) {
+      for (const interval of ['0', '1ms', '20ms', '49ms']) {
         const run = await runCommand(['-n', 'lab', command, ...rest, '--interval', interval], []);
         expect(run).toEqual({
           code: 2,
           stdout: '',
-          stderr: `✖ --interval "${interval}" is invalid: expected 20ms or more: one pod of the chart's app answers 50 requests a second without queueing them, and faster the probe measures itself — see k8s-lab ${command} --help\n`,
+          stderr: `✖ --interval "${interval}" is invalid: expected 50ms or more: one pod of the chart's app answers 20 requests a second without queueing them, and faster the probe measures itself — see k8s-lab ${command} --help\n`,
           calls: [],
         });
       }
