@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { appVersionViolation } from './chart-schema.js';
+import { FLOORS } from './defaults.js';
 import { UsageError } from './errors.js';
 
 // Option parsers: they normalise user input once, before any command sees it. A parser that
@@ -17,17 +18,53 @@ export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** `90s`, `5m`, `1m30s`, `250ms` or plain seconds (`300`) → milliseconds. */
-export function parseDuration(value: string): number {
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+/** `90s`, `5m`, `1m30s`, `250ms` or plain seconds (`300`) → milliseconds, zero included. */
+function durationMs(value: string): number {
+  const trimmed = value.trim();
+  // Plain seconds (`300`) read as `300s`, so `0` is zero as `0s` is.
+  const text = /^\d+(\.\d+)?$/.test(trimmed) ? `${trimmed}s` : trimmed;
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) {
     throw new InvalidArgumentError('expected a duration such as 90s, 5m or 1m30s.');
   }
-  const ms = parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * (DURATION_UNITS[unit ?? 's'] ?? 1000), 0);
+  return Math.round(parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * (DURATION_UNITS[unit ?? 's'] ?? 1000), 0));
+}
+
+/** `90s`, `5m`, `1m30s`, `250ms` or plain seconds (`300`) → milliseconds, more than zero. */
+export function parseDuration(value: string): number {
+  const ms = durationMs(value);
   if (ms <= 0) throw new InvalidArgumentError('expected a duration greater than zero.');
-  return Math.round(ms);
+  return ms;
+}
+
+/**
+ * `--interval`: the time between two probe requests, no shorter than FLOORS.probeIntervalMs:
+ * faster, one pod of the chart's app queues the requests and the probe measures itself.
+ */
+export function probeInterval(value: string): number {
+  const ms = durationMs(value);
+  const floor = FLOORS.probeIntervalMs;
+  if (ms < floor)
+    throw new InvalidArgumentError(
+      `expected ${floor}ms or more: one pod of the chart's app answers ${1000 / floor} requests a second without queueing them, and faster the probe measures itself.`,
+    );
+  return ms;
+}
+
+/** `--settle`: a duration, or `0` for none (no traffic measured before the first change and after the last). */
+export function settleDuration(value: string): number {
+  return durationMs(value);
+}
+
+/** `--timeout`, `--ready-timeout`: a wait on pods, no shorter than FLOORS.podWaitMs (one pod's replacement). */
+export function podWait(value: string): number {
+  const ms = durationMs(value);
+  const floor = FLOORS.podWaitMs;
+  if (ms < floor)
+    throw new InvalidArgumentError(
+      `expected ${floor / 1000}s or more: replacing one pod of the chart takes 7-8 s (its 5 s preStop drain, then start and readiness), and a shorter wait times out after the release was changed.`,
+    );
+  return ms;
 }
 
 export { goDuration } from './limits.js';

@@ -40,6 +40,10 @@ export const kubectlArgs = {
       `--request-timeout=${REQUEST_TIMEOUT}`,
     ];
   },
+  /** Every object of a kind in every namespace (`--all-namespaces`). */
+  getAllNamespaces(target: KubeTarget, resource: string): string[] {
+    return [...this.scope(target, { namespaced: false }), 'get', resource, '--all-namespaces', '--output', 'json', `--request-timeout=${REQUEST_TIMEOUT}`];
+  },
   getClusterScoped(target: KubeTarget, resource: string, name?: string): string[] {
     return [...this.scope(target, { namespaced: false }), 'get', resource, ...(name ? [name] : []), '--output', 'json', `--request-timeout=${REQUEST_TIMEOUT}`];
   },
@@ -280,6 +284,14 @@ export class Kubectl {
 
   async nodes(): Promise<Node[]> {
     return (await this.getJson<List<Node>>(kubectlArgs.getClusterScoped(this.target, 'nodes'), 'listing nodes')).items;
+  }
+
+  /** Every Service in the cluster; undefined when the user may not list them outside the namespace. */
+  async servicesInAllNamespaces(): Promise<Service[] | undefined> {
+    const result = await this.tryRun(kubectlArgs.getAllNamespaces(this.target, 'services'));
+    if (result.exitCode !== 0 && /\(Forbidden\)/.test(result.stderr)) return undefined;
+    if (result.exitCode !== 0) throw toolFailure(result, 'listing the Services of every namespace');
+    return parseJson<List<Service>>(result.stdout, 'the Services of every namespace').items;
   }
 
   /** Whether the namespace exists; undefined when the user may not read namespaces (helm will tell). */

@@ -1,9 +1,21 @@
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULTS, durationLabel } from '../defaults.js';
+import { DEFAULTS, durationLabel, FLOORS } from '../defaults.js';
 import { STRATEGIES, type Strategy } from '../demos/record.js';
 import { FAILOVER_MODES, LESSONS, POLICY_CHOICES, RETENTIONS, type Lesson } from '../demos/lessons.js';
 import type { Lab } from '../lab-context.js';
-import { appVersion, existingFile, httpUrl, maxUnavailable, parseDuration, parseImage, setExpression, wholeNumber } from '../options.js';
+import {
+  appVersion,
+  existingFile,
+  httpUrl,
+  maxUnavailable,
+  parseDuration,
+  parseImage,
+  podWait,
+  probeInterval,
+  setExpression,
+  settleDuration,
+  wholeNumber,
+} from '../options.js';
 
 /** `scale,failover` → the lessons, in the order given; `none` → none. */
 export function parseLessons(value: string): Lesson[] {
@@ -54,8 +66,8 @@ export function commands(): Command[] {
       .addOption(new Option('--set <key=value>', 'set a chart value, as with helm (repeatable)').argParser(setExpression).default([], 'none'))
       .addOption(new Option('-f, --values <file>', 'a values file, as with helm (repeatable)').argParser(existingFile).default([], 'none'))
       .addOption(
-        new Option('--timeout <duration>', 'how long to wait for every pod to be Ready')
-          .argParser(parseDuration)
+        new Option('--timeout <duration>', `how long to wait for every pod to be Ready (${FLOORS.podWaitMs / 1000}s or more)`)
+          .argParser(podWait)
           .default(DEFAULTS.deploy.timeout, durationLabel(DEFAULTS.deploy.timeout)),
       )
       .option('--dry-run', 'print the helm call instead of running it')
@@ -103,23 +115,23 @@ export function commands(): Command[] {
           .default(DEFAULTS.demoUpdate.check, durationLabel(DEFAULTS.demoUpdate.check)),
       )
       .addOption(
-        new Option('--interval <duration>', 'probe: time between two requests through the Service')
-          .argParser(parseDuration)
+        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
+          .argParser(probeInterval)
           .default(DEFAULTS.demoUpdate.interval, durationLabel(DEFAULTS.demoUpdate.interval)),
       )
       .addOption(
-        new Option('--timeout <duration>', 'how long any one step may wait for the pods')
-          .argParser(parseDuration)
+        new Option('--timeout <duration>', `how long any one step may wait for the pods (${FLOORS.podWaitMs / 1000}s or more)`)
+          .argParser(podWait)
           .default(DEFAULTS.demoUpdate.timeout, durationLabel(DEFAULTS.demoUpdate.timeout)),
       )
       .addOption(
-        new Option('--ready-timeout <duration>', 'canary: how long the canary pods get to become Ready')
-          .argParser(parseDuration)
+        new Option('--ready-timeout <duration>', `canary: how long the canary pods get to become Ready (${FLOORS.podWaitMs / 1000}s or more)`)
+          .argParser(podWait)
           .default(DEFAULTS.demoUpdate.readyTimeout, durationLabel(DEFAULTS.demoUpdate.readyTimeout)),
       )
       .addOption(
         new Option('--settle <duration>', 'probe before the first and after the last change')
-          .argParser(parseDuration)
+          .argParser(settleDuration)
           .default(DEFAULTS.demoUpdate.settle, durationLabel(DEFAULTS.demoUpdate.settle)),
       )
       .option(
@@ -152,18 +164,18 @@ export function commands(): Command[] {
       )
       .addOption(new Option('--pod <n>', 'the ordinal of the pod to fail (default: the highest)').argParser(wholeNumber(0, 999)))
       .addOption(
-        new Option('--interval <duration>', 'probe: time between two requests through the Service')
-          .argParser(parseDuration)
+        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
+          .argParser(probeInterval)
           .default(DEFAULTS.demoFailover.interval, durationLabel(DEFAULTS.demoFailover.interval)),
       )
       .addOption(
-        new Option('--timeout <duration>', 'how long the pod may take to be Ready again')
-          .argParser(parseDuration)
+        new Option('--timeout <duration>', `how long the pod may take to be Ready again (${FLOORS.podWaitMs / 1000}s or more)`)
+          .argParser(podWait)
           .default(DEFAULTS.demoFailover.timeout, durationLabel(DEFAULTS.demoFailover.timeout)),
       )
       .addOption(
         new Option('--settle <duration>', 'probe before the failure and after the pod is back')
-          .argParser(parseDuration)
+          .argParser(settleDuration)
           .default(DEFAULTS.demoFailover.settle, durationLabel(DEFAULTS.demoFailover.settle)),
       )
       .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
@@ -194,18 +206,18 @@ export function commands(): Command[] {
       .option('--keep-pvcs', 'keep the PVCs of the ordinals the lesson added (default: delete them afterwards)')
       .addOption(new Option('--node-port <port>', "the temporary release's NodePort (default: the release's plus one)").argParser(wholeNumber(30000, 32767)))
       .addOption(
-        new Option('--interval <duration>', 'probe: time between two requests through the Service')
-          .argParser(parseDuration)
+        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
+          .argParser(probeInterval)
           .default(DEFAULTS.demoScale.interval, durationLabel(DEFAULTS.demoScale.interval)),
       )
       .addOption(
-        new Option('--timeout <duration>', 'how long any one step may wait for the pods')
-          .argParser(parseDuration)
+        new Option('--timeout <duration>', `how long any one step may wait for the pods (${FLOORS.podWaitMs / 1000}s or more)`)
+          .argParser(podWait)
           .default(DEFAULTS.demoScale.timeout, durationLabel(DEFAULTS.demoScale.timeout)),
       )
       .addOption(
         new Option('--settle <duration>', 'traffic before, between and after the steps')
-          .argParser(parseDuration)
+          .argParser(settleDuration)
           .default(DEFAULTS.demoScale.settle, durationLabel(DEFAULTS.demoScale.settle)),
       )
       .addOption(new Option('--url <url>', "reach the release's Service here instead of finding the NodePort").argParser(httpUrl).env('K8S_LAB_URL'))
@@ -224,8 +236,8 @@ export function commands(): Command[] {
       .option('--delete-data', "also delete the PVCs with the counters' data (kept by default)")
       .option('-y, --yes', 'do not ask before deleting PVCs')
       .addOption(
-        new Option('--timeout <duration>', 'how long to wait for the resources to go')
-          .argParser(parseDuration)
+        new Option('--timeout <duration>', `how long to wait for the resources to go (${FLOORS.podWaitMs / 1000}s or more)`)
+          .argParser(podWait)
           .default(DEFAULTS.teardown.timeout, durationLabel(DEFAULTS.teardown.timeout)),
       )
       .option('--dry-run', 'print the helm/kubectl calls instead of running them')
@@ -245,8 +257,8 @@ export function commands(): Command[] {
       .option('--traffic', 'also probe the Service (GET / every --interval) and show who answers')
       .addOption(new Option('--for <duration>', 'stop after this long (default: at Ctrl-C)').argParser(parseDuration))
       .addOption(
-        new Option('--interval <duration>', 'probe: time between two requests through the Service')
-          .argParser(parseDuration)
+        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
+          .argParser(probeInterval)
           .default(DEFAULTS.demoUpdate.interval, durationLabel(DEFAULTS.demoUpdate.interval)),
       )
       .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))

@@ -54,9 +54,21 @@ export function renderScaleSummary(record: ScaleRecord, path: string): string {
       '',
     );
   }
-  lines.push(...record.cleanup.map((line) => `afterwards: ${line}`));
-  lines.push(`scale: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`, `run record: ${path}`);
+  // A lesson that did not pass ends with its error line, which says why, what was undone and where
+  // the record is (scaleEnding): said here as well, the same long sentence came twice.
+  lines.push(...record.cleanup.filter((line) => !record.reason.includes(line)).map((line) => `afterwards: ${line}`));
+  if (record.verdict === 'passed') lines.push(`scale: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`, `run record: ${path}`);
+  else lines.push(`scale: ${record.verdict} (${seconds(record.durationMs)})`);
   return lines.join('\n');
+}
+
+/** The error a lesson that did not pass ends with: its reason once, the record's path as the hint. */
+export function scaleEnding(record: ScaleRecord, path: string): LabError | undefined {
+  const hint = `see ${path}`;
+  // The reason of an interrupted lesson starts with "interrupted (SIGINT)".
+  if (record.verdict === 'interrupted') return new InterruptedError(`scale ${record.reason}`, hint);
+  if (record.verdict === 'failed') return new LabError(`scale failed: ${record.reason}`, hint);
+  return undefined;
 }
 
 export async function demoScale(lab: Lab, options: ScaleCommandOptions): Promise<ScaleRecord> {
@@ -92,8 +104,9 @@ export async function demoScale(lab: Lab, options: ScaleCommandOptions): Promise
     )
     .finally(() => live.stop());
   lab.log.result(record, () => renderScaleSummary(record, path));
-  if (record.verdict === 'interrupted') throw new InterruptedError(`scale ${record.reason}`, `see ${path}`);
+  const ending = scaleEnding(record, path);
+  if (ending instanceof InterruptedError) throw ending;
   interrupts.signal.throwIfAborted();
-  if (record.verdict === 'failed') throw new LabError(`scale failed: ${record.reason}`, `see ${path}`);
+  if (ending) throw ending;
   return record;
 }

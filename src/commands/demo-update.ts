@@ -1,5 +1,6 @@
 import type { RunRecord, Strategy } from '../demos/record.js';
 import { runDemo } from '../demos/run.js';
+import { durationLabel, FLOORS } from '../defaults.js';
 import { InterruptedError, LabError, UsageError } from '../errors.js';
 import { interrupts } from '../interrupt.js';
 import type { Lab } from '../lab-context.js';
@@ -32,7 +33,17 @@ export interface DemoCommandOptions {
 }
 
 /** Options that belong to one strategy: given with another, they are a usage error (nothing runs). */
-export function checkStrategyOptions(options: Pick<DemoCommandOptions, 'strategy' | 'emulateRecreate' | 'maxUnavailable'>): void {
+export function checkStrategyOptions(
+  options: Pick<DemoCommandOptions, 'strategy' | 'emulateRecreate' | 'maxUnavailable'> & Partial<Pick<DemoCommandOptions, 'check' | 'interval'>>,
+): void {
+  const { check, interval, strategy } = options;
+  const least = interval === undefined ? 0 : FLOORS.checkIntervals * interval;
+  if ((strategy === 'canary' || strategy === 'partition') && check !== undefined && check < least) {
+    throw new UsageError(
+      `--check ${durationLabel(check)} spans fewer than ${FLOORS.checkIntervals} probe requests (one every ${interval} ms): the new pods may see none, and the ${strategy} would stop after changing the release`,
+      `pass --check ${durationLabel(least)} or more, or a shorter --interval`,
+    );
+  }
   if (options.emulateRecreate && options.strategy !== 'recreate') {
     throw new UsageError(`--emulate-recreate applies to --strategy recreate only, not ${options.strategy}`, 'leave it out, or pass --strategy recreate');
   }
@@ -61,8 +72,13 @@ export function renderSummary(record: RunRecord, path: string): string {
     ),
     '',
     ...(record.method ? [`recreate: ${record.method.label} (${record.method.why})`] : []),
-    `${record.strategy} ${record.versions.from} → ${record.versions.to}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
-    `run record: ${path}`,
+    // A demo that did not pass ends with its error line, which gives the reason and the record's path once.
+    ...(record.verdict === 'passed'
+      ? [
+          `${record.strategy} ${record.versions.from} → ${record.versions.to}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
+          `run record: ${path}`,
+        ]
+      : [`${record.strategy} ${record.versions.from} → ${record.versions.to}: ${record.verdict} (${seconds(record.durationMs)})`]),
   ].join('\n');
 }
 

@@ -9,7 +9,7 @@ import type { Lab } from '../lab-context.js';
 import { demoLimits } from '../limits.js';
 import { makeDirs } from '../output-path.js';
 import { summarizeProbe } from '../probe/stats.js';
-import { resolveTarget } from '../probe/target.js';
+import { checkUrlServes, resolveTarget } from '../probe/target.js';
 import { isStatefulSetSettled } from '../adapters/kube-objects.js';
 import { waitForStatefulSet } from '../rollout.js';
 import { checkData } from './analysis.js';
@@ -162,6 +162,7 @@ async function measureFailover(
     readIdentity(lab, files, name),
   ]);
   if (!start.identity) throw new LabError(`pod ${name} is not there`, `check it: kubectl get pod ${name}`);
+  if (options.url) await checkUrlServes(target, lab.release);
   const before = start.identity;
   signal?.throwIfAborted();
 

@@ -16,17 +16,47 @@ export interface DemoStop {
   interruptedIn?: string;
 }
 
-/** The verdict: a stop first, then lost data, then an aborted canary; else passed. */
+/** What a run needs for its strategy's promise to be judged: a run record has it, old ones too. */
+export interface PromiseFacts {
+  strategy: Strategy;
+  options: { replicas?: string | number | boolean; maxUnavailable?: string | number | boolean };
+  probe: { requests: number; failures: number; longestOutageMs: number };
+}
+
+/** Pods a rolling update may take down at once: maxUnavailable, a percentage rounded down as Kubernetes does, at least 1. */
+export function podsUnavailableAtOnce(maxUnavailable: string | number | boolean | undefined, replicas: number): number {
+  if (typeof maxUnavailable === 'number') return Math.max(1, maxUnavailable);
+  const percent = typeof maxUnavailable === 'string' ? /^(\d+)%$/.exec(maxUnavailable) : null;
+  return percent ? Math.max(1, Math.floor((replicas * Number(percent[1])) / 100)) : 1;
+}
+
+/**
+ * Rolling, canary and partition updates promise to keep serving through the Service while they
+ * update: with two or more replicas (and, rolling, fewer pods down at once than replicas) some pod is
+ * always Ready, and the chart drains a pod before it stops. A run of one that lost requests broke that
+ * promise: why, or undefined when it kept it or made none (recreate, one replica).
+ */
+export function brokenPromise(run: PromiseFacts): string | undefined {
+  if (run.strategy === 'recreate' || run.probe.failures === 0) return undefined;
+  const replicas = Number(run.options.replicas ?? 0);
+  if (replicas < 2) return undefined;
+  if (run.strategy === 'rolling' && podsUnavailableAtOnce(run.options.maxUnavailable, replicas) >= replicas) return undefined;
+  return `${run.probe.failures} of ${run.probe.requests} requests through the Service failed (longest outage ${run.probe.longestOutageMs} ms), where a ${run.strategy} update of ${replicas} replicas promises to keep serving`;
+}
+
+/** The verdict: a stop first, then lost data, then an aborted canary, then lost requests (brokenPromise); else passed. */
 export function decideVerdict(
   stop: DemoStop | undefined,
   dataChecks: DataCheck[],
   outcome: StrategyOutcome | undefined,
   versions: { from: string; to: string },
+  broken?: string,
 ): { verdict: Verdict; reason: string } {
   if (stop) return { verdict: stop.interruptedIn ? 'interrupted' : 'failed', reason: stop.explanation || stop.message };
   const lost = dataChecks.filter((c) => !c.preserved);
   if (lost.length) return { verdict: 'failed', reason: `data lost: ${lost.map((c) => `${c.pod} ${c.reason}`).join('; ')}` };
   if (outcome?.aborted) return { verdict: 'aborted', reason: `${outcome.reason}; the old version ${versions.from} is still serving` };
+  if (broken) return { verdict: 'failed', reason: `every pod runs ${versions.to}, no data lost, but ${broken}` };
   return { verdict: 'passed', reason: `every pod runs ${versions.to}, no data lost` };
 }
 
@@ -59,7 +89,9 @@ export interface Measurements {
 /** The run record of a demo: its data checks, probe summary and verdict, from what it measured. */
 export function buildRunRecord(m: Measurements): RunRecord {
   const dataChecks = checkData(m.counters.before, m.counters.after, m.samples);
-  const { verdict, reason } = decideVerdict(m.stop, dataChecks, m.outcome, m.versions);
+  const probe = summarizeProbe(m.samples, m.options.intervalMs);
+  const broken = brokenPromise({ strategy: m.strategy, options: { replicas: m.replicas, maxUnavailable: m.options.maxUnavailable }, probe });
+  const { verdict, reason } = decideVerdict(m.stop, dataChecks, m.outcome, m.versions, broken);
   return {
     schema: 1,
     id: `${m.startedAt.toISOString().replace(/[:.]/g, '-')}-${m.strategy}`,
@@ -82,7 +114,7 @@ export function buildRunRecord(m: Measurements): RunRecord {
     phases: m.phases,
     podEvents: m.podEvents,
     maxPodsDown: maxPodsDown(m.initiallyReady, m.podEvents),
-    probe: summarizeProbe(m.samples, m.options.intervalMs),
+    probe,
     samples: m.samples,
     counters: m.counters,
     dataChecks,

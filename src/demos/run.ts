@@ -10,7 +10,7 @@ import type { Lab } from '../lab-context.js';
 import { demoLimits } from '../limits.js';
 import { makeDirs } from '../output-path.js';
 import { Probe } from '../probe/probe.js';
-import { resolveTarget, type ServiceTarget } from '../probe/target.js';
+import { checkUrlServes, resolveTarget, type ServiceTarget } from '../probe/target.js';
 import { RolloutTimeout, waitForStatefulSet } from '../rollout.js';
 import { offersMaxUnavailable, offersRecreate, RECREATE_METHODS, type RecreateMethod } from '../features.js';
 import { nextVersion } from './analysis.js';
@@ -244,6 +244,7 @@ async function measure(
     resolveTarget(lab.kubectl, lab.release, options.url),
     snapshot(lab, files),
   ]);
+  if (options.url) await checkUrlServes(target, lab.release);
   const before = start.counters;
   signal?.throwIfAborted();
 

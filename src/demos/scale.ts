@@ -2,7 +2,7 @@ import { helmChanges, kubectlChanges } from '../adapters/changes.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLAIM_TEMPLATE, podOrdinal, serviceNodePort, type PersistentVolumeClaim, type StatefulSet } from '../adapters/kube-objects.js';
+import { CLAIM_TEMPLATE, podOrdinal, type PersistentVolumeClaim, type StatefulSet } from '../adapters/kube-objects.js';
 import { openProxiedReader, readCounters, statefulSetPods, type FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
@@ -14,6 +14,7 @@ import { summarizeProbe } from '../probe/stats.js';
 import { resolveTarget } from '../probe/target.js';
 import { waitForStatefulSet, type RolloutState } from '../rollout.js';
 import { checkLessonRelease } from './failover.js';
+import { checkBeforeScaling } from './scale-checks.js';
 import {
   allReadyMs,
   checkStorage,
@@ -106,9 +107,8 @@ export async function runScale(
         `remove it first: helm uninstall ${name}${lab.target.namespace ? ` -n ${lab.target.namespace}` : ''}`,
       );
   }
-  const service = await lab.kubectl.service(lab.release);
-  const ownPort = service ? serviceNodePort(service) : undefined;
-  const nodePort = options.nodePort ?? (ownPort && ownPort < 32767 ? ownPort + 1 : undefined);
+  // Everything the cluster can refuse is asked before the first change (issue 22).
+  const nodePort = await checkBeforeScaling(lab, options, { own, temporaries: temporaries.length });
 
   const startedAt = new Date();
   const t0 = Date.now();

@@ -1,7 +1,7 @@
 import { inNamespace, type Kubectl } from '../adapters/kubectl.js';
 import { nodesIfAllowed } from '../adapters/permissions.js';
 import type { Node, Service } from '../adapters/kube-objects.js';
-import { LabError } from '../errors.js';
+import { LabError, UsageError } from '../errors.js';
 import { CANDIDATE_HEALTH_MS, ROUTE_POLL_MS } from '../limits.js';
 import { httpGet, type HttpReply, type Source } from './http.js';
 
@@ -119,6 +119,27 @@ export async function resolveTarget(kubectl: Kubectl, serviceName: string, url?:
   if (onNode) return onNode;
   const why = nodes === 'forbidden' ? 'no address answered, and node addresses were skipped: not allowed to list nodes' : undefined;
   return apiProxyTarget(kubectl, await kubectl.namespace(), service, why);
+}
+
+/**
+ * A demo's --url must reach the release it changes: its /healthz answered by one of the release's
+ * pods (`<release>-<ordinal>`). Asked before the first change: a URL that does not answer, or is
+ * another release's, would make every probe request fail or measure the wrong pods. Callers ask it
+ * only of a URL the user gave.
+ */
+export async function checkUrlServes(target: ServiceTarget, release: string): Promise<void> {
+  const reply = await target.get('/healthz', CANDIDATE_HEALTH_MS * 2);
+  const pod = (reply.body as { pod?: unknown } | undefined)?.pod;
+  if (reply.status === undefined)
+    throw new UsageError(
+      `--url ${target.url ?? target.description} does not answer (${reply.error ?? 'no reply'}); nothing was changed`,
+      `check it (curl ${target.url ?? ''}/healthz), or leave out --url to find the Service`,
+    );
+  if (typeof pod !== 'string' || !new RegExp(`^${release.replace(/[.-]/g, '\\$&')}-\\d+$`).test(pod))
+    throw new UsageError(
+      `--url ${target.url ?? target.description} is not release ${release}: its /healthz answered HTTP ${reply.status}${typeof pod === 'string' ? ` from pod ${pod}` : ' without a pod name'}; nothing was changed`,
+      `pass the URL of ${release}'s Service, or leave out --url to find it`,
+    );
 }
 
 async function firstAnswering(candidates: Candidate[]): Promise<ServiceTarget | undefined> {

@@ -12,7 +12,7 @@ import {
   markdownTable,
   markdownText,
 } from './format.js';
-import { comparisonTable, demoCommand, rowOf, runsByRow, shownRows, STRATEGY_DESCRIPTIONS, STRATEGY_TITLES, type RowKey } from './strategy-sections.js';
+import { comparisonTable, demoCommand, judged, rowOf, runsByRow, shownRows, STRATEGY_DESCRIPTIONS, STRATEGY_TITLES, type RowKey } from './strategy-sections.js';
 import { lessonsOf, orderingMeasured, parallelMeasured, renderScaleSvg, scaleSvgPath, volumeLessons, type LessonRecord } from './lessons.js';
 import { renderTimelineSvg } from './svg.js';
 import { fillTemplate, readTemplate } from './template.js';
@@ -241,11 +241,12 @@ function missingRunSection(strategy: Strategy): string {
 
 function runSection(run: RunRecord, older: RunRecord[], svgPath: string): string {
   const row = rowOf(run);
+  const { verdict, reason } = judged(run);
   const parts: string[] = [`### ${row.title}`, row.description];
   const env = run.environment;
   parts.push(
     `Latest run ${inlineCode(run.id)}, started ${markdownText(run.startedAt)}, from ${markdownText(run.versions.from)} to ${markdownText(run.versions.to)}, took ${formatDuration(run.durationMs)}. ` +
-      `Verdict: **${run.verdict}**${run.reason ? `, ${markdownText(run.reason)}` : ''}.`,
+      `Verdict: **${verdict}**${reason ? `, ${markdownText(reason)}` : ''}.`,
   );
   if (run.method) parts.push(`Carried out as **${markdownText(run.method.label)}**: ${markdownText(run.method.why)}.`);
   const options = Object.keys(run.options)
@@ -337,7 +338,7 @@ function runSection(run: RunRecord, older: RunRecord[], svgPath: string): string
   parts.push(`![Timeline of run ${markdownText(run.id)}: pods Ready, not Ready or absent, probe requests and phases](${svgPath})`);
 
   if (older.length) {
-    const list = older.map((o) => `${inlineCode(o.id)} (${o.verdict}, ${markdownText(o.versions.from)} → ${markdownText(o.versions.to)})`);
+    const list = older.map((o) => `${inlineCode(o.id)} (${judged(o).verdict}, ${markdownText(o.versions.from)} → ${markdownText(o.versions.to)})`);
     parts.push(`Older ${older.length === 1 ? 'run' : 'runs'} of this ${row.key === row.strategy ? 'strategy' : 'kind'}, not shown: ${list.join(', ')}.`);
   }
   return parts.join('\n\n');

@@ -1,4 +1,5 @@
-import { STRATEGIES, type RunRecord, type Strategy } from '../demos/record.js';
+import { brokenPromise } from '../demos/outcome.js';
+import { STRATEGIES, type RunRecord, type Strategy, type Verdict } from '../demos/record.js';
 import { RECREATE_METHODS } from '../features.js';
 import { formatDuration, formatPercent, inlineCode, markdownTable, markdownText } from './format.js';
 
@@ -73,6 +74,17 @@ export const ROWS: readonly Row[] = [
 export function rowOf(run: RunRecord): Row {
   const key: RowKey = run.strategy === 'recreate' ? (run.method?.id === 'native-recreate' ? 'recreate-native' : 'recreate-emulated') : run.strategy;
   return ROWS.find((row) => row.key === key)!;
+}
+
+/**
+ * A run's verdict as the report shows it. A record made before k8s-lab judged lost requests may say
+ * "passed" for a rolling, canary or partition update that lost some: the report says "failed" and
+ * why (brokenPromise), and that the record said otherwise.
+ */
+export function judged(run: RunRecord): { verdict: Verdict; reason: string } {
+  const broken = run.verdict === 'passed' ? brokenPromise(run) : undefined;
+  if (!broken) return { verdict: run.verdict, reason: run.reason };
+  return { verdict: 'failed', reason: `${run.reason}, but ${broken} (the run record, made before k8s-lab judged this, says passed)` };
 }
 
 /** The command that records a run of a strategy. */
@@ -154,7 +166,7 @@ export function comparisonTable(latest: Map<RowKey, RunRecord>): string {
       formatDuration(run.probe.longestOutageMs),
       String(run.maxPodsDown),
       run.dataPreserved ? '✓' : '✗',
-      run.verdict,
+      judged(run).verdict,
     ];
   });
   return markdownTable(headers, rows, 'llrrrrrcl');

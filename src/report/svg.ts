@@ -1,5 +1,6 @@
 import type { RunRecord } from '../demos/record.js';
 import { escapeXml, formatDuration, formatOffset } from './format.js';
+import { judged } from './strategy-sections.js';
 import { podLanes, timelineEnd, type PodState } from './timeline.js';
 
 // Layout, in SVG user units (pixels at 100%).
@@ -69,7 +70,7 @@ export function renderTimelineSvg(record: RunRecord): string {
   const legendY = axisY + 40;
   const height = legendY + 16;
   const laneBar = (top: number) => top + (LANE_HEIGHT - BAR_HEIGHT) / 2;
-  const title = `${record.strategy} ${record.versions.from} → ${record.versions.to} (run ${record.id}): ${formatDuration(record.durationMs)}, ${record.verdict}`;
+  const title = `${record.strategy} ${record.versions.from} → ${record.versions.to} (run ${record.id}): ${formatDuration(record.durationMs)}, ${judged(record).verdict}`;
 
   const out: string[] = [];
   out.push(

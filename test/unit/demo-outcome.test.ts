@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRunRecord, decideVerdict, type DemoStop, type Measurements } from '../../src/demos/outcome.js';
+import { brokenPromise, buildRunRecord, decideVerdict, podsUnavailableAtOnce, type DemoStop, type Measurements } from '../../src/demos/outcome.js';
 import type { CounterSnapshot, DataCheck, ProbeSample } from '../../src/demos/record.js';
 import type { StrategyOutcome } from '../../src/demos/strategies.js';
 
@@ -122,8 +122,10 @@ describe('buildRunRecord', () => {
       options: { replicas: 2, intervalMs: 100, checkMs: 10_000 },
       maxPodsDown: 2,
       dataPreserved: true,
-      verdict: 'passed',
-      reason: 'every pod runs v2, no data lost',
+      // One of the four requests (at 100 ms) failed, the next (200 ms) answered: a rolling update of two replicas broke its promise.
+      verdict: 'failed',
+      reason:
+        'every pod runs v2, no data lost, but 1 of 4 requests through the Service failed (longest outage 100 ms), where a rolling update of 2 replicas promises to keep serving',
     });
     expect(record.options).not.toHaveProperty('canaryPercent');
     expect(record.dataChecks).toEqual([
@@ -176,5 +178,42 @@ describe('buildRunRecord', () => {
   it('an interrupted run keeps its explanation as the reason', () => {
     const record = buildRunRecord(measured({ stop: interrupted, outcome: undefined, counters: { before: [snapshot(0, 10)], after: [] } }));
     expect(record).toMatchObject({ verdict: 'interrupted', reason: interrupted.explanation, dataPreserved: false });
+  });
+});
+
+describe('brokenPromise: rolling, canary and partition keep serving with two replicas or more', () => {
+  const run = (strategy: 'rolling' | 'recreate' | 'canary' | 'partition', failures: number, options: object = { replicas: 2 }) => ({
+    strategy,
+    options,
+    probe: { requests: 200, failures, longestOutageMs: 350 },
+  });
+  const broken = (strategy: string, failures: number, replicas = 2) =>
+    `${failures} of 200 requests through the Service failed (longest outage 350 ms), where a ${strategy} update of ${replicas} replicas promises to keep serving`;
+  it.each<[string, ReturnType<typeof run>, string | undefined]>([
+    ['rolling, none lost: kept', run('rolling', 0), undefined],
+    ['rolling, 3 lost: broken', run('rolling', 3), broken('rolling', 3)],
+    ['canary, 1 lost: broken', run('canary', 1), broken('canary', 1)],
+    ['partition of 3 replicas, 2 lost: broken', run('partition', 2, { replicas: 3 }), broken('partition', 2, 3)],
+    ['recreate has downtime by design: no promise', run('recreate', 36), undefined],
+    ['one replica cannot keep serving while it is replaced: no promise', run('rolling', 5, { replicas: 1 }), undefined],
+    ['rolling with maxUnavailable 2 of 2 replicas takes every pod down: no promise', run('rolling', 5, { replicas: 2, maxUnavailable: 2 }), undefined],
+    ['rolling with maxUnavailable 100% of 3: no promise', run('rolling', 5, { replicas: 3, maxUnavailable: '100%' }), undefined],
+    ['rolling with maxUnavailable 50% of 3 (one pod at a time): broken', run('rolling', 5, { replicas: 3, maxUnavailable: '50%' }), broken('rolling', 5, 3)],
+  ])('%s', (_, facts, expected) => expect(brokenPromise(facts)).toBe(expected));
+
+  it.each<[string | number | undefined, number, number]>([
+    [undefined, 4, 1],
+    [2, 4, 2],
+    ['50%', 3, 1],
+    ['50%', 4, 2],
+    ['10%', 4, 1],
+    ['100%', 5, 5],
+  ])('maxUnavailable %j of %d replicas: %d pods at once', (value, replicas, pods) => expect(podsUnavailableAtOnce(value, replicas)).toBe(pods));
+
+  it('decideVerdict: a broken promise fails a completed update, after a stop, lost data and an aborted canary', () => {
+    expect(decideVerdict(undefined, [kept], completed, versions, 'X')).toEqual({ verdict: 'failed', reason: 'every pod runs v2, no data lost, but X' });
+    expect(decideVerdict(undefined, [kept], aborted, versions, 'X').verdict).toBe('aborted');
+    expect(decideVerdict(undefined, [lost], completed, versions, 'X').reason).toMatch(/^data lost/);
+    expect(decideVerdict(failedStep, [kept], completed, versions, 'X').reason).toBe(failedStep.explanation);
   });
 });

@@ -1,7 +1,19 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { checkName, goDuration, httpUrl, maxUnavailable, parseDuration, parseImage, setExpression, wholeNumber } from '../../src/options.js';
+import {
+  checkName,
+  goDuration,
+  httpUrl,
+  maxUnavailable,
+  parseDuration,
+  parseImage,
+  podWait,
+  probeInterval,
+  setExpression,
+  settleDuration,
+  wholeNumber,
+} from '../../src/options.js';
 
 describe('wholeNumber', () => {
   const replicas = wholeNumber(0, 100);
@@ -26,12 +38,39 @@ describe('parseDuration', () => {
     ['1h', 3_600_000],
     ['0.5', 500],
   ])('%s → %d ms', (input, ms) => expect(parseDuration(input)).toBe(ms));
-  it.each(['', 'abc', '5 m', '-5s', '0s', '5x', 'm5'])('rejects %j', (input) => {
+  it.each(['', 'abc', '5 m', '-5s', '0s', '0', '0.0001', '0ms', '5x', 'm5'])('rejects %j', (input) => {
     expect(() => parseDuration(input)).toThrow(InvalidArgumentError);
   });
   it('renders whole seconds for helm, rounding up', () => {
     expect(goDuration(300_000)).toBe('300s');
     expect(goDuration(1500)).toBe('2s');
+  });
+});
+
+describe('probeInterval: no faster than one request every 50 ms (bench/probe-floor.mjs)', () => {
+  it.each([
+    ['50ms', 50],
+    ['0.05', 50],
+    ['100ms', 100],
+    ['1s', 1000],
+  ])('%s → %d ms', (input, ms) => expect(probeInterval(input)).toBe(ms));
+  it.each(['0', '1ms', '20ms', '49ms', '0.049'])('rejects %j, saying the floor and why', (input) => {
+    expect(() => probeInterval(input)).toThrow(/expected 50ms or more: one pod of the chart's app answers 20 requests a second without queueing/);
+  });
+});
+
+describe('podWait and settleDuration', () => {
+  it('a wait on pods takes 10 s or more', () => {
+    expect(podWait('10s')).toBe(10_000);
+    expect(podWait('5m')).toBe(300_000);
+    expect(() => podWait('9.9s')).toThrow(/expected 10s or more/);
+    expect(() => podWait('0')).toThrow(/expected 10s or more/);
+  });
+  it('--settle takes 0 (none) as well as any duration', () => {
+    expect(settleDuration('0')).toBe(0);
+    expect(settleDuration('0s')).toBe(0);
+    expect(settleDuration('1500ms')).toBe(1500);
+    expect(() => settleDuration('-1s')).toThrow(/expected a duration/);
   });
 });
 

@@ -153,11 +153,13 @@ function checkWellFormed(xml: string): string[] {
  * Pods down at once: 2 in recreate (both deleted together), 1 where pods go one at a time.
  */
 const HAND = {
-  rolling: { requests: 157, failures: 0, ratio: '100.00%', outage: '0 ms', longestOutageMs: 0, down: 1 },
-  recreate: { requests: 102, failures: 60, ratio: '41.18%', outage: '15.0 s', longestOutageMs: 15_000, down: 2 },
-  abortedCanary: { requests: 178, failures: 0, ratio: '100.00%', outage: '0 ms', longestOutageMs: 0, down: 0 },
-  canary: { requests: 173, failures: 0, ratio: '100.00%', outage: '0 ms', longestOutageMs: 0, down: 1 },
-  partition: { requests: 182, failures: 1, ratio: '99.45%', outage: '250 ms', longestOutageMs: 250, down: 1 },
+  rolling: { requests: 157, failures: 0, ratio: '100.00%', outage: '0 ms', longestOutageMs: 0, down: 1, verdict: 'passed' },
+  // Downtime by design: no promise to break.
+  recreate: { requests: 102, failures: 60, ratio: '41.18%', outage: '15.0 s', longestOutageMs: 15_000, down: 2, verdict: 'passed' },
+  abortedCanary: { requests: 178, failures: 0, ratio: '100.00%', outage: '0 ms', longestOutageMs: 0, down: 0, verdict: 'aborted' },
+  canary: { requests: 173, failures: 0, ratio: '100.00%', outage: '0 ms', longestOutageMs: 0, down: 1, verdict: 'passed' },
+  // Recorded as passed, but a partitioned rollout of 2 replicas that lost a request broke its promise.
+  partition: { requests: 182, failures: 1, ratio: '99.45%', outage: '250 ms', longestOutageMs: 250, down: 1, verdict: 'failed' },
 };
 
 describe('run record fixtures', () => {
@@ -241,11 +243,18 @@ describe('renderReport', () => {
       expect(Math.abs(d.ms - r.durationMs)).toBeLessThanOrEqual(d.precision);
       expect([requests, ratio, outage, Number(down)]).toEqual([`${hand.requests} (${hand.failures} failed)`, hand.ratio, hand.outage, hand.down]);
       expect(data).toBe(r.dataPreserved ? '✓' : '✗');
-      expect(verdict).toBe(r.verdict);
+      expect(verdict).toBe(hand.verdict);
     }
     expect(rows.get(EMULATED_ROW)?.slice(2, 7)).toEqual(['25.5 s', '102 (60 failed)', '41.18%', '15.0 s', '2']);
     expect(rows.get('partition')?.[5]).toBe('250 ms');
     expect(rows.get('rolling')?.[5]).toBe('0 ms');
+  });
+
+  it('a partition run recorded as passed that lost a request is shown failed, saying why and what the record says', () => {
+    expect(partition.verdict).toBe('passed');
+    expect(report.markdown).toContain(
+      'Verdict: **failed**, every pod runs v5, no data lost, but 1 of 182 requests through the Service failed (longest outage 250 ms), where a partition update of 2 replicas promises to keep serving (the run record, made before k8s-lab judged this, says passed).',
+    );
   });
 
   it('uses the latest run when a strategy has two, and names the older one', () => {

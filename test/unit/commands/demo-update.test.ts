@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { renderSummary } from '../../../src/commands/demo-update.js';
+import type { RunRecord } from '../../../src/demos/record.js';
+import { fixtureJson } from '../../support/fixtures.js';
 import { callsOf, helm, runCommand } from '../../support/fake-cluster.js';
 import { HELM_VERSION, KUBECTL_CLIENT, NS, PROXY_FAILS } from '../../support/cluster-objects.js';
 
@@ -105,5 +108,68 @@ describe('k8s-lab demo-update --step', () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^✖ --step .* — leave out --step, or run it in a terminal\n$/);
+  });
+});
+
+describe('a probe interval below the floor (50 ms) is refused before any call, wherever --interval is taken', () => {
+  it.each([['demo-update', '--strategy', 'rolling'], ['demo-failover', '--mode', 'delete'], ['demo-scale'], ['watch', '--traffic']])(
+    '%s … --interval 0 / 1ms: exit 2, one line, no helm or kubectl call',
+    async (command, ...rest) => {
+      for (const interval of ['0', '1ms', '20ms', '49ms']) {
+        const run = await runCommand(['-n', 'lab', command, ...rest, '--interval', interval], []);
+        expect(run).toEqual({
+          code: 2,
+          stdout: '',
+          stderr: `✖ --interval "${interval}" is invalid: expected 50ms or more: one pod of the chart's app answers 20 requests a second without queueing them, and faster the probe measures itself — see k8s-lab ${command} --help\n`,
+          calls: [],
+        });
+      }
+    },
+  );
+});
+
+describe('renderSummary: a demo that did not pass leaves its reason and record path to the error line that follows', () => {
+  const partition = fixtureJson<RunRecord>('runs/2026-11-24T03-27-44-409Z-partition.json');
+  it('passed: the verdict line and the record path end the summary', () => {
+    expect(renderSummary(partition, '/tmp/p.json').split('\n').slice(-2)).toEqual([
+      `partition v4 → v5: passed — ${partition.reason} (45.3 s)`,
+      'run record: /tmp/p.json',
+    ]);
+  });
+  it('failed or interrupted: neither the reason nor the path is in the summary', () => {
+    for (const verdict of ['failed', 'interrupted'] as const) {
+      const record = { ...partition, verdict, reason: 'interrupted (SIGINT) during rollout; undone: helm rollback to revision 3' };
+      const summary = renderSummary(record, '/tmp/p.json');
+      expect(summary).not.toContain('undone: helm rollback');
+      expect(summary).not.toContain('/tmp/p.json');
+      expect(summary.split('\n').at(-1)).toBe(`partition v4 → v5: ${verdict} (45.3 s)`);
+    }
+  });
+});
+
+describe('waits on pods below 10 s and a --check of fewer than 20 probe requests are refused before any call', () => {
+  const tooShort = (flag: string, value: string, command: string) =>
+    `✖ ${flag} "${value}" is invalid: expected 10s or more: replacing one pod of the chart takes 7-8 s (its 5 s preStop drain, then start and readiness), and a shorter wait times out after the release was changed — see k8s-lab ${command} --help\n`;
+  it.each([
+    [['deploy'], '--timeout'],
+    [['demo-update', '--strategy', 'rolling'], '--timeout'],
+    [['demo-update', '--strategy', 'canary'], '--ready-timeout'],
+    [['demo-failover', '--mode', 'delete'], '--timeout'],
+    [['demo-scale'], '--timeout'],
+    [['teardown'], '--timeout'],
+  ])('%j %s 9s: exit 2, no call', async (command, flag) => {
+    const run = await runCommand(['-n', 'lab', ...command, flag, '9s'], []);
+    expect(run).toEqual({ code: 2, stdout: '', stderr: tooShort(flag, '9s', command[0]!), calls: [] });
+  });
+
+  it.each([
+    // 20 requests at the default 100 ms need 2 s; at 250 ms, 5 s.
+    [['--strategy', 'canary', '--check', '1s'], '--check 1s', '2s'],
+    [['--strategy', 'partition', '--check', '4s', '--interval', '250ms'], '--check 4s', '5s'],
+  ])('%j: exit 2, no call', async (args, said, least) => {
+    const run = await runCommand(['-n', 'lab', 'demo-update', ...args], []);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^✖ ${said} spans fewer than 20 probe requests .* — pass --check ${least} or more, or a shorter --interval\\n$`));
+    expect(run.calls).toEqual([]);
   });
 });
