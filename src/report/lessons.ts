@@ -1,8 +1,8 @@
 // The report's measurements of the two lessons (demo-scale, demo-failover) under the write-up's
 // sections: ordering, parallel operations, values in volumes. Pure: records in, Markdown and SVG out.
 
-import type { FailoverRecord, ScaleRecord, ScaleRun } from '../demos/lessons.js';
-import { escapeXml, formatDuration, inlineCode, markdownTable, markdownText } from './format.js';
+import { explainFailoverRecord, FAILOVER_MODES, type FailoverRecord, type ScaleRecord, type ScaleRun } from '../demos/lessons.js';
+import { escapeXml, formatDuration, inlineCode, markdownList, markdownTable, markdownText } from './format.js';
 
 export type LessonRecord = FailoverRecord | ScaleRecord;
 
@@ -11,9 +11,7 @@ export function lessonsOf(records: LessonRecord[], release: string, namespace: s
   const own = records.filter((r) => r.release === release && r.namespace === namespace).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   const scale = own.find((r): r is ScaleRecord => r.lesson === 'scale' && r.runs.length > 0);
   // The latest of each mode.
-  const failovers = (['delete', 'kill'] as const).flatMap((mode) =>
-    own.filter((r): r is FailoverRecord => r.lesson === 'failover' && r.mode === mode).slice(0, 1),
-  );
+  const failovers = FAILOVER_MODES.flatMap((mode) => own.filter((r): r is FailoverRecord => r.lesson === 'failover' && r.mode === mode).slice(0, 1));
   return { scale, failovers };
 }
 
@@ -160,33 +158,75 @@ export function parallelMeasured(scale: ScaleRecord | undefined, svgPaths: strin
   ].join('\n');
 }
 
+const FAILURE_NAMES: Record<FailoverRecord['mode'], string> = {
+  delete: 'pod deleted (re-created)',
+  kill: 'app SIGKILLed (restarted in the pod)',
+  hang: 'app stopped, SIGSTOP (resumed with SIGCONT)',
+};
+const FAILURE_EVENTS: Record<FailoverRecord['mode'], string> = { delete: 'the delete', kill: 'the SIGKILL', hang: 'the SIGSTOP' };
+
+/** One row per failure mode: the data kept, and the outage's figures. */
+function failoverTable(failovers: FailoverRecord[]): string {
+  return markdownTable(
+    [
+      'Failure',
+      'Pod',
+      'Same PVC (UID)',
+      'Counter before → after',
+      'Acknowledged meanwhile',
+      'Not Ready after',
+      'Failed requests (sent from → to)',
+      'Ready again after',
+      'Restarts',
+      'Verdict',
+    ],
+    failovers.map((f) => {
+      const check = f.dataChecks.find((c) => c.pod === f.pod);
+      const same = f.identity.after?.pvcUid === f.identity.before.pvcUid;
+      const figures = explainFailoverRecord(f)?.figures;
+      const failed = figures?.failed ?? { ...f.failedRequests, timedOut: 0 };
+      return [
+        FAILURE_NAMES[f.mode],
+        inlineCode(f.pod),
+        same ? `yes (${inlineCode((f.identity.before.pvcUid ?? '').slice(0, 8))}…)` : 'no',
+        `${check?.before ?? '?'} → ${check?.after ?? '?'}`,
+        String(check?.acknowledged ?? '?'),
+        s(figures?.notReadyMs),
+        failed.count ? `${failed.count}${failed.timedOut ? ` (${failed.timedOut} timed out)` : ''}, ${s(failed.firstMs)} → ${s(failed.lastMs)}` : '0',
+        s(figures?.readyAgainMs ?? f.readyAgainMs),
+        `${f.identity.before.restarts} → ${f.identity.after?.restarts ?? '?'}`,
+        f.verdict,
+      ];
+    }),
+  );
+}
+
+/** What one mode's figures show and what would shorten its outage, recomputed from the record. */
+function failoverExplained(f: FailoverRecord): string {
+  const explained = explainFailoverRecord(f);
+  const title = `After ${FAILURE_EVENTS[f.mode]} (${inlineCode(f.id)}):`;
+  if (!explained) return `${title} nothing was failed, so nothing was measured.`;
+  const old = f.failure ? '' : ' This record is from an older k8s-lab, which kept only when the command started: times count from then.';
+  return [
+    `${title}${old}`,
+    '',
+    markdownList(explained.explanation.lines.map(markdownText)),
+    '',
+    `What would shorten it: ${markdownText(explained.explanation.advice.replace(/\.$/, ''))}.`,
+  ].join('\n');
+}
+
 /** Under "Values in volumes": the evidence the values survived failure and scale-down. */
 export function volumeLessons(scale: ScaleRecord | undefined, failovers: FailoverRecord[]): string {
   const parts: string[] = [];
   if (failovers.length) {
     parts.push(
-      'A pod failing under traffic (`k8s-lab demo-failover`): the counter is read before and after, and must hold every increment the probe saw that pod acknowledge.',
+      'A pod failing under traffic (`k8s-lab demo-failover`): the counter is read before and after, and must hold every increment the probe saw that pod acknowledge. ' +
+        'Times count from the failure: the delete, the SIGKILL, or the SIGSTOP that froze the app without killing it (a hang).',
       '',
-      markdownTable(
-        ['Failure', 'Pod', 'Same PVC (UID)', 'Counter before → after', 'Acknowledged meanwhile', 'Failed requests', 'Ready again after', 'Verdict'],
-        failovers.map((f) => {
-          const check = f.dataChecks.find((c) => c.pod === f.pod);
-          const same = f.identity.after?.pvcUid === f.identity.before.pvcUid;
-          return [
-            f.mode === 'delete' ? 'pod deleted (re-created)' : 'app SIGKILLed (restarted in the pod)',
-            inlineCode(f.pod),
-            same ? `yes (${inlineCode((f.identity.before.pvcUid ?? '').slice(0, 8))}…)` : 'no',
-            `${check?.before ?? '?'} → ${check?.after ?? '?'}`,
-            String(check?.acknowledged ?? '?'),
-            `${f.failedRequests.count}${f.failedRequests.count ? ` over ${s(f.failedRequests.spanMs)}` : ''}`,
-            s(f.readyAgainMs),
-            f.verdict,
-          ];
-        }),
-      ),
+      failoverTable(failovers),
     );
-    const kill = failovers.find((f) => f.mode === 'kill');
-    if (kill) parts.push('', `After the SIGKILL: ${markdownText(kill.advice)}.`);
+    for (const f of failovers) parts.push('', failoverExplained(f));
   } else {
     parts.push(`Whether a value survives a pod failing is measured by ${inlineCode('npx k8s-lab demo-failover')}; no run is recorded yet.`);
   }
