@@ -167,23 +167,30 @@ interface FailoverRun {
   mayBeStopped: boolean;
 }
 
-/** Until the watch sees `name` not Ready after `since`, or `deadlineMs` passes; then `afterMs` more. */
-async function holdWhileHung(session: DemoSession, name: string, since: number, deadlineMs: number, afterMs: number): Promise<void> {
+/** Until the watch sees `name` not Ready after `since`, or `deadlineMs` passes; then `afterMs` more, and at least until `untilMs`. */
+async function holdWhileHung(
+  session: DemoSession,
+  name: string,
+  since: number,
+  limits: { deadlineMs: number; afterMs: number; untilMs: number },
+): Promise<void> {
   const out = () => session.watch.events.some((e) => e.pod === name && e.t >= since && e.type !== 'ready' && e.type !== 'created' && e.type !== 'scheduled');
-  while (!out() && session.clock() < deadlineMs) await session.hold(100);
-  await session.hold(afterMs);
+  while (!out() && session.clock() < since + limits.deadlineMs) await session.hold(100);
+  await session.hold(limits.afterMs);
+  while (session.clock() < since + limits.untilMs) await session.hold(100);
 }
 
 /**
  * How long a hang lasts: until the pod is seen not Ready (at most three times the readiness probe's
- * longest detection, at least 10 s, at most --timeout), then the settle time (at least 3 s) to show
- * the Service has stopped sending it requests; with a liveness probe, long enough for it to act.
+ * longest detection, at least 10 s, at most --timeout), then the settle time to show
+ * the Service has stopped sending it requests (at least 1 s); with a liveness probe, long enough for it to act.
  */
-function hangLimits(probes: LiveProbes, settleMs: number, timeoutMs: number): { deadlineMs: number; afterMs: number } {
+function hangLimits(probes: LiveProbes, settleMs: number, timeoutMs: number): { deadlineMs: number; afterMs: number; untilMs: number } {
   const detect = probes.readiness ? hangDetectionWindow(probes.readiness).maxMs : 10_000;
   const l = probes.liveness;
-  const liveness = l ? (l.failureThreshold * Math.max(l.periodSeconds, l.timeoutSeconds) + l.periodSeconds) * 1000 + 3000 : 0;
-  return { deadlineMs: Math.min(timeoutMs, Math.max(10_000, 3 * detect, liveness)), afterMs: Math.max(settleMs, 3000) };
+  // Its failureThreshold failures, as hangDetectionWindow counts them, a period more, and 3 s for the restart.
+  const liveness = l ? Math.min(timeoutMs, hangDetectionWindow(l).maxMs + 3000) : 0;
+  return { deadlineMs: Math.min(timeoutMs, Math.max(10_000, 3 * detect)), afterMs: Math.max(settleMs, 1000), untilMs: liveness };
 }
 
 /** The phases: baseline traffic, the failure, (hang: the stop held, then SIGCONT,) the pod back, settle. */
@@ -221,7 +228,7 @@ async function failoverPhases(
       r
         ? `until ${name} is out of the Service (readiness probe: periodSeconds ${r.periodSeconds}, failureThreshold ${r.failureThreshold}, timeoutSeconds ${r.timeoutSeconds}), then ${(limits.afterMs / 1000).toFixed(1)} s more`
         : `${name} has no readiness probe: ${(limits.deadlineMs / 1000).toFixed(1)} s stopped`,
-      () => holdWhileHung(session, name, run.failure!.requestedAt, run.failure!.requestedAt + limits.deadlineMs, limits.afterMs),
+      () => holdWhileHung(session, name, run.failure!.requestedAt, limits),
     );
     await session.phase('resume', `SIGCONT to the app in ${name}`, () => resumeApp(lab, session, name, t0, run));
   }
