@@ -120,6 +120,12 @@ function scaleTable(record: ScaleRecord): string {
   );
 }
 
+/** What the failed requests of the two policies say about ordering: only what they show. */
+function orderingVerdict(ordered: number, parallel: number): string {
+  if (ordered + parallel === 0) return 'Neither lost a request, so the ordering bought nothing for these pods and cost the difference.';
+  return `OrderedReady lost ${ordered} requests and Parallel ${parallel}: see the table below for when.`;
+}
+
 /** Under "Lack of need for ordering guarantees": what ordering costs, measured. */
 export function orderingMeasured(scale: ScaleRecord | undefined): string {
   if (!scale) return `How long ordering makes scaling take is measured by ${inlineCode('npx k8s-lab demo-scale')}; no run is recorded yet.`;
@@ -131,7 +137,7 @@ export function orderingMeasured(scale: ScaleRecord | undefined): string {
   if (parallel && ordered) {
     lines.push(
       `scaling from ${parallel.from} to ${parallel.to} pods took ${s(ordered.up.allReadyMs)} until every pod was Ready with OrderedReady and ${s(parallel.up.allReadyMs)} with Parallel; scaling back down took ${s(ordered.down.doneMs)} against ${s(parallel.down.doneMs)}. ` +
-        `Neither lost a request (${ordered.failedUp + ordered.failedDown} and ${parallel.failedUp + parallel.failedDown} failed), so the ordering bought nothing for these pods and cost the difference.`,
+        orderingVerdict(ordered.failedUp + ordered.failedDown, parallel.failedUp + parallel.failedDown),
     );
   } else {
     const only = scale.runs[0]!;
@@ -140,6 +146,14 @@ export function orderingMeasured(scale: ScaleRecord | undefined): string {
     );
   }
   return lines.join(' ');
+}
+
+/** Where a run's measured shape is not the one its policy documents, the report says so. */
+function shapesAgainstPolicy(runs: ScaleRun[]): string {
+  const expected = { OrderedReady: 'staircase', Parallel: 'block' } as const;
+  const off = runs.filter((r) => r.up.shape !== 'single' && r.up.shape !== expected[r.policy]);
+  if (!off.length) return '';
+  return ` This run measured otherwise: ${off.map((r) => `${r.policy} scaled up as a ${r.up.shape}`).join('; ')}.`;
 }
 
 /** Under "Parallel operations approach": the table and a picture per policy. */
@@ -152,7 +166,9 @@ export function parallelMeasured(scale: ScaleRecord | undefined, svgPaths: strin
     '',
     scaleTable(scale),
     '',
-    'With OrderedReady each pod is created only once the one before it is Ready (a staircase), and on scale-down each goes only once the one above it is gone; with Parallel the pods are created and removed together (a block).',
+    // statefulset/#deployment-and-scaling-guarantees and #parallel-pod-management; the shapes are this run's.
+    'With OrderedReady each pod is created only once the one before it is Ready (a staircase), and on scale-down each goes only once the one above it is gone; with Parallel the pods are created and removed together (a block).' +
+      shapesAgainstPolicy(scale.runs),
     '',
     ...scale.runs.map((r, i) => `![${r.policy}: pods over time](${svgPaths[i] ?? ''})`),
   ].join('\n');
@@ -216,6 +232,23 @@ function failoverExplained(f: FailoverRecord): string {
   ].join('\n');
 }
 
+/**
+ * What the scale-down did to the volumes: as measured when every check passed; else what the policy
+ * documents (statefulset/#persistentvolumeclaim-retention) and that this run did not show it.
+ */
+function storageSentence(fresh: boolean, allOk: boolean): string {
+  const how = fresh
+    ? 'Scale-down with `persistentVolumeClaimRetentionPolicy.whenScaled: Delete` (`k8s-lab demo-scale --pvc-retention delete`)'
+    : 'Scale-down (`k8s-lab demo-scale`, PVCs retained, the default)';
+  const what = fresh
+    ? "the StatefulSet deleted the removed pods' PVCs, and on the next scale-up each returning pod started from 0 on a new claim"
+    : "the removed pods' PVCs stayed, and on the next scale-up each returning pod served its old counter again";
+  const documented = fresh
+    ? "the StatefulSet should delete the removed pods' PVCs, and each returning pod start from 0 on a new claim"
+    : "the removed pods' PVCs should stay, and each returning pod serve its old counter again";
+  return allOk ? `${how}: ${what}.` : `${how}: ${documented}, but not every check of this run passed (see the table).`;
+}
+
 /** Under "Values in volumes": the evidence the values survived failure and scale-down. */
 export function volumeLessons(scale: ScaleRecord | undefined, failovers: FailoverRecord[]): string {
   const parts: string[] = [];
@@ -235,9 +268,10 @@ export function volumeLessons(scale: ScaleRecord | undefined, failovers: Failove
     const fresh = checks.some((c) => c.expected === 'fresh');
     parts.push(
       '',
-      fresh
-        ? "Scale-down with `persistentVolumeClaimRetentionPolicy.whenScaled: Delete` (`k8s-lab demo-scale --pvc-retention delete`): the StatefulSet deleted the removed pods' PVCs, and on the next scale-up each returning pod started from 0 on a new claim."
-        : "Scale-down (`k8s-lab demo-scale`, PVCs retained, the default): the removed pods' PVCs stayed, and on the next scale-up each returning pod served its old counter again.",
+      storageSentence(
+        fresh,
+        checks.every((c) => c.ok),
+      ),
       '',
       markdownTable(
         ['Policy', 'Pod', 'Counter before scale-down', 'Acknowledged after', 'PVC after scale-down', 'Returning pod serves', 'Same PVC', 'Check'],

@@ -84,6 +84,21 @@ describe('report: the lessons under the write-up sections', () => {
     expect(table).toContain('![OrderedReady: pods over time](timelines/b.svg)');
   });
 
+  it('claims only what the run shows: no "neither lost a request" when one was lost, and a shape against its policy is named', () => {
+    const [parallel, ordered] = scale.runs;
+    const off: ScaleRecord = {
+      ...scale,
+      runs: [
+        { ...parallel!, failedUp: 2 },
+        { ...ordered!, up: { ...ordered!.up, shape: 'block' } },
+      ],
+    };
+    expect(orderingMeasured(off)).toContain('OrderedReady lost 0 requests and Parallel 2: see the table below for when.');
+    expect(orderingMeasured(off)).not.toContain('Neither lost a request');
+    expect(parallelMeasured(off, [])).toContain('This run measured otherwise: OrderedReady scaled up as a block.');
+    expect(parallelMeasured(scale, [])).not.toContain('measured otherwise');
+  });
+
   it('says what is not measured yet', () => {
     expect(orderingMeasured(undefined)).toMatch(/no run is recorded yet/);
     expect(volumeLessons(undefined, [])).toMatch(/demo-failover.*no run is recorded yet[\s\S]*demo-scale.*no run is recorded yet/);
