@@ -87,6 +87,8 @@ export interface FailoverFigures {
     /** ECONNREFUSED: nothing listened on the port. */
     refused: number;
     other: number;
+    /** The other failures by error (`ECONNRESET`, `HTTP 503`). */
+    otherErrors: Record<string, number>;
   };
   /** The last failed request minus the not-Ready event; null when either is missing. */
   lastFailedAfterNotReadyMs: number | null;
@@ -118,6 +120,11 @@ export function failoverFigures(run: FailoverEvents): FailoverFigures {
   const failedSamples = run.samples.filter((s) => s.t >= run.failure.requestedAt && !s.ok);
   const timedOut = failedSamples.filter((s) => TIMED_OUT.test(s.error ?? '')).length;
   const refused = failedSamples.filter((s) => s.error === 'ECONNREFUSED').length;
+  const otherErrors: Record<string, number> = {};
+  for (const sample of failedSamples.filter((s) => s.error !== 'ECONNREFUSED' && !TIMED_OUT.test(s.error ?? ''))) {
+    const error = sample.error ?? 'unknown';
+    otherErrors[error] = (otherErrors[error] ?? 0) + 1;
+  }
   const failed = {
     ...since,
     firstMs: since.firstMs === null ? null : since.firstMs + shift,
@@ -125,6 +132,7 @@ export function failoverFigures(run: FailoverEvents): FailoverFigures {
     timedOut,
     refused,
     other: since.count - timedOut - refused,
+    otherErrors,
   };
   const readyAgain = readyAgainAfter(run.podEvents, run.pod, run.failure.requestedAt);
   const resumeAt = run.resume ? failureTime(run.resume).at : null;
@@ -203,7 +211,7 @@ function failedLines(f: FailoverFigures, what: string, timeoutMs: number): strin
   const kinds = [
     f.failed.refused ? `${f.failed.refused} refused (ECONNREFUSED: nothing listened on the port any more)` : '',
     f.failed.timedOut ? `${f.failed.timedOut} timed out (no answer within ${sec(timeoutMs)}, counted failed then)` : '',
-    f.failed.other ? `${f.failed.other} failed otherwise` : '',
+    ...Object.entries(f.failed.otherErrors).map(([error, n]) => `${n} ${error}`),
   ].filter(Boolean);
   const lines = [
     `${times(f.failed.count, 'probe request')} failed, sent from ${sec(f.failed.firstMs ?? 0)} to ${sec(f.failed.lastMs ?? 0)} after it: ${kinds.join(', ')}.`,
@@ -267,7 +275,7 @@ function explainKill(f: FailoverFigures, c: FailoverContext): FailoverExplanatio
   return { bound, lines, advice };
 }
 
-function livenessLine(c: FailoverContext, heldMs: number | null): string | null {
+function livenessLine(c: FailoverContext, heldMs: number | null, outUntilResume: boolean): string | null {
   const { before, after } = c.restarts;
   const restarted = after !== null && after > before;
   if (c.liveness === undefined) return null;
@@ -276,7 +284,7 @@ function livenessLine(c: FailoverContext, heldMs: number | null): string | null 
     // never restarts it (kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#types-of-probe).
     return restarted
       ? `The container has no liveness probe, yet it restarted (restarts ${before} → ${after}): the run does not show why.`
-      : `The chart defines no liveness probe, so nothing restarted the stopped app (restarts ${before} → ${after ?? '?'}): it stayed not Ready, out of the Service, until the SIGCONT. A real hang would last until someone restarts the pod.`;
+      : `The chart defines no liveness probe, so nothing restarted the stopped app (restarts ${before} → ${after ?? '?'})${outUntilResume ? ': it stayed not Ready, out of the Service, until the SIGCONT' : ''}. A real hang would last until someone restarts the pod.`;
   }
   const l = c.liveness;
   const settings = `periodSeconds ${l.periodSeconds}, failureThreshold ${l.failureThreshold}, timeoutSeconds ${l.timeoutSeconds}`;
@@ -320,7 +328,8 @@ function explainHang(f: FailoverFigures, c: FailoverContext): FailoverExplanatio
       `After that no request failed until the SIGCONT, ${sec(f.resumedMs)} after ${from}: the Service sent every request to the other ${c.replicas > 2 ? 'pods' : 'pod'}.`,
     );
   }
-  const live = livenessLine(c, f.resumedMs);
+  const outUntilResume = f.notReadyMs !== null && f.resumedMs !== null && f.notReadyMs < f.resumedMs;
+  const live = livenessLine(c, f.resumedMs, outUntilResume);
   if (live) lines.push(live);
   if (f.readyAfterResumeMs !== null) {
     lines.push(

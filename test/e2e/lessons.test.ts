@@ -141,7 +141,7 @@ describe.each([
     const record = result.json<FailoverRecord>();
     expect(record).toMatchObject({ lesson: 'failover', mode: 'hang', pod: target, verdict: 'passed', dataPreserved: true });
     // The readiness probe the record explains with is the live StatefulSet's, as kubectl reads it.
-    expect(record.readiness).toMatchObject(app.readinessProbe!);
+    expect(app.readinessProbe).toMatchObject(record.readiness!);
     expect(record.liveness ?? null).toEqual(app.livenessProbe ? expect.objectContaining({}) : null);
     const now = (await pods()).find((p) => p.metadata.name === target)!;
     expect(now.metadata.uid).toBe(before.metadata.uid);
