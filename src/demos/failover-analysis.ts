@@ -172,6 +172,8 @@ export function hangDetectionWindow(r: ReadinessSettings): { minMs: number; maxM
   return { minMs: min * 1000, maxMs: (min + r.periodSeconds) * 1000 };
 }
 
+/** A restart this much after the exit (the kubelet's timestamps are to the second) is held back; the default back-off starts at 10 s. */
+const BACK_OFF_SEEN_MS = 5000;
 /** How much later than the probe alone the watch may see the pod not Ready: the kubelet's status update and the watch. */
 const STATUS_SLACK_MS = 1500;
 /** How much sooner: a probe already under way at the stop counts as the first failure. */
@@ -261,9 +263,9 @@ function explainKill(f: FailoverFigures, c: FailoverContext): FailoverExplanatio
     // The first restart after a crash is immediate, later ones wait 10 s, doubling up to 300 s, reset
     // after 10 minutes running (kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restarts).
     lines.push(
-      gap >= 2000
+      gap >= BACK_OFF_SEEN_MS
         ? `The kubelet recorded the exit at ${c.restart!.exitedAt} and started the container again at ${c.restart!.startedAt}: it held the restart back ${sec(gap)}, its crash back-off (the first restart after a crash is immediate; later ones wait 10 s, doubling up to 5 minutes).`
-        : `The kubelet recorded the exit at ${c.restart!.exitedAt} and started the container again at ${c.restart!.startedAt} (to the second): no back-off held the restart back.`,
+        : `The kubelet recorded the exit at ${c.restart!.exitedAt} and started the container again at ${c.restart!.startedAt} (timestamps to the second): sooner than the 10 s a crash back-off waits, so none held this restart back.`,
     );
   }
   const cost = f.failed.count ? `It cost ${times(f.failed.count, 'failed request')} over ${sec(f.failed.spanMs)}.` : 'It cost no failed request this time.';
@@ -316,6 +318,13 @@ function explainHang(f: FailoverFigures, c: FailoverContext): FailoverExplanatio
       bound = 'unclear';
       lines.push(
         `${c.pod} went not Ready ${sec(f.notReadyMs)} after ${from}, later than its readiness probe alone allows (${probe}): the run does not show where the rest went.`,
+      );
+    } else if (f.notReadyMs > window!.maxMs) {
+      bound = 'readiness-probe';
+      // The kubelet's status manager writes the new Ready condition to the API server after the
+      // probe result (pkg/kubelet/status/status_manager.go), and the watch sees it after that.
+      lines.push(
+        `${c.pod} went not Ready ${sec(f.notReadyMs)} after ${from}: its readiness probe allows ${probe}; the ${sec(f.notReadyMs - window!.maxMs)} beyond that is not the probe's, but the kubelet reporting the new status to the API server and the watch seeing it.`,
       );
     } else {
       bound = 'readiness-probe';
