@@ -236,7 +236,12 @@ function explainKill(f: FailoverFigures, c: FailoverContext): FailoverExplanatio
   let bound: OutageBound = 'not-seen';
   const min = c.readiness ? crashProbeMinimumMs(c.readiness) : 0;
   if (f.notReadyMs === null) lines.push(`The pod watch did not see ${c.pod} go not Ready.`);
-  else if (c.readiness && f.notReadyMs < min) {
+  else if (!c.readiness) {
+    bound = 'container-exit';
+    lines.push(
+      `${c.pod} went not Ready ${sec(f.notReadyMs)} after ${from}: its container has no readiness probe, so what took it out was the kubelet seeing the container exit (a container that is not running is never Ready).`,
+    );
+  } else if (f.notReadyMs < min) {
     bound = 'container-exit';
     // A container that is not running is never Ready, whatever its readiness probe last said
     // (pkg/kubelet/prober/prober_manager.go, UpdatePodStatus); the kubelet sees the exit by
