@@ -154,11 +154,12 @@ export const kubectlArgs = {
       '    except OSError:',
       '        continue',
       '    if line == want:',
-      `        os.kill(int(pid), signal.${signal})`,
-      '        at = int(time.time() * 1000)',
       ...(signal === 'SIGKILL'
-        ? ['        print(pid, at, "-", flush=True)']
+        ? // Said before the kill: the container stops with its app and may take this exec with it.
+          ['        print(pid, int(time.time() * 1000), "-", flush=True)', `        os.kill(int(pid), signal.${signal})`]
         : [
+            `        os.kill(int(pid), signal.${signal})`,
+            '        at = int(time.time() * 1000)',
             '        time.sleep(0.05)',
             '        try:',
             '            state = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()[0]',
@@ -362,7 +363,8 @@ export class Kubectl {
    */
   async signalProcess(pod: string, container: string, argv: string[], signal: ProcessSignal): Promise<SignalledProcesses> {
     const result = await this.tryRun(kubectlArgs.signalProcess(this.target, pod, container, argv, signal));
-    if (signal === 'SIGKILL' && result.exitCode !== 0 && /exit code 137\b/.test(result.stderr)) return { found: true, pids: [], atEpochMs: null, states: [] };
+    // What it printed before the kill, when that came through, still says when.
+    if (signal === 'SIGKILL' && result.exitCode !== 0 && /exit code 137\b/.test(result.stderr)) return { ...parseSignalled(result.stdout), found: true };
     if (result.exitCode !== 0) throw toolFailure(result, `sending ${signal} to ${argv.join(' ')} in pod ${pod}`);
     return parseSignalled(result.stdout);
   }

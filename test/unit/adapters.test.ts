@@ -189,6 +189,11 @@ describe('killing the app in a pod (demo-failover --mode kill)', () => {
       { exitCode: 137, stderr: 'command terminated with exit code 137\n' },
       { killed: true, pids: [], atEpochMs: null },
     ],
+    // ... after the line it printed before the kill came through.
+    [
+      { exitCode: 137, stdout: '7 1764752400123 -\n', stderr: 'command terminated with exit code 137\n' },
+      { killed: true, pids: [7], atEpochMs: 1764752400123 },
+    ],
   ])('answers %j as %j', async (answer, expected) => {
     const kubectl = new Kubectl(new FakeRunner([{ match: /exec helm-python-1/, ...answer }]), 'kubectl', {});
     await expect(kubectl.killProcess('helm-python-1', 'app', ['python3', '/app/server.py'])).resolves.toEqual(expected);
