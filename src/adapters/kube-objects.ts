@@ -14,7 +14,29 @@ export interface ObjectMeta {
 interface ContainerState {
   waiting?: { reason?: string };
   running?: { startedAt?: string };
-  terminated?: { reason?: string; exitCode?: number; signal?: number };
+  terminated?: { reason?: string; exitCode?: number; signal?: number; startedAt?: string; finishedAt?: string };
+}
+
+/** A container probe's timing as the API server stores it (it fills in the defaults). */
+export interface ProbeTiming {
+  initialDelaySeconds?: number;
+  periodSeconds?: number;
+  timeoutSeconds?: number;
+  successThreshold?: number;
+  failureThreshold?: number;
+}
+
+export interface ProbeSettings {
+  periodSeconds: number;
+  timeoutSeconds: number;
+  failureThreshold: number;
+  successThreshold: number;
+}
+
+interface ContainerSpec {
+  name: string;
+  readinessProbe?: ProbeTiming;
+  livenessProbe?: ProbeTiming;
 }
 
 export interface Pod {
@@ -26,7 +48,7 @@ export interface Pod {
     reason?: string;
     podIP?: string;
     conditions?: { type: string; status: string; lastTransitionTime?: string }[];
-    containerStatuses?: { name: string; ready: boolean; restartCount: number; state?: ContainerState }[];
+    containerStatuses?: { name: string; ready: boolean; restartCount: number; state?: ContainerState; lastState?: ContainerState }[];
   };
 }
 
@@ -38,6 +60,7 @@ export interface StatefulSet {
     podManagementPolicy?: string;
     updateStrategy?: { type?: string; rollingUpdate?: { partition?: number; maxUnavailable?: number | string } };
     selector?: { matchLabels?: Record<string, string> };
+    template?: { spec?: { shareProcessNamespace?: boolean; containers?: ContainerSpec[] } };
   };
   status?: {
     replicas?: number;
@@ -125,6 +148,41 @@ export function podStatus(pod: Pod): string {
   }
   if (pod.metadata.deletionTimestamp) reason = 'Terminating';
   return reason;
+}
+
+/**
+ * A container's readiness and liveness probes in a StatefulSet's pod template, null when it has
+ * none. A field missing (not from a live object) takes the API's default: period 10 s, timeout 1 s,
+ * failureThreshold 3, successThreshold 1 (kubernetes.io/docs/tasks/configure-pod-container/
+ * configure-liveness-readiness-startup-probes/#configure-probes).
+ */
+export function containerProbes(statefulSet: StatefulSet, container: string): { readiness: ProbeSettings | null; liveness: ProbeSettings | null } {
+  const spec = statefulSet.spec.template?.spec?.containers?.find((c) => c.name === container);
+  const settings = (probe: ProbeTiming | undefined): ProbeSettings | null =>
+    probe
+      ? {
+          periodSeconds: probe.periodSeconds ?? 10,
+          timeoutSeconds: probe.timeoutSeconds ?? 1,
+          failureThreshold: probe.failureThreshold ?? 3,
+          successThreshold: probe.successThreshold ?? 1,
+        }
+      : null;
+  return { readiness: settings(spec?.readinessProbe), liveness: settings(spec?.livenessProbe) };
+}
+
+/** The container's last exit (when it restarted) and its current start, as the kubelet reported them (to the second). */
+export function containerRestart(
+  pod: Pod,
+  container: string,
+): { exitedAt: string | null; exitCode: number | null; reason: string | null; startedAt: string | null } {
+  const status = pod.status?.containerStatuses?.find((c) => c.name === container);
+  const last = status?.lastState?.terminated;
+  return {
+    exitedAt: last?.finishedAt ?? null,
+    exitCode: last?.exitCode ?? null,
+    reason: last?.reason ?? null,
+    startedAt: status?.state?.running?.startedAt ?? null,
+  };
 }
 
 export function podRestarts(pod: Pod): number {

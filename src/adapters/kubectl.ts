@@ -19,6 +19,34 @@ export function inNamespace(target: KubeTarget): string {
 /** How long one API call may take before kubectl gives up on the server. */
 const REQUEST_TIMEOUT = goDuration(KUBE_REQUEST_MS);
 
+/** What demo-failover sends the app: a crash (SIGKILL), a hang (SIGSTOP) and its end (SIGCONT). */
+export type ProcessSignal = 'SIGKILL' | 'SIGSTOP' | 'SIGCONT';
+
+/** The processes a signal reached: their PIDs, when (the node's clock, ms since the epoch) and their states after it. */
+export interface SignalledProcesses {
+  found: boolean;
+  pids: number[];
+  /** When the first was signalled by the pod's clock; null when it did not say. */
+  atEpochMs: number | null;
+  /** Each one's state 50 ms after the signal (`T`: stopped, `S`/`R`: running, `-`: gone or not read). */
+  states: string[];
+}
+
+/** The lines of signalProcess's script: `PID [EPOCH-MS STATE]`. */
+export function parseSignalled(stdout: string): SignalledProcesses {
+  const lines = stdout
+    .split('\n')
+    .map((line) => /^(\d+)(?: (\d+) (\S+))?$/.exec(line.trim()))
+    .filter((match): match is RegExpExecArray => match !== null);
+  const at = lines[0]?.[2];
+  return {
+    found: lines.length > 0,
+    pids: lines.map((m) => Number(m[1])),
+    atEpochMs: at === undefined ? null : Number(at),
+    states: lines.map((m) => m[3] ?? '-'),
+  };
+}
+
 // Argument builders: pure, table-tested.
 export const kubectlArgs = {
   scope(target: KubeTarget, { namespaced = true } = {}): string[] {
@@ -112,14 +140,17 @@ export const kubectlArgs = {
     return [...this.scope(target), 'create', '--filename', '-', '--dry-run=server', '--output', 'json', `--request-timeout=${REQUEST_TIMEOUT}`];
   },
   /**
-   * SIGKILL to the process whose command line is exactly `argv`, run with the container's python3:
-   * a crash, no SIGTERM, no drain. Inside the pod's shared process namespace (the chart's
-   * shareProcessNamespace) the app is not PID 1, which ignores a SIGKILL sent from inside; prints
-   * the PIDs killed, none when it found no such process.
+   * A signal to the process whose command line is exactly `argv`, run with the container's python3:
+   * SIGKILL (a crash, no SIGTERM, no drain), SIGSTOP (a hang: the process keeps its port, answers
+   * nothing) or SIGCONT (resumed). Inside the pod's shared process namespace (the chart's
+   * shareProcessNamespace) the app is not PID 1, which ignores a SIGKILL or SIGSTOP sent from inside.
+   * Prints one line per process signalled: its PID, when it was signalled (ms since the epoch, the
+   * node's clock) and, but after a SIGKILL, its state 50 ms later (/proc/PID/stat: T stopped); none
+   * when it found no such process.
    */
-  killProcess(target: KubeTarget, pod: string, container: string, argv: string[]): string[] {
+  signalProcess(target: KubeTarget, pod: string, container: string, argv: string[], signal: ProcessSignal = 'SIGKILL'): string[] {
     const script = [
-      'import os, signal, sys',
+      'import os, signal, time',
       `want = ${JSON.stringify(`${argv.join('\0')}\0`)}.encode()`,
       'for pid in [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]:',
       '    try:',
@@ -127,10 +158,25 @@ export const kubectlArgs = {
       '    except OSError:',
       '        continue',
       '    if line == want:',
-      '        os.kill(int(pid), signal.SIGKILL)',
-      '        print(pid)',
+      ...(signal === 'SIGKILL'
+        ? // Said before the kill: the container stops with its app and may take this exec with it.
+          ['        print(pid, int(time.time() * 1000), "-", flush=True)', `        os.kill(int(pid), signal.${signal})`]
+        : [
+            `        os.kill(int(pid), signal.${signal})`,
+            '        at = int(time.time() * 1000)',
+            '        time.sleep(0.05)',
+            '        try:',
+            '            state = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()[0]',
+            '        except (OSError, IndexError):',
+            '            state = "-"',
+            '        print(pid, at, state, flush=True)',
+          ]),
     ].join('\n');
     return this.exec(target, pod, container, ['python3', '-c', script]);
+  },
+  /** SIGKILL to the process running `argv` (see signalProcess). */
+  killProcess(target: KubeTarget, pod: string, container: string, argv: string[]): string[] {
+    return this.signalProcess(target, pod, container, argv, 'SIGKILL');
   },
   rawGet(target: KubeTarget, path: string): string[] {
     return [...this.scope(target, { namespaced: false }), 'get', '--raw', path, `--request-timeout=${REQUEST_TIMEOUT}`];
@@ -322,19 +368,23 @@ export class Kubectl {
   }
 
   /**
-   * SIGKILLs the process running `argv` in a pod's container. `killed` false: no such process. When
-   * it is the container's main process the runtime stops the container, and the exec with it, often
-   * before it has answered: that exit (137, SIGKILL) is the kill having worked, its PIDs unknown.
+   * Sends `signal` to the process running `argv` in a pod's container. `found` false: no such
+   * process. After a SIGKILL of the container's main process the runtime stops the container, and
+   * the exec with it, often before it has answered: that exit (137, SIGKILL) is the kill having
+   * worked, its PIDs unknown.
    */
-  async killProcess(pod: string, container: string, argv: string[]): Promise<{ killed: boolean; pids: number[] }> {
-    const result = await this.tryRun(kubectlArgs.killProcess(this.target, pod, container, argv));
-    if (result.exitCode !== 0 && /exit code 137\b/.test(result.stderr)) return { killed: true, pids: [] };
-    if (result.exitCode !== 0) throw toolFailure(result, `killing ${argv.join(' ')} in pod ${pod}`);
-    const pids = result.stdout
-      .split('\n')
-      .filter((line) => /^\d+$/.test(line.trim()))
-      .map(Number);
-    return { killed: pids.length > 0, pids };
+  async signalProcess(pod: string, container: string, argv: string[], signal: ProcessSignal): Promise<SignalledProcesses> {
+    const result = await this.tryRun(kubectlArgs.signalProcess(this.target, pod, container, argv, signal));
+    // What it printed before the kill, when that came through, still says when.
+    if (signal === 'SIGKILL' && result.exitCode !== 0 && /exit code 137\b/.test(result.stderr)) return { ...parseSignalled(result.stdout), found: true };
+    if (result.exitCode !== 0) throw toolFailure(result, `sending ${signal} to ${argv.join(' ')} in pod ${pod}`);
+    return parseSignalled(result.stdout);
+  }
+
+  /** SIGKILLs the process running `argv` in a pod's container (see signalProcess). */
+  async killProcess(pod: string, container: string, argv: string[]): Promise<{ killed: boolean; pids: number[]; atEpochMs: number | null }> {
+    const { found, pids, atEpochMs } = await this.signalProcess(pod, container, argv, 'SIGKILL');
+    return { killed: found, pids, atEpochMs };
   }
 
   /** `cat` of a file inside a pod's container. */

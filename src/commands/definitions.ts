@@ -156,9 +156,14 @@ export function commands(): Command[] {
       .action(runs(async () => (await import('./demo-update.js')).demoUpdate)),
 
     new Command('demo-failover')
-      .description('delete a pod or SIGKILL its app under live traffic: failed requests, time to Ready, the same name, PVC and counter (writes a run record)')
+      .description(
+        'delete a pod, SIGKILL its app or stop it (SIGSTOP) under live traffic: failed requests, time to not Ready and Ready again, the same name, PVC and counter (writes a run record)',
+      )
       .addOption(
-        new Option('--mode <mode>', 'delete: the pod is deleted and re-created under its name; kill: the app is SIGKILLed and restarts in the same pod')
+        new Option(
+          '--mode <mode>',
+          'delete: the pod is deleted and re-created under its name; kill: the app is SIGKILLed and restarts in the same pod; hang: the app is stopped (SIGSTOP), keeps its port but answers nothing, and is resumed (SIGCONT) at the end',
+        )
           .choices(FAILOVER_MODES)
           .makeOptionMandatory(),
       )

@@ -44,7 +44,7 @@ export function renderFailoverSummary(record: FailoverRecord, path: string): str
     ),
     '',
     `probe: ${record.probe.requests} requests every ${record.probe.intervalMs} ms through the Service, ${record.probe.failures} failed; after the failure: ${f.count} failed${f.count ? ` over ${seconds(f.spanMs)} (first ${seconds(f.firstMs)}, last ${seconds(f.lastMs)} after it)` : ''}`,
-    `${record.pod} Ready again ${seconds(record.readyAgainMs)} after the ${record.mode === 'delete' ? 'delete' : 'SIGKILL'}`,
+    `${record.pod} Ready again ${seconds(record.readyAgainMs)} after the ${{ delete: 'delete', kill: 'SIGKILL', hang: 'SIGSTOP' }[record.mode]}`,
     renderTable(
       ['POD', 'BEFORE', 'AFTER', 'ACKNOWLEDGED', 'DATA'],
       record.dataChecks.map((c) => [
@@ -56,6 +56,7 @@ export function renderFailoverSummary(record: FailoverRecord, path: string): str
       ]),
     ),
     '',
+    ...(record.explanation ?? []).map((line) => `why: ${line}`),
     `what would shorten it: ${record.advice}`,
     ...record.notes.slice(1),
     `failover --mode ${record.mode} of ${record.pod}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,

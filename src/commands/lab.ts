@@ -1,5 +1,5 @@
 import type { Strategy } from '../demos/record.js';
-import { LESSONS, type Lesson } from '../demos/lessons.js';
+import { FAILOVER_MODES, LESSONS, type Lesson } from '../demos/lessons.js';
 import { InterruptedError, LabError } from '../errors.js';
 import { DEFAULTS } from '../defaults.js';
 import type { Lab } from '../lab-context.js';
@@ -60,7 +60,7 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
                 }),
             ],
           ]
-        : (['delete', 'kill'] as const).map((mode): [string, () => Promise<unknown>] => [
+        : FAILOVER_MODES.map((mode): [string, () => Promise<unknown>] => [
             `demo-failover --mode ${mode}`,
             () => demoFailover(lab, { ...DEFAULTS.demoFailover, mode, url: options.url, recordDir: lessonDir }),
           ]),

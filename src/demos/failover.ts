@@ -1,8 +1,17 @@
 import { kubectlChanges } from '../adapters/changes.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isPodReady, podClaim, podRestarts, type PersistentVolumeClaim, type Pod } from '../adapters/kube-objects.js';
-import { inNamespace } from '../adapters/kubectl.js';
+import {
+  containerProbes,
+  containerRestart,
+  isPodReady,
+  podClaim,
+  podRestarts,
+  type PersistentVolumeClaim,
+  type Pod,
+  type ProbeSettings,
+} from '../adapters/kube-objects.js';
+import { inNamespace, type ProcessSignal } from '../adapters/kubectl.js';
 import { APP_CONTAINER, openProxiedReader, type FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
@@ -13,22 +22,14 @@ import { checkUrlServes, resolveTarget } from '../probe/target.js';
 import { isStatefulSetSettled } from '../adapters/kube-objects.js';
 import { waitForStatefulSet } from '../rollout.js';
 import { checkData } from './analysis.js';
-import {
-  crashAdvice,
-  decideFailover,
-  failedRequestsSince,
-  readyAgainAfter,
-  type FailoverMode,
-  type FailoverRecord,
-  type PodIdentity,
-  type ReadinessSettings,
-} from './lessons.js';
+import { explainFailover, failoverFigures, hangDetectionWindow, podClockWithin, type FailureMoment } from './failover-analysis.js';
+import { decideFailover, type FailoverMode, type FailoverRecord, type PodIdentity } from './lessons.js';
 import type { CounterSnapshot } from './record.js';
 import { demoProbe, podEvent, snapshot, type DemoHooks } from './run.js';
 import { DemoSession } from './session.js';
 import { PodWatch } from './watch.js';
 
-/** The app's command line in the chart (chart/templates/statefulset.yaml): what --mode kill SIGKILLs. */
+/** The app's command line in the chart (chart/templates/statefulset.yaml): what --mode kill SIGKILLs and --mode hang SIGSTOPs. */
 export const APP_COMMAND = ['python3', '/app/server.py'];
 
 export interface FailoverOptions {
@@ -45,26 +46,17 @@ export interface FailoverOptions {
 
 interface LessonValues {
   replicaCount?: number;
-  readinessProbe?: Partial<ReadinessSettings>;
 }
 
-/** The release as a lesson finds it: deployed, its replica count and readiness probe. */
-export async function checkLessonRelease(
-  lab: Lab,
-): Promise<{ replicas: number; revision: number; values: Record<string, unknown>; readiness: ReadinessSettings }> {
+/** The release as a lesson finds it: deployed, and its replica count. */
+export async function checkLessonRelease(lab: Lab): Promise<{ replicas: number; revision: number; values: Record<string, unknown> }> {
   const [release, values] = await Promise.all([lab.helm.find(lab.release), lab.helm.values(lab.release).catch(() => undefined)]);
   if (!release) throw new LabError(`release ${lab.release} is not installed${inNamespace(lab.target)}`, 'deploy it first: `k8s-lab deploy`');
   if (release.status !== 'deployed')
     throw new LabError(`release ${lab.release} is ${release.status}, not deployed`, 'bring it back with `k8s-lab deploy` (or `helm rollback`) first');
   const all = values ?? (await lab.helm.values(lab.release));
-  const { replicaCount, readinessProbe } = all as LessonValues;
-  const replicas = replicaCount ?? 2;
-  const readiness = {
-    periodSeconds: readinessProbe?.periodSeconds ?? 10,
-    failureThreshold: readinessProbe?.failureThreshold ?? 3,
-    timeoutSeconds: readinessProbe?.timeoutSeconds ?? 1,
-  };
-  return { replicas, revision: Number(release.revision), values: all, readiness };
+  const { replicaCount } = all as LessonValues;
+  return { replicas: replicaCount ?? 2, revision: Number(release.revision), values: all };
 }
 
 /** The pod's identity: its UID, claim and claim's UID, restarts and counter. */
@@ -83,6 +75,7 @@ function identify(
     pvcUid: claims.find((c) => c.metadata.name === pvc)?.metadata.uid ?? null,
     restarts: podRestarts(pod),
     counter: counters.find((c) => c.pod === name)?.counter ?? null,
+    container: containerRestart(pod, APP_CONTAINER),
   };
 }
 
@@ -125,9 +118,130 @@ export async function runFailover(
 interface FailoverPlan {
   replicas: number;
   ordinal: number;
-  readiness: ReadinessSettings;
   helm: string;
   kubectlClient: string;
+}
+
+/** The probes of the app container, read from the live StatefulSet (not from chart defaults). */
+interface LiveProbes {
+  readiness: ProbeSettings | null;
+  liveness: ProbeSettings | null;
+}
+
+const FAIL_WHAT: Record<FailoverMode, (name: string) => string> = {
+  delete: (name) => `kubectl delete pod ${name} (graceful: preStop, SIGTERM, drain)`,
+  kill: (name) => `SIGKILL to the app (${APP_COMMAND.join(' ')}) in ${name}: no SIGTERM, no drain`,
+  hang: (name) => `SIGSTOP to the app (${APP_COMMAND.join(' ')}) in ${name}: it keeps its port and answers nothing`,
+};
+
+/** Whether the pods share their process namespace: a signal from inside reaches the app only then (it is not PID 1). */
+function checkSharedProcesses(mode: FailoverMode, statefulSet: Parameters<typeof containerProbes>[0], release: string): void {
+  if (mode === 'delete' || statefulSet.spec.template?.spec?.shareProcessNamespace) return;
+  throw new LabError(
+    `--mode ${mode}: the pods of ${release} do not share their process namespace, so the app is PID 1 of its container, which ignores a ${mode === 'kill' ? 'SIGKILL' : 'SIGSTOP'} sent from inside; nothing was changed`,
+    'deploy again with this version of k8s-lab (its chart sets shareProcessNamespace: true), or use --mode delete',
+  );
+}
+
+/** Sends `signal` to the app in `pod` through kubectl exec, timing it with the run's clock and the pod's. */
+async function signalApp(
+  lab: Lab,
+  pod: string,
+  signal: ProcessSignal,
+  clock: () => number,
+  t0: number,
+): Promise<{ moment: FailureMoment; found: boolean; states: string[] }> {
+  const requestedAt = clock();
+  const result = await lab.kubectl.signalProcess(pod, APP_CONTAINER, APP_COMMAND, signal);
+  const doneAt = clock();
+  const podClockAt = result.atEpochMs === null ? null : podClockWithin(requestedAt, doneAt, result.atEpochMs - t0);
+  return { moment: { requestedAt, doneAt, podClockAt }, found: result.found, states: result.states };
+}
+
+/** What the phases of a run leave behind for its record. */
+interface FailoverRun {
+  failure?: FailureMoment;
+  /** hang: the SIGCONT (null: none sent yet) and the app's states after it. */
+  resume: (FailureMoment & { states: string[] }) | null;
+  /** hang: a SIGSTOP may have reached the app, so it must get a SIGCONT before the lesson ends. */
+  mayBeStopped: boolean;
+}
+
+/** Until the watch sees `name` not Ready after `since`, or `deadlineMs` passes; then `afterMs` more, and at least until `untilMs`. */
+async function holdWhileHung(
+  session: DemoSession,
+  name: string,
+  since: number,
+  limits: { deadlineMs: number; afterMs: number; untilMs: number },
+): Promise<void> {
+  const out = () => session.watch.events.some((e) => e.pod === name && e.t >= since && e.type !== 'ready' && e.type !== 'created' && e.type !== 'scheduled');
+  while (!out() && session.clock() < since + limits.deadlineMs) await session.hold(100);
+  await session.hold(limits.afterMs);
+  while (session.clock() < since + limits.untilMs) await session.hold(100);
+}
+
+/**
+ * How long a hang lasts: until the pod is seen not Ready (at most three times the readiness probe's
+ * longest detection, at least 10 s, at most --timeout), then the settle time to show
+ * the Service has stopped sending it requests (at least 1 s); with a liveness probe, long enough for it to act.
+ */
+function hangLimits(probes: LiveProbes, settleMs: number, timeoutMs: number): { deadlineMs: number; afterMs: number; untilMs: number } {
+  const detect = probes.readiness ? hangDetectionWindow(probes.readiness).maxMs : 10_000;
+  const l = probes.liveness;
+  // Its failureThreshold failures, as hangDetectionWindow counts them, a period more, and 3 s for the restart.
+  const liveness = l ? Math.min(timeoutMs, hangDetectionWindow(l).maxMs + 3000) : 0;
+  return { deadlineMs: Math.min(timeoutMs, Math.max(10_000, 3 * detect)), afterMs: Math.max(settleMs, 1000), untilMs: liveness };
+}
+
+/** The phases: baseline traffic, the failure, (hang: the stop held, then SIGCONT,) the pod back, settle. */
+async function failoverPhases(
+  lab: Lab,
+  session: DemoSession,
+  name: string,
+  mode: FailoverMode,
+  options: FailoverOptions,
+  probes: LiveProbes,
+  t0: number,
+  run: FailoverRun,
+  back: (state: { statefulSet: Parameters<typeof isStatefulSetSettled>[0]; pods: Pod[] }) => boolean,
+): Promise<void> {
+  await session.phase('baseline', 'traffic before the failure', () => session.hold(options.settleMs));
+  await session.phase('fail', FAIL_WHAT[mode](name), async () => {
+    session.checkpoint();
+    session.changed = true;
+    if (mode === 'delete') {
+      const requestedAt = session.clock();
+      await lab.apply(kubectlChanges.deletePods(lab.kubectl, [name]));
+      run.failure = { requestedAt, doneAt: session.clock(), podClockAt: null };
+      return;
+    }
+    run.mayBeStopped = mode === 'hang';
+    const sent = await signalApp(lab, name, mode === 'kill' ? 'SIGKILL' : 'SIGSTOP', session.clock, t0);
+    run.failure = sent.moment;
+    if (!sent.found) throw new LabError(`no process "${APP_COMMAND.join(' ')}" found in ${name}`, 'check the pod: kubectl describe pod');
+  });
+  if (mode === 'hang') {
+    const r = probes.readiness;
+    const limits = hangLimits(probes, options.settleMs, options.timeoutMs);
+    await session.phase(
+      'hang',
+      r
+        ? `until ${name} is out of the Service (readiness probe: periodSeconds ${r.periodSeconds}, failureThreshold ${r.failureThreshold}, timeoutSeconds ${r.timeoutSeconds}), then ${(limits.afterMs / 1000).toFixed(1)} s more`
+        : `${name} has no readiness probe: ${(limits.deadlineMs / 1000).toFixed(1)} s stopped`,
+      () => holdWhileHung(session, name, run.failure!.requestedAt, limits),
+    );
+    await session.phase('resume', `SIGCONT to the app in ${name}`, () => resumeApp(lab, session, name, t0, run));
+  }
+  const how = { delete: 're-created by the StatefulSet', kill: 'the container restarted by the kubelet', hang: 'its readiness probe passing again' }[mode];
+  await session.phase('recover', `until ${name} is Ready again (${how})`, () => session.waitFor({ until: back, waitingFor: `${name} Ready again` }));
+  await session.phase('settle', 'traffic after the pod is back', () => session.hold(Math.max(options.settleMs, 1000)));
+}
+
+/** SIGCONT to the app; records it and the app's state after it. */
+async function resumeApp(lab: Lab, session: DemoSession, name: string, t0: number, run: FailoverRun): Promise<void> {
+  const sent = await signalApp(lab, name, 'SIGCONT', session.clock, t0);
+  run.resume = { ...sent.moment, states: sent.states };
+  run.mayBeStopped = sent.states.includes('T');
 }
 
 async function measureFailover(
@@ -146,15 +260,8 @@ async function measureFailover(
     waitingFor: `pods of ${lab.release} (before the lesson)`,
     signal,
   });
-  if (
-    options.mode === 'kill' &&
-    !(sts.statefulSet.spec as { template?: { spec?: { shareProcessNamespace?: boolean } } }).template?.spec?.shareProcessNamespace
-  ) {
-    throw new LabError(
-      `--mode kill: the pods of ${lab.release} do not share their process namespace, so the app is PID 1 of its container, which ignores a SIGKILL sent from inside; nothing was changed`,
-      'deploy again with this version of k8s-lab (its chart sets shareProcessNamespace: true), or use --mode delete',
-    );
-  }
+  checkSharedProcesses(options.mode, sts.statefulSet, lab.release);
+  const probes = containerProbes(sts.statefulSet, APP_CONTAINER);
   const [server, namespace, target, start] = await Promise.all([
     lab.kubectl.serverVersion(),
     lab.kubectl.namespace(),
@@ -179,6 +286,7 @@ async function measureFailover(
   const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, phaseBegins, files, signal);
   session.notes.push(`Probe: GET / through ${target.description} every ${options.intervalMs} ms.`);
   if (options.mode === 'kill' && before.restarts > 0) {
+    // kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restarts
     session.notes.push(
       `${name}'s container had restarted ${before.restarts} time${before.restarts > 1 ? 's' : ''} before: the kubelet's restart back-off (10 s, doubling, reset after 10 min running) may hold this restart back.`,
     );
@@ -188,99 +296,183 @@ async function measureFailover(
     const pod = state.pods.find((p) => p.metadata.name === name && !p.metadata.deletionTimestamp);
     if (!pod || !isPodReady(pod) || !isStatefulSetSettled(state.statefulSet, state.pods)) return false;
     const uid = (pod.metadata as { uid?: string }).uid ?? null;
-    return options.mode === 'delete' ? uid !== before.uid : podRestarts(pod) > before.restarts;
+    if (options.mode === 'delete') return uid !== before.uid;
+    return options.mode === 'kill' ? podRestarts(pod) > before.restarts : uid === before.uid;
   };
 
-  let failedAt = -1;
+  const run: FailoverRun = { resume: null, mayBeStopped: false };
   let failure: Error | undefined;
   await watch.start(demoLimits.watchMs(options.timeoutMs));
   probe.start();
   try {
-    await session.phase('baseline', 'traffic before the failure', () => session.hold(options.settleMs));
-    const what =
-      options.mode === 'delete'
-        ? `kubectl delete pod ${name} (graceful: preStop, SIGTERM, drain)`
-        : `SIGKILL to the app (${APP_COMMAND.join(' ')}) in ${name}: no SIGTERM, no drain`;
-    await session.phase('fail', what, async () => {
-      session.checkpoint();
-      session.changed = true;
-      failedAt = clock();
-      if (options.mode === 'delete') await lab.apply(kubectlChanges.deletePods(lab.kubectl, [name]));
-      else {
-        const { killed } = await lab.kubectl.killProcess(name, APP_CONTAINER, APP_COMMAND);
-        if (!killed) throw new LabError(`no process "${APP_COMMAND.join(' ')}" found in ${name}`, 'check the pod: kubectl describe pod');
-      }
-    });
-    await session.phase(
-      'recover',
-      `until ${name} is Ready again (${options.mode === 'delete' ? 're-created by the StatefulSet' : 'the container restarted by the kubelet'})`,
-      () => session.waitFor({ until: back, waitingFor: `${name} Ready again` }),
-    );
-    await session.phase('settle', 'traffic after the pod is back', () => session.hold(Math.max(options.settleMs, 1000)));
+    await failoverPhases(lab, session, name, options.mode, options, probes, t0, run, back);
   } catch (error) {
     failure = error as Error;
   }
-  const interruptedIn = signal?.aborted ? (session.phases.at(-1)?.name ?? 'the start') : undefined;
-  let stopMessage = failure?.message;
-  if (failure && session.changed && interruptedIn) {
-    // Nothing to roll back: the StatefulSet or the kubelet brings the pod back by itself; wait for it.
-    session.undoing = true;
-    const waited = await session
-      .phase('undo', `until ${name} is Ready again`, () => session.waitFor({ until: back, waitingFor: `${name} Ready again` }))
-      .then(
-        () => `${name} is Ready again`,
-        (error: Error) => `waiting for ${name} failed: ${error.message}`,
-      );
-    stopMessage = `${failure.message} during ${interruptedIn}; ${waited}`;
-  }
+  const stopMessage = await undoFailover(lab, session, name, failure, signal, t0, run, back);
   const samples = await probe.stop();
   const podEvents = await watch.stop();
   const endedAt = new Date();
   const after = await readIdentity(lab, files, name).catch(() => ({ identity: null, counters: [] as CounterSnapshot[] }));
-
-  const failedRequests = failedAt < 0 ? { count: 0, firstMs: null, lastMs: null, spanMs: 0 } : failedRequestsSince(samples, failedAt);
-  const readyAgainMs = failedAt < 0 ? null : readyAgainAfter(podEvents, name, failedAt);
-  const dataChecks = checkData(start.counters, after.counters, samples);
-  const { verdict, reason } = decideFailover({
-    mode: options.mode,
-    stop: failure && { message: stopMessage ?? failure.message, interruptedIn },
+  const record = failoverRecord({
+    lab,
+    name,
+    options,
+    plan,
+    probes,
+    run,
+    session,
     before,
-    after: after.identity,
-    readyAgainMs,
-    dataChecks,
-  });
-  const record: FailoverRecord = {
-    schema: 1,
-    lesson: 'failover',
-    id: `${startedAt.toISOString().replace(/[:.]/g, '-')}-failover-${options.mode}`,
-    release: lab.release,
-    namespace,
-    mode: options.mode,
-    pod: name,
-    options: { replicas: plan.replicas, intervalMs: options.intervalMs, settleMs: options.settleMs },
-    environment: { kubernetes: server ?? 'unknown', helm: plan.helm, kubectl: plan.kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
-    startedAt: startedAt.toISOString(),
-    endedAt: endedAt.toISOString(),
-    durationMs: endedAt.getTime() - startedAt.getTime(),
-    phases: session.phases,
-    podEvents,
-    failedAt,
-    readyAgainMs,
-    failedRequests,
-    identity: { before, after: after.identity },
-    readiness: plan.readiness,
-    advice: crashAdvice(options.mode, plan.readiness, failedRequests, plan.replicas),
-    probe: summarizeProbe(samples, options.intervalMs),
+    after,
+    start,
     samples,
-    counters: { before: start.counters, after: after.counters },
-    dataChecks,
-    dataPreserved: dataChecks.every((c) => c.preserved),
-    verdict,
-    reason,
-    notes: session.notes,
-  };
+    podEvents,
+    failure,
+    stopMessage,
+    interruptedIn: signal?.aborted ? (session.phases.at(-1)?.name ?? 'the start') : undefined,
+    environment: { kubernetes: server ?? 'unknown', helm: plan.helm, kubectl: plan.kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
+    namespace,
+    startedAt,
+    endedAt,
+  });
   makeDirs(options.recordDir);
   const path = join(options.recordDir, `${record.id}.json`);
   writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
   return { record, path };
+}
+
+/**
+ * After the phases: a stopped app gets its SIGCONT whatever happened (an error, Ctrl-C); after
+ * Ctrl-C, the pod is waited for until it is Ready again (the StatefulSet or the kubelet brings it
+ * back by itself). Returns the message to stop with, when the phases failed.
+ */
+async function undoFailover(
+  lab: Lab,
+  session: DemoSession,
+  name: string,
+  failure: Error | undefined,
+  signal: AbortSignal | undefined,
+  t0: number,
+  run: FailoverRun,
+  back: (state: { statefulSet: Parameters<typeof isStatefulSetSettled>[0]; pods: Pod[] }) => boolean,
+): Promise<string | undefined> {
+  if (!failure) return undefined;
+  const interruptedIn = signal?.aborted ? (session.phases.at(-1)?.name ?? 'the start') : undefined;
+  const said: string[] = [];
+  if (run.mayBeStopped) {
+    session.undoing = true;
+    said.push(
+      await session
+        .phase('undo', `SIGCONT to the app in ${name}`, () => resumeApp(lab, session, name, t0, run))
+        .then(
+          () => (run.mayBeStopped ? `SIGCONT sent, but ${name}'s app is still stopped` : `SIGCONT sent: ${name}'s app resumed`),
+          (error: Error) => `SIGCONT to ${name}'s app failed (${error.message}): it may still be stopped; \`kubectl delete pod ${name}\` replaces it`,
+        ),
+    );
+  }
+  if (session.changed && interruptedIn) {
+    session.undoing = true;
+    said.push(
+      await session
+        .phase('undo', `until ${name} is Ready again`, () => session.waitFor({ until: back, waitingFor: `${name} Ready again` }))
+        .then(
+          () => `${name} is Ready again`,
+          (error: Error) => `waiting for ${name} failed: ${error.message}`,
+        ),
+    );
+  }
+  const where = interruptedIn ? ` during ${interruptedIn}` : '';
+  return said.length || where ? `${failure.message}${where}${said.length ? `; ${said.join('; ')}` : ''}` : failure.message;
+}
+
+interface RecordInputs {
+  lab: Lab;
+  name: string;
+  options: FailoverOptions;
+  plan: FailoverPlan;
+  probes: LiveProbes;
+  run: FailoverRun;
+  session: DemoSession;
+  before: PodIdentity;
+  after: { identity: PodIdentity | null; counters: CounterSnapshot[] };
+  start: { counters: CounterSnapshot[] };
+  samples: Awaited<ReturnType<DemoSession['probe']['stop']>>;
+  podEvents: Awaited<ReturnType<PodWatch['stop']>>;
+  failure: Error | undefined;
+  stopMessage: string | undefined;
+  interruptedIn: string | undefined;
+  environment: FailoverRecord['environment'];
+  namespace: string;
+  startedAt: Date;
+  endedAt: Date;
+}
+
+/** The run record: what was measured, the figures, the explanation they support and the verdict. */
+function failoverRecord(i: RecordInputs): FailoverRecord {
+  const { options, run, name, before } = i;
+  const failure = run.failure;
+  const requestTimeoutMs = demoLimits.probeRequestMs(options.intervalMs);
+  const figures = failure ? failoverFigures({ pod: name, failure, resume: run.resume, podEvents: i.podEvents, samples: i.samples }) : undefined;
+  const dataChecks = checkData(i.start.counters, i.after.counters, i.samples);
+  const explanation = figures
+    ? explainFailover(figures, {
+        mode: options.mode,
+        pod: name,
+        replicas: i.plan.replicas,
+        readiness: i.probes.readiness,
+        liveness: i.probes.liveness,
+        restarts: { before: before.restarts, after: i.after.identity?.restarts ?? null },
+        requestTimeoutMs,
+        restart: options.mode === 'kill' ? i.after.identity?.container : undefined,
+      })
+    : undefined;
+  const readyAgainMs = figures?.readyAgainMs ?? null;
+  const { verdict, reason } = decideFailover({
+    mode: options.mode,
+    stop: i.failure && { message: i.stopMessage ?? i.failure.message, interruptedIn: i.interruptedIn },
+    before,
+    after: i.after.identity,
+    readyAgainMs,
+    dataChecks,
+    resumed: run.resume,
+    liveness: i.probes.liveness !== null,
+  });
+  const none = { count: 0, firstMs: null, lastMs: null, spanMs: 0 };
+  return {
+    schema: 1,
+    lesson: 'failover',
+    id: `${i.startedAt.toISOString().replace(/[:.]/g, '-')}-failover-${options.mode}`,
+    release: i.lab.release,
+    namespace: i.namespace,
+    mode: options.mode,
+    pod: name,
+    options: { replicas: i.plan.replicas, intervalMs: options.intervalMs, settleMs: options.settleMs },
+    environment: i.environment,
+    startedAt: i.startedAt.toISOString(),
+    endedAt: i.endedAt.toISOString(),
+    durationMs: i.endedAt.getTime() - i.startedAt.getTime(),
+    phases: i.session.phases,
+    podEvents: i.podEvents,
+    failedAt: failure?.requestedAt ?? -1,
+    ...(failure && { failure }),
+    ...(options.mode === 'hang' && { resume: run.resume }),
+    readyAgainMs,
+    failedRequests: figures
+      ? { count: figures.failed.count, firstMs: figures.failed.firstMs, lastMs: figures.failed.lastMs, spanMs: figures.failed.spanMs }
+      : none,
+    identity: { before, after: i.after.identity },
+    readiness: i.probes.readiness,
+    liveness: i.probes.liveness,
+    requestTimeoutMs,
+    ...(explanation && { explanation: explanation.lines }),
+    advice: explanation?.advice ?? 'nothing was failed, so nothing was measured',
+    probe: summarizeProbe(i.samples, options.intervalMs),
+    samples: i.samples,
+    counters: { before: i.start.counters, after: i.after.counters },
+    dataChecks,
+    dataPreserved: dataChecks.every((c) => c.preserved),
+    verdict,
+    reason,
+    notes: i.session.notes,
+  };
 }

@@ -1,16 +1,30 @@
 // The two lessons beyond the update strategies (demo-failover, demo-scale): their run records and
 // what they decide from what they measured. Pure, table-tested (test/unit/lessons.test.ts).
 
+import type { ProbeSettings } from '../adapters/kube-objects.js';
 import type { ProbeSample, ProbeSummary } from '../probe/sample.js';
+import { demoLimits } from '../limits.js';
+import {
+  explainFailover,
+  failoverFigures,
+  type FailedRequests,
+  type FailoverExplanation,
+  type FailoverFigures,
+  type FailoverMode,
+  type FailureMoment,
+  type ReadinessSettings,
+} from './failover-analysis.js';
 import type { CounterSnapshot, DataCheck, Phase, PodEvent } from './record.js';
 
+export { failedRequestsSince, readyAgainAfter } from './failover-analysis.js';
+export type { FailedRequests, FailoverMode, FailureMoment, ReadinessSettings } from './failover-analysis.js';
+
 export type LessonVerdict = 'passed' | 'failed' | 'interrupted';
-export type FailoverMode = 'delete' | 'kill';
 /** The lessons `lab` runs after the update demos (`--lessons`). */
 export type Lesson = 'scale' | 'failover';
 export const LESSONS: readonly Lesson[] = ['scale', 'failover'];
 
-export const FAILOVER_MODES: readonly FailoverMode[] = ['delete', 'kill'];
+export const FAILOVER_MODES: readonly FailoverMode[] = ['delete', 'kill', 'hang'];
 export type PolicyChoice = 'parallel' | 'ordered' | 'both';
 export const POLICY_CHOICES: readonly PolicyChoice[] = ['parallel', 'ordered', 'both'];
 export type PodManagementPolicy = 'Parallel' | 'OrderedReady';
@@ -35,22 +49,8 @@ export interface PodIdentity {
   /** Container restarts: a killed app restarts in the same pod. */
   restarts: number;
   counter: number | null;
-}
-
-/** Probe requests that failed from a moment on. */
-export interface FailedRequests {
-  count: number;
-  /** ms after the moment of the first and the last failed request; null when none failed. */
-  firstMs: number | null;
-  lastMs: number | null;
-  /** From the first failed request to the next successful one (0 when none failed). */
-  spanMs: number;
-}
-
-export interface ReadinessSettings {
-  periodSeconds: number;
-  failureThreshold: number;
-  timeoutSeconds: number;
+  /** The kubelet's record of the app container's last exit and current start (to the second). */
+  container?: { exitedAt: string | null; exitCode: number | null; reason: string | null; startedAt: string | null };
 }
 
 export interface FailoverRecord {
@@ -68,14 +68,25 @@ export interface FailoverRecord {
   durationMs: number;
   phases: Phase[];
   podEvents: PodEvent[];
-  /** ms since the start when the pod was deleted or its app killed. */
+  /** ms since the start when the delete or the signal was requested (the start of its command). */
   failedAt: number;
+  /** The command that deleted the pod or signalled its app, and when the pod's clock says it signalled (k8s-lab 0.2+). */
+  failure?: FailureMoment;
+  /** hang: the SIGCONT that resumed the app, with the app's state after it (`T`: still stopped); null when none was sent. */
+  resume?: (FailureMoment & { states: string[] }) | null;
   /** From then until the pod was Ready again; null when it was not. */
   readyAgainMs: number | null;
   failedRequests: FailedRequests;
   identity: { before: PodIdentity; after: PodIdentity | null };
-  readiness: ReadinessSettings;
-  /** What would shorten the outage, with the chart values that set it. */
+  /** The app container's readiness probe, read from the live StatefulSet; null: it has none. */
+  readiness: ReadinessSettings | null;
+  /** Its liveness probe, read likewise; null: none (k8s-lab 0.2+). */
+  liveness?: ProbeSettings | null;
+  /** How long a probe request may wait for its answer before it counts as failed (k8s-lab 0.2+). */
+  requestTimeoutMs?: number;
+  /** What bounded the outage and why, each sentence a figure of this run or checked Kubernetes behaviour (k8s-lab 0.2+). */
+  explanation?: string[];
+  /** What would shorten the outage, following from this run's figures. */
   advice: string;
   probe: ProbeSummary;
   samples: ProbeSample[];
@@ -87,42 +98,26 @@ export interface FailoverRecord {
   notes: string[];
 }
 
-/** The probe requests that failed from `since` on, and how long from the first to the next success. */
-export function failedRequestsSince(samples: ProbeSample[], since: number): FailedRequests {
-  const after = samples.filter((s) => s.t >= since).sort((a, b) => a.t - b.t);
-  const failed = after.filter((s) => !s.ok);
-  const first = failed[0];
-  const last = failed.at(-1);
-  if (!first || !last) return { count: 0, firstMs: null, lastMs: null, spanMs: 0 };
-  const recovered = after.find((s) => s.ok && s.t > last.t);
-  return { count: failed.length, firstMs: first.t - since, lastMs: last.t - since, spanMs: (recovered ?? last).t - first.t };
-}
-
 /**
- * ms from `since` until `pod` was Ready again: its first `ready` after it went out of service
- * (not-ready, deleting or deleted) from `since` on. Null when it did not go out, or did not come back.
+ * The figures of a failover record and the explanation they support, recomputed from what it
+ * recorded, so that a record of an older k8s-lab is explained by the same rules (its `failedAt` is
+ * the start of the command; its stored advice is not repeated). Undefined when nothing was failed.
  */
-export function readyAgainAfter(events: PodEvent[], pod: string, since: number): number | null {
-  const own = events.filter((e) => e.pod === pod && e.t >= since).sort((a, b) => a.t - b.t);
-  const out = own.findIndex((e) => e.type === 'not-ready' || e.type === 'deleting' || e.type === 'deleted');
-  if (out < 0) return null;
-  const back = own.slice(out).find((e) => e.type === 'ready');
-  return back ? back.t - since : null;
-}
-
-/** What would shorten a crash's outage, from the readiness probe the pods run. */
-export function crashAdvice(mode: FailoverMode, readiness: ReadinessSettings, failed: FailedRequests, replicas: number): string {
-  const detect = readiness.periodSeconds * readiness.failureThreshold;
-  if (mode === 'delete') {
-    return failed.count === 0
-      ? `a graceful delete cost no request: the preStop sleep keeps the pod serving while it leaves the Service (${replicas} replicas)`
-      : `${failed.count} requests failed on a graceful delete: raise preStopSleepSeconds so the pod leaves the Service before it stops serving${replicas < 2 ? ', and run at least 2 replicas' : ''}`;
-  }
-  return (
-    `a crashed pod stays in the Service until its readiness probe fails: up to periodSeconds ${readiness.periodSeconds} × failureThreshold ${readiness.failureThreshold} = ${detect} s ` +
-    `(+ timeoutSeconds ${readiness.timeoutSeconds} s per probe) before the kubelet marks it not Ready, then the endpoints update; ` +
-    `a lower readinessProbe.periodSeconds or failureThreshold (chart values) shortens that, more replicas make each crash hit a smaller share of requests, and a client retry hides it`
-  );
+export function explainFailoverRecord(record: FailoverRecord): { figures: FailoverFigures; explanation: FailoverExplanation } | undefined {
+  if (record.failedAt < 0) return undefined;
+  const failure = record.failure ?? { requestedAt: record.failedAt, doneAt: record.failedAt, podClockAt: null };
+  const figures = failoverFigures({ pod: record.pod, failure, resume: record.resume, podEvents: record.podEvents, samples: record.samples });
+  const explanation = explainFailover(figures, {
+    mode: record.mode,
+    pod: record.pod,
+    replicas: record.options.replicas,
+    readiness: record.readiness,
+    liveness: record.liveness,
+    restarts: { before: record.identity.before.restarts, after: record.identity.after?.restarts ?? null },
+    requestTimeoutMs: record.requestTimeoutMs ?? demoLimits.probeRequestMs(record.options.intervalMs),
+    restart: record.mode === 'kill' ? record.identity.after?.container : undefined,
+  });
+  return { figures, explanation };
 }
 
 export interface FailoverFacts {
@@ -132,6 +127,9 @@ export interface FailoverFacts {
   after: PodIdentity | null;
   readyAgainMs: number | null;
   dataChecks: DataCheck[];
+  /** hang: the app's state after the SIGCONT (`T`: still stopped), null when no SIGCONT reached it; and whether the container has a liveness probe. */
+  resumed?: { states: string[] } | null;
+  liveness?: boolean;
 }
 
 /** The failover verdict: the pod must be back, Ready, under its name, on its PVC, with every acknowledged increment. */
@@ -139,6 +137,10 @@ export function decideFailover(f: FailoverFacts): { verdict: LessonVerdict; reas
   if (f.stop) return { verdict: f.stop.interruptedIn ? 'interrupted' : 'failed', reason: f.stop.message };
   const { before, after } = f;
   if (!after) return { verdict: 'failed', reason: `${before.pod} did not come back` };
+  if (f.mode === 'hang') {
+    const problem = hangProblem(f, before, after);
+    if (problem) return { verdict: 'failed', reason: problem };
+  }
   if (f.readyAgainMs === null) return { verdict: 'failed', reason: `${before.pod} was not seen Ready again` };
   if (after.pvc !== before.pvc || after.pvcUid !== before.pvcUid) {
     return { verdict: 'failed', reason: `${before.pod} came back on another PVC (${before.pvc} ${before.pvcUid} → ${after.pvc} ${after.pvcUid})` };
@@ -152,8 +154,26 @@ export function decideFailover(f: FailoverFacts): { verdict: LessonVerdict; reas
   }
   const lost = f.dataChecks.filter((c) => !c.preserved);
   if (lost.length) return { verdict: 'failed', reason: `data lost: ${lost.map((c) => `${c.pod} ${c.reason}`).join('; ')}` };
-  const how = f.mode === 'delete' ? `${before.pod} re-created under the same name` : `${before.pod}'s app restarted in the same pod`;
+  const how =
+    f.mode === 'delete'
+      ? `${before.pod} re-created under the same name`
+      : f.mode === 'kill'
+        ? `${before.pod}'s app restarted in the same pod`
+        : after.restarts > before.restarts
+          ? `${before.pod}'s hung app restarted by its liveness probe in the same pod`
+          : `${before.pod}'s app resumed in the same pod, not restarted`;
   return { verdict: 'passed', reason: `${how}, Ready again after ${(f.readyAgainMs / 1000).toFixed(1)} s on the same PVC, no acknowledged increment lost` };
+}
+
+/** What makes a hang lesson fail: another pod, a restart no liveness probe explains, an app left stopped. */
+function hangProblem(f: FailoverFacts, before: PodIdentity, after: PodIdentity): string | undefined {
+  if (after.uid !== before.uid) return `${before.pod} was re-created (UID ${before.uid} → ${after.uid}); a hang should leave the pod in place`;
+  if (after.restarts > before.restarts && !f.liveness)
+    return `${before.pod}'s container restarted (restarts ${before.restarts} → ${after.restarts}) although it has no liveness probe`;
+  const restarted = after.restarts > before.restarts;
+  if (!restarted && !f.resumed) return `no SIGCONT reached ${before.pod}'s app: it may still be stopped`;
+  if (!restarted && f.resumed?.states.includes('T')) return `${before.pod}'s app is still stopped after the SIGCONT (state T)`;
+  return undefined;
 }
 
 // ---- demo-scale --------------------------------------------------------------------------------

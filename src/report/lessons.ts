@@ -1,8 +1,8 @@
 // The report's measurements of the two lessons (demo-scale, demo-failover) under the write-up's
 // sections: ordering, parallel operations, values in volumes. Pure: records in, Markdown and SVG out.
 
-import type { FailoverRecord, ScaleRecord, ScaleRun } from '../demos/lessons.js';
-import { escapeXml, formatDuration, inlineCode, markdownTable, markdownText } from './format.js';
+import { explainFailoverRecord, FAILOVER_MODES, type FailoverRecord, type ScaleRecord, type ScaleRun } from '../demos/lessons.js';
+import { escapeXml, formatDuration, inlineCode, markdownList, markdownTable, markdownText } from './format.js';
 
 export type LessonRecord = FailoverRecord | ScaleRecord;
 
@@ -11,9 +11,7 @@ export function lessonsOf(records: LessonRecord[], release: string, namespace: s
   const own = records.filter((r) => r.release === release && r.namespace === namespace).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   const scale = own.find((r): r is ScaleRecord => r.lesson === 'scale' && r.runs.length > 0);
   // The latest of each mode.
-  const failovers = (['delete', 'kill'] as const).flatMap((mode) =>
-    own.filter((r): r is FailoverRecord => r.lesson === 'failover' && r.mode === mode).slice(0, 1),
-  );
+  const failovers = FAILOVER_MODES.flatMap((mode) => own.filter((r): r is FailoverRecord => r.lesson === 'failover' && r.mode === mode).slice(0, 1));
   return { scale, failovers };
 }
 
@@ -122,6 +120,12 @@ function scaleTable(record: ScaleRecord): string {
   );
 }
 
+/** What the failed requests of the two policies say about ordering: only what they show. */
+function orderingVerdict(ordered: number, parallel: number): string {
+  if (ordered + parallel === 0) return 'Neither lost a request, so the ordering bought nothing for these pods and cost the difference.';
+  return `OrderedReady lost ${ordered} requests and Parallel ${parallel}: see the table below for when.`;
+}
+
 /** Under "Lack of need for ordering guarantees": what ordering costs, measured. */
 export function orderingMeasured(scale: ScaleRecord | undefined): string {
   if (!scale) return `How long ordering makes scaling take is measured by ${inlineCode('npx k8s-lab demo-scale')}; no run is recorded yet.`;
@@ -133,7 +137,7 @@ export function orderingMeasured(scale: ScaleRecord | undefined): string {
   if (parallel && ordered) {
     lines.push(
       `scaling from ${parallel.from} to ${parallel.to} pods took ${s(ordered.up.allReadyMs)} until every pod was Ready with OrderedReady and ${s(parallel.up.allReadyMs)} with Parallel; scaling back down took ${s(ordered.down.doneMs)} against ${s(parallel.down.doneMs)}. ` +
-        `Neither lost a request (${ordered.failedUp + ordered.failedDown} and ${parallel.failedUp + parallel.failedDown} failed), so the ordering bought nothing for these pods and cost the difference.`,
+        orderingVerdict(ordered.failedUp + ordered.failedDown, parallel.failedUp + parallel.failedDown),
     );
   } else {
     const only = scale.runs[0]!;
@@ -142,6 +146,14 @@ export function orderingMeasured(scale: ScaleRecord | undefined): string {
     );
   }
   return lines.join(' ');
+}
+
+/** Where a run's measured shape is not the one its policy documents, the report says so. */
+function shapesAgainstPolicy(runs: ScaleRun[]): string {
+  const expected = { OrderedReady: 'staircase', Parallel: 'block' } as const;
+  const off = runs.filter((r) => r.up.shape !== 'single' && r.up.shape !== expected[r.policy]);
+  if (!off.length) return '';
+  return ` This run measured otherwise: ${off.map((r) => `${r.policy} scaled up as a ${r.up.shape}`).join('; ')}.`;
 }
 
 /** Under "Parallel operations approach": the table and a picture per policy. */
@@ -154,10 +166,87 @@ export function parallelMeasured(scale: ScaleRecord | undefined, svgPaths: strin
     '',
     scaleTable(scale),
     '',
-    'With OrderedReady each pod is created only once the one before it is Ready (a staircase), and on scale-down each goes only once the one above it is gone; with Parallel the pods are created and removed together (a block).',
+    // statefulset/#deployment-and-scaling-guarantees and #parallel-pod-management; the shapes are this run's.
+    'With OrderedReady each pod is created only once the one before it is Ready (a staircase), and on scale-down each goes only once the one above it is gone; with Parallel the pods are created and removed together (a block).' +
+      shapesAgainstPolicy(scale.runs),
     '',
     ...scale.runs.map((r, i) => `![${r.policy}: pods over time](${svgPaths[i] ?? ''})`),
   ].join('\n');
+}
+
+const FAILURE_NAMES: Record<FailoverRecord['mode'], string> = {
+  delete: 'pod deleted (re-created)',
+  kill: 'app SIGKILLed (restarted in the pod)',
+  hang: 'app stopped, SIGSTOP (resumed with SIGCONT)',
+};
+const FAILURE_EVENTS: Record<FailoverRecord['mode'], string> = { delete: 'the delete', kill: 'the SIGKILL', hang: 'the SIGSTOP' };
+
+/** One row per failure mode: the data kept, and the outage's figures. */
+function failoverTable(failovers: FailoverRecord[]): string {
+  return markdownTable(
+    [
+      'Failure',
+      'Pod',
+      'Same PVC (UID)',
+      'Counter before → after',
+      'Acknowledged meanwhile',
+      'Not Ready after',
+      'Failed requests (sent from → to)',
+      'Ready again after',
+      'Restarts',
+      'Verdict',
+    ],
+    failovers.map((f) => {
+      const check = f.dataChecks.find((c) => c.pod === f.pod);
+      const same = f.identity.after?.pvcUid === f.identity.before.pvcUid;
+      const figures = explainFailoverRecord(f)?.figures;
+      const failed = figures?.failed ?? { ...f.failedRequests, timedOut: 0 };
+      return [
+        FAILURE_NAMES[f.mode],
+        inlineCode(f.pod),
+        same ? `yes (${inlineCode((f.identity.before.pvcUid ?? '').slice(0, 8))}…)` : 'no',
+        `${check?.before ?? '?'} → ${check?.after ?? '?'}`,
+        String(check?.acknowledged ?? '?'),
+        s(figures?.notReadyMs),
+        failed.count ? `${failed.count}${failed.timedOut ? ` (${failed.timedOut} timed out)` : ''}, ${s(failed.firstMs)} → ${s(failed.lastMs)}` : '0',
+        s(figures?.readyAgainMs ?? f.readyAgainMs),
+        `${f.identity.before.restarts} → ${f.identity.after?.restarts ?? '?'}`,
+        f.verdict,
+      ];
+    }),
+  );
+}
+
+/** What one mode's figures show and what would shorten its outage, recomputed from the record. */
+function failoverExplained(f: FailoverRecord): string {
+  const explained = explainFailoverRecord(f);
+  const title = `After ${FAILURE_EVENTS[f.mode]} (${inlineCode(f.id)}):`;
+  if (!explained) return `${title} nothing was failed, so nothing was measured.`;
+  const old = f.failure ? '' : ' This record is from an older k8s-lab, which kept only when the command started: times count from then.';
+  return [
+    `${title}${old}`,
+    '',
+    markdownList(explained.explanation.lines.map(markdownText)),
+    '',
+    `What would shorten it: ${markdownText(explained.explanation.advice.replace(/\.$/, ''))}.`,
+  ].join('\n');
+}
+
+/**
+ * What the scale-down did to the volumes: as measured when every check passed; else what the policy
+ * documents (statefulset/#persistentvolumeclaim-retention) and that this run did not show it.
+ */
+function storageSentence(fresh: boolean, allOk: boolean): string {
+  const how = fresh
+    ? 'Scale-down with `persistentVolumeClaimRetentionPolicy.whenScaled: Delete` (`k8s-lab demo-scale --pvc-retention delete`)'
+    : 'Scale-down (`k8s-lab demo-scale`, PVCs retained, the default)';
+  const what = fresh
+    ? "the StatefulSet deleted the removed pods' PVCs, and on the next scale-up each returning pod started from 0 on a new claim"
+    : "the removed pods' PVCs stayed, and on the next scale-up each returning pod served its old counter again";
+  const documented = fresh
+    ? "the StatefulSet should delete the removed pods' PVCs, and each returning pod start from 0 on a new claim"
+    : "the removed pods' PVCs should stay, and each returning pod serve its old counter again";
+  return allOk ? `${how}: ${what}.` : `${how}: ${documented}, but not every check of this run passed (see the table).`;
 }
 
 /** Under "Values in volumes": the evidence the values survived failure and scale-down. */
@@ -165,28 +254,12 @@ export function volumeLessons(scale: ScaleRecord | undefined, failovers: Failove
   const parts: string[] = [];
   if (failovers.length) {
     parts.push(
-      'A pod failing under traffic (`k8s-lab demo-failover`): the counter is read before and after, and must hold every increment the probe saw that pod acknowledge.',
+      'A pod failing under traffic (`k8s-lab demo-failover`): the counter is read before and after, and must hold every increment the probe saw that pod acknowledge. ' +
+        'Times count from the failure: the delete, the SIGKILL, or the SIGSTOP that froze the app without killing it (a hang).',
       '',
-      markdownTable(
-        ['Failure', 'Pod', 'Same PVC (UID)', 'Counter before → after', 'Acknowledged meanwhile', 'Failed requests', 'Ready again after', 'Verdict'],
-        failovers.map((f) => {
-          const check = f.dataChecks.find((c) => c.pod === f.pod);
-          const same = f.identity.after?.pvcUid === f.identity.before.pvcUid;
-          return [
-            f.mode === 'delete' ? 'pod deleted (re-created)' : 'app SIGKILLed (restarted in the pod)',
-            inlineCode(f.pod),
-            same ? `yes (${inlineCode((f.identity.before.pvcUid ?? '').slice(0, 8))}…)` : 'no',
-            `${check?.before ?? '?'} → ${check?.after ?? '?'}`,
-            String(check?.acknowledged ?? '?'),
-            `${f.failedRequests.count}${f.failedRequests.count ? ` over ${s(f.failedRequests.spanMs)}` : ''}`,
-            s(f.readyAgainMs),
-            f.verdict,
-          ];
-        }),
-      ),
+      failoverTable(failovers),
     );
-    const kill = failovers.find((f) => f.mode === 'kill');
-    if (kill) parts.push('', `After the SIGKILL: ${markdownText(kill.advice)}.`);
+    for (const f of failovers) parts.push('', failoverExplained(f));
   } else {
     parts.push(`Whether a value survives a pod failing is measured by ${inlineCode('npx k8s-lab demo-failover')}; no run is recorded yet.`);
   }
@@ -195,9 +268,10 @@ export function volumeLessons(scale: ScaleRecord | undefined, failovers: Failove
     const fresh = checks.some((c) => c.expected === 'fresh');
     parts.push(
       '',
-      fresh
-        ? "Scale-down with `persistentVolumeClaimRetentionPolicy.whenScaled: Delete` (`k8s-lab demo-scale --pvc-retention delete`): the StatefulSet deleted the removed pods' PVCs, and on the next scale-up each returning pod started from 0 on a new claim."
-        : "Scale-down (`k8s-lab demo-scale`, PVCs retained, the default): the removed pods' PVCs stayed, and on the next scale-up each returning pod served its old counter again.",
+      storageSentence(
+        fresh,
+        checks.every((c) => c.ok),
+      ),
       '',
       markdownTable(
         ['Policy', 'Pod', 'Counter before scale-down', 'Acknowledged after', 'PVC after scale-down', 'Returning pod serves', 'Same PVC', 'Check'],

@@ -191,6 +191,8 @@ function perPodStorage(input: ReportInput, latest: Map<RowKey, RunRecord>): stri
     sentences.push(`Each pod has its own PersistentVolumeClaim${fromTemplate}: ${owners}.`);
   }
   for (const c of counters.filter((c) => c.pvc === null)) sentences.push(`${inlineCode(c.pod)} has no PersistentVolumeClaim mounted.`);
+  // A StatefulSet pod keeps its name and its claims when rescheduled or re-created
+  // (statefulset/#stable-storage); demo-failover --mode delete measures it (volumeLessons).
   if (claimed.length) sentences.push('A pod that is replaced comes back under the same name and mounts the same claim.');
 
   if (!latest.size) {
@@ -211,18 +213,28 @@ function perPodStorage(input: ReportInput, latest: Map<RowKey, RunRecord>): stri
   return sentences.join(' ');
 }
 
+// OrderedReady is the default and starts pods one at a time in ordinal order
+// (kubernetes.io/docs/concepts/workloads/controllers/statefulset/#orderedready-pod-management);
+// how much slower that scales is measured by demo-scale (orderingMeasured).
 function orderingPolicy(policy: string): string {
   if (policy === 'Parallel') return 'Accordingly the StatefulSet asks for no ordering: its live `podManagementPolicy` is `Parallel`.';
   if (policy === 'OrderedReady') {
-    return 'The live StatefulSet still asks for ordering, though: its `podManagementPolicy` is `OrderedReady`, the Kubernetes default, so its pods start one at a time in ordinal order. The app does not need that guarantee; it only makes scaling and recovery slower.';
+    return 'The live StatefulSet still asks for ordering, though: its `podManagementPolicy` is `OrderedReady`, the Kubernetes default, so its pods start one at a time in ordinal order. The app does not need that guarantee; it only makes scaling slower (measured below).';
   }
   return `The live StatefulSet reports ${inlineCode(`podManagementPolicy: ${policy}`)}, a value this report does not explain.`;
 }
 
+// Parallel: the controller launches and terminates pods without waiting; scaling only, updates are
+// not affected (statefulset/#parallel-pod-management). A RollingUpdate replaces pods from the
+// highest ordinal down, one at a time (statefulset/#rolling-updates) unless
+// rollingUpdate.maxUnavailable says more (statefulset/#maximum-unavailable-pods). The spec fields
+// a StatefulSet update may change do not include podManagementPolicy (kubernetes/kubernetes
+// pkg/apis/apps/validation/validation.go, ValidateStatefulSetUpdate); whenDeleted Retain (the
+// default) keeps the PVCs when the StatefulSet goes (statefulset/#persistentvolumeclaim-retention).
 function parallelOperations(input: ReportInput): string {
   const on = `On the live StatefulSet ${inlineCode(input.release)} (${plural(input.replicas, 'replica')}) it is`;
   if (input.podManagementPolicy === 'Parallel') {
-    return `${on} \`Parallel\`: the controller creates and deletes pods without waiting for lower ordinals to be Running and Ready first, so its ${plural(input.replicas, 'pod')} start together and, in the recreate demo, come back together. The policy governs scaling only: a \`RollingUpdate\` still replaces one pod at a time, highest ordinal first.`;
+    return `${on} \`Parallel\`: the controller creates and deletes pods without waiting for lower ordinals to be Running and Ready first, so its ${plural(input.replicas, 'pod')} start together and, in the recreate demo, come back together. The policy governs scaling only: a \`RollingUpdate\` still replaces pods highest ordinal first, one at a time unless \`rollingUpdate.maxUnavailable\` allows more.`;
   }
   if (input.podManagementPolicy === 'OrderedReady') {
     return `${on} \`OrderedReady\`, the default, so parallel operations are not in effect on this release: the controller creates pods one at a time in ordinal order, each only after the previous one is Running and Ready, and deletes them in reverse order. The bundled chart sets \`Parallel\`; \`podManagementPolicy\` cannot be changed on an existing StatefulSet, so switching means re-creating the StatefulSet (its PVCs stay).`;

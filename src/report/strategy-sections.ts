@@ -10,10 +10,17 @@ export const STRATEGY_TITLES: Record<Strategy, string> = {
   partition: 'Partitioned rollout',
 };
 
-/** What each demo does on the cluster (docs/strategies.md). */
+/**
+ * What each demo does on the cluster (docs/strategies.md). The Kubernetes behaviour they
+ * state is the documented one: RollingUpdate from the highest ordinal down, each pod Ready before
+ * its predecessor, one at a time unless maxUnavailable says more; partition updates the ordinals at
+ * or above it (kubernetes.io/docs/concepts/workloads/controllers/statefulset/#rolling-updates,
+ * #partitions, #maximum-unavailable-pods). Each run's own figures (outages, pods down at once) are
+ * in its section beside it.
+ */
 export const STRATEGY_DESCRIPTIONS: Record<Strategy, string> = {
   rolling:
-    "The StatefulSet's own `RollingUpdate`: the controller replaces one pod at a time, highest ordinal first, and moves to the next lower ordinal only once the new pod is Ready. Each new pod mounts the PVC of the pod it replaces.",
+    "The StatefulSet's own `RollingUpdate`: the controller replaces one pod at a time (`rollingUpdate.maxUnavailable` 1, the default), highest ordinal first, and moves to the next lower ordinal only once the new pod is Ready. Each new pod mounts the PVC of the pod it replaces.",
   recreate:
     'Every pod is replaced at once. Kubernetes 1.37 has a `Recreate` update strategy for StatefulSets (alpha, feature gate `StatefulSetRecreateStrategy`), which the demo uses where the API server accepts it; elsewhere it emulates it with `OnDelete` and deleting every pod (`--emulate-recreate` forces the emulation, to compare both on one cluster). No pod serves until the first new one is Ready, so this strategy has downtime by design.',
   canary:

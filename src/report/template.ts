@@ -6,6 +6,12 @@ import { templatesDir } from '../paths.js';
 export const REPORT_TEMPLATE = 'report.md';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}/g;
+/** A line that is only an HTML comment: where the template cites what backs its sentences; not copied into the report. */
+const COMMENT_LINE = /^<!--[\s\S]*?-->[ \t]*\n/gm;
+
+function withoutComments(template: string): string {
+  return template.replace(COMMENT_LINE, '');
+}
 
 /** Reads a template shipped in `templates/`. */
 export function readTemplate(name: string = REPORT_TEMPLATE, dir: string = templatesDir): string {
@@ -14,12 +20,12 @@ export function readTemplate(name: string = REPORT_TEMPLATE, dir: string = templ
 
 /** The placeholder names a template uses, each once, in order of first use. */
 export function templatePlaceholders(template: string): string[] {
-  return [...new Set([...template.matchAll(PLACEHOLDER)].map((match) => match[1] ?? ''))];
+  return [...new Set([...withoutComments(template).matchAll(PLACEHOLDER)].map((match) => match[1] ?? ''))];
 }
 
 /**
  * Replaces every `{{name}}` with its value in one pass (a value that itself contains `{{x}}` is
- * left as it is). A placeholder without a value, or a value no placeholder asks for, is an error:
+ * left as it is), after dropping the lines that are only comments (`<!-- ... -->`). A placeholder without a value, or a value no placeholder asks for, is an error:
  * the template and the code that fills it must not drift apart silently.
  */
 export function fillTemplate(template: string, values: Record<string, string>): string {
@@ -30,5 +36,5 @@ export function fillTemplate(template: string, values: Record<string, string>): 
     const problems = [missing.length ? `no value for ${missing.join(', ')}` : '', unused.length ? `no placeholder for ${unused.join(', ')}` : ''];
     throw new Error(`report template does not match its values: ${problems.filter(Boolean).join('; ')}`);
   }
-  return template.replace(PLACEHOLDER, (_, name: string) => values[name] ?? '');
+  return withoutComments(template).replace(PLACEHOLDER, (_, name: string) => values[name] ?? '');
 }

@@ -1,7 +1,8 @@
 // demo-failover and demo-scale on the real cluster. What the records say is checked against the
 // cluster read with kubectl directly (pods and their UIDs, PVCs and theirs, counters with kubectl
 // exec), and so is the release afterwards: its replica count, no temporary release, no PVC of an
-// added ordinal unless --keep-pvcs. Helm 4 runs every mode of each lesson and a Ctrl-C in each;
+// added ordinal unless --keep-pvcs. Helm 4 runs every mode of each lesson (failover: delete, kill,
+// hang) and a Ctrl-C in each, and one in the hang;
 // Helm 3 `demo-scale --policy both` and `demo-failover --mode delete`.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,6 +106,66 @@ describe.each([
 
   it.runIf(full)('demo-failover --mode kill: the app restarts in the same pod, nothing acknowledged lost', async () => {
     await failover('kill');
+  });
+
+  /** The state of `python3 /app/server.py` in the pod (/proc/PID/stat: T stopped), read with a script of this test's own. */
+  async function appState(pod: string): Promise<string[]> {
+    const script = [
+      'import os',
+      'for p in [p for p in os.listdir("/proc") if p.isdigit()]:',
+      '    try:',
+      '        if open("/proc/%s/cmdline" % p, "rb").read() == b"python3\\0/app/server.py\\0":',
+      '            print(open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()[0])',
+      '    except OSError:',
+      '        pass',
+    ].join('\n');
+    const { stdout } = await kubectl(['-n', ns, 'exec', pod, '-c', 'app', '--', 'python3', '-c', script]);
+    return String(stdout).trim().split('\n').filter(Boolean);
+  }
+
+  it.runIf(full)('demo-failover --mode hang: the same pod, PVC and container (no restart), counters never down, the app not left stopped', async () => {
+    const target = 'helm-python-1';
+    const before = (await pods()).find((p) => p.metadata.name === target)!;
+    const claimsBefore = await claims();
+    const counterBefore = await readCounterFile(ns, target);
+    const live = await kubectlJson<{ spec: { template: { spec: { containers: { name: string; readinessProbe?: object; livenessProbe?: object }[] } } } }>([
+      '-n',
+      ns,
+      'get',
+      'statefulset',
+      'helm-python',
+    ]);
+    const app = live.spec.template.spec.containers.find((c) => c.name === 'app')!;
+    const result = await run(['demo-failover', '--mode', 'hang', '--url', nodePortUrl(NODE_PORT), '--record-dir', records, '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const record = result.json<FailoverRecord>();
+    expect(record).toMatchObject({ lesson: 'failover', mode: 'hang', pod: target, verdict: 'passed', dataPreserved: true });
+    // The readiness probe the record explains with is the live StatefulSet's, as kubectl reads it.
+    expect(app.readinessProbe).toMatchObject(record.readiness!);
+    expect(record.liveness ?? null).toEqual(app.livenessProbe ? expect.objectContaining({}) : null);
+    const now = (await pods()).find((p) => p.metadata.name === target)!;
+    expect(now.metadata.uid).toBe(before.metadata.uid);
+    expect(now.status.containerStatuses?.[0]?.restartCount).toBe(before.status.containerStatuses?.[0]?.restartCount);
+    expect(now.status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(await claims()).toEqual(claimsBefore);
+    // Not left stopped: the app's state, read in the pod.
+    const states = await appState(target);
+    expect(states).toHaveLength(1);
+    expect(states[0]).not.toBe('T');
+    // Counters never down: the file holds at least the old value plus every acknowledged increment,
+    // and every answer of the pod after the SIGCONT counts higher than every answer before the SIGSTOP.
+    const counterAfter = await readCounterFile(ns, target);
+    const acknowledged = record.samples.filter((s) => s.ok && s.pod === target);
+    expect(counterAfter - counterBefore).toBeGreaterThanOrEqual(acknowledged.length);
+    const beforeStop = acknowledged.filter((s) => s.t < record.failure!.requestedAt).map((s) => s.counter!);
+    const afterResume = acknowledged.filter((s) => s.t > record.resume!.doneAt).map((s) => s.counter!);
+    expect(beforeStop.length * afterResume.length).toBeGreaterThan(0);
+    expect(Math.min(...afterResume)).toBeGreaterThan(Math.max(...beforeStop));
+    // While stopped, no answer came from it, and what failed failed by timing out, not by refusal.
+    expect(acknowledged.filter((s) => s.t > record.failure!.doneAt && s.t < record.resume!.requestedAt - 1000)).toEqual([]);
+    const failed = record.samples.filter((s) => !s.ok && s.t >= record.failure!.requestedAt);
+    expect(failed.every((s) => /^no answer within/.test(s.error ?? ''))).toBe(true);
+    await expectReleaseAsItWas();
   });
 
   it(`demo-scale --policy both: Parallel starts the added pods together, OrderedReady one after another; Retain keeps their values; the release is put back`, async () => {
@@ -250,6 +311,16 @@ describe.each([
     expect(result.stderr).toMatch(/temporary release helm-python-ordered uninstalled/);
     await expectReleaseAsItWas();
     expect((await kubectl(['-n', ns, 'get', 'pvc', '-l', 'app.kubernetes.io/instance=helm-python-ordered', '-o', 'name'])).stdout).toBe('');
+  });
+
+  it.runIf(full)('Ctrl-C during demo-failover --mode hang resumes the app (SIGCONT): not left stopped, no restart', async () => {
+    const restarts = (await pods()).find((p) => p.metadata.name === 'helm-python-1')!.status.containerStatuses?.[0]?.restartCount;
+    const result = await interruptAt(['demo-failover', '--mode', 'hang', '--url', nodePortUrl(NODE_PORT), '--record-dir', records], 'hang');
+    expect(result.exitCode, result.stderr).toBe(130);
+    expect(result.stderr).toMatch(/SIGCONT sent: helm-python-1's app resumed; helm-python-1 is Ready again/);
+    expect((await appState('helm-python-1'))[0]).not.toBe('T');
+    expect((await pods()).find((p) => p.metadata.name === 'helm-python-1')!.status.containerStatuses?.[0]?.restartCount).toBe(restarts);
+    await expectReleaseAsItWas();
   });
 
   it.runIf(full)('Ctrl-C during demo-failover (the pod coming back) waits for it: the release is as it was', async () => {

@@ -21,6 +21,8 @@ export interface Expected {
   notFound?: boolean;
   /** A stream's later output (a watch's later events), each so many ms after it started; it exits after the last. */
   later?: { afterMs: number; stdout: string }[];
+  /** Called when the call is made, before it answers (a test's Ctrl-C at that moment). */
+  onCall?: () => void;
 }
 
 export const helm = (args: (string | RegExp)[], answer: Omit<Expected, 'bin' | 'args'> = {}): Expected => ({ bin: 'helm', args, ...answer });
@@ -55,7 +57,9 @@ export class FakeCluster implements Runner {
       this.unscripted.push(show(call));
       throw new Error(`fake cluster: no script for ${show(call)}`);
     }
-    return this.pending.splice(index, 1)[0]!;
+    const expected = this.pending.splice(index, 1)[0]!;
+    expected.onCall?.();
+    return expected;
   }
 
   async run(call: ToolCall): Promise<ToolResult> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Helm } from '../../src/adapters/helm.js';
-import { Kubectl, kubectlArgs } from '../../src/adapters/kubectl.js';
+import { Kubectl, kubectlArgs, parseSignalled } from '../../src/adapters/kubectl.js';
 import type { Node, Service } from '../../src/adapters/kube-objects.js';
 import { serviceCandidates } from '../../src/probe/target.js';
 import { FakeRunner } from '../support/fake-runner.js';
@@ -127,6 +127,49 @@ describe('Kubectl.namespaceExists', () => {
   });
 });
 
+describe('stopping and resuming the app (demo-failover --mode hang): the script run here on a process of our own', () => {
+  // The script kubectl would run in the pod, run by this machine's python3 against a sleeping
+  // python3 whose command line is unique; /proc read independently of the script.
+  const linux = process.platform === 'linux';
+  it.runIf(linux)('SIGSTOP leaves the process stopped (T), SIGCONT running again; each line says when and the state', async () => {
+    const { spawn, execFileSync } = await import('node:child_process');
+    const { readFileSync } = await import('node:fs');
+    // The interpreter itself, not a wrapper that would exec it under another command line (pyenv's shims).
+    const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+    const argv = [python, '-c', `import time; time.sleep(30) # k8s-lab test ${process.pid}`];
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
+    const state = () => readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[0];
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const script = (signal: 'SIGSTOP' | 'SIGCONT') => kubectlArgs.signalProcess({ namespace: 'lab' }, 'p', 'app', argv, signal).at(-1)!;
+      const before = Date.now();
+      const stopped = parseSignalled(execFileSync('python3', ['-c', script('SIGSTOP')], { encoding: 'utf8' }));
+      expect(stopped).toMatchObject({ found: true, pids: [child.pid], states: ['T'] });
+      expect(stopped.atEpochMs).toBeGreaterThanOrEqual(before - 5);
+      expect(stopped.atEpochMs).toBeLessThanOrEqual(Date.now());
+      expect(state()).toBe('T');
+      const resumed = parseSignalled(execFileSync('python3', ['-c', script('SIGCONT')], { encoding: 'utf8' }));
+      expect(resumed.states).toEqual(['S']);
+      expect(state()).toBe('S');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+  it('finds nothing when no process has that command line', async () => {
+    const kubectl = new Kubectl(new FakeRunner([{ match: /exec helm-python-1 .*SIGCONT/s, stdout: '' }]), 'kubectl', {});
+    await expect(kubectl.signalProcess('helm-python-1', 'app', ['python3', '/app/server.py'], 'SIGCONT')).resolves.toEqual({
+      found: false,
+      pids: [],
+      atEpochMs: null,
+      states: [],
+    });
+  });
+  it('an exit 137 is a failure for SIGSTOP (only a SIGKILL takes the exec down with the container)', async () => {
+    const kubectl = new Kubectl(new FakeRunner([{ match: /exec/, exitCode: 137, stderr: 'command terminated with exit code 137\n' }]), 'kubectl', {});
+    await expect(kubectl.signalProcess('helm-python-1', 'app', ['python3', '/app/server.py'], 'SIGSTOP')).rejects.toThrow(/SIGSTOP/);
+  });
+});
+
 describe('killing the app in a pod (demo-failover --mode kill)', () => {
   it('looks for the exact command line, NUL-separated as /proc/PID/cmdline has it', async () => {
     const args = kubectlArgs.killProcess({ namespace: 'lab' }, 'helm-python-1', 'app', ['python3', '/app/server.py']);
@@ -139,12 +182,17 @@ describe('killing the app in a pod (demo-failover --mode kill)', () => {
     expect(bytes).toBe("b'python3\\x00/app/server.py\\x00'");
   });
   it.each([
-    [{ stdout: '7\n' }, { killed: true, pids: [7] }],
-    [{ stdout: '' }, { killed: false, pids: [] }],
+    [{ stdout: '7 1764752400123 -\n' }, { killed: true, pids: [7], atEpochMs: 1764752400123 }],
+    [{ stdout: '' }, { killed: false, pids: [], atEpochMs: null }],
     // The container stopped with its main process and took the exec with it.
     [
       { exitCode: 137, stderr: 'command terminated with exit code 137\n' },
-      { killed: true, pids: [] },
+      { killed: true, pids: [], atEpochMs: null },
+    ],
+    // ... after the line it printed before the kill came through.
+    [
+      { exitCode: 137, stdout: '7 1764752400123 -\n', stderr: 'command terminated with exit code 137\n' },
+      { killed: true, pids: [7], atEpochMs: 1764752400123 },
     ],
   ])('answers %j as %j', async (answer, expected) => {
     const kubectl = new Kubectl(new FakeRunner([{ match: /exec helm-python-1/, ...answer }]), 'kubectl', {});

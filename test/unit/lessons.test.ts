@@ -3,7 +3,6 @@ import { checkData } from '../../src/demos/analysis.js';
 import {
   allReadyMs,
   checkStorage,
-  crashAdvice,
   decideFailover,
   decideScale,
   failedRequestsSince,
@@ -123,12 +122,26 @@ describe('decideFailover', () => {
     ).toBe('interrupted');
     expect(decideFailover({ mode: 'kill', stop: { message: 'x' }, before: id(), after: null, readyAgainMs: null, dataChecks: [] }).verdict).toBe('failed');
   });
-  it('crash advice names the readiness settings and their product', () => {
-    const advice = crashAdvice('kill', { periodSeconds: 3, failureThreshold: 4, timeoutSeconds: 1 }, { count: 7, firstMs: 0, lastMs: 900, spanMs: 1000 }, 2);
-    expect(advice).toContain('periodSeconds 3 × failureThreshold 4 = 12 s');
-    expect(
-      crashAdvice('delete', { periodSeconds: 1, failureThreshold: 2, timeoutSeconds: 1 }, { count: 0, firstMs: null, lastMs: null, spanMs: 0 }, 2),
-    ).toMatch(/cost no request/);
+  it('a hang passes only in the same pod, resumed (not left stopped), restarted only by a liveness probe', () => {
+    const dataChecks = [{ pod: 'p-1', before: 10, after: 12, acknowledged: 2, preserved: true }];
+    const hang = { mode: 'hang' as const, before: id(), readyAgainMs: 4200, dataChecks };
+    expect(decideFailover({ ...hang, after: id({ counter: 12 }), resumed: { states: ['S'] }, liveness: false })).toEqual({
+      verdict: 'passed',
+      reason: "p-1's app resumed in the same pod, not restarted, Ready again after 4.2 s on the same PVC, no acknowledged increment lost",
+    });
+    expect(decideFailover({ ...hang, after: id(), resumed: { states: ['T'] }, liveness: false })).toEqual({
+      verdict: 'failed',
+      reason: "p-1's app is still stopped after the SIGCONT (state T)",
+    });
+    expect(decideFailover({ ...hang, after: id(), resumed: null, liveness: false }).reason).toBe("no SIGCONT reached p-1's app: it may still be stopped");
+    expect(decideFailover({ ...hang, after: id({ restarts: 1 }), resumed: { states: ['S'] }, liveness: false }).reason).toBe(
+      "p-1's container restarted (restarts 0 → 1) although it has no liveness probe",
+    );
+    // With a liveness probe the restart is its doing, and the SIGCONT may find no process.
+    expect(decideFailover({ ...hang, after: id({ restarts: 1 }), resumed: { states: [] }, liveness: true }).reason).toMatch(
+      /^p-1's hung app restarted by its liveness probe in the same pod/,
+    );
+    expect(decideFailover({ ...hang, after: id({ uid: 'pod-b' }), resumed: { states: ['S'] }, liveness: false }).verdict).toBe('failed');
   });
 });
 

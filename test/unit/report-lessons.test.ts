@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FailoverRecord, ScaleRecord, ScaleRun } from '../../src/demos/lessons.js';
+import type { ProbeSample } from '../../src/demos/record.js';
 import { lessonsOf, orderingMeasured, parallelMeasured, renderScaleSvg, volumeLessons } from '../../src/report/lessons.js';
 
 const probe = {
@@ -83,6 +84,21 @@ describe('report: the lessons under the write-up sections', () => {
     expect(table).toContain('![OrderedReady: pods over time](timelines/b.svg)');
   });
 
+  it('claims only what the run shows: no "neither lost a request" when one was lost, and a shape against its policy is named', () => {
+    const [parallel, ordered] = scale.runs;
+    const off: ScaleRecord = {
+      ...scale,
+      runs: [
+        { ...parallel!, failedUp: 2 },
+        { ...ordered!, up: { ...ordered!.up, shape: 'block' } },
+      ],
+    };
+    expect(orderingMeasured(off)).toContain('OrderedReady lost 0 requests and Parallel 2: see the table below for when.');
+    expect(orderingMeasured(off)).not.toContain('Neither lost a request');
+    expect(parallelMeasured(off, [])).toContain('This run measured otherwise: OrderedReady scaled up as a block.');
+    expect(parallelMeasured(scale, [])).not.toContain('measured otherwise');
+  });
+
   it('says what is not measured yet', () => {
     expect(orderingMeasured(undefined)).toMatch(/no run is recorded yet/);
     expect(volumeLessons(undefined, [])).toMatch(/demo-failover.*no run is recorded yet[\s\S]*demo-scale.*no run is recorded yet/);
@@ -97,29 +113,96 @@ describe('report: the lessons under the write-up sections', () => {
     expect(svg).toContain(`<rect x="${x(7400)}" y="`);
   });
 
-  it('puts the failover and scale-down evidence under Values in volumes', () => {
-    const failover = {
+  /** A failover record as demo-failover writes it, from recorded events and samples. */
+  function failover(mode: FailoverRecord['mode'], over: Partial<FailoverRecord>): FailoverRecord {
+    return {
       schema: 1,
       lesson: 'failover',
-      mode: 'kill',
-      pod: 'helm-python-1',
+      id: `2026-12-03T09-00-00-000Z-failover-${mode}`,
       release: 'helm-python',
       namespace: 'lab',
-      startedAt: '2026-11-29T20:24:27.837Z',
+      mode,
+      pod: 'helm-python-1',
+      options: { replicas: 2, intervalMs: 100, settleMs: 2000 },
+      environment: { kubernetes: 'v1.37.2', helm: 'v4.1.4', kubectl: 'v1.35.0', k8sLab: '0.1.0', node: 'v22' },
+      startedAt: '2026-12-03T09:00:00.000Z',
+      endedAt: '2026-12-03T09:00:20.000Z',
+      durationMs: 20_000,
+      phases: [],
+      podEvents: [],
+      failedAt: 1710,
+      readyAgainMs: null,
+      failedRequests: { count: 0, firstMs: null, lastMs: null, spanMs: 0 },
       identity: {
         before: { pod: 'helm-python-1', uid: 'p', pvc: 'c', pvcUid: 'abcdef0123', restarts: 0, counter: 0 },
-        after: { pod: 'helm-python-1', uid: 'p', pvc: 'c', pvcUid: 'abcdef0123', restarts: 1, counter: 21 },
+        after: { pod: 'helm-python-1', uid: 'p', pvc: 'c', pvcUid: 'abcdef0123', restarts: mode === 'kill' ? 1 : 0, counter: 21 },
       },
+      readiness: { periodSeconds: 1, failureThreshold: 2, timeoutSeconds: 1 },
+      advice: '',
+      probe,
+      samples: [],
+      counters: { before: [], after: [] },
       dataChecks: [{ pod: 'helm-python-1', before: 0, after: 21, acknowledged: 21, preserved: true }],
-      failedRequests: { count: 3, firstMs: 400, lastMs: 1000, spanMs: 700 },
-      readyAgainMs: 1900,
-      advice: 'lower periodSeconds',
+      dataPreserved: true,
       verdict: 'passed',
-    } as unknown as FailoverRecord;
-    const { failovers } = lessonsOf([failover, scale], 'helm-python', 'lab');
+      reason: '',
+      notes: [],
+      ...over,
+    };
+  }
+  const ok = (t: number): ProbeSample => ({ t, ok: true, latencyMs: 2, pod: 'helm-python-0' });
+  // A record of k8s-lab 0.1 (no `failure`, its wrong advice stored): the kill exec started at 1.71 s,
+  // one request refused at 2.58 s, not Ready at 2.63 s, Ready again at 4.90 s.
+  const oldKill = failover('kill', {
+    podEvents: [
+      { t: 2630, pod: 'helm-python-1', type: 'not-ready' },
+      { t: 4900, pod: 'helm-python-1', type: 'ready' },
+    ],
+    samples: [ok(2480), { t: 2580, ok: false, latencyMs: 1, error: 'ECONNREFUSED' }, ok(2680)],
+    readyAgainMs: 3190,
+    advice: 'a crashed pod stays in the Service until its readiness probe fails: up to periodSeconds 1 × failureThreshold 2 = 2 s',
+  });
+  // A hang: SIGSTOP at 1.30 s by the pod's clock, three requests timed out, not Ready at 3.80 s, SIGCONT at 9.20 s, Ready at 10.10 s.
+  const hang = failover('hang', {
+    failedAt: 1000,
+    failure: { requestedAt: 1000, doneAt: 1400, podClockAt: 1300 },
+    resume: { requestedAt: 9000, doneAt: 9300, podClockAt: 9200, states: ['S'] },
+    liveness: null,
+    requestTimeoutMs: 1000,
+    podEvents: [
+      { t: 3800, pod: 'helm-python-1', type: 'not-ready' },
+      { t: 10_100, pod: 'helm-python-1', type: 'ready' },
+    ],
+    samples: [1400, 1800, 3900].map((t): ProbeSample => ({ t, ok: false, latencyMs: 1000, error: 'no answer within 1000 ms' })).concat([ok(2000), ok(4000)]),
+    readyAgainMs: 8800,
+  });
+
+  it('puts the failover table, a row per mode, and the scale-down evidence under Values in volumes', () => {
+    const { failovers } = lessonsOf([oldKill, hang, scale], 'helm-python', 'lab');
+    expect(failovers.map((f) => f.mode)).toEqual(['kill', 'hang']);
     const text = volumeLessons(scale, failovers);
-    expect(text).toContain('| app SIGKILLed (restarted in the pod) | `helm-python-1` | yes (`abcdef01`…) | 0 → 21 | 21 | 3 over 700 ms | 1.9 s | passed |');
+    // Kill, from the start of the exec (1.71 s): not Ready 2.63 − 1.71 = 0.92 s; the refused request 0.87 s; Ready 4.90 − 1.71 = 3.19 s.
+    expect(text).toContain(
+      '| app SIGKILLed (restarted in the pod) | `helm-python-1` | yes (`abcdef01`…) | 0 → 21 | 21 | 920 ms | 1, 870 ms → 870 ms | 3.2 s | 0 → 1 | passed |',
+    );
+    // Hang, from the SIGSTOP (1.30 s): not Ready 2.5 s; requests sent 0.1 → 2.6 s; Ready 10.10 − 1.30 = 8.8 s.
+    expect(text).toContain(
+      '| app stopped, SIGSTOP (resumed with SIGCONT) | `helm-python-1` | yes (`abcdef01`…) | 0 → 21 | 21 | 2.5 s | 3 (3 timed out), 100 ms → 2.6 s | 8.8 s | 0 → 0 | passed |',
+    );
     expect(text).toContain('| OrderedReady | `helm-python-ordered-3` | 11 | 3 | kept | 15 | yes | ok |');
-    expect(lessonsOf([failover], 'other', 'lab').failovers).toEqual([]);
+    expect(lessonsOf([oldKill], 'other', 'lab').failovers).toEqual([]);
+  });
+
+  it('explains each mode from its figures: the crash not bounded by the probe, the hang bounded by it; the old wrong advice is not repeated', () => {
+    const text = volumeLessons(undefined, [oldKill, hang]);
+    expect(text).not.toContain('stays in the Service until its readiness probe fails');
+    expect(text).toContain('After the SIGKILL (`2026-12-03T09-00-00-000Z-failover-kill`): This record is from an older k8s-lab');
+    expect(text).toMatch(
+      /- helm-python-1 went not Ready 0\.9 s after the start of the kubectl exec that sent the SIGKILL, sooner than its readiness probe could have/,
+    );
+    expect(text).toMatch(/What would shorten it: It cost 1 failed request over 0\.1 s\. Tuning the readiness probe would not have shortened it/);
+    expect(text).toMatch(/- helm-python-1 went not Ready 2\.5 s after the SIGSTOP, as its readiness probe allows: .*: 2\.0 s to 3\.0 s\./);
+    expect(text).toMatch(/What would shorten it: It cost 3 failed requests, 3 of them after a client wait of 1\.0 s\. The readiness probe bounded it/);
+    expect(text).toContain('The chart defines no liveness probe, so nothing restarted the stopped app');
   });
 });

@@ -559,6 +559,12 @@ describe('report template', () => {
     expect(() => fillTemplate('{{x}} {{y}}', { x: '1' })).toThrow('no value for y');
     expect(() => fillTemplate('{{x}}', { x: '1', z: '2' })).toThrow('no placeholder for z');
   });
+
+  it('drops the lines that are only comments (where the template cites its sources), nothing else', () => {
+    const template = '# T\n<!-- source: docs -->\nText {{x}} <!-- kept: not alone on its line -->\n<!--\nmulti\n-->\nend\n';
+    expect(fillTemplate(template, { x: '1' })).toBe('# T\nText 1 <!-- kept: not alone on its line -->\nend\n');
+    expect(readTemplate()).toContain('<!-- kubernetes.io/docs/concepts/workloads/controllers/statefulset/#pod-management-policies');
+  });
 });
 
 describe('formatting', () => {

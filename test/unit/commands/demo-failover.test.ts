@@ -159,6 +159,13 @@ describe('k8s-lab demo-failover --mode kill: the live view off a terminal', () =
     expect(lines.length).toBe(1 + expectedEvents.length);
     expect(run.stdout).toMatch(/^failover --mode kill of helm-python-1: passed — /m);
     expect(run.stdout).not.toMatch(/▸ baseline:/);
+    // The explanation comes from the run's figures; the old claim that the readiness probe bounds a crash is gone.
+    // The fake exec prints no time, so times count from the start of the exec; the fake StatefulSet has no readiness probe.
+    expect(run.stdout).toMatch(
+      /^why: helm-python-1 went not Ready \d+\.\d s after the start of the kubectl exec that sent the SIGKILL: its container has no readiness probe, so what took it out was the kubelet seeing the container exit/m,
+    );
+    expect(run.stdout).toMatch(/^what would shorten it: /m);
+    expect(run.stdout).not.toMatch(/until its readiness probe fails|× failureThreshold/);
   });
 
   it('--json: the record alone on stdout, the event lines still on stderr', async () => {

@@ -109,8 +109,8 @@ describe('k8s-lab lab', () => {
     );
     expect(run.code).toBe(1);
     expect(run.calls).toEqual(callsOf(script));
-    // doctor, deploy, traffic, counters, 4 update demos, demo-scale, demo-failover delete and kill, report: 12 steps.
-    expect(run.stderr).toMatch(/^\n\[1\/12\] doctor\n✖ lab stopped at step 1 \(doctor\): 1 check failed: helm — install helm/);
+    // doctor, deploy, traffic, counters, 4 update demos, demo-scale, demo-failover delete, kill and hang, report: 13 steps.
+    expect(run.stderr).toMatch(/^\n\[1\/13\] doctor\n✖ lab stopped at step 1 \(doctor\): 1 check failed: helm — install helm/);
   });
 
   it.each([
