@@ -155,9 +155,10 @@ async function measureFailover(
       'deploy again with this version of k8s-lab (its chart sets shareProcessNamespace: true), or use --mode delete',
     );
   }
-  const [server, namespace, target, start] = await Promise.all([
+  const [server, namespace, cluster, target, start] = await Promise.all([
     lab.kubectl.serverVersion(),
     lab.kubectl.namespace(),
+    lab.kubectl.clusterIdentity(),
     resolveTarget(lab.kubectl, lab.release, options.url),
     readIdentity(lab, files, name),
   ]);
@@ -254,6 +255,7 @@ async function measureFailover(
     id: `${startedAt.toISOString().replace(/[:.]/g, '-')}-failover-${options.mode}`,
     release: lab.release,
     namespace,
+    cluster,
     mode: options.mode,
     pod: name,
     options: { replicas: plan.replicas, intervalMs: options.intervalMs, settleMs: options.settleMs },

@@ -1,6 +1,7 @@
 // The two lessons beyond the update strategies (demo-failover, demo-scale): their run records and
 // what they decide from what they measured. Pure, table-tested (test/unit/lessons.test.ts).
 
+import type { ClusterIdentity } from '../adapters/kubectl.js';
 import type { ProbeSample, ProbeSummary } from '../probe/sample.js';
 import type { CounterSnapshot, DataCheck, Phase, PodEvent } from './record.js';
 
@@ -59,6 +60,8 @@ export interface FailoverRecord {
   id: string;
   release: string;
   namespace: string;
+  /** The cluster it was measured on (see RunRecord.cluster). */
+  cluster?: ClusterIdentity;
   mode: FailoverMode;
   pod: string;
   options: { replicas: number; intervalMs: number; settleMs: number };
@@ -300,6 +303,8 @@ export interface ScaleRecord {
   id: string;
   release: string;
   namespace: string;
+  /** The cluster it was measured on (see RunRecord.cluster). */
+  cluster?: ClusterIdentity;
   options: { replicas: number; to: number; policy: PolicyChoice; pvcRetention: Retention; keepPvcs: boolean; intervalMs: number };
   environment: LessonEnvironment;
   startedAt: string;

@@ -35,6 +35,7 @@ export interface Measurements {
   strategy: Strategy;
   release: string;
   namespace: string;
+  cluster?: RunRecord['cluster'];
   versions: { from: string; to: string };
   replicas: number;
   options: { intervalMs: number; checkMs: number; canaryPercent: number; keepCanaryPvcs: boolean; broken: boolean; maxUnavailable?: number | string };
@@ -66,6 +67,7 @@ export function buildRunRecord(m: Measurements): RunRecord {
     strategy: m.strategy,
     release: m.release,
     namespace: m.namespace,
+    ...(m.cluster && { cluster: m.cluster }),
     versions: m.versions,
     options: {
       replicas: m.replicas,

@@ -238,9 +238,10 @@ async function measure(
     waitingFor: `pods of ${lab.release} (before the demo)`,
     signal,
   });
-  const [server, namespace, target, start] = await Promise.all([
+  const [server, namespace, cluster, target, start] = await Promise.all([
     lab.kubectl.serverVersion(),
     lab.kubectl.namespace(),
+    lab.kubectl.clusterIdentity(),
     resolveTarget(lab.kubectl, lab.release, options.url),
     snapshot(lab, files),
   ]);
@@ -322,6 +323,7 @@ async function measure(
     strategy: options.strategy,
     release: lab.release,
     namespace,
+    cluster,
     versions: { from, to },
     replicas,
     options,

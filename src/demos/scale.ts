@@ -80,13 +80,14 @@ export async function runScale(
   signal?: AbortSignal,
   { feed }: Pick<DemoHooks, 'feed'> = {},
 ): Promise<{ record: ScaleRecord; path: string }> {
-  const [release, helm, kubectlClient, sts, server, namespace] = await Promise.all([
+  const [release, helm, kubectlClient, sts, server, namespace, cluster] = await Promise.all([
     checkLessonRelease(lab),
     lab.helm.version(),
     lab.kubectl.clientVersion(),
     lab.kubectl.statefulSet(lab.release),
     lab.kubectl.serverVersion(),
     lab.kubectl.namespace(),
+    lab.kubectl.clusterIdentity(),
   ]);
   const { replicas } = release;
   if (!sts) throw new LabError(`release ${lab.release} has no StatefulSet ${lab.release}`, 'deploy it first: `k8s-lab deploy`');
@@ -153,6 +154,7 @@ export async function runScale(
     id: `${startedAt.toISOString().replace(/[:.]/g, '-')}-scale`,
     release: lab.release,
     namespace,
+    cluster,
     options: {
       replicas,
       to: options.to,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FailoverRecord, ScaleRecord, ScaleRun } from '../../src/demos/lessons.js';
 import { lessonsOf, orderingMeasured, parallelMeasured, renderScaleSvg, volumeLessons } from '../../src/report/lessons.js';
+import { measuredOn } from '../../src/report/render.js';
 
 const probe = {
   intervalMs: 100,
@@ -73,19 +74,22 @@ const scale: ScaleRecord = {
   notes: [],
 };
 
+/** Both policies of the one record, as the report shows them. */
+const measured = () => lessonsOf([scale]).scale;
+
 describe('report: the lessons under the write-up sections', () => {
   it('orders OrderedReady against Parallel with the measured times', () => {
-    const text = orderingMeasured(scale);
+    const text = orderingMeasured(measured());
     expect(text).toContain('took 7.4 s until every pod was Ready with OrderedReady and 6.5 s with Parallel');
-    const table = parallelMeasured(scale, ['timelines/a.svg', 'timelines/b.svg']);
+    const table = parallelMeasured(measured(), ['timelines/a.svg', 'timelines/b.svg']);
     expect(table).toContain('| OrderedReady | `helm-python-ordered` (temporary) | 2 → 4 → 2 | 7.4 s | one after another (staircase) |');
     expect(table).toContain('| Parallel | `helm-python` | 2 → 4 → 2 | 6.5 s | together (block) |');
     expect(table).toContain('![OrderedReady: pods over time](timelines/b.svg)');
   });
 
   it('says what is not measured yet', () => {
-    expect(orderingMeasured(undefined)).toMatch(/no run is recorded yet/);
-    expect(volumeLessons(undefined, [])).toMatch(/demo-failover.*no run is recorded yet[\s\S]*demo-scale.*no run is recorded yet/);
+    expect(orderingMeasured([])).toMatch(/no run is recorded yet/);
+    expect(volumeLessons([], [])).toMatch(/demo-failover.*no run is recorded yet[\s\S]*demo-scale.*no run is recorded yet/);
   });
 
   it('draws one lane per added pod, its Ready bar from its Ready time', () => {
@@ -116,10 +120,47 @@ describe('report: the lessons under the write-up sections', () => {
       advice: 'lower periodSeconds',
       verdict: 'passed',
     } as unknown as FailoverRecord;
-    const { failovers } = lessonsOf([failover, scale], 'helm-python', 'lab');
-    const text = volumeLessons(scale, failovers);
+    const { failovers } = lessonsOf([failover, scale]);
+    const text = volumeLessons(measured(), failovers);
     expect(text).toContain('| app SIGKILLed (restarted in the pod) | `helm-python-1` | yes (`abcdef01`…) | 0 → 21 | 21 | 3 over 700 ms | 1.9 s | passed |');
     expect(text).toContain('| OrderedReady | `helm-python-ordered-3` | 11 | 3 | kept | 15 | yes | ok |');
-    expect(lessonsOf([failover], 'other', 'lab').failovers).toEqual([]);
+  });
+
+  it('keeps the latest measurement of each policy: a later Parallel-only run does not drop the OrderedReady row', () => {
+    // A later `demo-scale --policy parallel`: Parallel scaled to 4 in 3.3 s this time.
+    const later: ScaleRecord = {
+      ...scale,
+      id: '2026-11-30T08-00-00-000Z-scale',
+      startedAt: '2026-11-30T08:00:00.000Z',
+      options: { ...scale.options, policy: 'parallel' },
+      runs: [run('Parallel', 'helm-python', [1000, 1100], [3000, 3300])],
+    };
+    const { scale: shown } = lessonsOf([later, scale]);
+    expect(shown.map(({ record, run }) => [run.policy, record.id])).toEqual([
+      ['Parallel', '2026-11-30T08-00-00-000Z-scale'],
+      ['OrderedReady', '2026-11-29T20-30-07-603Z-scale'],
+    ]);
+    const text = orderingMeasured(shown);
+    expect(text).toContain('took 7.4 s until every pod was Ready with OrderedReady and 3.3 s with Parallel');
+    expect(text).toContain('(2026-11-30T08:00:00.000Z, Kubernetes v1.37.2; 2026-11-29T20:30:07.603Z, Kubernetes v1.37.2)');
+    const table = parallelMeasured(shown, ['a.svg', 'b.svg']);
+    expect(table).toContain('| Parallel | `helm-python` | 2 → 4 → 2 | 3.3 s | together (block) |');
+    expect(table).toContain('| OrderedReady | `helm-python-ordered` (temporary) | 2 → 4 → 2 | 7.4 s |');
+    expect(table).toContain('Each policy shows its latest run; they were measured apart.');
+  });
+
+  it('counts a lesson record only from the cluster, release and namespace the report reads', () => {
+    const cluster = { uid: 'k-1', server: 'https://a:6443', context: 'a' };
+    const scope = { cluster, release: 'helm-python', namespace: 'lab' };
+    const base = { release: 'helm-python', namespace: 'lab' };
+    expect(measuredOn({ ...base, cluster }, scope)).toBe(true);
+    // The same cluster through another context and address: the UID decides.
+    expect(measuredOn({ ...base, cluster: { uid: 'k-1', server: 'https://b:443', context: 'b' } }, scope)).toBe(true);
+    expect(measuredOn({ ...base, cluster: { ...cluster, uid: 'k-2' } }, scope)).toBe(false);
+    expect(measuredOn({ ...base, cluster: { ...cluster, uid: null } }, scope)).toBe(true);
+    expect(measuredOn({ ...base, cluster: { ...cluster, uid: null, server: 'https://b:443' } }, scope)).toBe(false);
+    expect(measuredOn(base, scope)).toBe(false);
+    expect(measuredOn({ ...base, cluster, namespace: 'other' }, scope)).toBe(false);
+    expect(measuredOn({ ...base, cluster, release: 'other' }, scope)).toBe(false);
   });
 });
