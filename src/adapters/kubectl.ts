@@ -247,6 +247,11 @@ export class Kubectl {
     return parseJson<T>(result.stdout, doing);
   }
 
+  /** A GET of an API path through the attached `kubectl proxy`: any status, the body as text; undefined when none is attached. */
+  proxyGet(path: string): Promise<{ statusCode: number; body: string }> | undefined {
+    return this.proxied?.proxy.get(path);
+  }
+
   /** `kubectl get --raw PATH` (the API server's service proxy, for one): the result, failed or not. */
   rawGet(path: string, timeoutMs: number): Promise<ToolResult> {
     return this.tryRun(kubectlArgs.rawGet(this.target, path), timeoutMs);

@@ -36,6 +36,7 @@ export interface Measurements {
   release: string;
   namespace: string;
   cluster?: RunRecord['cluster'];
+  probeVia?: RunRecord['probeVia'];
   versions: { from: string; to: string };
   replicas: number;
   options: { intervalMs: number; checkMs: number; canaryPercent: number; keepCanaryPvcs: boolean; broken: boolean; maxUnavailable?: number | string };
@@ -86,6 +87,7 @@ export function buildRunRecord(m: Measurements): RunRecord {
     maxPodsDown: maxPodsDown(m.initiallyReady, m.podEvents),
     probe: summarizeProbe(m.samples, m.options.intervalMs),
     samples: m.samples,
+    ...(m.probeVia && { probeVia: m.probeVia }),
     counters: m.counters,
     dataChecks,
     dataPreserved: dataChecks.every((c) => c.preserved),

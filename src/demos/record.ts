@@ -74,6 +74,11 @@ export interface RunRecord {
   maxPodsDown: number;
   probe: ProbeSummary;
   samples: ProbeSample[];
+  /**
+   * Set when the probe reached the Service through the API server's service proxy (the last
+   * fallback), not a NodePort, load balancer or --url: its figures include the API server's hop.
+   */
+  probeVia?: 'api-server-proxy';
   counters: { before: CounterSnapshot[]; after: CounterSnapshot[] };
   dataChecks: DataCheck[];
   dataPreserved: boolean;

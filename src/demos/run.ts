@@ -324,6 +324,7 @@ async function measure(
     release: lab.release,
     namespace,
     cluster,
+    ...(target.viaApiServer && { probeVia: 'api-server-proxy' as const }),
     versions: { from, to },
     replicas,
     options,

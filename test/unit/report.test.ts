@@ -365,6 +365,13 @@ describe('renderReport', () => {
     );
   });
 
+  it("says when a run's figures were measured through the API server's service proxy", () => {
+    const note = "Measured through the API server's service proxy";
+    const viaApi = { ...partition, probeVia: 'api-server-proxy' as const };
+    expect(renderReport(input({ runs: [rolling, viaApi] })).markdown).toContain(`${note}: no NodePort or node address answered from this machine`);
+    expect(renderReport(input({ runs: [rolling, partition] })).markdown).not.toContain(note);
+  });
+
   it('matches records by the API server URL when the kube-system namespace could not be read', () => {
     const namespaced = { uid: null, server: TEST_CLUSTER.server, context: 'lab-user' };
     const elsewhere = { ...partition, id: 'elsewhere', startedAt: '2027-01-01T00:00:00.000Z', cluster: { ...TEST_CLUSTER, server: 'https://10.0.0.9:6443' } };
