@@ -83,21 +83,24 @@ if (process.platform !== 'linux' || process.arch !== 'x64' || process.env.K8S_LA
     );
   }
   process.stderr.write('  the chart tests run Helm 3 and Helm 4: set K8S_LAB_HELM3 / K8S_LAB_HELM4 to each, or K8S_LAB_HELM_MAJORS=4 to test with one\n');
-  process.exit(0);
+} else {
+  fetchAll();
 }
 
-for (const layer of layers) fetchLayer(layer);
+function fetchAll() {
+  for (const layer of layers) fetchLayer(layer);
 
-// .tools/bin holds the default helm (4) and kubectl, so `PATH=.tools/bin:$PATH` is enough.
-mkdirSync(join(toolsDir, 'bin'), { recursive: true });
-for (const [link, target] of [
-  ['helm', '../helm4/helm'],
-  ['kubectl', '../kubectl1.35/kubectl'],
-]) {
-  const path = join(toolsDir, 'bin', link);
-  if (!existsSync(path)) symlinkSync(target, path);
-}
-for (const helm of ['helm3/helm', 'helm4/helm']) {
-  const version = execFileSync(join(toolsDir, helm), ['version', '--short'], { encoding: 'utf8' }).trim();
-  process.stderr.write(`${helm}: ${version}\n`);
+  // .tools/bin holds the default helm (4) and kubectl, so `PATH=.tools/bin:$PATH` is enough.
+  mkdirSync(join(toolsDir, 'bin'), { recursive: true });
+  for (const [link, target] of [
+    ['helm', '../helm4/helm'],
+    ['kubectl', '../kubectl1.35/kubectl'],
+  ]) {
+    const path = join(toolsDir, 'bin', link);
+    if (!existsSync(path)) symlinkSync(target, path);
+  }
+  for (const helm of ['helm3/helm', 'helm4/helm']) {
+    const version = execFileSync(join(toolsDir, helm), ['version', '--short'], { encoding: 'utf8' }).trim();
+    process.stderr.write(`${helm}: ${version}\n`);
+  }
 }

@@ -351,7 +351,8 @@ describe('renderReport', () => {
     // The same release and namespace, measured on another cluster (another kube-system UID), and
     // a record written before records kept their cluster (like the committed sample's).
     const otherCluster = { ...partition, id: 'other-cluster', startedAt: '2027-01-01T00:00:00.000Z', cluster: { ...TEST_CLUSTER, uid: 'aaaaaaaa-0000' } };
-    const { cluster: _, ...unidentified } = { ...recreate, id: 'no-identity', startedAt: '2027-01-02T00:00:00.000Z' };
+    const unidentified: Partial<RunRecord> = { ...recreate, id: 'no-identity', startedAt: '2027-01-02T00:00:00.000Z' };
+    delete unidentified.cluster;
     const markdown = renderReport(input({ runs: [...runs, otherCluster, unidentified as RunRecord] })).markdown;
     expect(markdown).not.toContain('other-cluster');
     expect(markdown).not.toContain('no-identity');
@@ -567,7 +568,8 @@ describe('timelines', () => {
 });
 
 function unidentifiedOnly(): RunRecord {
-  const { cluster: _, ...record } = rolling;
+  const record: Partial<RunRecord> = { ...rolling };
+  delete record.cluster;
   return record as RunRecord;
 }
 
