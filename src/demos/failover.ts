@@ -256,6 +256,7 @@ async function measureFailover(
     release: lab.release,
     namespace,
     cluster,
+    ...(target.viaApiServer && { probeVia: 'api-server-proxy' as const }),
     mode: options.mode,
     pod: name,
     options: { replicas: plan.replicas, intervalMs: options.intervalMs, settleMs: options.settleMs },

@@ -62,6 +62,8 @@ export interface FailoverRecord {
   namespace: string;
   /** The cluster it was measured on (see RunRecord.cluster). */
   cluster?: ClusterIdentity;
+  /** The probe went through the API server's service proxy (see RunRecord.probeVia). */
+  probeVia?: 'api-server-proxy';
   mode: FailoverMode;
   pod: string;
   options: { replicas: number; intervalMs: number; settleMs: number };
@@ -285,6 +287,8 @@ export interface ScaleRun {
   /** The release scaled: the user's, or the temporary one for OrderedReady. */
   release: string;
   temporary: boolean;
+  /** The probe went through the API server's service proxy (see RunRecord.probeVia). */
+  probeVia?: 'api-server-proxy';
   from: number;
   to: number;
   up: { requestedAt: number; allReadyMs: number | null; pods: PodTimes[]; readyOrder: string[]; shape: ReturnType<typeof rolloutShape> };

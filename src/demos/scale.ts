@@ -445,6 +445,7 @@ async function scalePolicy(
       policy,
       release: lab.release,
       temporary: context.temporary,
+      ...(target.viaApiServer && { probeVia: 'api-server-proxy' as const }),
       from: replicas,
       to,
       up: { requestedAt: upAt, allReadyMs: allReadyMs(upTimes), pods: upTimes, readyOrder: readyOrder(upTimes), shape: rolloutShape(upTimes) },

@@ -35,6 +35,10 @@ export function lessonsOf(records: LessonRecord[]): { scale: ScaleMeasurement[];
   return { scale, failovers };
 }
 
+/** Said under the figures a probe measured through the API server instead of a NodePort. */
+export const API_SERVER_NOTE =
+  "Measured through the API server's service proxy: no NodePort or node address answered from this machine, so every request went through the API server (one `kubectl proxy`). Latencies and outages include that hop and are not what a client of the NodePort would see.";
+
 const s = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : formatDuration(ms));
 
 /** The picture of one policy's scale-up and scale-down: a lane per added pod, created → Ready → terminating → gone. */
@@ -174,6 +178,7 @@ export function parallelMeasured(scale: ScaleMeasurement[], svgPaths: string[]):
     scaleTable(scale),
     '',
     'With OrderedReady each pod is created only once the one before it is Ready (a staircase), and on scale-down each goes only once the one above it is gone; with Parallel the pods are created and removed together (a block).',
+    ...(scale.some(({ run }) => run.probeVia) ? ['', API_SERVER_NOTE] : []),
     '',
     ...scale.map(({ run }, i) => `![${run.policy}: pods over time](${svgPaths[i] ?? ''})`),
   ].join('\n');
@@ -204,6 +209,7 @@ export function volumeLessons(scale: ScaleMeasurement[], failovers: FailoverReco
         }),
       ),
     );
+    if (failovers.some((f) => f.probeVia)) parts.push('', API_SERVER_NOTE);
     const kill = failovers.find((f) => f.mode === 'kill');
     if (kill) parts.push('', `After the SIGKILL: ${markdownText(kill.advice)}.`);
   } else {

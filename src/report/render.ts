@@ -14,7 +14,7 @@ import {
   markdownText,
 } from './format.js';
 import { comparisonTable, demoCommand, rowOf, runsByRow, shownRows, STRATEGY_DESCRIPTIONS, STRATEGY_TITLES, type RowKey } from './strategy-sections.js';
-import { lessonsOf, orderingMeasured, parallelMeasured, renderScaleSvg, scaleSvgPath, volumeLessons, type LessonRecord } from './lessons.js';
+import { API_SERVER_NOTE, lessonsOf, orderingMeasured, parallelMeasured, renderScaleSvg, scaleSvgPath, volumeLessons, type LessonRecord } from './lessons.js';
 import { renderTimelineSvg } from './svg.js';
 import { fillTemplate, readTemplate } from './template.js';
 import { renderMermaidGantt } from './timeline.js';
@@ -318,10 +318,7 @@ function runSection(run: RunRecord, older: RunRecord[], svgPath: string): string
       `latency p50 ${formatDuration(probe.latencyMs.p50)}, p99 ${formatDuration(probe.latencyMs.p99)}, max ${formatDuration(probe.latencyMs.max)}.` +
       `${byVersion ? ` Answers by version: ${byVersion}.` : ''}${byPod ? ` Answers by pod: ${byPod}.` : ''} At most ${plural(run.maxPodsDown, 'pod')} ${run.maxPodsDown === 1 ? 'was' : 'were'} out of service at once.`,
   );
-  if (run.probeVia === 'api-server-proxy')
-    parts.push(
-      "Measured through the API server's service proxy: no NodePort or node address answered from this machine, so every request went through the API server (one `kubectl proxy`). Latencies and outages include that hop and are not what a client of the NodePort would see.",
-    );
+  if (run.probeVia === 'api-server-proxy') parts.push(API_SERVER_NOTE);
 
   if (probe.outages.length) {
     parts.push(`Outage windows, from the first failed request to the next answered one (longest ${formatDuration(probe.longestOutageMs)}):`);

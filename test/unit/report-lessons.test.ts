@@ -149,6 +149,13 @@ describe('report: the lessons under the write-up sections', () => {
     expect(table).toContain('Each policy shows its latest run; they were measured apart.');
   });
 
+  it("says when a lesson's figures were measured through the API server's service proxy", () => {
+    const note = "Measured through the API server's service proxy: no NodePort or node address answered";
+    const viaApi: ScaleRecord = { ...scale, runs: [{ ...scale.runs[0]!, probeVia: 'api-server-proxy' }, scale.runs[1]!] };
+    expect(parallelMeasured(lessonsOf([viaApi]).scale, [])).toContain(note);
+    expect(parallelMeasured(measured(), [])).not.toContain(note);
+  });
+
   it('counts a lesson record only from the cluster, release and namespace the report reads', () => {
     const cluster = { uid: 'k-1', server: 'https://a:6443', context: 'a' };
     const scope = { cluster, release: 'helm-python', namespace: 'lab' };
