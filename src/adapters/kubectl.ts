@@ -210,6 +210,28 @@ export interface ProxiedReads {
   namespace: string;
 }
 
+/**
+ * Which cluster a measurement was made on. `uid` is the kube-system namespace's UID: made once when
+ * the cluster was created, the same through every kubeconfig, context or address that reaches it, and
+ * new when the cluster is re-created. `server` and `context` come from the kubeconfig, for the reader
+ * (and the match when the UID could not be read: a user whose Role covers one namespace).
+ */
+export interface ClusterIdentity {
+  uid: string | null;
+  server: string | null;
+  context: string | null;
+}
+
+/**
+ * Whether two identities name the same cluster: by the kube-system UID when both have one, else by
+ * the API server's URL; never when neither is known.
+ */
+export function sameCluster(a: ClusterIdentity | undefined, b: ClusterIdentity | undefined): boolean {
+  if (!a || !b) return false;
+  if (a.uid && b.uid) return a.uid === b.uid;
+  return Boolean(a.server && b.server && a.server === b.server);
+}
+
 export interface KubectlVersion {
   client?: string;
   server?: string;
@@ -273,6 +295,11 @@ export class Kubectl {
   private async getJson<T>(args: string[], doing: string): Promise<T> {
     const result = await this.run(args, doing);
     return parseJson<T>(result.stdout, doing);
+  }
+
+  /** A GET of an API path through the attached `kubectl proxy`: any status, the body as text; undefined when none is attached. */
+  proxyGet(path: string): Promise<{ statusCode: number; body: string }> | undefined {
+    return this.proxied?.proxy.get(path);
   }
 
   /** `kubectl get --raw PATH` (the API server's service proxy, for one): the result, failed or not. */
@@ -412,6 +439,42 @@ export class Kubectl {
       }
     }
     return (await this.version()).server;
+  }
+
+  /**
+   * The cluster's identity (see ClusterIdentity): the kubeconfig's context and server, and the
+   * kube-system namespace's UID, read through the proxy when one is attached; null when it may not
+   * be read (RBAC bound to one namespace) or the read fails.
+   */
+  async clusterIdentity(): Promise<ClusterIdentity> {
+    const [config, uid] = await Promise.all([
+      this.getJson<{ 'current-context'?: string; clusters?: { cluster?: { server?: string } }[] }>(
+        kubectlArgs.currentNamespace(this.target),
+        'reading the kubeconfig',
+      ),
+      this.kubeSystemUid(),
+    ]);
+    return { uid, server: config.clusters?.[0]?.cluster?.server ?? null, context: config['current-context'] || null };
+  }
+
+  private async kubeSystemUid(): Promise<string | null> {
+    type Namespace = { metadata?: { uid?: string } };
+    const answer = this.proxied && (await this.proxied.proxy.get('/api/v1/namespaces/kube-system').catch(() => undefined));
+    if (answer?.statusCode === 200) {
+      try {
+        const uid = (JSON.parse(answer.body) as Namespace).metadata?.uid;
+        if (uid) return uid;
+      } catch {
+        // read it with kubectl below
+      }
+    }
+    const result = await this.tryRun(kubectlArgs.getClusterScoped(this.target, 'namespace', 'kube-system'));
+    if (result.exitCode !== 0) return null;
+    try {
+      return (JSON.parse(result.stdout) as Namespace).metadata?.uid ?? null;
+    } catch {
+      return null;
+    }
   }
 
   async clientVersion(): Promise<string> {

@@ -226,6 +226,11 @@ export function commands(): Command[] {
           .default(DEFAULTS.demoScale.settle, durationLabel(DEFAULTS.demoScale.settle)),
       )
       .addOption(new Option('--url <url>', "reach the release's Service here instead of finding the NodePort").argParser(httpUrl).env('K8S_LAB_URL'))
+      .addOption(
+        new Option('--url-2 <url>', "reach the temporary release's Service here (default: --url with its port set to the temporary release's NodePort)")
+          .argParser(httpUrl)
+          .env('K8S_LAB_URL_2'),
+      )
       .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoScale.recordDir)
       .action(runs(async () => (await import('./demo-scale.js')).demoScale)),
 

@@ -19,6 +19,7 @@ export interface ScaleCommandOptions {
   timeout: number;
   settle: number;
   url?: string;
+  url2?: string;
   recordDir: string;
 }
 
@@ -89,6 +90,7 @@ export async function demoScale(lab: Lab, options: ScaleCommandOptions): Promise
           timeoutMs: options.timeout,
           settleMs: options.settle,
           url: options.url,
+          url2: options.url2,
           recordDir: options.recordDir,
           k8sLabVersion: packageVersion(),
         },

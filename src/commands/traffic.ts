@@ -1,7 +1,8 @@
 import { LabError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
 import { DEFAULTS } from '../defaults.js';
-import { resolveTarget, untilRouted } from '../probe/target.js';
+import { openProxiedReader, type ProxiedReader } from '../counters.js';
+import { resolveTarget, untilRouted, type ServiceTarget } from '../probe/target.js';
 import { ROUTE_WAIT_MS } from '../limits.js';
 import { sendTraffic } from '../probe/traffic.js';
 import { renderTable } from '../ui/table.js';
@@ -15,7 +16,16 @@ export interface TrafficCommandOptions {
 }
 
 export async function traffic(lab: Lab, options: TrafficCommandOptions): Promise<void> {
-  const target = await resolveTarget(lab.kubectl, lab.release, options.url);
+  // Only when the Service is reached through the API server: one kubectl proxy for every request.
+  let reader: ProxiedReader | undefined;
+  try {
+    await sendAndReport(lab, options, await resolveTarget(lab.kubectl, lab.release, options.url, async () => (reader = await openProxiedReader(lab))?.kubectl));
+  } finally {
+    await reader?.close();
+  }
+}
+
+async function sendAndReport(lab: Lab, options: TrafficCommandOptions, target: ServiceTarget): Promise<void> {
   lab.log.info(
     `sending ${options.duration ? `requests for ${Math.round(options.duration / 1000)} s` : `${options.requests ?? DEFAULTS.traffic.requests} requests`} to ${target.description}`,
   );

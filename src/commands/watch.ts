@@ -8,6 +8,7 @@ import { demoLimits } from '../limits.js';
 import { eventText } from '../live/panel.js';
 import { createLiveView } from '../live/view.js';
 import { Probe } from '../probe/probe.js';
+import { openProxiedReader, type ProxiedReader } from '../counters.js';
 import { resolveTarget } from '../probe/target.js';
 
 export interface WatchOptions {
@@ -29,59 +30,64 @@ export async function watchRelease(lab: Lab, options: WatchOptions): Promise<voi
   const view = await createLiveView({ stream: lab.stderr, json: lab.json });
   const t0 = Date.now();
   const clock = () => Date.now() - t0;
-  const target = options.traffic ? await resolveTarget(lab.kubectl, lab.release, options.url) : undefined;
+  // A kubectl proxy only when the probe falls back to the API server: one for every request.
+  let reader: ProxiedReader | undefined;
+  const openProxy = async () => (reader = await openProxiedReader(lab, (options.for ?? UNTIL_STOPPED_MS) + 60_000))?.kubectl;
+  const target = options.traffic ? await resolveTarget(lab.kubectl, lab.release, options.url, openProxy) : undefined;
   // Ctrl-C ends the watch, which is what it is for: exit 0, nothing to undo.
-  await interrupts.whileUndoable(async (signal) => {
-    interrupts.narrator = () => {};
-    if (!view.interactive)
-      lab.log.info(
-        `watching ${lab.release}${inNamespace(lab.target)}${options.for ? ` for ${options.for / 1000} s` : ' until Ctrl-C'}${target ? `, probing ${target.description} every ${options.interval} ms` : ''}`,
-      );
-    const watchMs = options.for ?? UNTIL_STOPPED_MS;
-    view.feed({ kind: 'start', t: 0, epochMs: t0, title: `watching ${lab.release}${inNamespace(lab.target)}`, release: lab.release });
-    const pods = new PodWatch(lab.kubectl, lab.releaseSelector, clock, (e) => {
-      view.feed({ kind: 'pod', t: e.t, pod: e.pod, change: e.type, revision: e.revision, version: e.version, baseline: e.baseline });
-      // Off a terminal the pods there at the start are listed too: the lines that follow are changes to them.
-      if (e.baseline && !view.interactive)
-        lab.stderr.write(
-          `${eventText({ t: e.t, subject: e.pod, what: `${view.state.pods.get(e.pod)?.state ?? e.type} (at the start)`, version: e.version })}\n`,
+  await interrupts
+    .whileUndoable(async (signal) => {
+      interrupts.narrator = () => {};
+      if (!view.interactive)
+        lab.log.info(
+          `watching ${lab.release}${inNamespace(lab.target)}${options.for ? ` for ${options.for / 1000} s` : ' until Ctrl-C'}${target ? `, probing ${target.description} every ${options.interval} ms` : ''}`,
         );
-    });
-    const splitter = new JsonStreamSplitter();
-    const statefulSet = lab.kubectl.watchStatefulSet(lab.release, watchMs, (chunk) => {
-      for (const document of splitter.push(chunk)) {
-        const object = (document as { object?: StatefulSet }).object;
-        if (object?.spec) {
-          view.feed({
-            kind: 'statefulset',
-            t: clock(),
-            replicas: object.spec.replicas,
-            partition: object.spec.updateStrategy?.rollingUpdate?.partition,
-            currentRevision: object.status?.currentRevision,
-            updateRevision: object.status?.updateRevision,
-            readyReplicas: object.status?.readyReplicas,
-          });
-        }
-      }
-    });
-    const probe =
-      target &&
-      new Probe(target, {
-        intervalMs: options.interval,
-        timeoutMs: demoLimits.probeRequestMs(options.interval),
-        clock,
-        onSample: (sample) => view.feed({ kind: 'sample', sample }),
+      const watchMs = options.for ?? UNTIL_STOPPED_MS;
+      view.feed({ kind: 'start', t: 0, epochMs: t0, title: `watching ${lab.release}${inNamespace(lab.target)}`, release: lab.release });
+      const pods = new PodWatch(lab.kubectl, lab.releaseSelector, clock, (e) => {
+        view.feed({ kind: 'pod', t: e.t, pod: e.pod, change: e.type, revision: e.revision, version: e.version, baseline: e.baseline });
+        // Off a terminal the pods there at the start are listed too: the lines that follow are changes to them.
+        if (e.baseline && !view.interactive)
+          lab.stderr.write(
+            `${eventText({ t: e.t, subject: e.pod, what: `${view.state.pods.get(e.pod)?.state ?? e.type} (at the start)`, version: e.version })}\n`,
+          );
       });
-    try {
-      await pods.start(watchMs);
-      probe?.start();
-      await sleep(Math.max(0, watchMs - clock()), undefined, { signal }).catch(() => undefined);
-    } finally {
-      await Promise.all([probe?.stop(), pods.stop(), statefulSet.stop()]);
-      view.stop();
-      interrupts.narrator = undefined;
-    }
-  });
+      const splitter = new JsonStreamSplitter();
+      const statefulSet = lab.kubectl.watchStatefulSet(lab.release, watchMs, (chunk) => {
+        for (const document of splitter.push(chunk)) {
+          const object = (document as { object?: StatefulSet }).object;
+          if (object?.spec) {
+            view.feed({
+              kind: 'statefulset',
+              t: clock(),
+              replicas: object.spec.replicas,
+              partition: object.spec.updateStrategy?.rollingUpdate?.partition,
+              currentRevision: object.status?.currentRevision,
+              updateRevision: object.status?.updateRevision,
+              readyReplicas: object.status?.readyReplicas,
+            });
+          }
+        }
+      });
+      const probe =
+        target &&
+        new Probe(target, {
+          intervalMs: options.interval,
+          timeoutMs: demoLimits.probeRequestMs(options.interval),
+          clock,
+          onSample: (sample) => view.feed({ kind: 'sample', sample }),
+        });
+      try {
+        await pods.start(watchMs);
+        probe?.start();
+        await sleep(Math.max(0, watchMs - clock()), undefined, { signal }).catch(() => undefined);
+      } finally {
+        await Promise.all([probe?.stop(), pods.stop(), statefulSet.stop()]);
+        view.stop();
+        interrupts.narrator = undefined;
+      }
+    })
+    .finally(() => reader?.close());
   const { state } = view;
   if (!lab.json) return;
   lab.log.result(

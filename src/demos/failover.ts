@@ -262,9 +262,10 @@ async function measureFailover(
   });
   checkSharedProcesses(options.mode, sts.statefulSet, lab.release);
   const probes = containerProbes(sts.statefulSet, APP_CONTAINER);
-  const [server, namespace, target, start] = await Promise.all([
+  const [server, namespace, cluster, target, start] = await Promise.all([
     lab.kubectl.serverVersion(),
     lab.kubectl.namespace(),
+    lab.kubectl.clusterIdentity(),
     resolveTarget(lab.kubectl, lab.release, options.url),
     readIdentity(lab, files, name),
   ]);
@@ -325,6 +326,8 @@ async function measureFailover(
     before,
     after,
     start,
+    cluster,
+    viaApiServer: target.viaApiServer,
     samples,
     podEvents,
     failure,
@@ -403,6 +406,8 @@ interface RecordInputs {
   interruptedIn: string | undefined;
   environment: FailoverRecord['environment'];
   namespace: string;
+  cluster: FailoverRecord['cluster'];
+  viaApiServer: boolean;
   startedAt: Date;
   endedAt: Date;
 }
@@ -444,6 +449,8 @@ function failoverRecord(i: RecordInputs): FailoverRecord {
     id: `${i.startedAt.toISOString().replace(/[:.]/g, '-')}-failover-${options.mode}`,
     release: i.lab.release,
     namespace: i.namespace,
+    cluster: i.cluster,
+    ...(i.viaApiServer && { probeVia: 'api-server-proxy' as const }),
     mode: options.mode,
     pod: name,
     options: { replicas: i.plan.replicas, intervalMs: options.intervalMs, settleMs: options.settleMs },

@@ -2,6 +2,7 @@
 // what they decide from what they measured. Pure, table-tested (test/unit/lessons.test.ts).
 
 import type { ProbeSettings } from '../adapters/kube-objects.js';
+import type { ClusterIdentity } from '../adapters/kubectl.js';
 import type { ProbeSample, ProbeSummary } from '../probe/sample.js';
 import { demoLimits } from '../limits.js';
 import {
@@ -59,6 +60,10 @@ export interface FailoverRecord {
   id: string;
   release: string;
   namespace: string;
+  /** The cluster it was measured on (see RunRecord.cluster). */
+  cluster?: ClusterIdentity;
+  /** The probe went through the API server's service proxy (see RunRecord.probeVia). */
+  probeVia?: 'api-server-proxy';
   mode: FailoverMode;
   pod: string;
   options: { replicas: number; intervalMs: number; settleMs: number };
@@ -302,6 +307,8 @@ export interface ScaleRun {
   /** The release scaled: the user's, or the temporary one for OrderedReady. */
   release: string;
   temporary: boolean;
+  /** The probe went through the API server's service proxy (see RunRecord.probeVia). */
+  probeVia?: 'api-server-proxy';
   from: number;
   to: number;
   up: { requestedAt: number; allReadyMs: number | null; pods: PodTimes[]; readyOrder: string[]; shape: ReturnType<typeof rolloutShape> };
@@ -320,6 +327,8 @@ export interface ScaleRecord {
   id: string;
   release: string;
   namespace: string;
+  /** The cluster it was measured on (see RunRecord.cluster). */
+  cluster?: ClusterIdentity;
   options: { replicas: number; to: number; policy: PolicyChoice; pvcRetention: Retention; keepPvcs: boolean; intervalMs: number };
   environment: LessonEnvironment;
   startedAt: string;

@@ -65,6 +65,8 @@ export interface Measurements {
   strategy: Strategy;
   release: string;
   namespace: string;
+  cluster?: RunRecord['cluster'];
+  probeVia?: RunRecord['probeVia'];
   versions: { from: string; to: string };
   replicas: number;
   options: { intervalMs: number; checkMs: number; canaryPercent: number; keepCanaryPvcs: boolean; broken: boolean; maxUnavailable?: number | string };
@@ -98,6 +100,7 @@ export function buildRunRecord(m: Measurements): RunRecord {
     strategy: m.strategy,
     release: m.release,
     namespace: m.namespace,
+    ...(m.cluster && { cluster: m.cluster }),
     versions: m.versions,
     options: {
       replicas: m.replicas,
@@ -116,6 +119,7 @@ export function buildRunRecord(m: Measurements): RunRecord {
     maxPodsDown: maxPodsDown(m.initiallyReady, m.podEvents),
     probe,
     samples: m.samples,
+    ...(m.probeVia && { probeVia: m.probeVia }),
     counters: m.counters,
     dataChecks,
     dataPreserved: dataChecks.every((c) => c.preserved),

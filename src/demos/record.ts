@@ -1,11 +1,13 @@
 // The run record: one JSON file per demo run under lab-report/runs/.
 // The report is rendered only from these and from live cluster reads.
 
+import type { ClusterIdentity } from '../adapters/kubectl.js';
 import type { CounterReading } from '../counters.js';
 import type { ProbeSample, ProbeSummary } from '../probe/sample.js';
 
 // The probe's types live with the probe; the record keeps them.
 export type { OutageWindow, ProbeSample, ProbeSummary } from '../probe/sample.js';
+export type { ClusterIdentity } from '../adapters/kubectl.js';
 
 export type Strategy = 'rolling' | 'recreate' | 'canary' | 'partition';
 export const STRATEGIES: readonly Strategy[] = ['rolling', 'recreate', 'canary', 'partition'];
@@ -54,6 +56,11 @@ export interface RunRecord {
   strategy: Strategy;
   release: string;
   namespace: string;
+  /**
+   * The cluster it was measured on: the report uses only the records of the cluster it reads.
+   * Records written before k8s-lab kept it have none, and are left out of reports.
+   */
+  cluster?: ClusterIdentity;
   versions: { from: string; to: string };
   /** What the user asked for (replicas, canary percent, probe interval, ...). */
   options: Record<string, string | number | boolean>;
@@ -67,6 +74,11 @@ export interface RunRecord {
   maxPodsDown: number;
   probe: ProbeSummary;
   samples: ProbeSample[];
+  /**
+   * Set when the probe reached the Service through the API server's service proxy (the last
+   * fallback), not a NodePort, load balancer or --url: its figures include the API server's hop.
+   */
+  probeVia?: 'api-server-proxy';
   counters: { before: CounterSnapshot[]; after: CounterSnapshot[] };
   dataChecks: DataCheck[];
   dataPreserved: boolean;

@@ -238,9 +238,10 @@ async function measure(
     waitingFor: `pods of ${lab.release} (before the demo)`,
     signal,
   });
-  const [server, namespace, target, start] = await Promise.all([
+  const [server, namespace, cluster, target, start] = await Promise.all([
     lab.kubectl.serverVersion(),
     lab.kubectl.namespace(),
+    lab.kubectl.clusterIdentity(),
     resolveTarget(lab.kubectl, lab.release, options.url),
     snapshot(lab, files),
   ]);
@@ -323,6 +324,8 @@ async function measure(
     strategy: options.strategy,
     release: lab.release,
     namespace,
+    cluster,
+    ...(target.viaApiServer && { probeVia: 'api-server-proxy' as const }),
     versions: { from, to },
     replicas,
     options,

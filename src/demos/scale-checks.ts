@@ -103,7 +103,7 @@ export async function checkBeforeScaling(
   lab: Lab,
   options: { nodePort?: number; policy: string; pvcRetention: string; url?: string },
   { own, temporaries }: { own: string; temporaries: number },
-): Promise<number | undefined> {
+): Promise<{ nodePort: number | undefined; ownPort: number | undefined }> {
   const service = await lab.kubectl.service(lab.release);
   const ownPort = service ? serviceNodePort(service) : undefined;
   const nodePort = options.nodePort ?? (ownPort && ownPort < 32767 ? ownPort + 1 : undefined);
@@ -115,5 +115,5 @@ export async function checkBeforeScaling(
   if (temporaries && nodePort !== undefined) await checkTemporaryNodePort(lab, nodePort, { own: ownPort, given: options.nodePort !== undefined });
   if (options.pvcRetention === 'delete') await checkRetentionKept(lab);
   if (options.url) await checkUrlServes(urlTarget(options.url, 'given with --url'), lab.release);
-  return nodePort;
+  return { nodePort, ownPort };
 }

@@ -6,12 +6,12 @@ import { CLAIM_TEMPLATE, podOrdinal, type PersistentVolumeClaim, type StatefulSe
 import { openProxiedReader, readCounters, statefulSetPods, type FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
-import { DELETE_PVCS_MS, demoLimits } from '../limits.js';
+import { DELETE_PVCS_MS, demoLimits, ROUTE_WAIT_MS } from '../limits.js';
 import { makeDirs } from '../output-path.js';
 import { chartDir } from '../paths.js';
 import { Probe } from '../probe/probe.js';
 import { summarizeProbe } from '../probe/stats.js';
-import { resolveTarget } from '../probe/target.js';
+import { resolveTarget, untilRouted, urlTarget, type ServiceTarget } from '../probe/target.js';
 import { waitForStatefulSet, type RolloutState } from '../rollout.js';
 import { checkLessonRelease } from './failover.js';
 import { checkBeforeScaling } from './scale-checks.js';
@@ -46,8 +46,34 @@ export interface ScaleOptions {
   timeoutMs: number;
   settleMs: number;
   url?: string;
+  /** The temporary release's URL (--url-2); else derived from `url` (see temporaryUrl). */
+  url2?: string;
   recordDir: string;
   k8sLabVersion: string;
+}
+
+/**
+ * How the temporary release is reached when the user chose how the main one is: --url-2 as given;
+ * else --url with its port swapped for the temporary release's NodePort, when --url is on the
+ * release's own NodePort (a node address, a kind/k3d port mapping: both NodePorts are there);
+ * else nothing (found as without --url), with the reason. Pure.
+ */
+export function temporaryUrl(
+  options: Pick<ScaleOptions, 'url' | 'url2'>,
+  ownPort: number | undefined,
+  nodePort: number | undefined,
+): { url?: string; how: string } | undefined {
+  if (options.url2) return { url: options.url2, how: 'given with --url-2' };
+  if (!options.url) return undefined;
+  const url = new URL(options.url);
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  if (ownPort !== undefined && nodePort !== undefined && port === String(ownPort)) {
+    url.port = String(nodePort);
+    return { url: url.href.replace(/\/+$/, ''), how: `--url on NodePort ${nodePort}, the temporary release's` };
+  }
+  return {
+    how: `--url ${options.url} is not on the release's NodePort${ownPort ? ` ${ownPort}` : ''}, so the temporary release (NodePort ${nodePort ?? 'any'}) was found as without --url; pass --url-2 to choose`,
+  };
 }
 
 type ClaimWithUid = PersistentVolumeClaim & { metadata: { uid?: string } };
@@ -81,13 +107,14 @@ export async function runScale(
   signal?: AbortSignal,
   { feed }: Pick<DemoHooks, 'feed'> = {},
 ): Promise<{ record: ScaleRecord; path: string }> {
-  const [release, helm, kubectlClient, sts, server, namespace] = await Promise.all([
+  const [release, helm, kubectlClient, sts, server, namespace, cluster] = await Promise.all([
     checkLessonRelease(lab),
     lab.helm.version(),
     lab.kubectl.clientVersion(),
     lab.kubectl.statefulSet(lab.release),
     lab.kubectl.serverVersion(),
     lab.kubectl.namespace(),
+    lab.kubectl.clusterIdentity(),
   ]);
   const { replicas } = release;
   if (!sts) throw new LabError(`release ${lab.release} has no StatefulSet ${lab.release}`, 'deploy it first: `k8s-lab deploy`');
@@ -108,7 +135,8 @@ export async function runScale(
       );
   }
   // Everything the cluster can refuse is asked before the first change (issue 22).
-  const nodePort = await checkBeforeScaling(lab, options, { own, temporaries: temporaries.length });
+  const { nodePort, ownPort } = await checkBeforeScaling(lab, options, { own, temporaries: temporaries.length });
+  const secondUrl = temporaryUrl(options, ownPort, nodePort);
 
   const startedAt = new Date();
   const t0 = Date.now();
@@ -128,7 +156,7 @@ export async function runScale(
     const target = temporary ? labOfRelease(lab, temporaryRelease(lab.release, policy)) : lab;
     const outcome = await scalePolicy(
       target,
-      { policy, temporary, replicas, values: release.values, nodePort, clock, epochMs: t0, phases, notes, cleanup, onPhase: phaseBegins, feed },
+      { policy, temporary, replicas, values: release.values, nodePort, secondUrl, clock, epochMs: t0, phases, notes, cleanup, onPhase: phaseBegins, feed },
       options,
       signal,
     );
@@ -153,6 +181,7 @@ export async function runScale(
     id: `${startedAt.toISOString().replace(/[:.]/g, '-')}-scale`,
     release: lab.release,
     namespace,
+    cluster,
     options: {
       replicas,
       to: options.to,
@@ -184,6 +213,8 @@ interface PolicyContext {
   replicas: number;
   values: Record<string, unknown>;
   nodePort?: number;
+  /** How a temporary release is reached when the user gave --url or --url-2 (temporaryUrl). */
+  secondUrl?: { url?: string; how: string };
   clock: () => number;
   /** Date.now() at the clock's 0, for the live view. */
   epochMs: number;
@@ -192,6 +223,18 @@ interface PolicyContext {
   cleanup: string[];
   onPhase: (name: string, detail: string) => void;
   feed?: DemoHooks['feed'];
+}
+
+/** Where the temporary release's probe goes: as the user said (waiting for the new NodePort to answer), else found. */
+async function temporaryTarget(lab: Lab, context: PolicyContext, log: Lab['log']): Promise<ServiceTarget> {
+  const chosen = context.secondUrl;
+  if (!chosen?.url) {
+    if (chosen) context.notes.push(chosen.how);
+    return resolveTarget(lab.kubectl, lab.release);
+  }
+  const target = urlTarget(chosen.url, chosen.how);
+  await untilRouted(target, ROUTE_WAIT_MS, (reason) => log.info(`waiting up to ${ROUTE_WAIT_MS / 1000} s for ${target.description} to answer (${reason})`));
+  return target;
 }
 
 /** The claims of the release by name, with their UIDs. */
@@ -287,7 +330,7 @@ async function scalePolicy(
       waitingFor: `pods of ${lab.release} (before scaling)`,
       signal,
     });
-    const target = await resolveTarget(rl.kubectl, lab.release, context.temporary ? undefined : options.url);
+    const target = context.temporary ? await temporaryTarget(rl, context, lab.log) : await resolveTarget(rl.kubectl, lab.release, options.url);
     probe = demoProbe(target, options.intervalMs, clock, feed);
     session = new DemoSession(rl, probe, watch, clock, options.timeoutMs, context.onPhase, files, signal);
     context.notes.push(`${policy}: probe GET / through ${target.description} every ${options.intervalMs} ms.`);
@@ -402,6 +445,7 @@ async function scalePolicy(
       policy,
       release: lab.release,
       temporary: context.temporary,
+      ...(target.viaApiServer && { probeVia: 'api-server-proxy' as const }),
       from: replicas,
       to,
       up: { requestedAt: upAt, allReadyMs: allReadyMs(upTimes), pods: upTimes, readyOrder: readyOrder(upTimes), shape: rolloutShape(upTimes) },

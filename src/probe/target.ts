@@ -10,6 +10,11 @@ export interface ServiceTarget {
   /** e.g. `http://127.0.0.1:31987 (NodePort 31987 on 127.0.0.1)`. */
   description: string;
   url?: string;
+  /**
+   * Requests go through the API server's service proxy (the last fallback): their figures include
+   * the API server's hop, which a client of the NodePort does not have. Run records keep this.
+   */
+  viaApiServer?: boolean;
   /** `source` pins the client's address and port (the probe's; see SourceAddresses). */
   get(path: string, timeoutMs: number, source?: Source): Promise<HttpReply>;
 }
@@ -76,12 +81,24 @@ function nodeCandidates(service: Service, nodes: Node[]): Candidate[] {
   );
 }
 
-/** The API server's proxy to a Service: reaches the pods when no node address is reachable. */
+/**
+ * The API server's proxy to a Service: reaches the pods when no node address is reachable. Through
+ * the `kubectl proxy` attached to `kubectl` (one process for every request; the demos attach one),
+ * else one `kubectl get --raw` per request.
+ */
 export function apiProxyTarget(kubectl: Kubectl, namespace: string, service: Service, why = 'no node address answered'): ServiceTarget {
   const port = service.spec.ports?.[0]?.name ?? String(service.spec.ports?.[0]?.port ?? 8000);
   const base = `/api/v1/namespaces/${namespace}/services/${service.metadata.name}:${port}/proxy`;
+  if (kubectl.readsThroughProxy) {
+    return {
+      description: `the API server's service proxy (${base}/) through one kubectl proxy: ${why}`,
+      viaApiServer: true,
+      get: (path, timeoutMs) => throughProxy(kubectl, base + path, timeoutMs),
+    };
+  }
   return {
-    description: `the API server's service proxy (${base}/): ${why}`,
+    description: `the API server's service proxy (${base}/), one kubectl get --raw per request: ${why}`,
+    viaApiServer: true,
     async get(path, timeoutMs) {
       const started = performance.now();
       const result = await kubectl.rawGet(base + path, timeoutMs);
@@ -96,13 +113,37 @@ export function apiProxyTarget(kubectl: Kubectl, namespace: string, service: Ser
   };
 }
 
+/** One GET through the attached kubectl proxy, as a NodePort request would answer: any HTTP status, its JSON body. */
+async function throughProxy(kubectl: Kubectl, path: string, timeoutMs: number): Promise<HttpReply> {
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Error>((resolve) => (timer = setTimeout(() => resolve(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)));
+  const answer = await Promise.race([kubectl.proxyGet(path)!.catch((error: Error) => error), timeout]);
+  clearTimeout(timer);
+  if (answer instanceof Error) return { ok: false, error: answer.message, ms: ms() };
+  let body: unknown;
+  try {
+    body = JSON.parse(answer.body);
+  } catch {
+    body = undefined;
+  }
+  return { ok: answer.statusCode >= 200 && answer.statusCode < 300, status: answer.statusCode, body, ms: ms() };
+}
+
 /**
  * Finds how to reach the release's Service: `url` when given (e.g. what `minikube service --url`
  * prints), else the first candidate whose /healthz answers, else the API server proxy. The nodes
  * are read only when loopback and load balancers did not answer, and a user who may not list them
  * (RBAC bound to one namespace) goes on to the proxy, which then says so.
  */
-export async function resolveTarget(kubectl: Kubectl, serviceName: string, url?: string): Promise<ServiceTarget> {
+export async function resolveTarget(
+  kubectl: Kubectl,
+  serviceName: string,
+  url?: string,
+  /** Starts a `kubectl proxy` for the last fallback when `kubectl` has none attached (the caller stops it). */
+  openProxy?: () => Promise<Kubectl | undefined>,
+): Promise<ServiceTarget> {
   if (url) {
     if (!/^https?:\/\/[^/\s]+/.test(url)) throw new LabError(`--url "${url}" is not an http(s) URL`, 'e.g. --url http://127.0.0.1:31987');
     return urlTarget(url, 'given with --url');
@@ -118,7 +159,8 @@ export async function resolveTarget(kubectl: Kubectl, serviceName: string, url?:
   const onNode = nodes === 'forbidden' ? undefined : await firstAnswering(nodeCandidates(service, nodes));
   if (onNode) return onNode;
   const why = nodes === 'forbidden' ? 'no address answered, and node addresses were skipped: not allowed to list nodes' : undefined;
-  return apiProxyTarget(kubectl, await kubectl.namespace(), service, why);
+  const through = kubectl.readsThroughProxy ? kubectl : ((await openProxy?.()) ?? kubectl);
+  return apiProxyTarget(through, await kubectl.namespace(), service, why);
 }
 
 /**

@@ -50,6 +50,8 @@ export interface RunnerOptions {
   /** Echo each call (and its duration and exit code) through this sink, e.g. for --verbose. */
   echo?: (line: string) => void;
   env?: Record<string, string>;
+  /** The platform to spawn for (tests inject win32); process.platform when not given. */
+  platform?: NodeJS.Platform;
 }
 
 /**
@@ -64,6 +66,48 @@ export function spawnOptions(platform: NodeJS.Platform = process.platform): { de
   return { detached: true, windowsHide: platform === 'win32' };
 }
 
+/** What is actually started for a call: the tool itself, or on Windows cmd.exe running a batch file. */
+export interface SpawnPlan {
+  file: string;
+  args: string[];
+  /** The arguments are one command line already quoted for cmd.exe: Node must not quote them again. */
+  windowsVerbatimArguments?: boolean;
+  /** The call cannot be made this way; the message says why and what to do. */
+  error?: string;
+}
+
+// cmd.exe's metacharacters, each escaped with ^ (as cross-spawn, which execa uses, does).
+const CMD_META = /([()\][%!^"`<>&|;, *?])/g;
+
+/** One argument as the program's C runtime reads it back (CommandLineToArgvW rules), then escaped for cmd.exe. */
+function cmdArgument(arg: string, times: number): string {
+  let quoted = `"${arg.replace(/(\\*)"/g, '$1$1\\"').replace(/(\\*)$/, '$1$1')}"`;
+  for (let i = 0; i < times; i++) quoted = quoted.replace(CMD_META, '^$1');
+  return quoted;
+}
+
+/**
+ * How to start a call. On Windows a `.cmd` or `.bat` (a helm or kubectl wrapper some installers put
+ * on PATH) cannot be spawned directly: since the April 2024 fix (CVE-2024-27980) Node refuses with
+ * EINVAL unless a shell runs it. So it runs as `cmd.exe /d /s /c "<line>"`, the line built here with
+ * every argument quoted and its metacharacters escaped twice (once for this cmd.exe, once for the
+ * batch file's `%*`, which cmd.exe parses again), and passed verbatim. A batch file cannot receive a
+ * line break, so an argument with one (the SIGKILL lesson's script) is refused with an explanation.
+ */
+export function spawnPlan(call: Pick<ToolCall, 'bin' | 'args'>, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): SpawnPlan {
+  if (platform !== 'win32' || !/\.(cmd|bat)$/i.test(call.bin)) return { file: call.bin, args: call.args };
+  const shell = env.ComSpec ?? env.COMSPEC ?? env.comspec ?? 'cmd.exe';
+  if (call.args.some((arg) => /[\r\n\0]/.test(arg))) {
+    return {
+      file: shell,
+      args: [],
+      error: `${call.bin} is a batch file, which cannot be passed an argument with a line break: point K8S_LAB_${/kubectl/i.test(call.bin) ? 'KUBECTL' : 'HELM'} at the .exe it runs`,
+    };
+  }
+  const line = [call.bin.replace(CMD_META, '^$1'), ...call.args.map((arg) => cmdArgument(arg, 2))].join(' ');
+  return { file: shell, args: ['/d', '/s', '/c', `"${line}"`], windowsVerbatimArguments: true };
+}
+
 /**
  * The one place that starts helm and kubectl processes. Never throws for a failed call.
  *
@@ -75,12 +119,15 @@ export function spawnOptions(platform: NodeJS.Platform = process.platform): { de
 export function createRunner(options: RunnerOptions = {}): Runner {
   return {
     async run(call) {
-      options.echo?.(`$ ${formatCall(call)}`);
+      options.echo?.(`${prompt(options.platform)}${formatCall(call, options.platform)}`);
+      const plan = spawnPlan(call, options.platform);
+      if (plan.error) return { call, exitCode: 1, stdout: '', stderr: `${plan.error}\n`, timedOut: false, notFound: false, durationMs: 0 };
       const execa = await loadExeca();
       const started = performance.now();
       const result = await track(
-        execa(call.bin, call.args, {
+        execa(plan.file, plan.args, {
           reject: false,
+          windowsVerbatimArguments: plan.windowsVerbatimArguments,
           timeout: call.timeoutMs,
           killSignal: 'SIGKILL',
           ...spawnOptions(),
@@ -106,11 +153,13 @@ export function createRunner(options: RunnerOptions = {}): Runner {
       };
     },
     stream(call, onStdout) {
-      options.echo?.(`$ ${formatCall(call)} (streaming)`);
+      options.echo?.(`${prompt(options.platform)}${formatCall(call, options.platform)} (streaming)`);
+      const plan = spawnPlan(call, options.platform);
       const child = loadExeca().then((execa) => {
         const subprocess = track(
-          execa(call.bin, call.args, {
+          execa(plan.file, plan.args, {
             reject: false,
+            windowsVerbatimArguments: plan.windowsVerbatimArguments,
             timeout: call.timeoutMs,
             ...spawnOptions(),
             stdin: 'ignore',
@@ -138,11 +187,25 @@ export function createRunner(options: RunnerOptions = {}): Runner {
   };
 }
 
-/** A copy-pasteable rendering of a call, for --verbose and --dry-run only. */
-export function formatCall(call: Pick<ToolCall, 'bin' | 'args'>): string {
-  return [call.bin, ...call.args].map(quoteArg).join(' ');
+/** The prompt --verbose puts before a call: `$ ` for a POSIX shell, `> ` for cmd.exe. */
+function prompt(platform: NodeJS.Platform = process.platform): string {
+  return platform === 'win32' ? '> ' : '$ ';
 }
 
-function quoteArg(arg: string): string {
+/**
+ * A copy-pasteable rendering of a call, for --verbose and --dry-run only: POSIX shell quoting, and
+ * on Windows cmd.exe's (double quotes, an inner `"` as `\"` and backslashes before it doubled, the
+ * rules every Windows program reads its command line by).
+ */
+export function formatCall(call: Pick<ToolCall, 'bin' | 'args'>, platform: NodeJS.Platform = process.platform): string {
+  return [call.bin, ...call.args].map(platform === 'win32' ? quoteWindows : quotePosix).join(' ');
+}
+
+function quotePosix(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+function quoteWindows(arg: string): string {
+  if (/^[\w@+=:,./\\-]+$/.test(arg)) return arg;
+  return `"${arg.replace(/(\\*)"/g, '$1$1\\"').replace(/(\\*)$/, '$1$1')}"`;
 }

@@ -1,19 +1,41 @@
 // The report's measurements of the two lessons (demo-scale, demo-failover) under the write-up's
 // sections: ordering, parallel operations, values in volumes. Pure: records in, Markdown and SVG out.
 
-import { explainFailoverRecord, FAILOVER_MODES, type FailoverRecord, type ScaleRecord, type ScaleRun } from '../demos/lessons.js';
+import { explainFailoverRecord, FAILOVER_MODES, type FailoverRecord, type PodManagementPolicy, type ScaleRecord, type ScaleRun } from '../demos/lessons.js';
 import { escapeXml, formatDuration, inlineCode, markdownList, markdownTable, markdownText } from './format.js';
 
 export type LessonRecord = FailoverRecord | ScaleRecord;
 
-/** The lesson records of one release and namespace, newest first. */
-export function lessonsOf(records: LessonRecord[], release: string, namespace: string): { scale?: ScaleRecord; failovers: FailoverRecord[] } {
-  const own = records.filter((r) => r.release === release && r.namespace === namespace).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
-  const scale = own.find((r): r is ScaleRecord => r.lesson === 'scale' && r.runs.length > 0);
+/** One policy's scale measurement and the record it came from. */
+export interface ScaleMeasurement {
+  record: ScaleRecord;
+  run: ScaleRun;
+}
+
+const POLICY_ORDER: readonly PodManagementPolicy[] = ['Parallel', 'OrderedReady'];
+
+/**
+ * The lessons to show from the records of one cluster, release and namespace: the latest measurement
+ * of each scale policy (a later `demo-scale --policy parallel` keeps the earlier OrderedReady one),
+ * Parallel first, and the latest failover of each mode.
+ */
+export function lessonsOf(records: LessonRecord[]): { scale: ScaleMeasurement[]; failovers: FailoverRecord[] } {
+  const own = [...records].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  const scale = POLICY_ORDER.flatMap((policy) => {
+    for (const record of own) {
+      const run = record.lesson === 'scale' ? record.runs.find((r) => r.policy === policy) : undefined;
+      if (run && record.lesson === 'scale') return [{ record, run }];
+    }
+    return [];
+  });
   // The latest of each mode.
   const failovers = FAILOVER_MODES.flatMap((mode) => own.filter((r): r is FailoverRecord => r.lesson === 'failover' && r.mode === mode).slice(0, 1));
   return { scale, failovers };
 }
+
+/** Said under the figures a probe measured through the API server instead of a NodePort. */
+export const API_SERVER_NOTE =
+  "Measured through the API server's service proxy: no NodePort or node address answered from this machine, so every request went through the API server (one `kubectl proxy`). Latencies and outages include that hop and are not what a client of the NodePort would see.";
 
 const s = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : formatDuration(ms));
 
@@ -93,7 +115,7 @@ export function scaleSvgPath(dir: string, record: ScaleRecord, run: ScaleRun): s
 }
 
 /** The table of OrderedReady against Parallel. */
-function scaleTable(record: ScaleRecord): string {
+function scaleTable(scale: ScaleMeasurement[]): string {
   return markdownTable(
     [
       'Policy',
@@ -106,7 +128,7 @@ function scaleTable(record: ScaleRecord): string {
       'Scale-down done',
       'Failed requests (up / down)',
     ],
-    record.runs.map((r) => [
+    scale.map(({ run: r }) => [
       r.policy,
       inlineCode(r.release) + (r.temporary ? ' (temporary)' : ''),
       `${r.from} → ${r.to} → ${r.from}`,
@@ -127,20 +149,19 @@ function orderingVerdict(ordered: number, parallel: number): string {
 }
 
 /** Under "Lack of need for ordering guarantees": what ordering costs, measured. */
-export function orderingMeasured(scale: ScaleRecord | undefined): string {
-  if (!scale) return `How long ordering makes scaling take is measured by ${inlineCode('npx k8s-lab demo-scale')}; no run is recorded yet.`;
-  const parallel = scale.runs.find((r) => r.policy === 'Parallel');
-  const ordered = scale.runs.find((r) => r.policy === 'OrderedReady');
-  const lines = [
-    `Measured by ${inlineCode('k8s-lab demo-scale')} (${markdownText(scale.startedAt)}, Kubernetes ${markdownText(scale.environment.kubernetes)}):`,
-  ];
+export function orderingMeasured(scale: ScaleMeasurement[]): string {
+  if (!scale.length) return `How long ordering makes scaling take is measured by ${inlineCode('npx k8s-lab demo-scale')}; no run is recorded yet.`;
+  const parallel = scale.find((m) => m.run.policy === 'Parallel')?.run;
+  const ordered = scale.find((m) => m.run.policy === 'OrderedReady')?.run;
+  const when = [...new Set(scale.map(({ record }) => `${markdownText(record.startedAt)}, Kubernetes ${markdownText(record.environment.kubernetes)}`))];
+  const lines = [`Measured by ${inlineCode('k8s-lab demo-scale')} (${when.join('; ')}):`];
   if (parallel && ordered) {
     lines.push(
       `scaling from ${parallel.from} to ${parallel.to} pods took ${s(ordered.up.allReadyMs)} until every pod was Ready with OrderedReady and ${s(parallel.up.allReadyMs)} with Parallel; scaling back down took ${s(ordered.down.doneMs)} against ${s(parallel.down.doneMs)}. ` +
         orderingVerdict(ordered.failedUp + ordered.failedDown, parallel.failedUp + parallel.failedDown),
     );
   } else {
-    const only = scale.runs[0]!;
+    const only = scale[0]!.run;
     lines.push(
       `${only.policy} scaled from ${only.from} to ${only.to} pods in ${s(only.up.allReadyMs)} and back down in ${s(only.down.doneMs)}, with ${only.failedUp + only.failedDown} failed requests.`,
     );
@@ -157,20 +178,23 @@ function shapesAgainstPolicy(runs: ScaleRun[]): string {
 }
 
 /** Under "Parallel operations approach": the table and a picture per policy. */
-export function parallelMeasured(scale: ScaleRecord | undefined, svgPaths: string[]): string {
-  if (!scale)
+export function parallelMeasured(scale: ScaleMeasurement[], svgPaths: string[]): string {
+  if (!scale.length)
     return `The difference is measured by ${inlineCode('npx k8s-lab demo-scale')} (Parallel on the release, OrderedReady on a temporary copy of it); no run is recorded yet.`;
-  const temporary = scale.runs.filter((r) => r.temporary).map((r) => inlineCode(r.release));
+  const temporary = scale.filter(({ run }) => run.temporary).map(({ run }) => inlineCode(run.release));
+  const intervals = [...new Set(scale.map(({ record }) => record.options.intervalMs))].join(' and ');
+  const apart = new Set(scale.map(({ record }) => record.id)).size > 1 ? ' Each policy shows its latest run; they were measured apart.' : '';
   return [
-    `Measured by ${inlineCode('k8s-lab demo-scale')}: the probe sent a request through the Service every ${scale.options.intervalMs} ms while the StatefulSet was scaled up and back down.${temporary.length ? ` The policy cannot be changed on a live StatefulSet, so ${temporary.join(' and ')} was a temporary second release of the chart, uninstalled afterwards with its PVCs.` : ''}`,
+    `Measured by ${inlineCode('k8s-lab demo-scale')}: the probe sent a request through the Service every ${intervals} ms while the StatefulSet was scaled up and back down.${temporary.length ? ` The policy cannot be changed on a live StatefulSet, so ${temporary.join(' and ')} was a temporary second release of the chart, uninstalled afterwards with its PVCs.` : ''}${apart}`,
     '',
     scaleTable(scale),
     '',
     // statefulset/#deployment-and-scaling-guarantees and #parallel-pod-management; the shapes are this run's.
     'With OrderedReady each pod is created only once the one before it is Ready (a staircase), and on scale-down each goes only once the one above it is gone; with Parallel the pods are created and removed together (a block).' +
-      shapesAgainstPolicy(scale.runs),
+      shapesAgainstPolicy(scale.map(({ run }) => run)),
+    ...(scale.some(({ run }) => run.probeVia) ? ['', API_SERVER_NOTE] : []),
     '',
-    ...scale.runs.map((r, i) => `![${r.policy}: pods over time](${svgPaths[i] ?? ''})`),
+    ...scale.map(({ run }, i) => `![${run.policy}: pods over time](${svgPaths[i] ?? ''})`),
   ].join('\n');
 }
 
@@ -250,7 +274,7 @@ function storageSentence(fresh: boolean, allOk: boolean): string {
 }
 
 /** Under "Values in volumes": the evidence the values survived failure and scale-down. */
-export function volumeLessons(scale: ScaleRecord | undefined, failovers: FailoverRecord[]): string {
+export function volumeLessons(scale: ScaleMeasurement[], failovers: FailoverRecord[]): string {
   const parts: string[] = [];
   if (failovers.length) {
     parts.push(
@@ -259,12 +283,13 @@ export function volumeLessons(scale: ScaleRecord | undefined, failovers: Failove
       '',
       failoverTable(failovers),
     );
+    if (failovers.some((f) => f.probeVia)) parts.push('', API_SERVER_NOTE);
     for (const f of failovers) parts.push('', failoverExplained(f));
   } else {
     parts.push(`Whether a value survives a pod failing is measured by ${inlineCode('npx k8s-lab demo-failover')}; no run is recorded yet.`);
   }
-  if (scale) {
-    const checks = scale.runs.flatMap((r) => r.storage.map((c) => ({ ...c, policy: r.policy })));
+  if (scale.length) {
+    const checks = scale.flatMap(({ run: r }) => r.storage.map((c) => ({ ...c, policy: r.policy })));
     const fresh = checks.some((c) => c.expected === 'fresh');
     parts.push(
       '',

@@ -1,4 +1,5 @@
 import { CLAIM_TEMPLATE } from '../adapters/kube-objects.js';
+import { sameCluster, type ClusterIdentity } from '../adapters/kubectl.js';
 import { COUNTER_FILE, type CounterReading } from '../counters.js';
 import { STRATEGIES, type RunRecord, type Strategy } from '../demos/record.js';
 import {
@@ -13,7 +14,7 @@ import {
   markdownText,
 } from './format.js';
 import { comparisonTable, demoCommand, judged, rowOf, runsByRow, shownRows, STRATEGY_DESCRIPTIONS, STRATEGY_TITLES, type RowKey } from './strategy-sections.js';
-import { lessonsOf, orderingMeasured, parallelMeasured, renderScaleSvg, scaleSvgPath, volumeLessons, type LessonRecord } from './lessons.js';
+import { API_SERVER_NOTE, lessonsOf, orderingMeasured, parallelMeasured, renderScaleSvg, scaleSvgPath, volumeLessons, type LessonRecord } from './lessons.js';
 import { renderTimelineSvg } from './svg.js';
 import { fillTemplate, readTemplate } from './template.js';
 import { renderMermaidGantt } from './timeline.js';
@@ -31,9 +32,11 @@ export interface ReportInput {
   /** Read from the live StatefulSet. */
   podManagementPolicy: string;
   replicas: number;
-  /** All run records found; the report uses those of this release and namespace, the latest per strategy. */
+  /** The cluster read: the report uses only the records measured on it (see sameCluster). */
+  cluster: ClusterIdentity;
+  /** All run records found; the report uses those of this cluster, release and namespace, the latest per strategy. */
   runs: RunRecord[];
-  /** The lessons' run records (demo-scale, demo-failover); the report uses those of this release and namespace. */
+  /** The lessons' run records (demo-scale, demo-failover); the report uses those of this cluster, release and namespace. */
   lessons?: LessonRecord[];
   /** Relative directory the SVG timelines are linked from and written to; `timelines` when not given. */
   timelineDir?: string;
@@ -50,7 +53,8 @@ export interface RenderedReport {
  * packaged template (`templates/report.md`); pass `template` to skip even that.
  */
 export function renderReport(input: ReportInput, template: string = readTemplate()): RenderedReport {
-  const runs = input.runs.filter((run) => run.release === input.release && run.namespace === input.namespace && STRATEGIES.includes(run.strategy));
+  const scope = { cluster: input.cluster, release: input.release, namespace: input.namespace };
+  const runs = input.runs.filter((run) => measuredOn(run, scope) && STRATEGIES.includes(run.strategy));
   const byRow = runsByRow(runs);
   const latest = new Map<RowKey, RunRecord>();
   for (const [key, own] of byRow) if (own[0]) latest.set(key, own[0]);
@@ -65,9 +69,9 @@ export function renderReport(input: ReportInput, template: string = readTemplate
     return runSection(run, older, svgPath);
   });
 
-  const lessons = lessonsOf(input.lessons ?? [], input.release, input.namespace);
-  const scalePictures = (lessons.scale?.runs ?? []).map((run) => {
-    const path = scaleSvgPath(timelineDir, lessons.scale!, run);
+  const lessons = lessonsOf((input.lessons ?? []).filter((record) => measuredOn(record, scope)));
+  const scalePictures = lessons.scale.map(({ record, run }) => {
+    const path = scaleSvgPath(timelineDir, record, run);
     files.push({ path, content: renderScaleSvg(run) });
     return path;
   });
@@ -77,10 +81,11 @@ export function renderReport(input: ReportInput, template: string = readTemplate
     namespace: inlineCode(input.namespace),
     generatedAt: markdownText(input.generatedAt),
     kubernetes: markdownText(input.environment.kubernetes),
+    cluster: clusterLine(input.cluster),
     helm: markdownText(input.environment.helm),
     kubectl: markdownText(input.environment.kubectl),
     k8sLab: markdownText(input.environment.k8sLab),
-    runRecords: runRecordsLine(input.runs.length, runs.length, latest.size, new Set([...latest.values()].map((run) => run.strategy)).size),
+    runRecords: runRecordsLine(input.runs, runs.length, latest.size, new Set([...latest.values()].map((run) => run.strategy)).size),
     overview: codeBlockText(input.overviewText),
     volumeValues: volumeValues(input),
     perPodStorage: perPodStorage(input, latest),
@@ -93,6 +98,17 @@ export function renderReport(input: ReportInput, template: string = readTemplate
     strategies: sections.join('\n\n'),
   });
   return { markdown: tidyMarkdown(markdown), files };
+}
+
+/** What a report reads: a record counts only when it was measured on this cluster, release and namespace. */
+export interface RecordScope {
+  cluster: ClusterIdentity;
+  release: string;
+  namespace: string;
+}
+
+export function measuredOn(record: { cluster?: ClusterIdentity; release: string; namespace: string }, scope: RecordScope): boolean {
+  return record.release === scope.release && record.namespace === scope.namespace && sameCluster(record.cluster, scope.cluster);
 }
 
 /** `timelines` → `timelines/`; empty or `.` → '' (next to the report). */
@@ -139,14 +155,31 @@ function joinWords(words: string[]): string {
   return `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
 }
 
+/** How the report names the cluster it read, and how it knows the records measured there. */
+function clusterLine(cluster: ClusterIdentity): string {
+  const where = [cluster.context && `context ${inlineCode(cluster.context)}`, cluster.server && `API server ${inlineCode(cluster.server)}`]
+    .filter(Boolean)
+    .join(', ');
+  const how = cluster.uid
+    ? `run records are matched by the UID of its kube-system namespace, ${inlineCode(cluster.uid)}`
+    : 'its kube-system namespace could not be read, so run records are matched by the API server URL';
+  return `${where ? `${where}; ` : ''}${how}`;
+}
+
 /**
  * `shown` is the comparison table's rows with a run; more than `strategies` when native and emulated
- * recreate both ran (a row each), and the line says so rather than count strategies alone.
+ * recreate both ran (a row each), and the line says so rather than count strategies alone. Records
+ * left out are counted: of another cluster, release or namespace; or without a cluster identity
+ * (written before k8s-lab kept one, or copied from elsewhere, such as the committed sample).
  */
-function runRecordsLine(found: number, own: number, shown: number, strategies: number): string {
-  if (found === 0) return 'none yet (see "Strategies for updating")';
-  const other = found - own;
-  const left = other ? `; ${plural(other, 'record')} of another release or namespace left out` : '';
+function runRecordsLine(all: RunRecord[], own: number, shown: number, strategies: number): string {
+  const unidentified = all.filter((run) => !run.cluster).length;
+  const other = all.length - own - unidentified;
+  const left = [
+    other ? `; ${plural(other, 'record')} of another cluster, release or namespace left out` : '',
+    unidentified ? `; ${plural(unidentified, 'record')} without a cluster identity (written by an older k8s-lab) left out` : '',
+  ].join('');
+  if (own === 0) return `none yet (see "Strategies for updating")${left}`;
   const measured =
     shown === strategies
       ? `the latest of each strategy (${plural(strategies, 'strategy', 'strategies')} measured)`
@@ -298,6 +331,7 @@ function runSection(run: RunRecord, older: RunRecord[], svgPath: string): string
       `latency p50 ${formatDuration(probe.latencyMs.p50)}, p99 ${formatDuration(probe.latencyMs.p99)}, max ${formatDuration(probe.latencyMs.max)}.` +
       `${byVersion ? ` Answers by version: ${byVersion}.` : ''}${byPod ? ` Answers by pod: ${byPod}.` : ''} At most ${plural(run.maxPodsDown, 'pod')} ${run.maxPodsDown === 1 ? 'was' : 'were'} out of service at once.`,
   );
+  if (run.probeVia === 'api-server-proxy') parts.push(API_SERVER_NOTE);
 
   if (probe.outages.length) {
     parts.push(`Outage windows, from the first failed request to the next answered one (longest ${formatDuration(probe.longestOutageMs)}):`);

@@ -52,11 +52,12 @@ export async function writeReport(
       `release ${lab.release} is not deployed${inNamespace(lab.target)}: the report reads the live cluster`,
       'deploy it first: `k8s-lab deploy`',
     );
-  const [helm, kubectl, server, namespace, overview, pods] = await Promise.all([
+  const [helm, kubectl, server, namespace, cluster, overview, pods] = await Promise.all([
     lab.helm.version(),
     lab.kubectl.clientVersion(),
     lab.kubectl.version(),
     lab.kubectl.namespace(),
+    lab.kubectl.clusterIdentity(),
     readOverview(lab.kubectl, lab.releaseSelector),
     statefulSetPods(lab.kubectl, lab.release),
   ]);
@@ -65,6 +66,7 @@ export async function writeReport(
     generatedAt: new Date().toISOString(),
     release: lab.release,
     namespace,
+    cluster,
     environment: { kubernetes: server.server ?? 'unknown', helm: helm.version, kubectl, k8sLab: k8sLabVersion },
     overviewText: renderOverview(overview),
     counters,

@@ -5,7 +5,7 @@ import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHART_DIR } from '../support/tools.js';
+import { CHART_DIR } from '../support/paths.js';
 
 export const SERVER_PY = join(CHART_DIR, 'files', 'server.py');
 

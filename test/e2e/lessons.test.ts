@@ -193,6 +193,10 @@ describe.each([
       ['Parallel', 'helm-python', false],
       ['OrderedReady', 'helm-python-ordered', true],
     ]);
+    // The temporary release was reached like the main one: --url, on its own NodePort.
+    expect(record.notes).toContain(
+      `OrderedReady: probe GET / through ${nodePortUrl(ORDERED_NODE_PORT)} (--url on NodePort ${ORDERED_NODE_PORT}, the temporary release's) every 100 ms.`,
+    );
     for (const r of record.runs) {
       expect(r.failedUp + r.failedDown).toBe(0);
       expect(r.up.pods.map((p) => p.ordinal)).toEqual(Array.from({ length: to - 2 }, (_, i) => 2 + i));

@@ -80,6 +80,20 @@ export const KUBECTL_CLIENT = kubectl(['version', '--client', '--output', 'json'
 export const KUBECTL_SERVER = kubectl(['version', '--output', 'json', '--request-timeout=10s'], {
   stdout: { clientVersion: { gitVersion: 'v1.35.0' }, serverVersion: { gitVersion: 'v1.34.2' } },
 });
+/** The cluster the fixtures' run records were measured on (test/fixtures/runs/make-fixtures.mjs). */
+export const CLUSTER = { uid: '3f0a5c1e-8b2d-4e6f-9a71-0c4d2b8e5f13', server: 'https://127.0.0.1:6443', context: 'kind-lab' };
+/** The kubeconfig's current context and server (`kubectl config view --minify`). */
+export const KUBECONFIG_VIEW = kubectl(['config', 'view', '--minify', '--output', 'json'], {
+  stdout: {
+    'current-context': CLUSTER.context,
+    clusters: [{ name: 'kind-lab', cluster: { server: CLUSTER.server } }],
+    contexts: [{ name: 'kind-lab', context: {} }],
+  },
+});
+/** The kube-system namespace, whose UID identifies the cluster. */
+export const KUBE_SYSTEM = kubectl(['get', 'namespace', 'kube-system', '--output', 'json', '--request-timeout=10s'], {
+  stdout: { kind: 'Namespace', metadata: { name: 'kube-system', uid: CLUSTER.uid } },
+});
 export const OVERVIEW = kubectl(get('pods,statefulsets,services,persistentvolumeclaims', '--selector', SELECTOR), {
   stdout: { items: [pod(0), pod(1), statefulSet(), service(), claim(0), claim(1)] },
 });

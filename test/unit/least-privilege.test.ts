@@ -10,7 +10,7 @@ import { doctor } from '../../src/commands/doctor.js';
 import { createLab } from '../../src/lab-context.js';
 import { runPreflight } from '../../src/preflight.js';
 import { isForbidden } from '../../src/adapters/permissions.js';
-import { resolveTarget } from '../../src/probe/target.js';
+import { apiProxyTarget, resolveTarget } from '../../src/probe/target.js';
 import { writeReport } from '../../src/report/write.js';
 import { createLogger } from '../../src/ui/logger.js';
 import { FakeRunner, type Scripted } from '../support/fake-runner.js';
@@ -130,8 +130,47 @@ describe('resolveTarget', () => {
     const runner = new FakeRunner([serviceAnswer(nothing), { match: /get nodes/, ...forbidden('list', 'nodes') }]);
     const target = await resolveTarget(new Kubectl(runner, 'kubectl', { namespace: 'lab' }), 'helm-python');
     expect(target.description).toBe(
-      "the API server's service proxy (/api/v1/namespaces/lab/services/helm-python:http/proxy/): no address answered, and node addresses were skipped: not allowed to list nodes",
+      "the API server's service proxy (/api/v1/namespaces/lab/services/helm-python:http/proxy/), one kubectl get --raw per request: no address answered, and node addresses were skipped: not allowed to list nodes",
     );
+    expect(target.viaApiServer).toBe(true);
+
+    // With a way to start a kubectl proxy, the requests go through it: an HTTP GET each, no process.
+    const paths: string[] = [];
+    const proxy = { get: async (path: string) => (paths.push(path), { statusCode: 200, body: '{"pod":"helm-python-1","counter":7}' }) };
+    const again = new FakeRunner([serviceAnswer(nothing), { match: /get nodes/, ...forbidden('list', 'nodes') }]);
+    const kubectl = new Kubectl(again, 'kubectl', { namespace: 'lab' });
+    let opened = 0;
+    const proxied = await resolveTarget(kubectl, 'helm-python', undefined, async () => (opened++, kubectl.withProxy({ proxy, namespace: 'lab' })));
+    expect(opened).toBe(1);
+    expect(proxied.description).toMatch(
+      /^the API server's service proxy \(\/api\/v1\/namespaces\/lab\/services\/helm-python:http\/proxy\/\) through one kubectl proxy: /,
+    );
+    const callsBefore = again.calls.length;
+    const replies = await Promise.all([proxied.get('/', 1000), proxied.get('/', 1000), proxied.get('/healthz', 1000)]);
+    expect(replies.map((r) => [r.ok, r.status, r.body])).toEqual([
+      [true, 200, { pod: 'helm-python-1', counter: 7 }],
+      [true, 200, { pod: 'helm-python-1', counter: 7 }],
+      [true, 200, { pod: 'helm-python-1', counter: 7 }],
+    ]);
+    expect(paths).toEqual([
+      '/api/v1/namespaces/lab/services/helm-python:http/proxy/',
+      '/api/v1/namespaces/lab/services/helm-python:http/proxy/',
+      '/api/v1/namespaces/lab/services/helm-python:http/proxy/healthz',
+    ]);
+    expect(again.calls.length).toBe(callsBefore);
+  });
+
+  it('through the kubectl proxy, an app error is a failed request with its status, and a silent proxy times out', async () => {
+    const service503 = { get: async () => ({ statusCode: 503, body: '{"kind":"Status","message":"no endpoints available for service"}' }) };
+    const silent = { get: () => new Promise<{ statusCode: number; body: string }>(() => {}) };
+    const svc = service(31987);
+    const base = new Kubectl(new FakeRunner([]), 'kubectl', { namespace: 'lab' });
+    const down = await apiProxyTarget(base.withProxy({ proxy: service503, namespace: 'lab' }), 'lab', svc).get('/', 1000);
+    expect(down).toMatchObject({ ok: false, status: 503 });
+    const started = performance.now();
+    const lost = await apiProxyTarget(base.withProxy({ proxy: silent, namespace: 'lab' }), 'lab', svc).get('/', 50);
+    expect(lost).toMatchObject({ ok: false, error: 'no answer within 50 ms' });
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('still fails when the nodes cannot be read for another reason', async () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toolFailure } from '../../src/adapters/failure.js';
 import { stopSignals } from '../../src/cli.js';
-import { spawnOptions, type ToolResult } from '../../src/process/runner.js';
+import { createRunner, formatCall, spawnOptions, spawnPlan, type ToolResult } from '../../src/process/runner.js';
 import { locateTool, toolFileNames } from '../../src/tools.js';
 
 describe('locateTool', () => {
@@ -89,5 +89,46 @@ describe('spawnOptions', () => {
   it('a process group of its own everywhere (Windows: a new process group, no console window)', () => {
     expect(spawnOptions('linux')).toEqual({ detached: true, windowsHide: false });
     expect(spawnOptions('win32')).toEqual({ detached: true, windowsHide: true });
+  });
+});
+
+describe('Windows: batch-file tools and the quoting users copy', () => {
+  it('runs a .cmd through cmd.exe, each argument quoted and its metacharacters escaped twice, passed verbatim', () => {
+    const plan = spawnPlan({ bin: 'C:\\tools\\kubectl.cmd', args: ['get', 'pods', '--selector', 'a=b,c=d'] }, 'win32', {
+      ComSpec: 'C:\\Windows\\system32\\cmd.exe',
+    });
+    expect(plan).toEqual({
+      file: 'C:\\Windows\\system32\\cmd.exe',
+      args: ['/d', '/s', '/c', '"C:\\tools\\kubectl.cmd ^^^"get^^^" ^^^"pods^^^" ^^^"--selector^^^" ^^^"a=b^^^,c=d^^^""'],
+      windowsVerbatimArguments: true,
+    });
+    // A JSON patch: its quotes become \" for the program, and each " and ^ is escaped for cmd.exe twice.
+    const patch = spawnPlan({ bin: 'helm.BAT', args: ['{"a":1}'] }, 'win32', {});
+    expect(patch.file).toBe('cmd.exe');
+    expect(patch.args[3]).toBe('"helm.BAT ^^^"{\\^^^"a\\^^^":1}^^^""');
+  });
+
+  it('spawns an .exe, and anything on Linux or macOS, as it is', () => {
+    const call = { bin: 'C:\\tools\\kubectl.exe', args: ['get', 'pods', 'a b'] };
+    expect(spawnPlan(call, 'win32', {})).toEqual({ file: call.bin, args: call.args });
+    expect(spawnPlan({ bin: '/usr/bin/kubectl.cmd', args: ['x'] }, 'linux', {})).toEqual({ file: '/usr/bin/kubectl.cmd', args: ['x'] });
+  });
+
+  it('refuses to pass a line break to a batch file, without starting anything, and says what to do', async () => {
+    const echoed: string[] = [];
+    const runner = createRunner({ platform: 'win32', echo: (line) => echoed.push(line) });
+    const result = await runner.run({ bin: 'C:\\tools\\kubectl.cmd', args: ['exec', 'p', '--', 'python3', '-c', 'import os\nprint(1)'], timeoutMs: 1000 });
+    expect(result).toMatchObject({ exitCode: 1, notFound: false, durationMs: 0 });
+    expect(result.stderr).toBe(
+      'C:\\tools\\kubectl.cmd is a batch file, which cannot be passed an argument with a line break: point K8S_LAB_KUBECTL at the .exe it runs\n',
+    );
+    // --verbose shows it the cmd.exe way.
+    expect(echoed[0]).toBe('> C:\\tools\\kubectl.cmd exec p -- python3 -c "import os\nprint(1)"');
+  });
+
+  it('prints --dry-run and --verbose lines with cmd.exe quoting on Windows, POSIX quoting elsewhere', () => {
+    const call = { bin: 'C:\\Program Files\\helm\\helm.exe', args: ['upgrade', '--set', 'a=b c', '--patch', '{"x":"y"}', 'C:\\my dir\\', "it's"] };
+    expect(formatCall(call, 'win32')).toBe('"C:\\Program Files\\helm\\helm.exe" upgrade --set "a=b c" --patch "{\\"x\\":\\"y\\"}" "C:\\my dir\\\\" "it\'s"');
+    expect(formatCall(call, 'linux')).toBe("'C:\\Program Files\\helm\\helm.exe' upgrade --set 'a=b c' --patch '{\"x\":\"y\"}' 'C:\\my dir\\' 'it'\\''s'");
   });
 });

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { REPO_ROOT } from '../support/tools.js';
+import { REPO_ROOT } from '../support/paths.js';
 
 interface Rule {
   apiGroups: string[];

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FailoverRecord, ScaleRecord, ScaleRun } from '../../src/demos/lessons.js';
 import type { ProbeSample } from '../../src/demos/record.js';
 import { lessonsOf, orderingMeasured, parallelMeasured, renderScaleSvg, volumeLessons } from '../../src/report/lessons.js';
+import { measuredOn } from '../../src/report/render.js';
 
 const probe = {
   intervalMs: 100,
@@ -74,11 +75,14 @@ const scale: ScaleRecord = {
   notes: [],
 };
 
+/** Both policies of the one record, as the report shows them. */
+const measured = () => lessonsOf([scale]).scale;
+
 describe('report: the lessons under the write-up sections', () => {
   it('orders OrderedReady against Parallel with the measured times', () => {
-    const text = orderingMeasured(scale);
+    const text = orderingMeasured(measured());
     expect(text).toContain('took 7.4 s until every pod was Ready with OrderedReady and 6.5 s with Parallel');
-    const table = parallelMeasured(scale, ['timelines/a.svg', 'timelines/b.svg']);
+    const table = parallelMeasured(measured(), ['timelines/a.svg', 'timelines/b.svg']);
     expect(table).toContain('| OrderedReady | `helm-python-ordered` (temporary) | 2 → 4 → 2 | 7.4 s | one after another (staircase) |');
     expect(table).toContain('| Parallel | `helm-python` | 2 → 4 → 2 | 6.5 s | together (block) |');
     expect(table).toContain('![OrderedReady: pods over time](timelines/b.svg)');
@@ -93,15 +97,15 @@ describe('report: the lessons under the write-up sections', () => {
         { ...ordered!, up: { ...ordered!.up, shape: 'block' } },
       ],
     };
-    expect(orderingMeasured(off)).toContain('OrderedReady lost 0 requests and Parallel 2: see the table below for when.');
-    expect(orderingMeasured(off)).not.toContain('Neither lost a request');
-    expect(parallelMeasured(off, [])).toContain('This run measured otherwise: OrderedReady scaled up as a block.');
-    expect(parallelMeasured(scale, [])).not.toContain('measured otherwise');
+    expect(orderingMeasured(lessonsOf([off]).scale)).toContain('OrderedReady lost 0 requests and Parallel 2: see the table below for when.');
+    expect(orderingMeasured(lessonsOf([off]).scale)).not.toContain('Neither lost a request');
+    expect(parallelMeasured(lessonsOf([off]).scale, [])).toContain('This run measured otherwise: OrderedReady scaled up as a block.');
+    expect(parallelMeasured(measured(), [])).not.toContain('measured otherwise');
   });
 
   it('says what is not measured yet', () => {
-    expect(orderingMeasured(undefined)).toMatch(/no run is recorded yet/);
-    expect(volumeLessons(undefined, [])).toMatch(/demo-failover.*no run is recorded yet[\s\S]*demo-scale.*no run is recorded yet/);
+    expect(orderingMeasured([])).toMatch(/no run is recorded yet/);
+    expect(volumeLessons([], [])).toMatch(/demo-failover.*no run is recorded yet[\s\S]*demo-scale.*no run is recorded yet/);
   });
 
   it('draws one lane per added pod, its Ready bar from its Ready time', () => {
@@ -178,9 +182,9 @@ describe('report: the lessons under the write-up sections', () => {
   });
 
   it('puts the failover table, a row per mode, and the scale-down evidence under Values in volumes', () => {
-    const { failovers } = lessonsOf([oldKill, hang, scale], 'helm-python', 'lab');
+    const { failovers } = lessonsOf([oldKill, hang, scale]);
     expect(failovers.map((f) => f.mode)).toEqual(['kill', 'hang']);
-    const text = volumeLessons(scale, failovers);
+    const text = volumeLessons(measured(), failovers);
     // Kill, from the start of the exec (1.71 s): not Ready 2.63 − 1.71 = 0.92 s; the refused request 0.87 s; Ready 4.90 − 1.71 = 3.19 s.
     expect(text).toContain(
       '| app SIGKILLed (restarted in the pod) | `helm-python-1` | yes (`abcdef01`…) | 0 → 21 | 21 | 920 ms | 1, 870 ms → 870 ms | 3.2 s | 0 → 1 | passed |',
@@ -190,11 +194,10 @@ describe('report: the lessons under the write-up sections', () => {
       '| app stopped, SIGSTOP (resumed with SIGCONT) | `helm-python-1` | yes (`abcdef01`…) | 0 → 21 | 21 | 2.5 s | 3 (3 timed out), 100 ms → 2.6 s | 8.8 s | 0 → 0 | passed |',
     );
     expect(text).toContain('| OrderedReady | `helm-python-ordered-3` | 11 | 3 | kept | 15 | yes | ok |');
-    expect(lessonsOf([oldKill], 'other', 'lab').failovers).toEqual([]);
   });
 
   it('explains each mode from its figures: the crash not bounded by the probe, the hang bounded by it; the old wrong advice is not repeated', () => {
-    const text = volumeLessons(undefined, [oldKill, hang]);
+    const text = volumeLessons([], [oldKill, hang]);
     expect(text).not.toContain('stays in the Service until its readiness probe fails');
     expect(text).toContain('After the SIGKILL (`2026-12-03T09-00-00-000Z-failover-kill`): This record is from an older k8s-lab');
     expect(text).toMatch(
@@ -204,5 +207,50 @@ describe('report: the lessons under the write-up sections', () => {
     expect(text).toMatch(/- helm-python-1 went not Ready 2\.5 s after the SIGSTOP, as its readiness probe allows: .*: 2\.0 s to 3\.0 s\./);
     expect(text).toMatch(/What would shorten it: It cost 3 failed requests, 3 of them after a client wait of 1\.0 s\. The readiness probe bounded it/);
     expect(text).toContain('The chart defines no liveness probe, so nothing restarted the stopped app');
+  });
+
+  it('keeps the latest measurement of each policy: a later Parallel-only run does not drop the OrderedReady row', () => {
+    // A later `demo-scale --policy parallel`: Parallel scaled to 4 in 3.3 s this time.
+    const later: ScaleRecord = {
+      ...scale,
+      id: '2026-11-30T08-00-00-000Z-scale',
+      startedAt: '2026-11-30T08:00:00.000Z',
+      options: { ...scale.options, policy: 'parallel' },
+      runs: [run('Parallel', 'helm-python', [1000, 1100], [3000, 3300])],
+    };
+    const { scale: shown } = lessonsOf([later, scale]);
+    expect(shown.map(({ record, run }) => [run.policy, record.id])).toEqual([
+      ['Parallel', '2026-11-30T08-00-00-000Z-scale'],
+      ['OrderedReady', '2026-11-29T20-30-07-603Z-scale'],
+    ]);
+    const text = orderingMeasured(shown);
+    expect(text).toContain('took 7.4 s until every pod was Ready with OrderedReady and 3.3 s with Parallel');
+    expect(text).toContain('(2026-11-30T08:00:00.000Z, Kubernetes v1.37.2; 2026-11-29T20:30:07.603Z, Kubernetes v1.37.2)');
+    const table = parallelMeasured(shown, ['a.svg', 'b.svg']);
+    expect(table).toContain('| Parallel | `helm-python` | 2 → 4 → 2 | 3.3 s | together (block) |');
+    expect(table).toContain('| OrderedReady | `helm-python-ordered` (temporary) | 2 → 4 → 2 | 7.4 s |');
+    expect(table).toContain('Each policy shows its latest run; they were measured apart.');
+  });
+
+  it("says when a lesson's figures were measured through the API server's service proxy", () => {
+    const note = "Measured through the API server's service proxy: no NodePort or node address answered";
+    const viaApi: ScaleRecord = { ...scale, runs: [{ ...scale.runs[0]!, probeVia: 'api-server-proxy' }, scale.runs[1]!] };
+    expect(parallelMeasured(lessonsOf([viaApi]).scale, [])).toContain(note);
+    expect(parallelMeasured(measured(), [])).not.toContain(note);
+  });
+
+  it('counts a lesson record only from the cluster, release and namespace the report reads', () => {
+    const cluster = { uid: 'k-1', server: 'https://a:6443', context: 'a' };
+    const scope = { cluster, release: 'helm-python', namespace: 'lab' };
+    const base = { release: 'helm-python', namespace: 'lab' };
+    expect(measuredOn({ ...base, cluster }, scope)).toBe(true);
+    // The same cluster through another context and address: the UID decides.
+    expect(measuredOn({ ...base, cluster: { uid: 'k-1', server: 'https://b:443', context: 'b' } }, scope)).toBe(true);
+    expect(measuredOn({ ...base, cluster: { ...cluster, uid: 'k-2' } }, scope)).toBe(false);
+    expect(measuredOn({ ...base, cluster: { ...cluster, uid: null } }, scope)).toBe(true);
+    expect(measuredOn({ ...base, cluster: { ...cluster, uid: null, server: 'https://b:443' } }, scope)).toBe(false);
+    expect(measuredOn(base, scope)).toBe(false);
+    expect(measuredOn({ ...base, cluster, namespace: 'other' }, scope)).toBe(false);
+    expect(measuredOn({ ...base, cluster, release: 'other' }, scope)).toBe(false);
   });
 });

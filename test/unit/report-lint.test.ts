@@ -16,6 +16,7 @@ const input = (overrides: Partial<ReportInput> = {}): ReportInput => ({
   generatedAt: '2026-11-24T04:00:00.000Z',
   release: 'helm-python',
   namespace: runs[0]!.namespace,
+  cluster: runs[0]!.cluster!,
   environment: { kubernetes: 'v1.20.2', helm: 'v4.1.4', kubectl: 'v1.32.4', k8sLab: '0.1.0' },
   overviewText: 'NAME                READY   STATUS    RESTARTS   AGE\npod/helm-python-0   1/1     Running   0          9m55s',
   counters: [

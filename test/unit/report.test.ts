@@ -1,15 +1,18 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { List, PersistentVolumeClaim, Pod, Service, StatefulSet } from '../../src/adapters/kube-objects.js';
 import { STRATEGIES, type RunRecord } from '../../src/demos/record.js';
+import { DEFAULTS } from '../../src/defaults.js';
 import { renderOverview } from '../../src/overview.js';
 import { escapeXml, formatDuration, formatPercent, inlineCode, markdownText } from '../../src/report/format.js';
 import { renderReport, type ReportInput } from '../../src/report/render.js';
 import { renderTimelineSvg } from '../../src/report/svg.js';
+import { readRunRecords } from '../../src/report/write.js';
 import { fillTemplate, readTemplate, templatePlaceholders } from '../../src/report/template.js';
 import { podLanes, renderMermaidGantt } from '../../src/report/timeline.js';
 import { fixture, fixtureJson } from '../support/fixtures.js';
+import { REPO_ROOT } from '../support/paths.js';
 
 // Synthesized run records (see test/fixtures/runs/make-fixtures.mjs): one per strategy, plus an
 // older, aborted canary run.
@@ -41,11 +44,15 @@ const overviewText = renderOverview(
   Date.parse('2026-11-24T03:30:00Z'),
 );
 
+// The cluster the fixtures were measured on (test/fixtures/runs/make-fixtures.mjs).
+const TEST_CLUSTER = { uid: '3f0a5c1e-8b2d-4e6f-9a71-0c4d2b8e5f13', server: 'https://127.0.0.1:6443', context: 'kind-lab' };
+
 function input(overrides: Partial<ReportInput> = {}): ReportInput {
   return {
     generatedAt: '2026-11-24T03:30:00.000Z',
     release: 'helm-python',
     namespace: 'try',
+    cluster: TEST_CLUSTER,
     environment: { kubernetes: 'v1.20.2', helm: 'v4.1.4', kubectl: 'v1.35.2', k8sLab: '0.1.0' },
     overviewText,
     counters: [
@@ -346,7 +353,46 @@ describe('renderReport', () => {
     const elsewhere = { ...partition, id: 'elsewhere', namespace: 'other', startedAt: '2027-01-01T00:00:00.000Z' };
     const markdown = renderReport(input({ runs: [...runs, elsewhere] })).markdown;
     expect(markdown).not.toContain('elsewhere');
-    expect(markdown).toContain('1 record of another release or namespace left out');
+    expect(markdown).toContain('1 record of another cluster, release or namespace left out');
+  });
+
+  it('uses only the records of the cluster it reads, and leaves out records without a cluster identity', () => {
+    // The same release and namespace, measured on another cluster (another kube-system UID), and
+    // a record written before records kept their cluster (like the committed sample's).
+    const otherCluster = { ...partition, id: 'other-cluster', startedAt: '2027-01-01T00:00:00.000Z', cluster: { ...TEST_CLUSTER, uid: 'aaaaaaaa-0000' } };
+    const unidentified: Partial<RunRecord> = { ...recreate, id: 'no-identity', startedAt: '2027-01-02T00:00:00.000Z' };
+    delete unidentified.cluster;
+    const markdown = renderReport(input({ runs: [...runs, otherCluster, unidentified as RunRecord] })).markdown;
+    expect(markdown).not.toContain('other-cluster');
+    expect(markdown).not.toContain('no-identity');
+    // The latest partition and recreate rows are still the fixtures' own.
+    expect(markdown).toContain('Latest run `2026-11-24T03-27-44-409Z-partition`');
+    expect(markdown).toContain('Latest run `2026-11-24T03-20-15-530Z-recreate`');
+    expect(markdown).toContain('1 record of another cluster, release or namespace left out');
+    expect(markdown).toContain('1 record without a cluster identity (written by an older k8s-lab) left out');
+    expect(markdown).toContain(
+      '- Cluster: Kubernetes v1.20.2; context `kind-lab`, API server `https://127.0.0.1:6443`; run records are matched by the UID of its kube-system namespace, `3f0a5c1e-8b2d-4e6f-9a71-0c4d2b8e5f13`',
+    );
+  });
+
+  it("says when a run's figures were measured through the API server's service proxy", () => {
+    const note = "Measured through the API server's service proxy";
+    const viaApi = { ...partition, probeVia: 'api-server-proxy' as const };
+    expect(renderReport(input({ runs: [rolling, viaApi] })).markdown).toContain(`${note}: no NodePort or node address answered from this machine`);
+    expect(renderReport(input({ runs: [rolling, partition] })).markdown).not.toContain(note);
+  });
+
+  it('matches records by the API server URL when the kube-system namespace could not be read', () => {
+    const namespaced = { uid: null, server: TEST_CLUSTER.server, context: 'lab-user' };
+    const elsewhere = { ...partition, id: 'elsewhere', startedAt: '2027-01-01T00:00:00.000Z', cluster: { ...TEST_CLUSTER, server: 'https://10.0.0.9:6443' } };
+    const markdown = renderReport(input({ cluster: namespaced, runs: [...runs, elsewhere] })).markdown;
+    expect(markdown).not.toContain('elsewhere');
+    expect(markdown).toContain('Latest run `2026-11-24T03-27-44-409Z-partition`');
+    expect(markdown).toContain('its kube-system namespace could not be read, so run records are matched by the API server URL');
+    const none = renderReport(input({ runs: [unidentifiedOnly()] })).markdown;
+    expect(none).toContain(
+      '- Run records: none yet (see "Strategies for updating"); 1 record without a cluster identity (written by an older k8s-lab) left out',
+    );
   });
 
   it('of a partial lab says how to record each missing strategy and why a counter was not read', () => {
@@ -530,6 +576,12 @@ describe('timelines', () => {
   });
 });
 
+function unidentifiedOnly(): RunRecord {
+  const record: Partial<RunRecord> = { ...rolling };
+  delete record.cluster;
+  return record as RunRecord;
+}
+
 describe('report template', () => {
   it('has a value for every placeholder it uses', () => {
     expect(templatePlaceholders(readTemplate())).toEqual([
@@ -537,6 +589,7 @@ describe('report template', () => {
       'generatedAt',
       'namespace',
       'kubernetes',
+      'cluster',
       'helm',
       'kubectl',
       'k8sLab',
@@ -586,5 +639,31 @@ describe('formatting', () => {
     expect(markdownText('through http://10.0.0.1:31987/x_y (NodePort), see https://a.b/c.')).toBe(
       'through `http://10.0.0.1:31987/x_y` (NodePort), see `https://a.b/c`.',
     );
+  });
+});
+
+describe('the committed sample report (lab-report/sample/)', () => {
+  const sample = join(REPO_ROOT, 'lab-report', 'sample');
+  it('is apart from where commands write and read by default', () => {
+    for (const dir of [
+      DEFAULTS.report.recordDir,
+      DEFAULTS.report.lessonDir,
+      DEFAULTS.demoUpdate.recordDir,
+      DEFAULTS.demoScale.recordDir,
+      dirname(DEFAULTS.report.output),
+    ]) {
+      expect(resolve(REPO_ROOT, dir).startsWith(sample)).toBe(false);
+    }
+    expect(readdirSync(join(sample, 'runs')).length).toBeGreaterThan(0);
+  });
+
+  it('holds records measured on another machine: even when pointed at them, a report leaves them out', () => {
+    const warnings: string[] = [];
+    const sampleRuns = readRunRecords(join(sample, 'runs'), (w) => warnings.push(w));
+    expect(warnings).toEqual([]);
+    expect(sampleRuns.map((r) => r.id)).toContain('2026-11-29T21-20-14-246Z-recreate');
+    const markdown = renderReport(input({ release: 'helm-python', namespace: 'default', runs: sampleRuns })).markdown;
+    expect(markdown).not.toContain('2026-11-29T21-20-14-246Z-recreate');
+    expect(markdown).toContain(`- Run records: none yet (see "Strategies for updating"); ${sampleRuns.length} records without a cluster identity`);
   });
 });

@@ -10,6 +10,8 @@ import {
   HELM_VERSION,
   KUBECTL_CLIENT,
   KUBECTL_SERVER,
+  KUBE_SYSTEM,
+  KUBECONFIG_VIEW,
   NS,
   pod,
   POD_SELECTOR,
@@ -92,6 +94,8 @@ describe('k8s-lab demo-failover --mode kill: the live view off a terminal', () =
     STS,
     podsBy(POD_SELECTOR, 0),
     KUBECTL_SERVER,
+    KUBECONFIG_VIEW,
+    KUBE_SYSTEM,
     ...identity(0, [10, 20]),
     // The pod watch: the two pods at the start, then helm-python-1 not Ready and Ready again while
     // the lesson holds its last second of traffic (it starts 100 ms in, so the kill is at about 0.1 s).
@@ -171,8 +175,11 @@ describe('k8s-lab demo-failover --mode kill: the live view off a terminal', () =
   it('--json: the record alone on stdout, the event lines still on stderr', async () => {
     const run = await runCommand(['--json', ...argv()], script());
     expect(run.code, run.stderr).toBe(0);
-    const record = JSON.parse(run.stdout) as { lesson: string; mode: string; pod: string; verdict: string };
+    const record = JSON.parse(run.stdout) as { lesson: string; mode: string; pod: string; verdict: string; namespace: string; cluster: unknown };
     expect([record.lesson, record.mode, record.pod, record.verdict]).toEqual(['failover', 'kill', 'helm-python-1', 'passed']);
+    // Where it was measured: the scripted kube-system UID and kubeconfig, and the namespace given.
+    expect(record.namespace).toBe('lab');
+    expect(record.cluster).toEqual({ uid: '3f0a5c1e-8b2d-4e6f-9a71-0c4d2b8e5f13', server: 'https://127.0.0.1:6443', context: 'kind-lab' });
     expect(eventLines(run.stderr).texts).toEqual(expectedEvents);
   });
 });

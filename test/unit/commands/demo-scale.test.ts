@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderScaleSummary, scaleEnding } from '../../../src/commands/demo-scale.js';
 import type { ScaleRecord } from '../../../src/demos/lessons.js';
 import { callsOf, helm, kubectl, runCommand, type Expected } from '../../support/fake-cluster.js';
-import { HELM_VERSION, KUBECTL_CLIENT, KUBECTL_SERVER, NS, service, STATEFULSET, statefulSet } from '../../support/cluster-objects.js';
+import { HELM_VERSION, KUBE_SYSTEM, KUBECONFIG_VIEW, KUBECTL_CLIENT, KUBECTL_SERVER, NS, service, STATEFULSET, statefulSet } from '../../support/cluster-objects.js';
 
 const list = helm([...NS, 'list', '--filter', '^helm-python$', '--output', 'json'], {
   stdout: [{ name: 'helm-python', namespace: 'lab', revision: '3', updated: '', status: 'deployed', chart: 'k8s-lab-counter-0.1.0', app_version: 'v1' }],
@@ -19,6 +19,7 @@ describe('k8s-lab demo-scale: bad input changes nothing', () => {
     [['demo-scale', '--pvc-retention', 'keep'], /keep/],
     [['demo-scale', '--node-port', '80'], /--node-port "80" is invalid/],
     [['demo-scale', '--settle', 'later'], /--settle/],
+    [['demo-scale', '--url-2', 'node:31988'], /--url-2/],
   ])('%j: exit 2, one line, no call', async (argv, pattern) => {
     const run = await runCommand(argv, []);
     expect(run.code).toBe(2);
@@ -29,7 +30,7 @@ describe('k8s-lab demo-scale: bad input changes nothing', () => {
 });
 
 it('--to no higher than the replicas is a usage error once the release is read: exit 2, nothing changed', async () => {
-  const script = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, KUBECTL_SERVER];
+  const script = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, KUBECTL_SERVER, KUBECONFIG_VIEW, KUBE_SYSTEM];
   const run = await runCommand(['-n', 'lab', 'demo-scale', '--to', '4', '--record-dir', '/nonexistent/lessons'], script);
   expect(run.code).toBe(2);
   expect(run.stderr).toBe('✖ --to 4: release helm-python already has 4 replicas; nothing was changed — pass --to 5 or more\n');

@@ -7,6 +7,8 @@ import {
   HELM_VERSION,
   KUBECTL_CLIENT,
   KUBECTL_SERVER,
+  KUBE_SYSTEM,
+  KUBECONFIG_VIEW,
   NOW,
   OVERVIEW,
   PODS,
@@ -42,7 +44,19 @@ describe('k8s-lab report', () => {
   it('reads the live cluster and the run records and writes the report with a timeline per run', async () => {
     const runs = recordDir();
     const output = join(dir, 'out', 'README.md');
-    const script = [STATEFULSET, HELM_VERSION, KUBECTL_CLIENT, KUBECTL_SERVER, OVERVIEW, STATEFULSET, PODS, readCounter(0, 16), readCounter(1, 14)];
+    const script = [
+      STATEFULSET,
+      HELM_VERSION,
+      KUBECTL_CLIENT,
+      KUBECTL_SERVER,
+      KUBECONFIG_VIEW,
+      KUBE_SYSTEM,
+      OVERVIEW,
+      STATEFULSET,
+      PODS,
+      readCounter(0, 16),
+      readCounter(1, 14),
+    ];
     const run = await runCommand(['-n', 'lab', 'report', '--output', output, '--record-dir', runs], script);
     expect(run).toEqual({
       code: 0,
@@ -57,9 +71,50 @@ describe('k8s-lab report', () => {
     expect(readFileSync(join(dir, 'out', 'timelines', `${RUN_ID}.svg`), 'utf8')).toMatch(/^<svg /);
   });
 
+  it('leaves out the records of another cluster (another kube-system UID): no row, no picture, counted', async () => {
+    const runs = recordDir();
+    const other = fixtureJson<{ cluster: object }>(`runs/${RUN_ID}.json`);
+    writeFileSync(
+      join(runs, 'other.json'),
+      JSON.stringify({ ...other, id: 'measured-elsewhere', namespace: 'lab', cluster: { ...other.cluster, uid: 'another-uid' } }),
+    );
+    const output = join(dir, 'README.md');
+    const script = [
+      STATEFULSET,
+      HELM_VERSION,
+      KUBECTL_CLIENT,
+      KUBECTL_SERVER,
+      KUBECONFIG_VIEW,
+      KUBE_SYSTEM,
+      OVERVIEW,
+      STATEFULSET,
+      PODS,
+      readCounter(0, 1),
+      readCounter(1, 2),
+    ];
+    const run = await runCommand(['-n', 'lab', '--json', 'report', '--output', output, '--record-dir', runs], script);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ report: output, files: [join(dir, 'timelines', `${RUN_ID}.svg`)] });
+    const markdown = readFileSync(output, 'utf8');
+    expect(markdown).not.toContain('measured-elsewhere');
+    expect(markdown).toContain('1 record of another cluster, release or namespace left out');
+  });
+
   it('--json names the report and its pictures', async () => {
     const output = join(dir, 'README.md');
-    const script = [STATEFULSET, HELM_VERSION, KUBECTL_CLIENT, KUBECTL_SERVER, OVERVIEW, STATEFULSET, PODS, readCounter(0, 1), readCounter(1, 2)];
+    const script = [
+      STATEFULSET,
+      HELM_VERSION,
+      KUBECTL_CLIENT,
+      KUBECTL_SERVER,
+      KUBECONFIG_VIEW,
+      KUBE_SYSTEM,
+      OVERVIEW,
+      STATEFULSET,
+      PODS,
+      readCounter(0, 1),
+      readCounter(1, 2),
+    ];
     const run = await runCommand(['-n', 'lab', '--json', 'report', '--output', output, '--record-dir', recordDir()], script);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ report: output, files: [join(dir, 'timelines', `${RUN_ID}.svg`)] });
