@@ -407,7 +407,7 @@ interface RecordInputs {
   environment: FailoverRecord['environment'];
   namespace: string;
   cluster: FailoverRecord['cluster'];
-  viaApiServer: boolean;
+  viaApiServer: boolean | undefined;
   startedAt: Date;
   endedAt: Date;
 }

@@ -7,6 +7,8 @@ import {
   CLAIMS,
   HELM_VERSION,
   KUBECTL_CLIENT,
+  KUBE_SYSTEM,
+  KUBECONFIG_VIEW,
   KUBECTL_SERVER,
   NS,
   pod,
@@ -103,6 +105,8 @@ export function hangScript({ resumedState = 'S', stopFinds = true, onStop, recov
     STS,
     podsBy(POD_SELECTOR),
     KUBECTL_SERVER,
+    KUBECONFIG_VIEW,
+    KUBE_SYSTEM,
     ...identity([10, 20]),
     podsBy(SELECTOR),
     kubectl([...NS, 'get', 'pods', '--selector', SELECTOR, '--watch', '--output-watch-events', '--output', 'json'], {

@@ -26,7 +26,7 @@ function documentedOptions(text: string): string[] {
   return text
     .split('\n')
     .filter((line) => line.startsWith('| `-'))
-    .map((line) => /--[a-z][a-z-]*/.exec(line.split('|')[1] ?? '')?.[0] ?? line)
+    .map((line) => /--[a-z][a-z0-9-]*/.exec(line.split('|')[1] ?? '')?.[0] ?? line)
     .sort();
 }
 

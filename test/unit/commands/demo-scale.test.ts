@@ -4,7 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderScaleSummary, scaleEnding } from '../../../src/commands/demo-scale.js';
 import type { ScaleRecord } from '../../../src/demos/lessons.js';
 import { callsOf, helm, kubectl, runCommand, type Expected } from '../../support/fake-cluster.js';
-import { HELM_VERSION, KUBE_SYSTEM, KUBECONFIG_VIEW, KUBECTL_CLIENT, KUBECTL_SERVER, NS, service, STATEFULSET, statefulSet } from '../../support/cluster-objects.js';
+import {
+  HELM_VERSION,
+  KUBE_SYSTEM,
+  KUBECONFIG_VIEW,
+  KUBECTL_CLIENT,
+  KUBECTL_SERVER,
+  NS,
+  service,
+  STATEFULSET,
+  statefulSet,
+} from '../../support/cluster-objects.js';
 
 const list = helm([...NS, 'list', '--filter', '^helm-python$', '--output', 'json'], {
   stdout: [{ name: 'helm-python', namespace: 'lab', revision: '3', updated: '', status: 'deployed', chart: 'k8s-lab-counter-0.1.0', app_version: 'v1' }],
@@ -41,7 +51,7 @@ it('--to no higher than the replicas is a usage error once the release is read: 
 
 describe('demo-scale: a NodePort or retention the cluster cannot take is refused before the first change (exit 2)', () => {
   // The release is OrderedReady (STATEFULSET), so --policy both installs the temporary release helm-python-parallel.
-  const reads = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, KUBECTL_SERVER];
+  const reads = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, KUBECTL_SERVER, KUBECONFIG_VIEW, KUBE_SYSTEM];
   const noTemporary = helm([...NS, 'list', '--filter', '^helm-python-parallel$', '--output', 'json'], { stdout: [] });
   const ownService = kubectl([...NS, 'get', 'service', 'helm-python', '--output', 'json', '--request-timeout=10s'], { stdout: service(31987) });
   const other = (namespace: string, name: string, nodePort: number) => ({ ...service(nodePort), metadata: { name, namespace } });
@@ -53,12 +63,13 @@ describe('demo-scale: a NodePort or retention the cluster cannot take is refused
     });
   const scale = (...extra: string[]) => ['-n', 'lab', 'demo-scale', '--record-dir', '/nonexistent/lessons', ...extra];
 
-  /** No call that changes anything: helm only lists, versions and reads values; kubectl only gets, and creates or patches with --dry-run=server. */
+  /** No call that changes anything: helm only lists, versions and reads values; kubectl only gets, reads its config (`config view`), and creates or patches with --dry-run=server. */
   const expectNoChange = (calls: string[][]) => {
     for (const [bin, ...args] of calls) {
       const verb = args[0] === '--namespace' ? args[2] : args[0];
       if (bin === 'helm') expect(['version', 'list', 'get'], JSON.stringify(args)).toContain(verb);
       else if (verb === 'create' || verb === 'patch') expect(args).toContain('--dry-run=server');
+      else if (verb === 'config') expect(args[1]).toBe('view');
       else expect(['get', 'version'], JSON.stringify(args)).toContain(verb);
     }
   };
@@ -210,7 +221,7 @@ describe('the end of an interrupted demo-scale says its sentence once', () => {
 });
 
 describe('a --url that is not the release is refused before the first change (exit 2)', () => {
-  const reads = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, KUBECTL_SERVER];
+  const reads = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, KUBECTL_SERVER, KUBECONFIG_VIEW, KUBE_SYSTEM];
   const ownService = kubectl([...NS, 'get', 'service', 'helm-python', '--output', 'json', '--request-timeout=10s'], { stdout: service(31987) });
   let server: Server;
   let url: string;
