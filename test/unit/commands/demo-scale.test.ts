@@ -25,7 +25,7 @@ describe('k8s-lab demo-scale: bad input changes nothing', () => {
 });
 
 it('--to no higher than the replicas is a usage error once the release is read: exit 2, nothing changed', async () => {
-  const script = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, KUBECTL_SERVER];
+  const script = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, STATEFULSET, KUBECTL_SERVER];
   const run = await runCommand(['-n', 'lab', 'demo-scale', '--to', '4', '--record-dir', '/nonexistent/lessons'], script);
   expect(run.code).toBe(2);
   expect(run.stderr).toBe('✖ --to 4: release helm-python already has 4 replicas; nothing was changed — pass --to 5 or more\n');
