@@ -13,7 +13,7 @@ const LAYERS = [
   ['base', /^(errors|paths|tools|interrupt|concurrency|dependencies|options|chart-schema|output-path|limits|defaults)\.ts$|^(ui|process)\//],
   ['adapters', /^adapters\//],
   ['lab', /^lab-context\.ts$/],
-  ['reads', /^(counters|overview|rollout|features)\.ts$/],
+  ['reads', /^(counters|overview|rollout|features|governing-service)\.ts$/],
   ['probe', /^probe\//],
   ['demos', /^demos\/|^live\/|^preflight\.ts$/],
   ['report', /^report\//],

@@ -28,6 +28,8 @@ export function withGrace(ms: number): number {
 
 /** Deleting the PVCs a demo made (canaries, or those an undo leaves behind), waiting until they are gone. */
 export const DELETE_PVCS_MS = 2 * MINUTE;
+/** Deleting a StatefulSet with --cascade=orphan (deploy --migrate): the garbage collector lets go of its pods in seconds. */
+export const ORPHAN_STATEFULSET_MS = 2 * MINUTE;
 /** Undoing a rejected first install: deleting the namespace made for it, or uninstalling it. */
 export const UNDO_INSTALL_MS = 2 * MINUTE;
 /** A `kubectl proxy` opened for one read of the counters: reading 20 pods takes well under a second. */

@@ -1,6 +1,7 @@
 import { defaultStorageClass, nodeIsReady } from './adapters/kube-objects.js';
 import { LabError } from './errors.js';
 import { atLeast, offersMaxUnavailable, offersRecreate, parseServerVersion, SUPPORTED_FROM, type DryRunSubject, type Offer } from './features.js';
+import { describeStale, migrateCommand, staleServiceName } from './governing-service.js';
 import type { Lab } from './lab-context.js';
 import { isForbidden, nodesIfAllowed } from './adapters/permissions.js';
 import { resolveTarget } from './probe/target.js';
@@ -47,6 +48,8 @@ export async function featureChecks(lab: Lab, serverVersion: string): Promise<{ 
   }
 
   const existing = await lab.kubectl.statefulSet(lab.release).catch(() => undefined);
+  const stale = staleServiceName(existing);
+  if (stale) checks.push({ name: 'serviceName', state: 'warn', detail: describeStale(stale), hint: `migrate it before any update: ${migrateCommand(lab)}` });
   const subject: DryRunSubject = existing ? { kind: 'patch', name: lab.release } : { kind: 'create', name: FEATURE_CHECK_NAME };
   const how = existing ? `a server-side dry-run patch of StatefulSet ${lab.release}` : 'a server-side dry-run create of a StatefulSet';
   const gated = async (name: string, minimum: [number, number], offer: () => Promise<Offer>, off: string, on: string): Promise<boolean | null> => {

@@ -15,6 +15,16 @@ ConfigMap `helm-python-app` and PVCs `counter-data-py-helm-python-N`.
 {{- end }}
 
 {{/*
+The headless Service that governs the StatefulSet (its serviceName): each pod gets the DNS name
+<pod>.<this name>.<namespace>.svc.cluster.local. `helm-python` gives `helm-python-headless`; the
+name stays within 63 characters. k8s-lab computes the same name (governingServiceName in
+src/adapters/kube-objects.ts) to find a StatefulSet deployed before this Service existed.
+*/}}
+{{- define "k8s-lab-counter.headlessName" -}}
+{{- printf "%s-headless" (include "k8s-lab-counter.fullname" . | trunc 54 | trimSuffix "-") }}
+{{- end }}
+
+{{/*
 helm.sh/chart: name-version.
 */}}
 {{- define "k8s-lab-counter.chart" -}}

@@ -73,6 +73,19 @@ export const kubectlChanges = {
       `deleting pod${names.length > 1 ? 's' : ''} ${names.join(', ')}`,
     );
   },
+  /** Deletes a StatefulSet and waits until it is gone, leaving its pods running and its PVCs (`--cascade=orphan`). */
+  orphanStatefulSet(kubectl: Tool, name: string, timeoutMs: number): Change {
+    return change(
+      kubectl,
+      kubectlArgs.orphanStatefulSet(kubectl.target, name, goDuration(timeoutMs)),
+      withGrace(timeoutMs),
+      `deleting StatefulSet ${name} (--cascade=orphan: its pods and PVCs stay)`,
+    );
+  },
+  /** Creates an object (sent as JSON on stdin); `what` names it in an error. */
+  create(kubectl: Tool, object: object, what: string): Change {
+    return { ...change(kubectl, kubectlArgs.create(kubectl.target), KUBECTL_CALL_MS, `creating ${what}`), input: JSON.stringify(object) };
+  },
   /** Deletes PVCs and waits until they are gone; `what` names them in an error. */
   deletePvcs(kubectl: Tool, names: string[], timeoutMs: number, what = names.join(', ')): Change {
     return change(kubectl, kubectlArgs.deletePvcs(kubectl.target, names, goDuration(timeoutMs)), withGrace(timeoutMs), `deleting ${what}`);

@@ -14,6 +14,8 @@ export interface HelmVersion {
 
 /** The oldest Helm 3 with everything used here (`--create-namespace`, `-o json` on upgrade). */
 const MIN_HELM3_MINOR = 8;
+/** The oldest Helm 3 with `--reset-then-reuse-values` (deploy --migrate). */
+export const RESET_THEN_REUSE_HELM3_MINOR = 14;
 
 /** The fields of a Helm release (`helm status -o json`, `helm upgrade -o json`) that k8s-lab reads. */
 export interface HelmRelease {
@@ -44,6 +46,11 @@ export interface UpgradeRequest {
   /** Values helm must keep as strings (`--set-string`): versions like 1.10 or tags like 3.12. */
   setStrings: string[];
   timeout: string;
+  /**
+   * Keep the installed release's values under the ones given (`--reset-then-reuse-values`, Helm
+   * 3.14+ and 4): the chart's defaults, then the release's values, then -f and --set.
+   */
+  keepValues?: boolean;
 }
 
 /** The release `helm upgrade -o json` printed (the output of helmChanges.upgradeInstall / upgradeReusing). */
@@ -98,6 +105,7 @@ export const helmArgs = {
       request.chart,
       // No --create-namespace: it needs the right to create namespaces even when the namespace
       // exists. deploy creates a missing one itself, once the values are known to work.
+      ...(request.keepValues ? ['--reset-then-reuse-values'] : []),
       ...request.valuesFiles.flatMap((file) => ['--values', file]),
       ...this.upgradeTail(major, request),
     ];

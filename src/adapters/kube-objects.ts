@@ -57,6 +57,8 @@ export interface StatefulSet {
   metadata: ObjectMeta;
   spec: {
     replicas?: number;
+    /** The governing Service: each pod's DNS subdomain. Immutable. */
+    serviceName?: string;
     podManagementPolicy?: string;
     updateStrategy?: { type?: string; rollingUpdate?: { partition?: number; maxUnavailable?: number | string } };
     selector?: { matchLabels?: Record<string, string> };
@@ -232,6 +234,14 @@ export function statefulSetSelector(sts: StatefulSet): string {
   return Object.entries(sts.spec.selector?.matchLabels ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
+}
+
+/**
+ * The headless Service that governs the chart's StatefulSet `name` (its serviceName), as the chart
+ * names it (`k8s-lab-counter.headlessName` in chart/templates/_helpers.tpl): `helm-python-headless`.
+ */
+export function governingServiceName(name: string): string {
+  return `${name.slice(0, 54).replace(/-$/, '')}-headless`;
 }
 
 /** The NodePort of the Service's first port (the app's). */

@@ -96,6 +96,17 @@ export const kubectlArgs = {
   deletePvcs(target: KubeTarget, names: string[], timeout: string): string[] {
     return [...this.scope(target), 'delete', 'persistentvolumeclaims', ...names, '--wait=true', `--timeout=${timeout}`];
   },
+  /**
+   * Deletes a StatefulSet but not what it owns (`--cascade=orphan`): its pods go on running and its
+   * PVCs stay. Waits until the object is gone (the garbage collector has let go of its pods).
+   */
+  orphanStatefulSet(target: KubeTarget, name: string, timeout: string): string[] {
+    return [...this.scope(target), 'delete', 'statefulset', name, '--cascade=orphan', '--wait=true', `--timeout=${timeout}`];
+  },
+  /** Creates the object given as JSON on stdin. */
+  create(target: KubeTarget): string[] {
+    return [...this.scope(target), 'create', '--filename', '-', `--request-timeout=${REQUEST_TIMEOUT}`];
+  },
   watchPods(target: KubeTarget, selector: string): string[] {
     return [...this.scope(target), 'get', 'pods', '--selector', selector, '--watch', '--output-watch-events', '--output', 'json'];
   },

@@ -70,6 +70,10 @@ export function commands(): Command[] {
           .argParser(podWait)
           .default(DEFAULTS.deploy.timeout, durationLabel(DEFAULTS.deploy.timeout)),
       )
+      .option(
+        '--migrate',
+        'move a release deployed by an older chart onto this one as it is: keeps its values; a StatefulSet whose serviceName must change is re-created with --cascade=orphan (pods and PVCs kept)',
+      )
       .option('--dry-run', 'print the helm call instead of running it')
       .action(runs(async () => (await import('./deploy.js')).deploy)),
 

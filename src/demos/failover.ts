@@ -14,6 +14,7 @@ import {
 import { inNamespace, type ProcessSignal } from '../adapters/kubectl.js';
 import { APP_CONTAINER, openProxiedReader, type FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
+import { refuseStale } from '../governing-service.js';
 import type { Lab } from '../lab-context.js';
 import { demoLimits } from '../limits.js';
 import { makeDirs } from '../output-path.js';
@@ -50,10 +51,15 @@ interface LessonValues {
 
 /** The release as a lesson finds it: deployed, and its replica count. */
 export async function checkLessonRelease(lab: Lab): Promise<{ replicas: number; revision: number; values: Record<string, unknown> }> {
-  const [release, values] = await Promise.all([lab.helm.find(lab.release), lab.helm.values(lab.release).catch(() => undefined)]);
+  const [release, values, statefulSet] = await Promise.all([
+    lab.helm.find(lab.release),
+    lab.helm.values(lab.release).catch(() => undefined),
+    lab.kubectl.statefulSet(lab.release).catch(() => undefined),
+  ]);
   if (!release) throw new LabError(`release ${lab.release} is not installed${inNamespace(lab.target)}`, 'deploy it first: `k8s-lab deploy`');
   if (release.status !== 'deployed')
     throw new LabError(`release ${lab.release} is ${release.status}, not deployed`, 'bring it back with `k8s-lab deploy` (or `helm rollback`) first');
+  refuseStale(lab, statefulSet);
   const all = values ?? (await lab.helm.values(lab.release));
   const { replicaCount } = all as LessonValues;
   return { replicas: replicaCount ?? 2, revision: Number(release.revision), values: all };

@@ -12,6 +12,7 @@ import { makeDirs } from '../output-path.js';
 import { Probe } from '../probe/probe.js';
 import { checkUrlServes, resolveTarget, type ServiceTarget } from '../probe/target.js';
 import { RolloutTimeout, waitForStatefulSet } from '../rollout.js';
+import { refuseStale } from '../governing-service.js';
 import { offersMaxUnavailable, offersRecreate, RECREATE_METHODS, type RecreateMethod } from '../features.js';
 import { nextVersion } from './analysis.js';
 import { buildRunRecord } from './outcome.js';
@@ -97,11 +98,16 @@ export async function snapshot(lab: Lab, files: FileReader): Promise<{ counters:
 
 /** Checks with helm that the release can be updated now and returns what it runs. */
 async function checkRelease(lab: Lab, options: DemoOptions) {
-  const [release, values] = await Promise.all([lab.helm.find(lab.release), lab.helm.values(lab.release).catch(() => undefined)]);
+  const [release, values, statefulSet] = await Promise.all([
+    lab.helm.find(lab.release),
+    lab.helm.values(lab.release).catch(() => undefined),
+    lab.kubectl.statefulSet(lab.release).catch(() => undefined),
+  ]);
   const where = inNamespace(lab.target);
   if (!release) throw new LabError(`release ${lab.release} is not installed${where}`, 'deploy it first: `k8s-lab deploy`');
   if (release.status !== 'deployed')
     throw new LabError(`release ${lab.release} is ${release.status}, not deployed`, 'bring it back with `k8s-lab deploy` (or `helm rollback`) first');
+  refuseStale(lab, statefulSet);
   const { app, replicaCount, updateStrategy } = (values ?? (await lab.helm.values(lab.release))) as ReleaseValues;
   const from = app?.version ?? 'v1';
   const to = options.to ?? nextVersion(from);

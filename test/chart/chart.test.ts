@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHART_DIR, HELM_BINARIES } from '../support/tools.js';
+import { governingServiceName } from '../../src/adapters/kube-objects.js';
 import { envOf, helmTemplate, runHelm, type Labels, type PodSpec, type Rendered } from './helm.js';
 
 const SERVER_PY = readFileSync(`${CHART_DIR}/files/server.py`, 'utf8');
@@ -55,20 +56,30 @@ describe.each(HELM_BINARIES)('chart with helm $major', (helm) => {
       r = await helmTemplate(helm);
     });
 
-    it('renders a StatefulSet, the one Service, the app ConfigMap and a test hook, named after the release', () => {
+    it('renders a StatefulSet, its NodePort and headless Services, a PodDisruptionBudget, the app ConfigMap and a test hook, named after the release', () => {
       const names = r.manifests.map((m) => `${m.kind}/${m.metadata.name}`).sort();
-      expect(names).toEqual(['ConfigMap/helm-python-app', 'Pod/helm-python-test-connection', 'Service/helm-python', 'StatefulSet/helm-python']);
+      expect(names).toEqual([
+        'ConfigMap/helm-python-app',
+        'Pod/helm-python-test-connection',
+        'PodDisruptionBudget/helm-python',
+        'Service/helm-python',
+        'Service/helm-python-headless',
+        'StatefulSet/helm-python',
+      ]);
       expect(r.statefulSet.apiVersion).toBe('apps/v1');
       expect(r.service.apiVersion).toBe('v1');
+      expect(r.headless.apiVersion).toBe('v1');
       expect(r.configMap.apiVersion).toBe('v1');
+      expect(r.pdb?.apiVersion).toBe('policy/v1');
     });
 
-    it('runs 2 replicas in parallel with a RollingUpdate at partition 0, governed by the NodePort Service', () => {
+    it('runs 2 replicas in parallel with a RollingUpdate at partition 0, governed by the headless Service', () => {
       const spec = r.statefulSet.spec;
       expect(spec.replicas).toBe(2);
       expect(spec.podManagementPolicy).toBe('Parallel');
       expect(spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
-      expect(spec.serviceName).toBe('helm-python');
+      expect(spec.serviceName).toBe('helm-python-headless');
+      expect(spec.serviceName).toBe(r.headless.metadata.name);
     });
 
     it("sets no PVC retention policy (the server keeps every PVC) and shares the pod's process namespace (the app is not PID 1)", () => {
@@ -108,7 +119,7 @@ describe.each(HELM_BINARIES)('chart with helm $major', (helm) => {
     });
 
     it('puts the common app.kubernetes.io labels on every object', () => {
-      for (const m of [r.statefulSet, r.service, r.configMap]) {
+      for (const m of [r.statefulSet, r.service, r.headless, r.pdb!, r.configMap]) {
         expect(m.metadata.labels, m.kind).toEqual({
           ...SELECTOR_LABELS,
           'helm.sh/chart': 'k8s-lab-counter-0.1.0',
@@ -246,10 +257,126 @@ describe.each(HELM_BINARIES)('chart with helm $major', (helm) => {
     it('fullnameOverride renames every object and the service env vars of the test hook', async () => {
       const r = await helmTemplate(helm, ['--set', 'fullnameOverride=my-counter']);
       const names = r.manifests.map((m) => `${m.kind}/${m.metadata.name}`).sort();
-      expect(names).toEqual(['ConfigMap/my-counter-app', 'Pod/my-counter-test-connection', 'Service/my-counter', 'StatefulSet/my-counter']);
-      expect(r.statefulSet.spec.serviceName).toBe('my-counter');
+      expect(names).toEqual([
+        'ConfigMap/my-counter-app',
+        'Pod/my-counter-test-connection',
+        'PodDisruptionBudget/my-counter',
+        'Service/my-counter',
+        'Service/my-counter-headless',
+        'StatefulSet/my-counter',
+      ]);
+      expect(r.statefulSet.spec.serviceName).toBe('my-counter-headless');
       expect(r.testPod.spec.containers[0]!.command?.join('\n')).toContain('MY_COUNTER_SERVICE_HOST');
       expect(r.statefulSet.spec.selector.matchLabels['app.kubernetes.io/instance']).toBe('helm-python');
+    });
+  });
+
+  describe('the headless Service that governs the StatefulSet', () => {
+    let r: Rendered;
+    beforeAll(async () => {
+      r = await helmTemplate(helm);
+    });
+
+    it('has no cluster IP and selects exactly the pods the NodePort Service selects, on their port 8000', () => {
+      expect(r.headless.metadata.name).toBe('helm-python-headless');
+      expect(r.headless.spec.clusterIP).toBe('None');
+      expect(r.headless.spec.type ?? 'ClusterIP').toBe('ClusterIP');
+      expect(r.headless.spec.selector).toEqual(SELECTOR_LABELS);
+      expect(r.headless.spec.selector).toEqual(r.service.spec.selector);
+      expect(r.headless.spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' }]);
+      expect(r.app.ports?.[0]?.containerPort).toBe(8000);
+    });
+
+    it('leaves the NodePort Service as in the write-up: helm-python, NodePort 8000:31987', () => {
+      expect(r.service.metadata.name).toBe('helm-python');
+      expect(r.service.spec.type).toBe('NodePort');
+      expect(r.service.spec.ports[0]).toMatchObject({ port: 8000, nodePort: 31987 });
+      expect(r.service.spec.clusterIP).toBeUndefined();
+    });
+
+    it('names itself in the pod template, so pods created under another governing Service roll once', () => {
+      expect(r.statefulSet.spec.template.metadata.annotations?.['k8s-lab/governing-service']).toBe('helm-python-headless');
+    });
+
+    it('does not select the helm-test pod', () => {
+      const labels = r.testPod.metadata.labels ?? {};
+      expect(Object.entries(r.headless.spec.selector).every(([k, v]) => labels[k] === v)).toBe(false);
+    });
+
+    it('is named as k8s-lab expects (governingServiceName), within 63 characters, for short and 53-character release names', async () => {
+      for (const release of ['helm-python', 'a', `r${'x'.repeat(52)}`]) {
+        const rendered = await helmTemplate(helm, [], release);
+        expect(rendered.statefulSet.spec.serviceName, release).toBe(governingServiceName(release));
+        expect(rendered.headless.metadata.name).toBe(rendered.statefulSet.spec.serviceName);
+        expect(rendered.headless.metadata.name.length).toBeLessThanOrEqual(63);
+      }
+      // A 63-character fullnameOverride is cut to fit, as governingServiceName cuts it.
+      const long = `f${'y'.repeat(62)}`;
+      const overridden = await helmTemplate(helm, ['--set', `fullnameOverride=${long}`]);
+      expect(overridden.statefulSet.spec.serviceName).toBe(governingServiceName(long));
+      expect(overridden.headless.metadata.name).toBe(`f${'y'.repeat(53)}-headless`);
+    });
+
+    it("demo-scale's temporary release <release>-ordered gets objects of its own: no name shared, no pod of the other selected", async () => {
+      const own = await helmTemplate(helm);
+      const temporary = await helmTemplate(
+        helm,
+        ['--set-string', 'fullnameOverride=', '--set-string', 'podManagementPolicy=OrderedReady'],
+        'helm-python-ordered',
+      );
+      const names = (x: Rendered) => x.manifests.map((m) => `${m.kind}/${m.metadata.name}`);
+      expect(names(temporary)).toEqual(
+        expect.arrayContaining(['Service/helm-python-ordered', 'Service/helm-python-ordered-headless', 'PodDisruptionBudget/helm-python-ordered']),
+      );
+      expect(names(temporary).filter((n) => names(own).includes(n))).toEqual([]);
+      const podLabels = own.statefulSet.spec.template.metadata.labels ?? {};
+      for (const selector of [temporary.headless.spec.selector, temporary.pdb!.spec.selector.matchLabels]) {
+        expect(Object.entries(selector).every(([k, v]) => podLabels[k] === v)).toBe(false);
+      }
+    });
+  });
+
+  describe('the PodDisruptionBudget', () => {
+    it('by default: policy/v1, maxUnavailable 1 over exactly the StatefulSet pods, unhealthy pods always evictable', async () => {
+      const r = await helmTemplate(helm, ['--kube-version', '1.35.0']);
+      expect(r.pdb).toEqual({
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: expect.objectContaining({ name: 'helm-python' }),
+        spec: { maxUnavailable: 1, selector: { matchLabels: SELECTOR_LABELS }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+      });
+      const podLabels = r.statefulSet.spec.template.metadata.labels ?? {};
+      expect(Object.entries(r.pdb!.spec.selector.matchLabels).every(([k, v]) => podLabels[k] === v)).toBe(true);
+      const testLabels = r.testPod.metadata.labels ?? {};
+      expect(Object.entries(r.pdb!.spec.selector.matchLabels).every(([k, v]) => testLabels[k] === v)).toBe(false);
+    });
+
+    it('--set podDisruptionBudget.enabled=false renders none', async () => {
+      const r = await helmTemplate(helm, ['--set', 'podDisruptionBudget.enabled=false']);
+      expect(r.pdb).toBeUndefined();
+      expect(r.manifests.map((m) => m.kind)).not.toContain('PodDisruptionBudget');
+    });
+
+    it('maxUnavailable 2 (an integer), "50%" (a string), and 3 from a values file (an integer)', async () => {
+      expect((await helmTemplate(helm, ['--set', 'podDisruptionBudget.maxUnavailable=2'])).pdb?.spec.maxUnavailable).toBe(2);
+      expect((await helmTemplate(helm, ['--set', 'podDisruptionBudget.maxUnavailable=50%'])).pdb?.spec.maxUnavailable).toBe('50%');
+      const dir = mkdtempSync(join(tmpdir(), 'k8s-lab-chart-'));
+      const file = join(dir, 'values.yaml');
+      writeFileSync(file, 'podDisruptionBudget:\n  maxUnavailable: 3\n');
+      try {
+        expect((await helmTemplate(helm, ['-f', file])).pdb?.spec.maxUnavailable).toBe(3);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('unhealthyPodEvictionPolicy: left out before Kubernetes 1.27 and when set to "", IfHealthyBudget when asked', async () => {
+      expect((await helmTemplate(helm, ['--kube-version', '1.26.0'])).pdb?.spec).not.toHaveProperty('unhealthyPodEvictionPolicy');
+      expect((await helmTemplate(helm, ['--kube-version', '1.27.0'])).pdb?.spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
+      const unset = await helmTemplate(helm, ['--kube-version', '1.35.0', '--set-string', 'podDisruptionBudget.unhealthyPodEvictionPolicy=']);
+      expect(unset.pdb?.spec).not.toHaveProperty('unhealthyPodEvictionPolicy');
+      const ifHealthy = await helmTemplate(helm, ['--kube-version', '1.35.0', '--set', 'podDisruptionBudget.unhealthyPodEvictionPolicy=IfHealthyBudget']);
+      expect(ifHealthy.pdb?.spec.unhealthyPodEvictionPolicy).toBe('IfHealthyBudget');
     });
   });
 
@@ -341,5 +468,6 @@ describe.each(HELM_BINARIES)('chart with helm $major', (helm) => {
     expect(notes).toContain('nodePort');
     expect(notes).toContain('kubectl --namespace lab exec helm-python-0 -- cat /data/counter.json');
     expect(notes).toContain('npx k8s-lab counters');
+    expect(notes).toContain('helm-python-0.helm-python-headless.lab.svc.cluster.local:8000');
   });
 });

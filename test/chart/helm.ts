@@ -79,7 +79,9 @@ export interface Service {
   kind: 'Service';
   metadata: ObjectMeta;
   spec: {
-    type: string;
+    type?: string;
+    clusterIP?: string;
+    publishNotReadyAddresses?: boolean;
     selector: Labels;
     ports: { name?: string; port: number; targetPort: string | number; protocol?: string; nodePort?: number }[];
   };
@@ -99,12 +101,24 @@ export interface Pod {
   spec: PodSpec;
 }
 
-export type Manifest = StatefulSet | Service | ConfigMap | Pod;
+export interface PodDisruptionBudget {
+  apiVersion: string;
+  kind: 'PodDisruptionBudget';
+  metadata: ObjectMeta;
+  spec: { maxUnavailable?: number | string; minAvailable?: number | string; selector: { matchLabels: Labels }; unhealthyPodEvictionPolicy?: string };
+}
+
+export type Manifest = StatefulSet | Service | ConfigMap | Pod | PodDisruptionBudget;
 
 export interface Rendered {
   manifests: Manifest[];
   statefulSet: StatefulSet;
+  /** The Service clients use (NodePort by default), named after the release. */
   service: Service;
+  /** The headless Service that governs the StatefulSet (its serviceName). */
+  headless: Service;
+  /** The PodDisruptionBudget, when the chart renders one. */
+  pdb?: PodDisruptionBudget;
   configMap: ConfigMap;
   testPod: Pod;
   /** The StatefulSet's only container. */
@@ -122,9 +136,9 @@ export async function runHelm(helm: HelmBinary, args: string[], env: Record<stri
   return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** `helm template helm-python chart/ <args>`, parsed; throws with helm's stderr when it fails. */
-export async function helmTemplate(helm: HelmBinary, args: string[] = []): Promise<Rendered> {
-  const result = await runHelm(helm, ['template', RELEASE, CHART_DIR, ...args]);
+/** `helm template <release, helm-python by default> chart/ <args>`, parsed; throws with helm's stderr when it fails. */
+export async function helmTemplate(helm: HelmBinary, args: string[] = [], release = RELEASE): Promise<Rendered> {
+  const result = await runHelm(helm, ['template', release, CHART_DIR, ...args]);
   if (result.exitCode !== 0) {
     throw new Error(`helm ${helm.major} template ${args.join(' ')} exited ${result.exitCode}:\n${result.stderr}`);
   }
@@ -142,10 +156,18 @@ export async function helmTemplate(helm: HelmBinary, args: string[] = []): Promi
   const statefulSet = only('StatefulSet');
   const containers = statefulSet.spec.template.spec.containers;
   if (containers.length !== 1) throw new Error(`expected one container, got ${containers.length}`);
+  const services = manifests.filter((m): m is Service => m.kind === 'Service');
+  const headless = services.filter((s) => s.spec.clusterIP === 'None');
+  const served = services.filter((s) => s.spec.clusterIP !== 'None');
+  if (headless.length !== 1 || served.length !== 1) throw new Error(`expected one headless and one other Service, got ${headless.length} and ${served.length}`);
+  const budgets = manifests.filter((m): m is PodDisruptionBudget => m.kind === 'PodDisruptionBudget');
+  if (budgets.length > 1) throw new Error(`expected at most one PodDisruptionBudget, got ${budgets.length}`);
   return {
     manifests,
     statefulSet,
-    service: only('Service'),
+    service: served[0]!,
+    headless: headless[0]!,
+    pdb: budgets[0],
     configMap: only('ConfigMap'),
     testPod: only('Pod'),
     app: containers[0]!,

@@ -182,6 +182,11 @@ describe.each(HELM_BINARIES)('the chart under the restricted Pod Security Standa
     expect(restrictedViolations(rendered.testPod.spec as PodSpec, rendered.testPod.metadata.annotations)).toEqual([]);
   });
 
+  it('checks every object that makes pods: the StatefulSet and the test pod (the Services and the PodDisruptionBudget make none)', async () => {
+    const rendered = await helmTemplate(helm);
+    expect(rendered.manifests.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Pod', 'PodDisruptionBudget', 'Service', 'Service', 'StatefulSet']);
+  });
+
   it('runs every container with a read-only root filesystem (asked for beyond the profile)', async () => {
     const rendered = await helmTemplate(helm);
     const containers = [...rendered.statefulSet.spec.template.spec.containers, ...rendered.testPod.spec.containers];

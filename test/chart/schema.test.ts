@@ -26,6 +26,21 @@ const REJECTED: [string, string[], string][] = [
   ['an unknown PVC retention policy', ['--set', 'persistentVolumeClaimRetentionPolicy.whenScaled=Keep'], 'persistentVolumeClaimRetentionPolicy.whenScaled'],
   ['a shareProcessNamespace that is no boolean', ['--set-string', 'shareProcessNamespace=yes'], 'shareProcessNamespace'],
   ['a typo in a service key', ['--set', 'service.nodeport=31000'], 'service'],
+  ['a PDB maxUnavailable of 0 (every drain would block)', ['--set', 'podDisruptionBudget.maxUnavailable=0'], 'podDisruptionBudget.maxUnavailable'],
+  ['a negative PDB maxUnavailable', ['--set', 'podDisruptionBudget.maxUnavailable=-1'], 'podDisruptionBudget.maxUnavailable'],
+  ['a PDB maxUnavailable of 0%', ['--set', 'podDisruptionBudget.maxUnavailable=0%'], 'podDisruptionBudget.maxUnavailable'],
+  ['a PDB maxUnavailable above 100%', ['--set', 'podDisruptionBudget.maxUnavailable=101%'], 'podDisruptionBudget.maxUnavailable'],
+  ['a PDB maxUnavailable that is a word', ['--set', 'podDisruptionBudget.maxUnavailable=one'], 'podDisruptionBudget.maxUnavailable'],
+  ['a PDB maxUnavailable given as a string number', ['--set-string', 'podDisruptionBudget.maxUnavailable=1'], 'podDisruptionBudget.maxUnavailable'],
+  ['a PDB maxUnavailable that is a fraction', ['--set', 'podDisruptionBudget.maxUnavailable=1.5'], 'podDisruptionBudget.maxUnavailable'],
+  ['a PDB left on with no maxUnavailable', ['--set', 'podDisruptionBudget.maxUnavailable=null'], 'podDisruptionBudget'],
+  ['a PDB enabled that is no boolean', ['--set-string', 'podDisruptionBudget.enabled=yes'], 'podDisruptionBudget.enabled'],
+  [
+    'an unknown unhealthyPodEvictionPolicy',
+    ['--set', 'podDisruptionBudget.unhealthyPodEvictionPolicy=Never'],
+    'podDisruptionBudget.unhealthyPodEvictionPolicy',
+  ],
+  ['minAvailable, which the chart does not take', ['--set', 'podDisruptionBudget.minAvailable=1'], 'podDisruptionBudget'],
 ];
 
 function namesField(stderr: string, field: string): boolean {
@@ -41,7 +56,7 @@ describe.each(HELM_BINARIES)('values.schema.json with helm $major', (helm) => {
     expect(namesField(result.stderr, field), result.stderr).toBe(true);
   });
 
-  it('accepts the defaults, the local cluster image, a null or 0 nodePort, OnDelete, Recreate and a maxUnavailable of 1, 100 or 1%-100%', async () => {
+  it('accepts the defaults, the local cluster image, a null or 0 nodePort, OnDelete, Recreate, a maxUnavailable of 1, 100 or 1%-100%, and a PDB off, at 2 or 100%', async () => {
     for (const args of [
       [],
       ['--set', 'image.repository=localhost/k8s-lab/python', '--set', 'image.tag=3-bookworm'],
@@ -56,6 +71,12 @@ describe.each(HELM_BINARIES)('values.schema.json with helm $major', (helm) => {
       ['--set', 'updateStrategy.maxUnavailable=100%'],
       ['--set', 'updateStrategy.maxUnavailable=null'],
       ['--set-string', 'updateStrategy.maxUnavailable='],
+      ['--set', 'podDisruptionBudget.enabled=false'],
+      ['--set', 'podDisruptionBudget.enabled=false', '--set', 'podDisruptionBudget.maxUnavailable=null'],
+      ['--set', 'podDisruptionBudget.maxUnavailable=2'],
+      ['--set', 'podDisruptionBudget.maxUnavailable=100%'],
+      ['--set', 'podDisruptionBudget.unhealthyPodEvictionPolicy=IfHealthyBudget'],
+      ['--set-string', 'podDisruptionBudget.unhealthyPodEvictionPolicy='],
     ]) {
       await expect(helmTemplate(helm, args)).resolves.toBeDefined();
     }

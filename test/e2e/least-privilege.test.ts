@@ -1,6 +1,6 @@
-// The whole lab run by an account that has only the Role docs/least-privilege.md documents, in one
-// namespace that an admin made and labelled for the `restricted` Pod Security
-// Standard. The Role is taken from that page itself, so what is documented is what is tested.
+// The whole lab run by an account that has only the Role k8s-lab documents (rbac/k8s-lab-user.yaml,
+// docs/least-privilege.md), in one namespace that an admin made and labelled for the
+// `restricted` Pod Security Standard. The Role is read from that file, so what is documented is what is tested.
 // Also: no credential ever reaches the output, the report or the run records. Namespaces here are
 // k8s-lab-e2e-rbac*; `lab` has no --set, so it takes NodePort 31987 and waits until it is free.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -44,12 +44,9 @@ interface K8sObject {
   subjects?: { kind: string; name: string; namespace?: string }[];
 }
 
-/** The first YAML block of docs/least-privilege.md, as objects. */
+/** The namespace RBAC users apply (rbac/k8s-lab-user.yaml, shown in docs/least-privilege.md), as objects. */
 function documentedRbac(): K8sObject[] {
-  const page = readFileSync(join(repoRoot, 'docs', 'least-privilege.md'), 'utf8');
-  const block = /^```yaml\n([\s\S]*?)^```$/m.exec(page)?.[1];
-  if (!block) throw new Error('docs/least-privilege.md has no ```yaml block');
-  return parseAllDocuments(block).map((doc) => doc.toJS() as K8sObject);
+  return parseAllDocuments(readFileSync(join(repoRoot, 'rbac', 'k8s-lab-user.yaml'), 'utf8')).map((doc) => doc.toJS() as K8sObject);
 }
 
 /** The documented objects moved into `namespace`: nothing else is changed. */

@@ -31,6 +31,7 @@ export function statefulSet(replicas = 2, revision = 'helm-python-7bd8486ccf'): 
     metadata: { name: 'helm-python', namespace: 'lab', generation: 1, creationTimestamp: CREATED },
     spec: {
       replicas,
+      serviceName: 'helm-python-headless',
       podManagementPolicy: 'OrderedReady',
       selector: { matchLabels: { 'app.kubernetes.io/instance': 'helm-python', 'app.kubernetes.io/name': 'k8s-lab-counter' } },
     },

@@ -100,6 +100,8 @@ export function hangScript({ resumedState = 'S', stopFinds = true, onStop, recov
       stdout: [{ name: 'helm-python', namespace: 'lab', revision: '3', updated: '', status: 'deployed', chart: 'k8s-lab-counter-0.1.0', app_version: 'v1' }],
     }),
     helm([...NS, 'get', 'values', 'helm-python', '--all', '--output', 'json'], { stdout: { replicaCount: 2 } }),
+    // The lesson's check of the release (its governing Service), then the pods Ready before the lesson.
+    STS,
     PROXY_FAILS,
     // The pods Ready before the lesson.
     STS,

@@ -164,3 +164,42 @@ describe('doctor: what the cluster offers', () => {
     expect(byName(checks)['native Recreate']).toMatchObject({ state: 'skip', detail: 'not checked: the namespace does not exist yet (deploy creates it)' });
   });
 });
+
+describe('doctor: a release from the chart before the headless Service', () => {
+  it('warns that its StatefulSet must be migrated, naming the command, and fails nothing', async () => {
+    const stale: Scripted = {
+      match: /get statefulset helm-python/,
+      stdout: JSON.stringify({ metadata: { name: 'helm-python' }, spec: { serviceName: 'helm-python' } }),
+    };
+    const { lab } = labWith([
+      server('v1.35.2'),
+      stale,
+      { match: /patch statefulset helm-python .*--dry-run=server/, ...sts({ type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: 2 } }) },
+      ...BASE,
+    ]);
+    const { checks } = await runPreflight(lab);
+    expect(byName(checks).serviceName).toEqual({
+      name: 'serviceName',
+      state: 'warn',
+      detail:
+        "StatefulSet helm-python was deployed by an older k8s-lab chart: its serviceName is helm-python, this chart's is the headless Service helm-python-headless, and a live StatefulSet's serviceName cannot change",
+      hint: 'migrate it before any update: k8s-lab deploy --migrate --namespace lab',
+    });
+    expect(checks.filter((c) => c.state === 'fail')).toEqual([]);
+  });
+
+  it('says nothing of it when the StatefulSet is governed by the headless Service', async () => {
+    const current: Scripted = {
+      match: /get statefulset helm-python/,
+      stdout: JSON.stringify({ metadata: { name: 'helm-python' }, spec: { serviceName: 'helm-python-headless' } }),
+    };
+    const { lab } = labWith([
+      server('v1.35.2'),
+      current,
+      { match: /patch statefulset helm-python .*--dry-run=server/, ...sts({ type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: 2 } }) },
+      ...BASE,
+    ]);
+    const { checks } = await runPreflight(lab);
+    expect(checks.map((c) => c.name)).not.toContain('serviceName');
+  });
+});

@@ -33,6 +33,8 @@ describe('k8s-lab demo-failover --mode hang: bad input changes nothing', () => {
     const script = [
       HELM_VERSION,
       KUBECTL_CLIENT,
+      // The lesson's check of the release's governing Service, made beside helm's reads.
+      kubectl(get('statefulset', 'helm-python'), { stdout: statefulSet() }),
       helm([...NS, 'list', '--filter', '^helm-python$', '--output', 'json'], {
         stdout: [{ name: 'helm-python', namespace: 'lab', revision: '3', updated: '', status: 'deployed', chart: 'k8s-lab-counter-0.1.0', app_version: 'v1' }],
       }),

@@ -19,6 +19,7 @@ import {
   readCounter,
   SELECTOR,
   statefulSet,
+  STATEFULSET,
 } from '../../support/cluster-objects.js';
 
 const list = (status: string) =>
@@ -27,7 +28,7 @@ const list = (status: string) =>
   });
 const values = (values: object) => helm([...NS, 'get', 'values', 'helm-python', '--all', '--output', 'json'], { stdout: values });
 const get = (resource: string, ...rest: string[]) => [...NS, 'get', resource, ...rest, '--output', 'json', '--request-timeout=10s'];
-const checks = (status: string, releaseValues: object) => [HELM_VERSION, KUBECTL_CLIENT, list(status), values(releaseValues), PROXY_FAILS];
+const checks = (status: string, releaseValues: object) => [HELM_VERSION, KUBECTL_CLIENT, STATEFULSET, list(status), values(releaseValues), PROXY_FAILS];
 
 describe('k8s-lab demo-failover: bad input changes nothing', () => {
   it.each([

@@ -40,7 +40,7 @@ describe('k8s-lab demo-scale: bad input changes nothing', () => {
 });
 
 it('--to no higher than the replicas is a usage error once the release is read: exit 2, nothing changed', async () => {
-  const script = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, KUBECTL_SERVER, KUBECONFIG_VIEW, KUBE_SYSTEM];
+  const script = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, STATEFULSET, KUBECTL_SERVER, KUBECONFIG_VIEW, KUBE_SYSTEM];
   const run = await runCommand(['-n', 'lab', 'demo-scale', '--to', '4', '--record-dir', '/nonexistent/lessons'], script);
   expect(run.code).toBe(2);
   expect(run.stderr).toBe('✖ --to 4: release helm-python already has 4 replicas; nothing was changed — pass --to 5 or more\n');
@@ -51,7 +51,7 @@ it('--to no higher than the replicas is a usage error once the release is read: 
 
 describe('demo-scale: a NodePort or retention the cluster cannot take is refused before the first change (exit 2)', () => {
   // The release is OrderedReady (STATEFULSET), so --policy both installs the temporary release helm-python-parallel.
-  const reads = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, KUBECTL_SERVER, KUBECONFIG_VIEW, KUBE_SYSTEM];
+  const reads = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, STATEFULSET, KUBECTL_SERVER, KUBECONFIG_VIEW, KUBE_SYSTEM];
   const noTemporary = helm([...NS, 'list', '--filter', '^helm-python-parallel$', '--output', 'json'], { stdout: [] });
   const ownService = kubectl([...NS, 'get', 'service', 'helm-python', '--output', 'json', '--request-timeout=10s'], { stdout: service(31987) });
   const other = (namespace: string, name: string, nodePort: number) => ({ ...service(nodePort), metadata: { name, namespace } });
@@ -221,7 +221,7 @@ describe('the end of an interrupted demo-scale says its sentence once', () => {
 });
 
 describe('a --url that is not the release is refused before the first change (exit 2)', () => {
-  const reads = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, KUBECTL_SERVER, KUBECONFIG_VIEW, KUBE_SYSTEM];
+  const reads = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, STATEFULSET, KUBECTL_SERVER, KUBECONFIG_VIEW, KUBE_SYSTEM];
   const ownService = kubectl([...NS, 'get', 'service', 'helm-python', '--output', 'json', '--request-timeout=10s'], { stdout: service(31987) });
   let server: Server;
   let url: string;

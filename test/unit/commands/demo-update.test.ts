@@ -3,7 +3,7 @@ import { renderSummary } from '../../../src/commands/demo-update.js';
 import type { RunRecord } from '../../../src/demos/record.js';
 import { fixtureJson } from '../../support/fixtures.js';
 import { callsOf, helm, runCommand } from '../../support/fake-cluster.js';
-import { HELM_VERSION, KUBECTL_CLIENT, NS, PROXY_FAILS } from '../../support/cluster-objects.js';
+import { HELM_VERSION, KUBECTL_CLIENT, NS, PROXY_FAILS, STATEFULSET } from '../../support/cluster-objects.js';
 
 const list = (status: string) =>
   helm([...NS, 'list', '--filter', '^helm-python$', '--output', 'json'], {
@@ -12,7 +12,7 @@ const list = (status: string) =>
 const values = (values: object) => helm([...NS, 'get', 'values', 'helm-python', '--all', '--output', 'json'], { stdout: values });
 
 /** The reads every demo starts with, in the order they are made. */
-const checks = (status: string, releaseValues: object) => [HELM_VERSION, KUBECTL_CLIENT, list(status), values(releaseValues), PROXY_FAILS];
+const checks = (status: string, releaseValues: object) => [HELM_VERSION, KUBECTL_CLIENT, STATEFULSET, list(status), values(releaseValues), PROXY_FAILS];
 
 describe('k8s-lab demo-update: what it checks before the first change', () => {
   it('an update to the version the release already runs is a usage error: exit 2, nothing changed', async () => {

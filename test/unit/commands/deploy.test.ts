@@ -13,6 +13,7 @@ import {
   PODS,
   release,
   STATEFULSET,
+  STATEFULSET_MISSING,
 } from '../../support/cluster-objects.js';
 
 const CHART = fileURLToPath(new URL('../../../chart', import.meta.url));
@@ -81,6 +82,7 @@ describe('k8s-lab deploy', () => {
       TEMPLATE,
       helmStatus({ stdout: release(2) }),
       KUBECTL_CLIENT,
+      STATEFULSET,
       helm(UPGRADE_ARGS, { stdout: release(3) }),
       STATEFULSET,
       PODS,
@@ -101,6 +103,7 @@ describe('k8s-lab deploy', () => {
       TEMPLATE,
       helmStatus({ stdout: release(2) }),
       KUBECTL_CLIENT,
+      STATEFULSET,
       helm(UPGRADE_ARGS, { stdout: release(3) }),
       STATEFULSET,
       PODS,
@@ -153,7 +156,7 @@ describe('k8s-lab deploy', () => {
   });
 
   it('--dry-run renders the chart and prints the calls it would make, changing nothing', async () => {
-    const script = [HELM_VERSION, TEMPLATE, NAMESPACE_MISSING];
+    const script = [HELM_VERSION, TEMPLATE, STATEFULSET_MISSING, NAMESPACE_MISSING];
     const run = await runCommand([...ARGV, '--dry-run'], script);
     expect(run).toEqual({
       code: 0,

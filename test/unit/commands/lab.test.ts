@@ -65,6 +65,7 @@ describe('k8s-lab lab', () => {
       helm([...NS, 'template', 'helm-python', CHART]),
       helmStatus({ stdout: release(2) }),
       KUBECTL_CLIENT,
+      STATEFULSET,
       helm([...NS, 'upgrade', '--install', 'helm-python', CHART, '--timeout', '300s', '--wait=hookOnly', '--output', 'json'], { stdout: release(3) }),
       STATEFULSET,
       PODS,
@@ -83,6 +84,7 @@ describe('k8s-lab lab', () => {
         ],
       }),
       helm([...NS, 'get', 'values', 'helm-python', '--all', '--output', 'json'], { stdout: { replicaCount: 2, app: { version: 'v1' } } }),
+      STATEFULSET,
       PROXY_FAILS,
     ];
     const run = await runCommand(
