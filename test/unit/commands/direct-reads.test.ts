@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { pod, statefulSet } from '../../support/cluster-objects.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { claim, HELM_LIST, HELM_VERSION, NOW, OVERVIEW_TEXT, pod, service, statefulSet } from '../../support/cluster-objects.js';
 import { startFakeApiServer, TLS_DIR, type Answers, type FakeApiServer } from '../../support/fake-api-server.js';
-import { runCommand } from '../../support/fake-cluster.js';
+import { callsOf, runCommand } from '../../support/fake-cluster.js';
 
 // `k8s-lab counters` reading a fake API server over HTTPS with the kubeconfig's token: no kubectl
 // process at all (the fake cluster has no script, so any kubectl call would fail the test).
@@ -100,5 +100,33 @@ describe('k8s-lab counters, reading the API server from Node', () => {
       '✖ reading statefulset helm-python: cannot reach the Kubernetes API server — is the cluster running? check --context / --kubeconfig (`kubectl cluster-info`)\n',
       [],
     ]);
+  });
+});
+
+describe('k8s-lab status, reading the API server from Node', () => {
+  it('lists the four kinds with a GET each (helm still reads the release)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(NOW);
+    try {
+      // The release selector, URL-encoded by hand.
+      const selector = '?labelSelector=app.kubernetes.io%2Fname%3Dk8s-lab-counter%2Capp.kubernetes.io%2Finstance%3Dhelm-python';
+      server = await startFakeApiServer({
+        [`/api/v1/namespaces/lab/pods${selector}`]: { items: [pod(1), pod(0)] },
+        [`/apis/apps/v1/namespaces/lab/statefulsets${selector}`]: { items: [statefulSet()] },
+        [`/api/v1/namespaces/lab/services${selector}`]: { items: [service()] },
+        [`/api/v1/namespaces/lab/persistentvolumeclaims${selector}`]: { items: [claim(0), claim(1)] },
+      });
+      const script = [HELM_VERSION, HELM_LIST];
+      const run = await runCommand(['-n', 'lab', 'status'], script, { env: { KUBECONFIG: kubeconfig(server.url) } });
+      expect(run).toEqual({
+        code: 0,
+        stdout: `RELEASE: helm-python   NAMESPACE: lab   REVISION: 3   STATUS: deployed   CHART: k8s-lab-counter-0.1.0\n\n${OVERVIEW_TEXT}\n`,
+        stderr: '',
+        calls: callsOf(script),
+      });
+      expect(server.asked).toHaveLength(4);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
