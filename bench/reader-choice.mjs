@@ -20,7 +20,7 @@ const { build } = await import('esbuild');
 await build({
   stdin: {
     contents:
-      "export { resolveKubeconfig } from './src/adapters/kubeconfig.ts'; export { KubeApi } from './src/adapters/kube-api.ts'; export { createRunner } from './src/process/runner.ts'; export { parse } from 'yaml';",
+      "export { resolveKubeconfig } from './src/adapters/kubeconfig.ts'; export { KubeApi } from './src/adapters/kube-api.ts'; export { createRunner } from './src/process/runner.ts';",
     resolveDir: root,
     loader: 'ts',
   },
@@ -35,9 +35,9 @@ await build({
 writeFileSync(
   join(dir, 'own-run.mjs'),
   `const t0 = performance.now();
-const { resolveKubeconfig, KubeApi, createRunner, parse } = await import(${JSON.stringify(join(dir, 'own.mjs'))});
+const { resolveKubeconfig, KubeApi, createRunner } = await import(${JSON.stringify(join(dir, 'own.mjs'))});
 const t1 = performance.now();
-const resolved = resolveKubeconfig({ target: { namespace: process.argv[2] }, env: process.env, parseYaml: parse });
+const resolved = resolveKubeconfig({ target: { namespace: process.argv[2] }, env: process.env });
 const api = new KubeApi(resolved.connection, createRunner());
 const ns = resolved.connection.namespace;
 const pods = JSON.parse((await api.get('/api/v1/namespaces/' + ns + '/pods')).body).items;

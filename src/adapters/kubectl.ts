@@ -203,8 +203,8 @@ export class Kubectl {
    * kubeconfig uses something only kubectl does (an auth-provider, a proxy): then kubectl reads.
    */
   async direct(echo?: (line: string) => void): Promise<DirectReads> {
-    const [{ resolveKubeconfig }, { KubeApi }, { parse }] = await Promise.all([import('./kubeconfig.js'), import('./kube-api.js'), import('yaml')]);
-    const resolved = resolveKubeconfig({ target: this.target, env: this.env, parseYaml: parse });
+    const [{ resolveKubeconfig }, { KubeApi }] = await Promise.all([import('./kubeconfig.js'), import('./kube-api.js')]);
+    const resolved = resolveKubeconfig({ target: this.target, env: this.env });
     if ('unsupported' in resolved) return resolved;
     const api = new KubeApi(resolved.connection, this.runner, echo);
     return { api, reads: { proxy: api, namespace: resolved.connection.namespace, direct: { server: resolved.connection.server } } };
