@@ -1,9 +1,9 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpAgent } from 'node:http';
+import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import { LabError } from '../errors.js';
 import { EXEC_PLUGIN_MS, KUBE_REQUEST_MS } from '../limits.js';
 import type { Runner } from '../process/runner.js';
-import { exchangeWebSocket, type DirectEndpoint } from '../process/websocket.js';
+import type { DirectEndpoint } from '../process/websocket.js';
 import { firstLine } from './failure.js';
 import type { ApiConnection, ExecPlugin } from './kubeconfig.js';
 import { EXEC_PROTOCOL, execPath, parseExecMessages, type ProxyResponse } from './exec-channel.js';
@@ -66,6 +66,10 @@ export function parseExecCredential(stdout: string, plugin: ExecPlugin, now = Da
 export class KubeApi {
   private credentials: Promise<Credentials> | undefined;
   private agent: HttpAgent | undefined;
+  /** One HTTP/2 connection for every GET, as kubectl has (one TLS handshake, all requests side by side). */
+  private session: ClientHttp2Session | undefined;
+  /** False once the server has refused HTTP/2 (no h2 in its TLS handshake): HTTP/1.1 with kept-alive connections then. */
+  private http2 = true;
 
   constructor(
     readonly connection: ApiConnection,
@@ -80,6 +84,8 @@ export class KubeApi {
     if (current && (current.expiresAt === undefined || current.expiresAt > Date.now() + 10_000)) return current;
     this.agent?.destroy();
     this.agent = undefined;
+    this.session?.close();
+    this.session = undefined;
     this.credentials = connection.exec && !connection.token ? this.runPlugin(connection.exec) : Promise.resolve({});
     return this.credentials;
   }
@@ -124,13 +130,54 @@ export class KubeApi {
   /** A GET of an API path: any HTTP status, the body as text; rejects when no answer came. */
   async get(path: string): Promise<ProxyResponse> {
     const endpoint = this.endpoint(await this.credential());
-    const secure = endpoint.baseUrl.startsWith('https:');
-    this.agent ??= secure
-      ? new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, ...endpoint.tls })
-      : new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
     const started = performance.now();
+    let answer: ProxyResponse;
+    if (this.http2 && endpoint.baseUrl.startsWith('https:')) {
+      answer = await this.getHttp2(endpoint, path).catch((error: Error & { code?: string; beforeConnect?: boolean }) => {
+        if (!error.beforeConnect) throw error;
+        // A server without HTTP/2 (a proxy in front of the API server, say): HTTP/1.1 from now on.
+        this.http2 = false;
+        return this.getHttp1(endpoint, path);
+      });
+    } else {
+      answer = await this.getHttp1(endpoint, path);
+    }
+    this.echo(`  GET ${path} → ${answer.statusCode} in ${Math.round(performance.now() - started)} ms`);
+    return answer;
+  }
+
+  private getHttp2(endpoint: DirectEndpoint, path: string): Promise<ProxyResponse> {
+    const base = new URL(endpoint.baseUrl);
+    if (!this.session || this.session.closed || this.session.destroyed) {
+      const session = connect(base.origin, endpoint.tls);
+      // A failure shows on the requests made over it; the session itself must not throw.
+      session.on('error', () => {});
+      this.session = session;
+    }
+    const session = this.session;
     return new Promise<ProxyResponse>((resolve, reject) => {
-      const request = secure ? httpsRequest : httpRequest;
+      const headers = Object.fromEntries(Object.entries(endpoint.headers).map(([k, v]) => [k.toLowerCase(), v]));
+      const req = session.request({ ':method': 'GET', ':path': `${base.pathname.replace(/\/$/, '')}${path}`, accept: 'application/json', ...headers });
+      let statusCode = 0;
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('response', (h) => (statusCode = Number(h[':status'] ?? 0)));
+      req.on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => resolve({ statusCode, body }));
+      req.on('error', (error: Error) => reject(Object.assign(error, { beforeConnect: !session.encrypted || session.alpnProtocol !== 'h2' })));
+      req.setTimeout(KUBE_REQUEST_MS, () => {
+        req.close(constants.NGHTTP2_CANCEL);
+        reject(new Error(`no answer within ${KUBE_REQUEST_MS / 1000} s`));
+      });
+    });
+  }
+
+  private async getHttp1(endpoint: DirectEndpoint, path: string): Promise<ProxyResponse> {
+    const secure = endpoint.baseUrl.startsWith('https:');
+    // Loaded only here: most API servers speak HTTP/2.
+    const { Agent, request } = secure ? await import('node:https') : await import('node:http');
+    this.agent ??= new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, ...(secure && endpoint.tls) });
+    return new Promise<ProxyResponse>((resolve, reject) => {
       const req = request(
         `${endpoint.baseUrl}${path}`,
         { agent: this.agent, headers: { Accept: 'application/json', ...endpoint.headers }, timeout: KUBE_REQUEST_MS },
@@ -138,10 +185,7 @@ export class KubeApi {
           let body = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => (body += chunk));
-          res.on('end', () => {
-            this.echo(`  GET ${path} → ${res.statusCode} in ${Math.round(performance.now() - started)} ms`);
-            resolve({ statusCode: res.statusCode ?? 0, body });
-          });
+          res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, body }));
           res.on('error', reject);
         },
       );
@@ -156,6 +200,8 @@ export class KubeApi {
     const path = execPath(namespace, pod, container, command);
     const started = performance.now();
     const endpoint = this.endpoint(await this.credential());
+    // Loaded here: `ws` is needed only where the app does not serve its counter file.
+    const { exchangeWebSocket } = await import('../process/websocket.js');
     const output = parseExecMessages(await exchangeWebSocket({ ...endpoint, path, protocol: EXEC_PROTOCOL, timeoutMs: EXEC_TIMEOUT_MS }));
     this.echo(`  exec ${command.join(' ')} in ${pod} → ${output.status?.status ?? 'no status'} in ${Math.round(performance.now() - started)} ms`);
     if (output.status?.status !== 'Success') throw new Error(output.status?.message ?? (output.stderr.trim() || 'the exec ended without a status'));
@@ -166,5 +212,7 @@ export class KubeApi {
   async stop(): Promise<void> {
     this.agent?.destroy();
     this.agent = undefined;
+    this.session?.close();
+    this.session = undefined;
   }
 }

@@ -28,7 +28,17 @@ describe('KubeApi: the API server read from Node', () => {
     server = await startFakeApiServer({ '/version': { gitVersion: 'v1.37.2' } });
     const answer = await connect(server.url, { ca: tls('ca.pem'), cert: tls('client.pem'), key: tls('client.key') }).get('/version');
     expect(answer).toEqual({ statusCode: 200, body: '{"gitVersion":"v1.37.2"}' });
-    expect(server.asked).toEqual([{ path: '/version', cn: 'lab-admin' }]);
+    // This server speaks HTTP/1.1 only: the reader falls back to it.
+    expect(server.asked).toEqual([{ path: '/version', cn: 'lab-admin', version: '1.1' }]);
+  });
+
+  it('over HTTP/2 where the server speaks it: 20 GETs side by side on one connection', async () => {
+    server = await startFakeApiServer({ '/version': { gitVersion: 'v1' } }, { http2: true });
+    const client = connect(server.url, { ca: tls('ca.pem'), cert: tls('client.pem'), key: tls('client.key'), token: 'abc' });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => client.get('/version')));
+    expect(answers.map((a) => a.statusCode)).toEqual(Array(20).fill(200));
+    expect(server.asked).toEqual(Array(20).fill({ path: '/version', cn: 'lab-admin', authorization: 'Bearer abc', version: '2.0' }));
+    expect(server.connections()).toBe(1);
   });
 
   it('sends a bearer token; 20 concurrent GETs share at most 8 connections', async () => {
