@@ -29,6 +29,8 @@ await build({
   format: 'esm',
   target: 'node20.5',
   outfile: join(dir, 'own.mjs'),
+  // yaml is CommonJS and requires Node built-ins, as in scripts/build.mjs.
+  banner: { js: "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);" },
   logLevel: 'warning',
 });
 // Each script prints {load, reads} in ms; the pod proxy path is the one `counters` reads.
@@ -58,7 +60,7 @@ const core = config.makeApiClient(k8s.CoreV1Api);
 const ns = process.argv[2];
 const pods = (await core.listNamespacedPod({ namespace: ns })).items;
 const bodies = await Promise.all(pods.map((p) => core.connectGetNamespacedPodProxyWithPath({ name: p.metadata.name + ':8000', namespace: ns, path: 'counter.json' })));
-if (bodies.some((b) => !String(b).includes('counter'))) throw new Error('a read failed: ' + bodies[0]);
+if (bodies.some((b) => !(typeof b === 'string' ? b : JSON.stringify(b)).includes('counter'))) throw new Error('a read failed: ' + JSON.stringify(bodies[0]));
 console.log(JSON.stringify({ load: t1 - t0, reads: performance.now() - t1, pods: pods.length }));
 `,
 );
