@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import module from 'node:module';
 // Checked before the CLI is loaded: its dependencies (log-update, slice-ansi) need Node 22, and an
 // older Node would fail on them with a stack trace instead of saying what to install.
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -9,17 +11,40 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(1);
 }
 
-let cli;
-try {
-  cli = await import('../dist/cli.js');
-} catch (error) {
-  // A clone that was never built: say how to build it rather than print ERR_MODULE_NOT_FOUND.
-  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('/dist/cli.js')) throw error;
-  process.stderr.write('✖ k8s-lab is not built: dist/cli.js is missing — run `npm ci && npm run build` in the k8s-lab folder first\n');
-  process.exit(1);
+/**
+ * `k8s-lab --help` and `k8s-lab <command> --help` off a terminal (or on one 80 columns wide): the
+ * page the build saved from the CLI itself (scripts/build.mjs), printed without loading it.
+ */
+function savedHelp(args) {
+  const page = args.length === 1 && (args[0] === '--help' || args[0] === '-h') ? '' : args.length === 2 && args[1] === '--help' ? args[0] : undefined;
+  if (page === undefined) return undefined;
+  try {
+    const help = JSON.parse(readFileSync(new URL('../dist/help.json', import.meta.url), 'utf8'));
+    if (process.stdout.isTTY && process.stdout.columns !== help.columns) return undefined;
+    return Object.hasOwn(help.pages, page) ? help.pages[page] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-const code = await cli.main(process.argv.slice(2));
-// Exit only once stdout has drained: into a slow pipe, a large --json output would be cut short.
-await new Promise((resolve) => process.stdout.write('', resolve));
-process.exit(code);
+const help = savedHelp(process.argv.slice(2));
+if (help !== undefined) {
+  process.stdout.write(help);
+} else {
+  // Node 22.1+ keeps the compiled code of dist/ in a cache on disk (in the OS temp folder), so later
+  // starts skip compiling it.
+  module.enableCompileCache?.();
+  let cli;
+  try {
+    cli = await import('../dist/cli.js');
+  } catch (error) {
+    // A clone that was never built: say how to build it rather than print ERR_MODULE_NOT_FOUND.
+    if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('/dist/cli.js')) throw error;
+    process.stderr.write('✖ k8s-lab is not built: dist/cli.js is missing — run `npm ci && npm run build` in the k8s-lab folder first\n');
+    process.exit(1);
+  }
+  const code = await cli.main(process.argv.slice(2));
+  // Exit only once stdout has drained: into a slow pipe, a large --json output would be cut short.
+  await new Promise((resolve) => process.stdout.write('', resolve));
+  process.exit(code);
+}

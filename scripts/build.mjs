@@ -5,7 +5,8 @@
 // by its action in src/commands/definitions.ts) with what only it uses in its own chunks, loaded
 // when it runs. Type
 // checking is `npm run lint` (tsc --noEmit); esbuild only strips the types.
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -43,3 +44,20 @@ await build({
 if (existsSync(dist)) renameSync(dist, old);
 renameSync(fresh, dist);
 rmSync(old, { recursive: true, force: true });
+
+// The help pages, as the built CLI prints them off a terminal (80 columns), kept in dist/help.json:
+// bin/k8s-lab.js prints `k8s-lab --help` and `k8s-lab <command> --help` from it without loading the
+// CLI (commander alone costs more than a fifth of Node's own start-up). Any other argv, or a terminal
+// of another width, goes through commander as before.
+const { main } = await import(join(dist, 'cli.js'));
+async function helpOf(argv) {
+  let text = '';
+  const sink = new Writable({ write: (chunk, _encoding, done) => done(void (text += chunk)) });
+  const code = await main(argv, { stdout: sink, stderr: sink, env: {} });
+  if (code !== 0) throw new Error(`k8s-lab ${argv.join(' ')} exited ${code}: ${text}`);
+  return text;
+}
+const pages = { '': await helpOf(['--help']) };
+const listed = pages[''].split(/^Commands:$/m)[1] ?? '';
+for (const [, name] of listed.matchAll(/^ {2}([a-z][\w-]*)/gm)) if (name !== 'help') pages[name] = await helpOf([name, '--help']);
+writeFileSync(join(dist, 'help.json'), JSON.stringify({ columns: 80, pages }));

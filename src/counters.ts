@@ -1,4 +1,5 @@
 import { byOrdinal, isPodReady, podClaim, podOrdinal, REVISION_LABEL, statefulSetSelector, VERSION_LABEL, type Pod } from './adapters/kube-objects.js';
+import type { ApiReader } from './adapters/exec-channel.js';
 import { inNamespace, type Kubectl } from './adapters/kubectl.js';
 import { mapBounded } from './concurrency.js';
 import { LabError } from './errors.js';
@@ -6,6 +7,8 @@ import { READ_PROXY_MS } from './limits.js';
 import type { Lab } from './lab-context.js';
 
 export const COUNTER_FILE = '/data/counter.json';
+/** How many counter files are read at once through a reader of the API. */
+const PROXIED_READS_AT_ONCE = 32;
 export const APP_CONTAINER = 'app';
 /** The app's container port (chart/templates/statefulset.yaml). */
 export const APP_PORT = 8000;
@@ -77,21 +80,26 @@ export async function readCounters(kubectl: Kubectl, pods: Pod[], concurrency = 
   });
 }
 
-/** Reads files, and the objects the Kubectl adapter reads, through one `kubectl proxy`: call close() when done. */
+/** Reads files, and the objects the Kubectl adapter reads, through one reader of the API: call close() when done. */
 export interface ProxiedReader extends FileReader {
-  /** The lab's kubectl adapter, reading through the proxy. */
+  /** The lab's kubectl adapter, reading through the API reader. */
   kubectl: Kubectl;
   close(): Promise<void>;
 }
 
 /**
- * One `kubectl proxy` for many reads: the counter files (served by the app, else exec'd over a
- * WebSocket, else `kubectl exec`, so a failing read's error is kubectl's) and, through the returned
- * adapter, the StatefulSet, pods and PVCs. Undefined, said with --verbose, when the proxy does not
- * start or the namespace cannot be read: then kubectl reads everything, as it always could.
+ * One reader of the API server for many reads: the counter files (served by the app through the API
+ * server's pod proxy, else exec'd over a WebSocket, else `kubectl exec`, so a failing read's error is
+ * kubectl's) and, through the returned adapter, the StatefulSet, pods and PVCs. The reader is the API
+ * server itself, read from Node with the kubeconfig's credentials (no process at all); where the
+ * kubeconfig uses what only kubectl supports, one `kubectl proxy`. Undefined, said with --verbose,
+ * when neither can be had: then kubectl reads everything, as it always could.
  */
 export async function openProxiedReader(lab: Pick<Lab, 'kubectl' | 'log'>, timeoutMs = READ_PROXY_MS): Promise<ProxiedReader | undefined> {
   const { kubectl, log } = lab;
+  const direct = await kubectl.direct((line) => log.debug(line));
+  if ('reads' in direct) return proxiedReader(lab, kubectl.withProxy(direct.reads), direct.api, 'the API server');
+  log.debug(`reading through kubectl proxy: ${direct.unsupported}`);
   // Loaded here, not at start-up: `k8s-lab counters --help` needs neither node:http nor node:crypto.
   const { KubeProxy } = await import('./adapters/pod-exec.js');
   // Both at once; a kubeconfig kubectl cannot read fails later, in the caller's kubectl calls, as it always did.
@@ -106,34 +114,41 @@ export async function openProxiedReader(lab: Pick<Lab, 'kubectl' | 'log'>, timeo
     await proxy?.stop();
     return undefined;
   }
+  return proxiedReader(lab, kubectl.withProxy({ proxy, namespace }), proxy, 'kubectl proxy');
+}
+
+function proxiedReader(lab: Pick<Lab, 'kubectl' | 'log'>, proxied: Kubectl, api: ApiReader, via: string): ProxiedReader {
+  const { kubectl, log } = lab;
   return {
-    kubectl: kubectl.withProxy({ proxy, namespace }),
+    kubectl: proxied,
     async readFile(pod, container, path) {
+      const namespace = await proxied.namespace();
       // The app serves its own counter file (GET /counter.json counts nothing): through the API
       // server's pod proxy that costs the node far less than an exec. A pod whose app does not
       // answer it (an older chart, shutting down) is read with exec.
       if (path === COUNTER_FILE) {
-        const served = await proxy.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${pod}:${APP_PORT}/proxy/counter.json`).catch(() => undefined);
+        const served = await api.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${pod}:${APP_PORT}/proxy/counter.json`).catch(() => undefined);
         if (served?.statusCode === 200) return served.body;
       }
-      return proxy.exec(namespace, pod, container, ['cat', path]).catch((error: Error) => {
-        log.debug(`exec in ${pod} through kubectl proxy failed (${error.message}): kubectl exec instead`);
+      return api.exec(namespace, pod, container, ['cat', path]).catch((error: Error) => {
+        log.debug(`exec in ${pod} through ${via} failed (${error.message}): kubectl exec instead`);
         return kubectl.readFile(pod, container, path);
       });
     },
-    close: () => proxy.stop(),
+    close: () => api.stop(),
   };
 }
 
 /**
- * Every counter of the release, read through one `kubectl proxy` (the StatefulSet, its pods, and
- * each pod's file) instead of a kubectl process per read; with kubectl for whatever the proxy cannot do.
+ * Every counter of the release, read through one reader of the API (the StatefulSet, its pods, and
+ * each pod's file) instead of a kubectl process per read; with kubectl for whatever it cannot do.
  */
 export async function readReleaseCounters(lab: Pick<Lab, 'kubectl' | 'release' | 'log'>): Promise<CounterReading[]> {
   const reader = await openProxiedReader(lab);
   if (!reader) return readCounters(lab.kubectl, await statefulSetPods(lab.kubectl, lab.release));
   try {
-    return await readCounters(reader.kubectl, await statefulSetPods(reader.kubectl, lab.release), 8, reader);
+    // All at once: over one HTTP/2 connection (or kubectl proxy's) a GET costs no process and no handshake.
+    return await readCounters(reader.kubectl, await statefulSetPods(reader.kubectl, lab.release), PROXIED_READS_AT_ONCE, reader);
   } finally {
     await reader.close();
   }

@@ -102,7 +102,7 @@ export function createLab(options: GlobalOptions, deps: LabDependencies = {}): L
     json: Boolean(options.json),
     verbose: Boolean(options.verbose),
     dryRun,
-    kubectl: new Kubectl(runner, locateTool('kubectl', env), target),
+    kubectl: new Kubectl(runner, locateTool('kubectl', env), target, undefined, env),
     helm: new Helm(runner, locateTool('helm', env), target),
     log,
     stderr,

@@ -34,6 +34,8 @@ export const ORPHAN_STATEFULSET_MS = 2 * MINUTE;
 export const UNDO_INSTALL_MS = 2 * MINUTE;
 /** A `kubectl proxy` opened for one read of the counters: reading 20 pods takes well under a second. */
 export const READ_PROXY_MS = 2 * MINUTE;
+/** A kubeconfig's exec credential plugin (aws eks get-token, gke-gcloud-auth-plugin): a cloud CLI starting and asking for a token. */
+export const EXEC_PLUGIN_MS = 60 * SECOND;
 /** How often a wait on the StatefulSet polls it. */
 export const ROLLOUT_POLL_MS = SECOND;
 /** How long each Service address found may take to answer /healthz before the next is tried. */

@@ -20,6 +20,16 @@ export interface Overview {
 }
 
 export async function readOverview(kubectl: Kubectl, selector: string): Promise<Overview> {
+  if (kubectl.readsThroughProxy) {
+    // An HTTP GET per kind, side by side, where one kubectl process would list all four.
+    const [pods, statefulSets, services, claims] = await Promise.all([
+      kubectl.list<Pod>('pods', selector),
+      kubectl.list<StatefulSet>('statefulsets', selector),
+      kubectl.list<Service>('services', selector),
+      kubectl.list<PersistentVolumeClaim>('persistentvolumeclaims', selector),
+    ]);
+    return { pods: byOrdinal(pods), statefulSets: byOrdinal(statefulSets), services: byOrdinal(services), claims: byOrdinal(claims) };
+  }
   const items = await kubectl.list<{ kind: string; metadata: { name: string } }>('pods,statefulsets,services,persistentvolumeclaims', selector);
   const ofKind = <T>(kind: string) => byOrdinal(items.filter((item) => item.kind === kind)) as T[];
   return {

@@ -66,28 +66,64 @@ export function toolFailure(result: ToolResult, doing: string): LabError {
       detail,
     );
   }
-  if (/forbidden/i.test(stderr)) {
-    const denied = /User "([^"]+)" cannot (\S+) resource "([^"]+)"(?: in API group "[^"]*")? (?:in the namespace "([^"]+)"|at the cluster scope)/.exec(stderr);
-    if (denied) {
-      const [, user, verb, resource, namespace] = denied;
-      const where = namespace ? `in namespace ${namespace}` : 'at the cluster scope';
-      return new LabError(
-        `${doing}: not allowed: ${user} may not ${verb} ${resource} ${where}`,
-        `ask for access ${namespace ? `to namespace ${namespace}` : 'to the cluster'} (\`kubectl auth can-i --list${namespace ? ` -n ${namespace}` : ''}\` shows yours), or use another context`,
-        detail,
-      );
-    }
-    return new LabError(
-      `${doing}: not allowed: ${firstLine(stderr)}`,
-      'ask for access to the namespace (`kubectl auth can-i --list` shows yours), or use another context',
-      detail,
-    );
-  }
+  if (/forbidden/i.test(stderr)) return forbidden(doing, stderr, detail);
   return new LabError(
     `${doing}: ${tool} failed: ${firstLine(stderr) || `exit code ${result.exitCode}`}`,
     'run again with --verbose to see all it said',
     detail,
   );
+}
+
+/** A "forbidden" answer, naming who may not do what where when the server says so. */
+function forbidden(doing: string, text: string, detail: string): LabError {
+  const denied = /User "([^"]+)" cannot (\S+) resource "([^"]+)"(?: in API group "[^"]*")? (?:in the namespace "([^"]+)"|at the cluster scope)/.exec(text);
+  if (denied) {
+    const [, user, verb, resource, namespace] = denied;
+    const where = namespace ? `in namespace ${namespace}` : 'at the cluster scope';
+    return new LabError(
+      `${doing}: not allowed: ${user} may not ${verb} ${resource} ${where}`,
+      `ask for access ${namespace ? `to namespace ${namespace}` : 'to the cluster'} (\`kubectl auth can-i --list${namespace ? ` -n ${namespace}` : ''}\` shows yours), or use another context`,
+      detail,
+    );
+  }
+  return new LabError(
+    `${doing}: not allowed: ${firstLine(text)}`,
+    'ask for access to the namespace (`kubectl auth can-i --list` shows yours), or use another context',
+    detail,
+  );
+}
+
+/**
+ * What went wrong when k8s-lab read the API server itself (kube-api.ts), as the same one line a
+ * failed kubectl call gives: no answer (unreachable, TLS refused), Unauthorized, Forbidden.
+ * Undefined for any other answer: the caller asks kubectl, whose error is the one to report.
+ */
+export function apiFailure(doing: string, server: string, answer: { statusCode: number; body: string } | Error): LabError | undefined {
+  if (answer instanceof LabError) return answer;
+  if (answer instanceof Error) {
+    const code = (answer as NodeJS.ErrnoException).code;
+    return new LabError(
+      `${doing}: cannot reach the Kubernetes API server`,
+      'is the cluster running? check --context / --kubeconfig (`kubectl cluster-info`)',
+      `GET ${server}: ${code ? `${code} ` : ''}${answer.message}`,
+    );
+  }
+  let message = answer.body.trim();
+  try {
+    message = (JSON.parse(answer.body) as { message?: string }).message ?? message;
+  } catch {
+    // not a Status object: the body as it came
+  }
+  const detail = `GET ${server} → HTTP ${answer.statusCode}\n${answer.body.trim()}`;
+  if (answer.statusCode === 401) {
+    return new LabError(
+      `${doing}: the API server did not accept the kubeconfig's credentials (Unauthorized)`,
+      'log in again or renew the token or certificate in the kubeconfig (`kubectl cluster-info` checks it)',
+      detail,
+    );
+  }
+  if (answer.statusCode === 403) return forbidden(doing, message || 'forbidden', detail);
+  return undefined;
 }
 
 const MAX_LINE = 240;

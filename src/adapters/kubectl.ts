@@ -1,7 +1,8 @@
 import { LabError } from '../errors.js';
 import { goDuration, KUBE_REQUEST_MS, KUBECTL_CALL_MS } from '../limits.js';
 import type { Runner, ToolCall, ToolResult, ToolStream } from '../process/runner.js';
-import { toolFailure } from './failure.js';
+import type { ApiReader } from './exec-channel.js';
+import { apiFailure, toolFailure } from './failure.js';
 import { parseJson, type KubeEvent, type List, type Node, type Pod, type Service, type StatefulSet, type StorageClass } from './kube-objects.js';
 
 /** Which cluster and namespace to talk to; unset fields fall back to the kubeconfig, as kubectl does. */
@@ -215,10 +216,15 @@ export interface ApiGetter {
   get(path: string): Promise<{ statusCode: number; body: string }>;
 }
 
-/** A running `kubectl proxy` and the namespace to read in (the one kubectl would use). */
+/**
+ * What reads the API: a running `kubectl proxy`, or the API server itself read from Node with the
+ * kubeconfig's credentials (`direct`, its URL); and the namespace to read in (the one kubectl would use).
+ */
 export interface ProxiedReads {
   proxy: ApiGetter;
   namespace: string;
+  /** Set when `proxy` is the API server itself: its failures are reported as kubectl's would be, with no kubectl call. */
+  direct?: { server: string };
 }
 
 /**
@@ -243,6 +249,9 @@ export function sameCluster(a: ClusterIdentity | undefined, b: ClusterIdentity |
   return Boolean(a.server && b.server && a.server === b.server);
 }
 
+/** The API server read from Node (kube-api.ts), or why kubectl must read instead. */
+export type DirectReads = { reads: ProxiedReads; api: ApiReader } | { unsupported: string };
+
 export interface KubectlVersion {
   client?: string;
   server?: string;
@@ -258,6 +267,8 @@ export class Kubectl {
     readonly bin: string,
     readonly target: KubeTarget,
     private readonly proxied?: ProxiedReads,
+    /** Where KUBECONFIG and HOME are read: the lab passes the process's; with none, no kubeconfig is read from Node. */
+    private readonly env: Record<string, string | undefined> = {},
   ) {}
 
   /**
@@ -266,7 +277,20 @@ export class Kubectl {
    * Any answer but the object, its list or NotFound is read again with kubectl, whose error is the one to report.
    */
   withProxy(proxied: ProxiedReads): Kubectl {
-    return new Kubectl(this.runner, this.bin, this.target, proxied);
+    return new Kubectl(this.runner, this.bin, this.target, proxied, this.env);
+  }
+
+  /**
+   * The API server, read from Node with the kubeconfig's own credentials (kubeconfig.ts resolves
+   * them as kubectl would): no kubectl process at all. `unsupported` says why not, where the
+   * kubeconfig uses something only kubectl does (an auth-provider, a proxy): then kubectl reads.
+   */
+  async direct(echo?: (line: string) => void): Promise<DirectReads> {
+    const [{ resolveKubeconfig }, { KubeApi }] = await Promise.all([import('./kubeconfig.js'), import('./kube-api.js')]);
+    const resolved = resolveKubeconfig({ target: this.target, env: this.env });
+    if ('unsupported' in resolved) return resolved;
+    const api = new KubeApi(resolved.connection, this.runner, echo);
+    return { api, reads: { proxy: api, namespace: resolved.connection.namespace, direct: { server: resolved.connection.server } } };
   }
 
   /** Reads cost an HTTP GET, not a process: polling may be frequent. */
@@ -275,10 +299,13 @@ export class Kubectl {
   }
 
   /** Reads through the proxy when one is attached: `{ found }`, or undefined to ask kubectl instead. */
-  private async viaProxy<T>(resource: string, query: { name?: string; selector?: string }): Promise<{ found: T | undefined } | undefined> {
+  private async viaProxy<T>(resource: string, query: { name?: string; selector?: string }, doing: string): Promise<{ found: T | undefined } | undefined> {
     const path = this.proxied && apiPath(this.proxied.namespace, resource, query);
     if (!path) return undefined;
-    const answer = await this.proxied.proxy.get(path).catch(() => undefined);
+    const reply = await this.proxied.proxy.get(path).catch((error: Error) => error);
+    const failure = this.proxied.direct && apiFailure(doing, this.proxied.direct.server, reply);
+    if (failure) throw failure;
+    const answer = reply instanceof Error ? undefined : reply;
     if (answer?.statusCode === 404 && query.name && /"reason":\s*"NotFound"/.test(answer.body)) return { found: undefined };
     if (answer?.statusCode !== 200) return undefined;
     try {
@@ -338,7 +365,7 @@ export class Kubectl {
 
   /** A named object, or undefined when the API says NotFound. */
   async find<T>(resource: string, name: string): Promise<T | undefined> {
-    const proxied = await this.viaProxy<T>(resource, { name });
+    const proxied = await this.viaProxy<T>(resource, { name }, `reading ${resource} ${name}`);
     if (proxied) return proxied.found;
     const result = await this.tryRun(kubectlArgs.get(this.target, resource, { name }));
     if (result.exitCode !== 0) {
@@ -361,7 +388,7 @@ export class Kubectl {
   }
 
   async list<T>(resources: string, selector?: string): Promise<T[]> {
-    const proxied = await this.viaProxy<List<T>>(resources, { selector });
+    const proxied = await this.viaProxy<List<T>>(resources, { selector }, `listing ${resources}`);
     if (proxied?.found) return proxied.found.items;
     return (await this.getJson<List<T>>(kubectlArgs.get(this.target, resources, selector ? { selector } : {}), `listing ${resources}`)).items;
   }
@@ -498,6 +525,7 @@ export class Kubectl {
   /** The namespace commands act in: --namespace, else the kubeconfig context's, else "default". */
   async namespace(): Promise<string> {
     if (this.target.namespace) return this.target.namespace;
+    if (this.proxied) return this.proxied.namespace;
     const config = await this.getJson<{ contexts?: { context?: { namespace?: string } }[] }>(
       kubectlArgs.currentNamespace(this.target),
       'reading the kubeconfig',

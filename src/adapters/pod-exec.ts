@@ -3,8 +3,11 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ToolStream } from '../process/runner.js';
-import { exchangeWebSocket, unixSocketFitsUrl, type Endpoint } from '../process/websocket.js';
+import { exchangeWebSocket, unixSocketFitsUrl, type ProxyEndpoint } from '../process/websocket.js';
+import { EXEC_PROTOCOL, execPath, parseExecMessages, type ProxyResponse } from './exec-channel.js';
 import { kubectlArgs, type KubeTarget, type Kubectl } from './kubectl.js';
+
+export { EXEC_PROTOCOL, parseExecMessages, type ExecOutput, type ProxyResponse } from './exec-channel.js';
 
 /**
  * Many reads from the API server for the price of one kubectl process: `kubectl proxy` on a unix
@@ -15,8 +18,6 @@ import { kubectlArgs, type KubeTarget, type Kubectl } from './kubectl.js';
 
 /** kubectl proxy refuses exec (and attach) by default; this keeps attach refused and lets exec through. */
 const REJECT_PATHS = '^/api/.*/pods/.*/attach';
-/** The exec subprotocol every API server since 1.4 speaks: channel byte first, status JSON on 3. */
-export const EXEC_PROTOCOL = 'v4.channel.k8s.io';
 const STARTUP_TIMEOUT_MS = 10_000;
 /** An API server answers a GET of one object in milliseconds; past this the caller falls back to kubectl. */
 const GET_TIMEOUT_MS = 5_000;
@@ -66,50 +67,14 @@ export const podExecArgs = {
     return [...kubectlArgs.scope(target, { namespaced: false }), 'proxy', '--port=0', '--address=127.0.0.1', `--reject-paths=${REJECT_PATHS}`];
   },
   /** The API path of an exec without stdin or TTY. */
-  execPath(namespace: string, pod: string, container: string, command: string[]): string {
-    const query = new URLSearchParams([
-      ['container', container],
-      ...command.map((c): [string, string] => ['command', c]),
-      ['stdout', 'true'],
-      ['stderr', 'true'],
-    ]);
-    return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/exec?${query}`;
-  },
+  execPath,
 };
-
-export interface ExecOutput {
-  stdout: string;
-  stderr: string;
-  /** The API's Status for the finished command ("Success", or a Failure with the exit code); undefined if it never came. */
-  status?: { status?: string; message?: string; reason?: string };
-}
-
-/** Splits the v4 channel's binary messages: 1 stdout, 2 stderr, 3 status (JSON). Empty messages open a channel. */
-export function parseExecMessages(messages: Buffer[]): ExecOutput {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  let status: ExecOutput['status'];
-  for (const data of messages) {
-    if (data.length < 2) continue;
-    const body = data.subarray(1);
-    if (data[0] === 1) out.push(body);
-    else if (data[0] === 2) err.push(body);
-    else if (data[0] === 3) status = JSON.parse(body.toString('utf8')) as ExecOutput['status'];
-  }
-  return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), status };
-}
-
-/** An HTTP answer read through the proxy. */
-export interface ProxyResponse {
-  statusCode: number;
-  body: string;
-}
 
 export class KubeProxy {
   private constructor(
     private readonly stream: ToolStream,
     /** Where the proxy serves: its unix socket, or its TCP address. */
-    readonly endpoint: Endpoint,
+    readonly endpoint: ProxyEndpoint,
     private readonly echo: (line: string) => void,
     private readonly removeDir: () => void,
   ) {}
@@ -140,7 +105,7 @@ export class KubeProxy {
     };
     process.once('exit', removeDir);
     let stdout = '';
-    let endpoint: Endpoint | undefined;
+    let endpoint: ProxyEndpoint | undefined;
     let serving: () => void = () => {};
     const started = new Promise<void>((resolve) => (serving = resolve));
     const args = socketPath ? podExecArgs.proxy(kubectl.target, socketPath) : podExecArgs.proxyTcp(kubectl.target);

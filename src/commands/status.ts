@@ -9,7 +9,12 @@ export async function status(lab: Lab): Promise<void> {
     const where = inNamespace(lab.target);
     throw new LabError(`release ${lab.release} is not installed${where}`, 'deploy it: `k8s-lab deploy`');
   }
-  const overview = await readOverview(lab.kubectl, lab.releaseSelector);
+  // The API server read from Node where the kubeconfig allows (no kubectl process), else kubectl.
+  const direct = await lab.kubectl.direct((line) => lab.log.debug(line));
+  if ('unsupported' in direct) lab.log.debug(`reading with kubectl: ${direct.unsupported}`);
+  const overview = await readOverview('reads' in direct ? lab.kubectl.withProxy(direct.reads) : lab.kubectl, lab.releaseSelector).finally(() =>
+    'api' in direct ? direct.api.stop() : undefined,
+  );
   const summary = {
     name: release.name,
     namespace: release.namespace,

@@ -20,6 +20,8 @@ export interface ToolCall {
   /** Kills the process after this long; every call has one. */
   timeoutMs: number;
   input?: string;
+  /** Variables added to the environment (a kubeconfig's exec credential plugin's). */
+  env?: Record<string, string>;
 }
 
 export interface ToolResult {
@@ -133,7 +135,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
           ...spawnOptions(),
           input: call.input,
           stdin: call.input === undefined ? 'ignore' : 'pipe',
-          env: options.env,
+          env: call.env ? { ...options.env, ...call.env } : options.env,
           stripFinalNewline: false,
         }),
       );

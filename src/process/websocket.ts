@@ -6,8 +6,19 @@ import WebSocket from 'ws';
  * answers by itself (pong, close).
  */
 
-/** Where the server listens: a unix socket, or a TCP address (kubectl proxy on Windows). */
-export type Endpoint = { socketPath: string } | { host: string; port: number };
+/**
+ * Where the server listens: a unix socket, or a TCP address (kubectl proxy on Windows), or the API
+ * server itself (its URL, with the TLS settings and headers that carry the kubeconfig's credentials).
+ */
+export type Endpoint = ProxyEndpoint | DirectEndpoint;
+/** `kubectl proxy`'s address. */
+export type ProxyEndpoint = { socketPath: string } | { host: string; port: number };
+
+export interface DirectEndpoint {
+  baseUrl: string;
+  tls: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean; servername?: string };
+  headers: Record<string, string>;
+}
 
 export type ExchangeOptions = Endpoint & {
   path: string;
@@ -31,6 +42,7 @@ export class UpgradeRefused extends Error {
  */
 export function webSocketUrl(endpoint: Endpoint, path: string): string {
   if ('socketPath' in endpoint) return `ws+unix:${endpoint.socketPath}:${path}`;
+  if ('baseUrl' in endpoint) return `${endpoint.baseUrl.replace(/^http/, 'ws')}${path}`;
   return `ws://${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}${path}`;
 }
 
@@ -52,7 +64,8 @@ export function unixSocketFitsUrl(socketPath: string): boolean {
 export function exchangeWebSocket({ path, protocol, timeoutMs, ...endpoint }: ExchangeOptions): Promise<Buffer[]> {
   return new Promise((resolve, reject) => {
     const messages: Buffer[] = [];
-    const socket = new WebSocket(webSocketUrl(endpoint, path), [protocol], { perMessageDeflate: false, followRedirects: false });
+    const direct = 'baseUrl' in endpoint ? { ...endpoint.tls, headers: endpoint.headers } : {};
+    const socket = new WebSocket(webSocketUrl(endpoint, path), [protocol], { perMessageDeflate: false, followRedirects: false, ...direct });
     const fail = (error: Error) => {
       clearTimeout(timer);
       reject(error);

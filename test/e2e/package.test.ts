@@ -61,6 +61,24 @@ describe.each(['22', '24'])('the packed tarball installed in an empty folder, on
     expect(help.exitCode).toBe(0);
     expect(String(help.stdout)).toMatch(/Usage: k8s-lab/);
     for (const command of ['deploy', 'status', 'counters', 'traffic', 'teardown', 'doctor']) expect(String(help.stdout)).toContain(command);
+    // The bin prints the help pages the build saved (dist/help.json) without loading the CLI: the
+    // same text, to the byte, as the CLI itself prints.
+    for (const argv of [['--help'], ['counters', '--help'], ['demo-update', '--help']]) {
+      const saved = await execa('node', [join(installed, 'bin', 'k8s-lab.js'), ...argv], { cwd: app, stripFinalNewline: false });
+      const live = await execa(
+        'node',
+        [
+          '--input-type=module',
+          '-e',
+          'const { main } = await import(process.argv[1]); await main(JSON.parse(process.argv[2]));',
+          join(installed, 'dist', 'cli.js'),
+          JSON.stringify(argv),
+        ],
+        { cwd: app, stripFinalNewline: false },
+      );
+      expect(String(saved.stdout)).toBe(String(live.stdout));
+      expect(String(saved.stdout)).toMatch(/^Usage: k8s-lab/);
+    }
 
     // The chunk with the WebSocket client (ws, bundled) loads without ws's optional native add-ons.
     const wsChunk = readdirSync(join(installed, 'dist')).find((file) => file.startsWith('pod-exec-'));

@@ -124,7 +124,11 @@ function capture(): { stream: NodeJS.WritableStream; text: () => string } {
  * Runs `k8s-lab <argv>` through main() against the scripted calls. Throws (failing the test) when a
  * call had no script or a scripted call was not made; the caller asserts the rest.
  */
-export async function runCommand(argv: string[], script: Expected[], { tty = false, typed }: { tty?: boolean; typed?: string } = {}): Promise<CommandRun> {
+export async function runCommand(
+  argv: string[],
+  script: Expected[],
+  { tty = false, typed, env = {} }: { tty?: boolean; typed?: string; env?: Record<string, string> } = {},
+): Promise<CommandRun> {
   const cluster = new FakeCluster(script);
   const stdout = capture();
   const stderr = capture();
@@ -132,7 +136,7 @@ export async function runCommand(argv: string[], script: Expected[], { tty = fal
   if (typed !== undefined) stdin.end(typed);
   const code = await main(argv, {
     runner: cluster,
-    env: { PATH: '', K8S_LAB_HELM: 'helm', K8S_LAB_KUBECTL: 'kubectl' },
+    env: { PATH: '', K8S_LAB_HELM: 'helm', K8S_LAB_KUBECTL: 'kubectl', ...env },
     stdout: stdout.stream,
     stderr: stderr.stream,
     stdin,
