@@ -211,8 +211,9 @@ const cases: BadCase[] = [
   },
   { name: 'helm missing, deploy', args: deployArgs, env: { K8S_LAB_HELM: '/nonexistent/helm' }, exit: 1, message: /helm not found/ },
   {
+    // counters reads the API server itself now (no kubectl); traffic still asks kubectl for the Service.
     name: 'kubectl missing',
-    args: ['counters', ...ns],
+    args: ['traffic', ...ns, '--requests', '1'],
     env: { K8S_LAB_KUBECTL: '/nonexistent/kubectl' },
     exit: 1,
     message: /kubectl not found \(looked for \/nonexistent\/kubectl\) — install kubectl/,
