@@ -21,15 +21,18 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the packed tarball', () => {
-  it('holds only the bin, the built CLI, the chart, the report template and the package files', async () => {
+  it('holds only the bin, the built CLI, the chart, the report template, the RBAC files and the package files', async () => {
     const listing = await execa('tar', ['-tzf', tarball]);
     const files = String(listing.stdout).split('\n').filter(Boolean);
-    const outside = files.filter((file) => !/^package\/(bin|dist|chart|templates)\//.test(file) && !/^package\/(package\.json|README\.md|LICENSE)$/.test(file));
+    const outside = files.filter(
+      (file) => !/^package\/(bin|dist|chart|templates|rbac)\//.test(file) && !/^package\/(package\.json|README\.md|LICENSE)$/.test(file),
+    );
     expect(outside).toEqual([]);
     // No tests, fixtures, sample run records or sources.
     expect(files.filter((file) => /\/(test|fixtures|lab-report|src|runs|lessons)\//.test(file))).toEqual([]);
     expect(files).toContain('package/chart/files/server.py');
     expect(files).toContain('package/dist/cli.js');
+    expect(files).toContain('package/rbac/k8s-lab-user.yaml');
     expect(statSync(tarball).size).toBeLessThan(512 * 1024);
   });
 });
