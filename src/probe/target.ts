@@ -83,7 +83,8 @@ function nodeCandidates(service: Service, nodes: Node[]): Candidate[] {
 
 /**
  * The API server's proxy to a Service: reaches the pods when no node address is reachable. Through
- * the `kubectl proxy` attached to `kubectl` (one process for every request; the demos attach one),
+ * the reader attached to `kubectl` (k8s-lab's own connection, or one `kubectl proxy` where the
+ * kubeconfig needs kubectl: one for every request; the demos attach one),
  * else one `kubectl get --raw` per request.
  */
 export function apiProxyTarget(kubectl: Kubectl, namespace: string, service: Service, why = 'no node address answered'): ServiceTarget {
@@ -91,7 +92,7 @@ export function apiProxyTarget(kubectl: Kubectl, namespace: string, service: Ser
   const base = `/api/v1/namespaces/${namespace}/services/${service.metadata.name}:${port}/proxy`;
   if (kubectl.readsThroughProxy) {
     return {
-      description: `the API server's service proxy (${base}/) through one kubectl proxy: ${why}`,
+      description: `the API server's service proxy (${base}/) through one API connection (k8s-lab's own, or one kubectl proxy): ${why}`,
       viaApiServer: true,
       get: (path, timeoutMs) => throughProxy(kubectl, base + path, timeoutMs),
     };

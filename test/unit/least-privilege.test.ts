@@ -143,7 +143,7 @@ describe('resolveTarget', () => {
     const proxied = await resolveTarget(kubectl, 'helm-python', undefined, async () => (opened++, kubectl.withProxy({ proxy, namespace: 'lab' })));
     expect(opened).toBe(1);
     expect(proxied.description).toMatch(
-      /^the API server's service proxy \(\/api\/v1\/namespaces\/lab\/services\/helm-python:http\/proxy\/\) through one kubectl proxy: /,
+      /^the API server's service proxy \(\/api\/v1\/namespaces\/lab\/services\/helm-python:http\/proxy\/\) through one API connection \(k8s-lab's own, or one kubectl proxy\): /,
     );
     const callsBefore = again.calls.length;
     const replies = await Promise.all([proxied.get('/', 1000), proxied.get('/', 1000), proxied.get('/healthz', 1000)]);
