@@ -216,18 +216,25 @@ set_node_pod_cidr() {
   kubectl_ patch node "$N_NAME" --type merge -p "{\"spec\":{\"podCIDR\":\"$N_SUBNET\",\"podCIDRs\":[\"$N_SUBNET\"]}}" >/dev/null
 }
 
-# Powered off as far as the cluster can tell: no kubelet, no containerd, no shim, no container,
-# and the node's pod subnet drops every packet (a switched-off machine answers nothing).
-power_off_node() {
-  local pid p cmd
-  pid=$(daemon_pid "$N_KUBELET") && kill -KILL "$pid" 2>/dev/null || true
-  pid=$(daemon_pid "$N_CONTAINERD") && kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$PIDS/$N_KUBELET.pid" "$PIDS/$N_CONTAINERD.pid"
+# SIGKILL to every shim of the node's containerd (its socket on their command line) and every
+# process in the node's pod cgroups: what a power cut, or `down` after the containerd, leaves.
+kill_node_shims_and_pods() {
+  local p cmd pid
   for p in /proc/[0-9]*; do
     cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
     [[ $cmd == *containerd-shim* && $cmd == *"$N_SOCK"* ]] && kill -KILL "${p#/proc/}" 2>/dev/null || true
   done
   for pid in $(node_pod_pids); do kill -KILL "$pid" 2>/dev/null || true; done
+}
+
+# Powered off as far as the cluster can tell: no kubelet, no containerd, no shim, no container,
+# and the node's pod subnet drops every packet (a switched-off machine answers nothing).
+power_off_node() {
+  local pid
+  pid=$(daemon_pid "$N_KUBELET") && kill -KILL "$pid" 2>/dev/null || true
+  pid=$(daemon_pid "$N_CONTAINERD") && kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$PIDS/$N_KUBELET.pid" "$PIDS/$N_CONTAINERD.pid"
+  kill_node_shims_and_pods
   node_drop_traffic
 }
 
@@ -261,12 +268,7 @@ remove_node_runtime() {
     done
   fi
   stop_daemon "$N_CONTAINERD"
-  local p cmd pid
-  for p in /proc/[0-9]*; do
-    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
-    [[ $cmd == *containerd-shim* && $cmd == *"$N_SOCK"* ]] && kill -KILL "${p#/proc/}" 2>/dev/null || true
-  done
-  for pid in $(node_pod_pids); do kill -KILL "$pid" 2>/dev/null || true; done
+  kill_node_shims_and_pods
   ip link show "$N_BRIDGE" >/dev/null 2>&1 && { ip link delete "$N_BRIDGE" 2>/dev/null || true; }
   return 0
 }
