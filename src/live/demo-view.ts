@@ -4,7 +4,7 @@
 
 import { interrupts } from '../interrupt.js';
 import type { Lab } from '../lab-context.js';
-import type { LiveEvent } from './state.js';
+import type { LiveEvent } from '../events.js';
 import { createLiveView, loggerInto, type LiveView } from './view.js';
 
 export interface DemoView {
