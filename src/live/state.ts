@@ -215,10 +215,3 @@ export function applyEvent(state: LiveState, event: LiveEvent): void {
       break;
   }
 }
-
-/** A state with every event of a sequence applied: what the unit tests render. */
-export function stateOf(events: LiveEvent[]): LiveState {
-  const state = initialState();
-  for (const event of events) applyEvent(state, event);
-  return state;
-}
