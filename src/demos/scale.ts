@@ -103,7 +103,6 @@ interface Retained {
 export async function runScale(
   lab: Lab,
   options: ScaleOptions,
-  onPhase: (name: string, detail: string) => void,
   signal?: AbortSignal,
   { feed }: Pick<DemoHooks, 'feed'> = {},
 ): Promise<{ record: ScaleRecord; path: string }> {
@@ -147,10 +146,7 @@ export async function runScale(
   const runs: ScaleRun[] = [];
   let failure: Error | undefined;
   let interruptedIn: string | undefined;
-  const phaseBegins = (name: string, detail: string) => {
-    onPhase(name, detail);
-    feed?.({ kind: 'phase', t: clock(), name, detail });
-  };
+  const phaseBegins = (name: string, detail: string) => feed?.({ kind: 'phase', t: clock(), name, detail });
   for (const policy of policies) {
     const temporary = policy !== own;
     const target = temporary ? labOfRelease(lab, temporaryRelease(lab.release, policy)) : lab;
