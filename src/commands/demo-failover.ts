@@ -78,7 +78,6 @@ export async function demoFailover(lab: Lab, options: FailoverCommandOptions): P
           recordDir: options.recordDir,
           k8sLabVersion: packageVersion(),
         },
-        () => undefined,
         signal,
         { feed: live.feed },
       ),

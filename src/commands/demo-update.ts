@@ -122,7 +122,6 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
             emulateRecreate: Boolean(options.emulateRecreate),
             maxUnavailable: options.maxUnavailable,
           },
-          () => undefined,
           signal,
           { feed: live.feed, beforePhase },
         );

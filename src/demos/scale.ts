@@ -3,16 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLAIM_TEMPLATE, podOrdinal, type PersistentVolumeClaim, type StatefulSet } from '../adapters/kube-objects.js';
-import { openProxiedReader, readCounters, statefulSetPods, type CounterReading, type FileReader } from '../counters.js';
+import { readCounters, statefulSetPods, type CounterReading, type FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
-import { DELETE_PVCS_MS, demoLimits, ROUTE_WAIT_MS } from '../limits.js';
-import { makeDirs } from '../output-path.js';
+import { DELETE_PVCS_MS, ROUTE_WAIT_MS } from '../limits.js';
 import { chartDir } from '../paths.js';
-import { Probe } from '../probe/probe.js';
 import { summarizeProbe } from '../probe/stats.js';
-import { resolveTarget, untilRouted, urlTarget, type ServiceTarget } from '../probe/target.js';
-import { waitForStatefulSet, type RolloutState } from '../rollout.js';
+import { untilRouted, urlTarget, type ServiceTarget } from '../probe/target.js';
+import type { RolloutState } from '../rollout.js';
 import { checkLessonRelease } from './failover.js';
 import { checkBeforeScaling } from './scale-checks.js';
 import {
@@ -32,8 +30,7 @@ import {
 } from './lessons.js';
 import type { Phase, PodEvent, ProbeSample } from './record.js';
 import { DemoSession } from './session.js';
-import { demoProbe, podEvent, type DemoHooks } from './harness.js';
-import { PodWatch } from './watch.js';
+import { runOnHarness, withDemoReader, writeRecord, type DemoHooks, type DemoSteps } from './harness.js';
 
 export interface ScaleOptions {
   to: number;
@@ -146,13 +143,27 @@ export async function runScale(
   const runs: ScaleRun[] = [];
   let failure: Error | undefined;
   let interruptedIn: string | undefined;
-  const phaseBegins = (name: string, detail: string) => feed?.({ kind: 'phase', t: clock(), name, detail });
   for (const policy of policies) {
     const temporary = policy !== own;
     const target = temporary ? labOfRelease(lab, temporaryRelease(lab.release, policy)) : lab;
     const outcome = await scalePolicy(
       target,
-      { policy, temporary, replicas, values: release.values, nodePort, secondUrl, clock, epochMs: t0, phases, notes, cleanup, onPhase: phaseBegins, feed },
+      {
+        policy,
+        temporary,
+        replicas,
+        values: release.values,
+        nodePort,
+        secondUrl,
+        clock,
+        epochMs: t0,
+        phases,
+        notes,
+        cleanup,
+        feed,
+        helm: helm.version,
+        kubectlClient,
+      },
       options,
       signal,
     );
@@ -174,9 +185,7 @@ export async function runScale(
     },
     { startedAt, endedAt: new Date(), phases, runs, cleanup, notes, failure, interruptedIn },
   );
-  makeDirs(options.recordDir);
-  const path = join(options.recordDir, `${record.id}.json`);
-  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
+  const path = writeRecord(options.recordDir, record);
   return { record, path };
 }
 
@@ -243,16 +252,21 @@ interface PolicyContext {
   phases: Phase[];
   notes: string[];
   cleanup: string[];
-  onPhase: (name: string, detail: string) => void;
   feed?: DemoHooks['feed'];
+  /** The tools' versions, for the harness's environment. */
+  helm: string;
+  kubectlClient: string;
 }
 
-/** Where the temporary release's probe goes: as the user said (waiting for the new NodePort to answer), else found. */
-async function temporaryTarget(lab: Lab, context: PolicyContext, log: Lab['log']): Promise<ServiceTarget> {
+/**
+ * Where the temporary release's probe goes: as the user said, once its new NodePort answers;
+ * undefined to find it as without --url (saying why in the notes).
+ */
+async function temporaryTarget(context: PolicyContext, log: Lab['log']): Promise<ServiceTarget | undefined> {
   const chosen = context.secondUrl;
   if (!chosen?.url) {
     if (chosen) context.notes.push(chosen.how);
-    return resolveTarget(lab.kubectl, lab.release);
+    return undefined;
   }
   const target = urlTarget(chosen.url, chosen.how);
   await untilRouted(target, ROUTE_WAIT_MS, (reason) => log.info(`waiting up to ${ROUTE_WAIT_MS / 1000} s for ${target.description} to answer (${reason})`));
@@ -327,6 +341,8 @@ interface PolicyRun {
   files: FileReader;
   added: number[];
   changes: { retentionChanged: boolean };
+  /** The harness's clock, the one of the probe's samples and the pod events. */
+  clock: () => number;
 }
 
 /** The counters of the pods at or above `replicas` (the ordinals the lesson added) and the release's claims. */
@@ -339,8 +355,8 @@ async function readAdded(rl: Lab, release: string, replicas: number, files: File
 async function installPhase(rl: Lab, lab: Lab, context: PolicyContext, options: ScaleOptions): Promise<void> {
   const { policy, replicas, clock } = context;
   const what = `helm install ${lab.release}: podManagementPolicy ${policy} (it cannot be changed on a live StatefulSet), ${replicas} replicas, NodePort ${context.nodePort ?? 'any'}; removed afterwards with its PVCs`;
-  context.onPhase(`${policy}: install`, what);
   const start = clock();
+  context.feed?.({ kind: 'phase', t: start, name: `${policy}: install`, detail: what });
   await installTemporary(rl, context, options);
   context.phases.push({ name: `${policy}: install`, start, end: clock(), detail: what });
   context.notes.push(`${policy} ran on the temporary release ${lab.release} (${what}).`);
@@ -371,8 +387,8 @@ async function scaleSteps(
   context: PolicyContext,
   options: ScaleOptions,
 ): Promise<{ marks: Omit<ScaleMarks, 'restoreAt'>; reads: ScaleReads }> {
-  const { s, phase, rl, files, added } = run;
-  const { replicas, clock } = context;
+  const { s, phase, rl, files, added, clock } = run;
+  const { replicas } = context;
   const to = options.to;
   const upAt = clock();
   await phase('scale up', `${replicas} → ${to} (helm upgrade replicaCount=${to})`, async () => {
@@ -471,99 +487,144 @@ export function scaleRun(
   };
 }
 
-/** Runs the lesson on one policy's release: install (temporary), measure, restore; on failure or Ctrl-C, undo. */
+/** Phases and marks of a run on the harness's clock, moved onto the lesson's (its runs follow each other). */
+function onLessonClock(phases: Phase[], run: ScaleRun | undefined, offset: number): { phases: Phase[]; run?: ScaleRun } {
+  const moved = phases.map((p) => ({ ...p, start: p.start + offset, end: p.end + offset }));
+  if (!run) return { phases: moved };
+  return {
+    phases: moved,
+    run: {
+      ...run,
+      up: { ...run.up, requestedAt: run.up.requestedAt + offset },
+      down: { ...run.down, requestedAt: run.down.requestedAt + offset },
+      again: { ...run.again, requestedAt: run.again.requestedAt + offset },
+    },
+  };
+}
+
+/** What one policy's run shares between its steps, its undo and its end. */
+interface PolicyState {
+  /** A temporary release is installed and not yet removed. */
+  installed: boolean;
+  /** The release's own retention policy was changed and not yet put back. */
+  retentionChanged: boolean;
+  /** What the steps measured, once they have. */
+  measured?: { marks: Omit<ScaleMarks, 'restoreAt'>; reads: ScaleReads; restoreAt: number };
+  putBack: (session: DemoSession) => Promise<void>;
+  say: (line: string) => void;
+}
+
+/** The harness's steps for one policy: baseline, retention, the scale steps, then (own release) restore and settle; the undo. */
+function policySteps(lab: Lab, rl: Lab, files: FileReader, context: PolicyContext, options: ScaleOptions, state: PolicyState): DemoSteps<undefined> {
+  const { policy } = context;
+  const added = Array.from({ length: options.to - context.replicas }, (_, i) => context.replicas + i);
+  return {
+    read: async () => undefined,
+    phases: async ({ session: s, clock }) => {
+      const run: PolicyRun = { s, phase: (name, detail, body) => s.phase(`${policy}: ${name}`, detail, body), rl, files, added, changes: state, clock };
+      await run.phase('baseline', 'traffic before scaling', () => s.hold(options.settleMs));
+      await retentionPhase(run, lab, context, options);
+      const { marks, reads } = await scaleSteps(run, lab, context, options);
+      state.measured = { marks, reads, restoreAt: clock() };
+      if (context.temporary) return;
+      await state.putBack(s);
+      state.retentionChanged = false;
+      await run.phase('settle', 'traffic after the release is back', () => s.hold(options.settleMs));
+    },
+    undo: async ({ session }) => {
+      session.undoing = true;
+      try {
+        if (session.changed || state.installed || state.retentionChanged) await state.putBack(session);
+        state.installed = false;
+      } catch (undoError) {
+        state.say(`putting ${lab.release} back failed: ${(undoError as Error).message}`);
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Runs the lesson on one policy's release, on the demo harness: a temporary release is installed
+ * first and removed after its probe stopped (its Service goes with it); the release's own is
+ * scaled back and settled within the phases. On failure or Ctrl-C the harness runs the undo.
+ */
 async function scalePolicy(
   lab: Lab,
   context: PolicyContext,
   options: ScaleOptions,
   signal?: AbortSignal,
 ): Promise<{ run?: ScaleRun; failure?: Error; interruptedIn?: string }> {
-  const { policy, replicas, clock, feed } = context;
-  const added = Array.from({ length: options.to - replicas }, (_, i) => replicas + i);
-  const say = (line: string) => {
-    context.cleanup.push(line);
-    lab.log.info(`  ${line}`);
-  };
-  const removed = added.map((o) => claimName(lab.release, o));
+  const { policy, replicas, feed } = context;
   const original: Retained = ((context.values.persistentVolumeClaimRetentionPolicy ?? {}) as Retained) || {};
-  let installed = false;
-  const reader = await openProxiedReader(lab, demoLimits.proxyMs(options.timeoutMs));
-  const rl = reader ? { ...lab, kubectl: reader.kubectl } : lab;
-  const files: FileReader = reader ?? lab.kubectl;
-  // The live view follows the release being measured: its pods, its Service.
-  feed?.({
-    kind: 'start',
-    t: clock(),
-    epochMs: context.epochMs,
-    title: `scale of ${lab.release}: ${replicas} → ${options.to} (${policy})`,
-    release: lab.release,
-    replicas,
-  });
-  // A session for its phases, its waits and its Ctrl-C handling; the probe and the watch are its own.
-  const watch = new PodWatch(rl.kubectl, rl.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
-  let probe: Probe | undefined;
-  let session: DemoSession | undefined;
-  const changes = { retentionChanged: false };
+  const removed = Array.from({ length: options.to - replicas }, (_, i) => claimName(lab.release, replicas + i));
+  const state: PolicyState = {
+    installed: false,
+    retentionChanged: false,
+    say: (line) => {
+      context.cleanup.push(line);
+      lab.log.info(`  ${line}`);
+    },
+    putBack: (session) => restore(session, lab, context, options, { retentionChanged: state.retentionChanged, original, removed, say: state.say }),
+  };
+  const title = `scale of ${lab.release}: ${replicas} → ${options.to} (${policy})`;
   try {
-    if (context.temporary) {
-      signal?.throwIfAborted();
-      installed = true;
-      await installPhase(rl, lab, context, options);
-    }
-    await waitForStatefulSet(rl.kubectl, lab.release, {
-      timeoutMs: options.timeoutMs,
-      pollMs: 250,
-      waitingFor: `pods of ${lab.release} (before scaling)`,
-      signal,
-    });
-    const target = context.temporary ? await temporaryTarget(rl, context, lab.log) : await resolveTarget(rl.kubectl, lab.release, options.url);
-    probe = demoProbe(target, options.intervalMs, clock, feed);
-    const s = (session = new DemoSession(rl, probe, watch, clock, options.timeoutMs, context.onPhase, files, signal));
-    context.notes.push(`${policy}: probe GET / through ${target.description} every ${options.intervalMs} ms.`);
-    await watch.start(demoLimits.watchMs(options.timeoutMs));
-    probe.start();
-    const run: PolicyRun = { s, phase: (name, detail, body) => s.phase(`${policy}: ${name}`, detail, body), rl, files, added, changes };
-    await run.phase('baseline', 'traffic before scaling', () => s.hold(options.settleMs));
-    await retentionPhase(run, lab, context, options);
-    const { marks, reads } = await scaleSteps(run, lab, context, options);
-    const restoreAt = clock();
-    // The temporary release's Service goes with it: its probe stops first.
-    const stopped = context.temporary ? await Promise.all([probe.stop(), watch.stop()]) : undefined;
-    await restore(s, lab, context, options, { retentionChanged: changes.retentionChanged, original, removed, say });
-    changes.retentionChanged = false;
-    installed = false;
-    if (!context.temporary) await run.phase('settle', 'traffic after the release is back', () => s.hold(options.settleMs));
-    const [samples, events] = stopped ?? (await Promise.all([probe.stop(), watch.stop()]));
-    const seen = {
-      policy,
-      release: lab.release,
-      temporary: context.temporary,
-      viaApiServer: target.viaApiServer,
-      replicas,
-      to: options.to,
-      intervalMs: options.intervalMs,
-      retention: options.pvcRetention,
-    };
-    context.phases.push(...s.phases);
-    return { run: scaleRun(seen, { ...marks, restoreAt }, reads, samples, events) };
+    return await withDemoReader(
+      lab,
+      options.timeoutMs,
+      async () => undefined,
+      async (rl, files) => {
+        if (context.temporary) {
+          signal?.throwIfAborted();
+          feed?.({ kind: 'start', t: context.clock(), epochMs: context.epochMs, title, release: lab.release, replicas });
+          state.installed = true;
+          await installPhase(rl, lab, context, options);
+        }
+        const spec = {
+          ...options,
+          ...(context.temporary ? { url: undefined, target: await temporaryTarget(context, lab.log) } : {}),
+          helm: context.helm,
+          kubectlClient: context.kubectlClient,
+          waitingFor: `pods of ${lab.release} (before scaling)`,
+          start: { title, release: lab.release, replicas },
+          hooks: { feed },
+          signal,
+        };
+        const seen = await runOnHarness(rl, files, spec, policySteps(lab, rl, files, context, options, state));
+        const { session, target } = seen.frame;
+        if (context.temporary && state.installed) {
+          // Not to be stopped half-way: the lesson is measured, this only removes what it installed.
+          session.undoing = true;
+          await state.putBack(session);
+          state.installed = false;
+        }
+        // Each note says which policy's run it is about: `OrderedReady: probe GET / through … every 100 ms.`
+        context.notes.push(...session.notes.map((note) => `${policy}: ${note.replace(/^Probe: /, 'probe ')}`));
+        const facts = {
+          policy,
+          release: lab.release,
+          temporary: context.temporary,
+          viaApiServer: target.viaApiServer,
+          replicas,
+          to: options.to,
+          intervalMs: options.intervalMs,
+          retention: options.pvcRetention,
+        };
+        const { measured } = state;
+        const run =
+          !seen.failure && measured
+            ? scaleRun(facts, { ...measured.marks, restoreAt: measured.restoreAt }, measured.reads, seen.samples, seen.podEvents)
+            : undefined;
+        const moved = onLessonClock(session.phases, run, seen.startedAt.getTime() - context.epochMs);
+        context.phases.push(...moved.phases);
+        return seen.failure ? { failure: seen.failure, interruptedIn: seen.interruptedIn } : { run: moved.run };
+      },
+    );
   } catch (error) {
-    const interruptedIn = signal?.aborted ? (session?.phases.at(-1)?.name ?? 'the start') : undefined;
-    if (session) session.undoing = true;
-    try {
-      if (session && (session.changed || installed || changes.retentionChanged)) {
-        await restore(session, lab, context, options, { retentionChanged: changes.retentionChanged, original, removed, say });
-      } else if (installed) {
-        await removeTemporary(rl, options, say);
-      }
-    } catch (undoError) {
-      say(`putting ${lab.release} back failed: ${(undoError as Error).message}`);
-    }
-    await probe?.stop();
-    await watch.stop();
-    if (session) context.phases.push(...session.phases);
-    return { failure: error as Error, interruptedIn };
-  } finally {
-    await reader?.close();
+    // The harness throws only before its first change; an installed temporary release still goes.
+    if (state.installed)
+      await removeTemporary(lab, options, state.say).catch((undoError: Error) => state.say(`removing ${lab.release} failed: ${undoError.message}`));
+    return { failure: error as Error, interruptedIn: signal?.aborted ? 'the start' : undefined };
   }
 }
 

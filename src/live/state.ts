@@ -6,8 +6,6 @@
 import { podOrdinal } from '../adapters/kube-objects.js';
 import type { LiveEvent, PodEventType } from '../events.js';
 
-export type { LiveEvent } from '../events.js';
-
 /** A pod's state as the panel shows it. */
 export type PodStateName = 'Ready' | 'not Ready' | 'Terminating' | 'Pending' | 'absent';
 
