@@ -47,7 +47,7 @@ export interface Pod {
     phase?: string;
     reason?: string;
     podIP?: string;
-    conditions?: { type: string; status: string; lastTransitionTime?: string }[];
+    conditions?: { type: string; status: string; lastTransitionTime?: string; reason?: string; message?: string }[];
     containerStatuses?: { name: string; ready: boolean; restartCount: number; state?: ContainerState; lastState?: ContainerState }[];
   };
 }
@@ -96,6 +96,7 @@ export interface PersistentVolumeClaim {
 
 export interface Node {
   metadata: ObjectMeta;
+  spec?: { unschedulable?: boolean; taints?: { key: string; value?: string; effect: string }[] };
   status?: {
     addresses?: { type: string; address: string }[];
     conditions?: { type: string; status: string }[];

@@ -1,0 +1,97 @@
+import { runDrain } from '../demos/drain.js';
+import type { DrainRecord } from '../demos/drain-analysis.js';
+import { InterruptedError, LabError } from '../errors.js';
+import { interrupts } from '../interrupt.js';
+import type { Lab } from '../lab-context.js';
+import { openDemoView } from '../live/demo-view.js';
+import { checkOutputDir } from '../output-path.js';
+import { packageVersion } from '../paths.js';
+import { renderTable } from '../ui/table.js';
+
+export interface DrainCommandOptions {
+  pod?: number;
+  uncordonAfter?: number;
+  interval: number;
+  timeout: number;
+  settle: number;
+  url?: string;
+  recordDir: string;
+}
+
+const seconds = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
+
+/** The human summary of a drain record. */
+export function renderDrainSummary(record: DrainRecord, path: string): string {
+  const f = record.failedRequests;
+  const budget = record.budget
+    ? `PodDisruptionBudget ${record.budget.name}: maxUnavailable ${record.budget.maxUnavailable ?? '—'}, ${record.budget.disruptionsAllowed ?? '?'} disruption(s) allowed before the drain`
+    : 'no PodDisruptionBudget: nothing limits the evictions';
+  return [
+    renderTable(
+      ['PHASE', 'START', 'DURATION', 'WHAT'],
+      record.phases.map((p) => [p.name, seconds(p.start), seconds(p.end - p.start), p.detail ?? '']),
+    ),
+    '',
+    budget,
+    renderTable(
+      ['POD', 'FROM', 'REFUSED', 'REFUSED FOR', 'EVICTED AT', 'TO', 'PENDING', 'READY AFTER'],
+      record.moves.map((m) => [
+        m.pod,
+        m.fromNode,
+        String(m.refusals),
+        seconds(m.refusedMs),
+        seconds(m.evictedAt),
+        m.toNode ?? '—',
+        m.pendingMs ? `${seconds(m.pendingMs)}${m.pendingUntilUncordon ? ' (until uncordon)' : ''}` : '—',
+        seconds(m.readyAfterMs),
+      ]),
+    ),
+    ...record.moves.filter((m) => m.pendingWhy).map((m) => `${m.pod} Pending: ${m.pendingWhy}`),
+    '',
+    `probe: ${record.probe.requests} requests every ${record.probe.intervalMs} ms, ${record.probe.failures} failed; from the cordon on: ${f.count} failed${f.count ? ` over ${seconds(f.spanMs)}` : ''}`,
+    `${record.node}: cordoned at ${seconds(record.cordonedAt)}, uncordoned at ${seconds(record.uncordonedAt)}; schedulable after the lesson: ${record.uncordonedAfter === null ? 'unknown' : record.uncordonedAfter ? 'yes' : 'NO'}`,
+    renderTable(
+      ['POD', 'BEFORE', 'AFTER', 'ACKNOWLEDGED', 'DATA'],
+      record.dataChecks.map((c) => [
+        c.pod,
+        String(c.before ?? '?'),
+        String(c.after ?? '?'),
+        String(c.acknowledged),
+        c.preserved ? 'preserved' : `LOST: ${c.reason}`,
+      ]),
+    ),
+    ...record.notes.slice(1),
+    `drain of ${record.node} (node of ${record.pod}): ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
+    `run record: ${path}`,
+  ].join('\n');
+}
+
+export async function demoDrain(lab: Lab, options: DrainCommandOptions): Promise<DrainRecord> {
+  checkOutputDir(options.recordDir, '--record-dir');
+  const live = await openDemoView(lab);
+  const { record, path } = await interrupts
+    .whileUndoable((signal) =>
+      runDrain(
+        live.lab,
+        {
+          pod: options.pod,
+          uncordonAfterMs: options.uncordonAfter,
+          intervalMs: options.interval,
+          timeoutMs: options.timeout,
+          settleMs: options.settle,
+          url: options.url,
+          recordDir: options.recordDir,
+          k8sLabVersion: packageVersion(),
+        },
+        () => live.started(() => `drain in ${lab.release}: probing the Service every ${options.interval} ms`),
+        signal,
+        { feed: live.feed },
+      ),
+    )
+    .finally(() => live.stop());
+  lab.log.result(record, () => renderDrainSummary(record, path));
+  if (record.verdict === 'interrupted') throw new InterruptedError(`drain ${record.reason}`, `see ${path}`);
+  interrupts.signal.throwIfAborted();
+  if (record.verdict === 'failed') throw new LabError(`drain failed: ${record.reason}`, `see ${path}`);
+  return record;
+}
