@@ -41,7 +41,7 @@ export function renderDrainSummary(record: DrainRecord, path: string): string {
         String(m.refusals),
         seconds(m.refusedMs),
         seconds(m.evictedAt),
-        m.toNode ?? '—',
+        m.evictedAt === null ? 'stayed (refused)' : (m.toNode ?? '—'),
         m.pendingMs ? `${seconds(m.pendingMs)}${m.pendingUntilUncordon ? ' (until uncordon)' : ''}` : '—',
         seconds(m.readyAfterMs),
       ]),

@@ -49,6 +49,8 @@ export interface PodMove {
   /** Refused evictions (429) before the accepted one, and from the first refusal until the eviction was accepted (or, never accepted, the last refusal). */
   refusals: number;
   refusedMs: number;
+  /** The last refusal (ms since the start); null: none. */
+  refusalsEndAt: number | null;
   /** When the eviction was accepted; null: never (the budget refused it until the drain ended). */
   evictedAt: number | null;
   /** The pod that replaced it: its node and UID; null when no replacement was seen. */
@@ -139,6 +141,7 @@ export function podMoves(
         fromUid: p.uid,
         refusals: refused.length,
         refusedMs,
+        refusalsEndAt: refused.at(-1)?.t ?? null,
         evictedAt,
         toNode: placed?.node ?? null,
         toUid: next[0]?.uid ?? null,
@@ -191,7 +194,8 @@ export function decideDrain(f: DrainFacts): { verdict: LessonVerdict; reason: st
   if (f.moves.length === 0) problems.push(`no pod of the release ran on ${f.node}`);
   if (f.replicas >= 2 && f.failedRequests.count > 0)
     problems.push(`a drain that lost requests: ${f.failedRequests.count} failed with ${f.replicas} replicas and a disruption budget (target 0)`);
-  for (const m of f.moves) if (m.evictedAt === null) problems.push(`${m.pod}: the budget refused its eviction until the drain ended (${m.refusals} times)`);
+  for (const m of f.moves.filter((x) => x.evictedAt === null && !blockedBy(x, f.moves)))
+    problems.push(`${m.pod}: the budget refused its eviction ${m.refusals} times although no other pod of the drain was out`);
   for (const b of f.before) {
     const a = f.after.find((x) => x.pod === b.pod);
     if (!a) problems.push(`${b.pod} is not back`);
@@ -200,6 +204,9 @@ export function decideDrain(f: DrainFacts): { verdict: LessonVerdict; reason: st
   for (const c of f.dataChecks.filter((x) => !x.preserved)) problems.push(`data lost: ${c.pod} ${c.reason}`);
   if (problems.length) return { verdict: 'failed', reason: problems.join('; ') };
   const parts = f.moves.map((m) => {
+    const blocker = blockedBy(m, f.moves);
+    if (m.evictedAt === null && blocker)
+      return `${m.pod}'s eviction refused ${m.refusals}× over ${sec(m.refusedMs)} while ${blocker.pod} was not back (a kubectl drain would wait here until its --timeout)`;
     const refused = m.refusals ? `refused ${m.refusals}× over ${sec(m.refusedMs)}, then ` : '';
     const where =
       m.toNode === null
@@ -213,6 +220,18 @@ export function decideDrain(f: DrainFacts): { verdict: LessonVerdict; reason: st
   });
   const lost = f.failedRequests.count ? `${f.failedRequests.count} failed requests (1 replica: expected)` : 'no failed request';
   return { verdict: 'passed', reason: `${parts.join('; ')}; ${lost}; every pod back on its PVC, no acknowledged increment lost, ${f.node} uncordoned` };
+}
+
+/**
+ * The evicted pod that explains why the budget kept refusing `m` to the end: one evicted before
+ * `m`'s last refusal and not Ready again by then (maxUnavailable 1 allows one pod out at a time).
+ */
+export function blockedBy(m: PodMove, moves: PodMove[]): PodMove | undefined {
+  if (m.evictedAt !== null || m.refusals === 0) return undefined;
+  const lastRefusal = m.refusalsEndAt ?? 0;
+  return moves.find(
+    (o) => o !== m && o.evictedAt !== null && o.evictedAt <= lastRefusal && (o.readyAfterMs === null || o.evictedAt + o.readyAfterMs > lastRefusal),
+  );
 }
 
 const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

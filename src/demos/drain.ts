@@ -263,7 +263,11 @@ interface DrainContext {
  */
 async function evictUntilClear(c: DrainContext): Promise<void> {
   const { session, run, plan, options } = c;
-  const onNode = c.before.filter((p) => p.node === plan.node).map((p) => p.pod);
+  // Pod N first: it is the one the lesson is about; the others of the release on the node after it.
+  const onNode = c.before
+    .filter((p) => p.node === plan.node)
+    .map((p) => p.pod)
+    .sort((a, b) => Number(b === plan.name) - Number(a === plan.name));
   const heldMs = Math.max(options.settleMs, 5000);
   const deadline = run.cordonedAt! + (options.uncordonAfterMs ?? options.timeoutMs);
   const done = new Set<string>();
