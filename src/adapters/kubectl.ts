@@ -101,6 +101,10 @@ export const kubectlArgs = {
    * Deletes a StatefulSet but not what it owns (`--cascade=orphan`): its pods go on running and its
    * PVCs stay. Waits until the object is gone (the garbage collector has let go of its pods).
    */
+  /** Marks a node unschedulable (`kubectl cordon`) or schedulable again (`kubectl uncordon`): pods on it stay. */
+  cordon(target: KubeTarget, node: string, on: boolean): string[] {
+    return [...this.scope(target, { namespaced: false }), on ? 'cordon' : 'uncordon', node, `--request-timeout=${REQUEST_TIMEOUT}`];
+  },
   orphanStatefulSet(target: KubeTarget, name: string, timeout: string): string[] {
     return [...this.scope(target), 'delete', 'statefulset', name, '--cascade=orphan', '--wait=true', `--timeout=${timeout}`];
   },
@@ -116,10 +120,6 @@ export const kubectlArgs = {
   evict(target: KubeTarget, namespace: string, pod: string): string[] {
     const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/eviction`;
     return [...this.scope(target, { namespaced: false }), 'create', '--raw', path, '--filename', '-', `--request-timeout=${REQUEST_TIMEOUT}`];
-  },
-  /** `kubectl cordon NODE` / `kubectl uncordon NODE`: sets or clears spec.unschedulable. */
-  cordon(target: KubeTarget, node: string, cordoned: boolean): string[] {
-    return [...this.scope(target, { namespaced: false }), cordoned ? 'cordon' : 'uncordon', node, `--request-timeout=${REQUEST_TIMEOUT}`];
   },
   watchPods(target: KubeTarget, selector: string): string[] {
     return [...this.scope(target), 'get', 'pods', '--selector', selector, '--watch', '--output-watch-events', '--output', 'json'];

@@ -4,20 +4,14 @@
 // budget refuses (HTTP 429). The node is uncordoned at the end whatever happens.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { isBudgetRefusal, isPodGone, kubectlChanges } from '../adapters/changes.js';
-import { isPodReady, nodeIsReady, podClaim, type Node, type PersistentVolumeClaim, type Pod } from '../adapters/kube-objects.js';
+import { isPodReady, podClaim, schedulableNodes, type Node, type PersistentVolumeClaim, type Pod } from '../adapters/kube-objects.js';
 import type { Kubectl } from '../adapters/kubectl.js';
-import { openProxiedReader, type FileReader } from '../counters.js';
+import type { FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
-import { demoLimits } from '../limits.js';
 import type { LiveEvent } from '../live/state.js';
-import { makeDirs } from '../output-path.js';
 import { summarizeProbe } from '../probe/stats.js';
-import { checkUrlServes, resolveTarget } from '../probe/target.js';
-import { waitForStatefulSet } from '../rollout.js';
 import { checkData } from './analysis.js';
 import {
   decideDrain,
@@ -31,9 +25,9 @@ import {
 } from './drain-analysis.js';
 import { checkLessonRelease } from './failover.js';
 import type { LessonEnvironment } from './lessons.js';
-import { demoProbe, podEvent, snapshot, type DemoHooks } from './run.js';
-import { DemoSession } from './session.js';
-import { PodWatch } from './watch.js';
+import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoFrame, type DemoHooks } from './harness.js';
+import type { CounterSnapshot, PodEvent } from './record.js';
+import type { DemoSession } from './session.js';
 
 /** How often a refused eviction is tried again (kubectl drain waits 5 s; 1 s measures the refusal closer). */
 export const EVICTION_RETRY_MS = 1000;
@@ -55,8 +49,7 @@ export interface DrainOptions {
 
 /** Nodes new pods can go to: Ready, not cordoned, no NoSchedule or NoExecute taint. */
 export function schedulableNodeNames(nodes: Node[]): string[] {
-  return nodes
-    .filter((n) => nodeIsReady(n) && !n.spec?.unschedulable && !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'))
+  return schedulableNodes(nodes)
     .map((n) => n.metadata.name)
     .sort();
 }
@@ -105,28 +98,28 @@ export async function checkDrain(lab: Lab, options: Pick<DrainOptions, 'pod'>): 
 }
 
 /** Runs the drain lesson and returns its run record (also written to recordDir). */
-export async function runDrain(
+export function runDrain(
   lab: Lab,
   options: DrainOptions,
   onPhase: (name: string, detail: string) => void,
   signal?: AbortSignal,
   hooks: Pick<DemoHooks, 'feed'> = {},
 ): Promise<{ record: DrainRecord; path: string }> {
-  const opening = openProxiedReader(lab, demoLimits.proxyMs(options.timeoutMs));
-  try {
-    const [reader, plan] = await Promise.all([opening, checkDrain(lab, options)]);
-    const rl = reader ? { ...lab, kubectl: reader.kubectl } : lab;
-    return await measureDrain(rl, reader ?? lab.kubectl, plan, options, onPhase, signal, hooks);
-  } finally {
-    await (await opening)?.close();
-  }
+  return withDemoReader(
+    lab,
+    options.timeoutMs,
+    (lab) => checkDrain(lab, options),
+    (rl, files, plan) => measureDrain(rl, files, plan, options, onPhase, signal, hooks),
+  );
+}
+
+interface Identities {
+  identities: DrainPodIdentity[];
+  counters: CounterSnapshot[];
 }
 
 /** Reads every pod of the release with its node, claim (and claim's UID) and counter. */
-async function readIdentities(
-  lab: Lab,
-  files: FileReader,
-): Promise<{ identities: DrainPodIdentity[]; counters: Awaited<ReturnType<typeof snapshot>>['counters'] }> {
+async function readIdentities(lab: Lab, files: FileReader): Promise<Identities> {
   const [snap, pods, claims] = await Promise.all([
     snapshot(lab, files),
     lab.kubectl.pods(lab.releaseSelector),
@@ -383,86 +376,77 @@ async function measureDrain(
   options: DrainOptions,
   onPhase: (name: string, detail: string) => void,
   signal: AbortSignal | undefined,
-  { feed }: Pick<DemoHooks, 'feed'>,
+  hooks: Pick<DemoHooks, 'feed'>,
 ): Promise<{ record: DrainRecord; path: string }> {
-  await waitForStatefulSet(lab.kubectl, lab.release, {
-    timeoutMs: demoLimits.readyBeforeMs,
-    pollMs: demoLimits.readyBeforePollMs,
-    waitingFor: `pods of ${lab.release} (before the lesson)`,
-    signal,
-  });
-  const [server, namespace, cluster, target, budget, start] = await Promise.all([
-    lab.kubectl.serverVersion(),
-    lab.kubectl.namespace(),
-    lab.kubectl.clusterIdentity(),
-    resolveTarget(lab.kubectl, lab.release, options.url),
-    readBudget(lab),
-    readIdentities(lab, files),
-  ]);
-  if (options.url) await checkUrlServes(target, lab.release);
-  signal?.throwIfAborted();
-
-  const startedAt = new Date();
-  const t0 = Date.now();
-  const clock = () => Date.now() - t0;
-  feed?.({ kind: 'start', t: 0, epochMs: t0, title: `drain of ${plan.node} (node of ${plan.name})`, release: lab.release, replicas: plan.replicas });
-  const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
-  const probe = demoProbe(target, options.intervalMs, clock, feed);
-  const phaseBegins = (phase: string, detail: string) => {
-    onPhase(phase, detail);
-    feed?.({ kind: 'phase', t: clock(), name: phase, detail });
-  };
-  const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, phaseBegins, files, signal);
-  session.notes.push(`Probe: GET / through ${target.description} every ${options.intervalMs} ms.`);
-  const tracker = new PlacementTracker(lab.kubectl, lab.releaseSelector, clock);
+  const budget = await readBudget(lab);
   const run: DrainRun = { cordonedAt: null, uncordonedAt: null, evictions: [] };
-  const context: DrainContext = { lab, session, tracker, plan, options, namespace, before: start.identities, run, feed };
-
-  let failure: Error | undefined;
-  await watch.start(demoLimits.watchMs(options.timeoutMs));
-  probe.start();
-  tracker.start();
-  try {
-    await drainPhases(context);
-  } catch (error) {
-    failure = error as Error;
-  }
-  const interruptedIn = signal?.aborted ? (session.phases.at(-1)?.name ?? 'the start') : undefined;
-  const stopMessage = await undoDrain(context, failure, interruptedIn);
-  const samples = await probe.stop();
-  const podEvents = await watch.stop();
-  const placements = await tracker.stop();
-  const endedAt = new Date();
-  const [after, uncordonedAfter] = await Promise.all([
-    readIdentities(lab, files).catch(() => ({ identities: [] as DrainPodIdentity[], counters: [] })),
-    nodeUncordoned(lab.kubectl, plan.node),
-  ]);
-  const environment = { kubernetes: server ?? 'unknown', helm: plan.helm, kubectl: plan.kubectlClient, k8sLab: options.k8sLabVersion, node: process.version };
+  let tracker: PlacementTracker | undefined;
+  const contextOf = (frame: DemoFrame<Identities>): DrainContext => ({
+    lab: frame.lab,
+    session: frame.session,
+    tracker: tracker!,
+    plan,
+    options,
+    namespace: '',
+    before: frame.start.identities,
+    run,
+    feed: hooks.feed,
+  });
+  let namespace = '';
+  const seen = await runOnHarness<Identities>(
+    lab,
+    files,
+    {
+      intervalMs: options.intervalMs,
+      timeoutMs: options.timeoutMs,
+      url: options.url,
+      k8sLabVersion: options.k8sLabVersion,
+      helm: plan.helm,
+      kubectlClient: plan.kubectlClient,
+      waitingFor: `pods of ${lab.release} (before the lesson)`,
+      start: { title: `drain of ${plan.node} (node of ${plan.name})`, release: lab.release, replicas: plan.replicas },
+      onPhase,
+      hooks,
+      signal,
+    },
+    {
+      read: readIdentities,
+      prepare: async (frame) => {
+        namespace = await frame.lab.kubectl.namespace();
+        tracker = new PlacementTracker(frame.lab.kubectl, frame.lab.releaseSelector, frame.clock);
+        tracker.start();
+      },
+      phases: (frame) => drainPhases({ ...contextOf(frame), namespace }),
+      undo: (frame, failure, interruptedIn) => undoDrain({ ...contextOf(frame), namespace }, failure, interruptedIn),
+    },
+  ).catch(async (error: Error) => {
+    await tracker?.stop();
+    throw error;
+  });
+  const placements = await tracker!.stop();
+  const uncordonedAfter = await nodeUncordoned(lab.kubectl, plan.node);
   const record = drainRecord({
     lab,
     plan,
     options,
-    session,
+    session: seen.frame.session,
     run,
     budget,
-    start,
-    after,
+    start: seen.frame.start,
+    after: seen.after ?? { identities: [], counters: [] },
     uncordonedAfter,
     placements,
-    samples,
-    podEvents,
-    stop: failure && { message: stopMessage ?? failure.message, interruptedIn },
-    viaApiServer: target.viaApiServer,
-    environment,
-    namespace,
-    cluster,
-    startedAt,
-    endedAt,
+    samples: seen.samples,
+    podEvents: seen.podEvents,
+    stop: seen.failure && { message: seen.stopMessage ?? seen.failure.message, interruptedIn: seen.interruptedIn },
+    viaApiServer: seen.frame.target.viaApiServer,
+    environment: seen.environment,
+    namespace: seen.namespace,
+    cluster: seen.cluster,
+    startedAt: seen.startedAt,
+    endedAt: seen.endedAt,
   });
-  makeDirs(options.recordDir);
-  const path = join(options.recordDir, `${record.id}.json`);
-  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
-  return { record, path };
+  return { record, path: writeRecord(options.recordDir, record) };
 }
 
 interface DrainRecordInputs {
@@ -472,12 +456,12 @@ interface DrainRecordInputs {
   session: DemoSession;
   run: DrainRun;
   budget: Budget;
-  start: Awaited<ReturnType<typeof readIdentities>>;
-  after: Awaited<ReturnType<typeof readIdentities>>;
+  start: Identities;
+  after: Identities;
   uncordonedAfter: boolean | null;
   placements: Placement[];
   samples: Awaited<ReturnType<DemoSession['probe']['stop']>>;
-  podEvents: Awaited<ReturnType<PodWatch['stop']>>;
+  podEvents: PodEvent[];
   stop: { message: string; interruptedIn?: string } | undefined;
   viaApiServer: boolean | undefined;
   environment: LessonEnvironment;
