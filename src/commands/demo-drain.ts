@@ -1,3 +1,4 @@
+import { schedulableNodes } from '../adapters/kube-objects.js';
 import { runDrain } from '../demos/drain.js';
 import type { DrainRecord } from '../demos/drain-analysis.js';
 import { InterruptedError, LabError } from '../errors.js';
@@ -94,4 +95,23 @@ export async function demoDrain(lab: Lab, options: DrainCommandOptions): Promise
   interrupts.signal.throwIfAborted();
   if (record.verdict === 'failed') throw new LabError(`drain failed: ${record.reason}`, `see ${path}`);
   return record;
+}
+
+/**
+ * `lab`'s drain step: demo-drain where the cluster has two or more schedulable nodes, else one
+ * line saying why it is skipped (kind's single node, or nodes the account may not read).
+ */
+export async function drainLesson(lab: Lab, options: DrainCommandOptions): Promise<DrainRecord | undefined> {
+  const nodes = await lab.kubectl.nodes().catch((error: LabError) => error);
+  const skip = (why: string) => {
+    lab.log.info(`demo-drain skipped: ${why}`);
+    return undefined;
+  };
+  if (nodes instanceof Error) return skip(`the nodes cannot be read (${nodes.message}); rbac/k8s-lab-nodes.yaml grants it`);
+  const schedulable = schedulableNodes(nodes);
+  if (schedulable.length < 2)
+    return skip(
+      `the cluster has ${schedulable.length} schedulable node${schedulable.length === 1 ? '' : 's'}, and a drain needs another one for the pods to go to`,
+    );
+  return demoDrain(lab, options);
 }
