@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { drainLesson } from '../../../src/commands/demo-drain.js';
 import type { DrainRecord } from '../../../src/demos/drain-analysis.js';
+import { LabError } from '../../../src/errors.js';
+import type { Lab } from '../../../src/lab-context.js';
 import { DrainCluster, WORKER_A, WORKER_B, type DrainClusterOptions } from '../../support/drain-cluster.js';
 
 let server: Server;
@@ -169,5 +172,26 @@ describe('demo-drain: Ctrl-C in each phase leaves the node uncordoned', () => {
         .phases.filter((p) => p.name !== 'undo')
         .at(-1)?.name,
     ).toBe(phase);
+  });
+});
+
+describe("lab's drain step", () => {
+  const labWith = (nodes: () => Promise<unknown[]>) => {
+    const said: string[] = [];
+    const lab = { kubectl: { nodes }, log: { info: (line: string) => said.push(line) } } as unknown as Lab;
+    return { lab, said };
+  };
+  const node = (name: string, spec = {}) => ({ metadata: { name }, spec, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+
+  it('skipped in one line on a single schedulable node (kind: one node, or a tainted control plane and one worker)', async () => {
+    const { lab, said } = labWith(async () => [node('cp', { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] }), node('w1')]);
+    expect(await drainLesson(lab, { interval: 100, timeout: 300_000, settle: 2000, recordDir: dir })).toBeUndefined();
+    expect(said).toEqual(['demo-drain skipped: the cluster has 1 schedulable node, and a drain needs another one for the pods to go to']);
+  });
+
+  it('skipped in one line when the nodes may not be read', async () => {
+    const { lab, said } = labWith(() => Promise.reject(new LabError('listing nodes: forbidden')));
+    expect(await drainLesson(lab, { interval: 100, timeout: 300_000, settle: 2000, recordDir: dir })).toBeUndefined();
+    expect(said).toEqual(['demo-drain skipped: the nodes cannot be read (listing nodes: forbidden); rbac/k8s-lab-nodes.yaml grants it']);
   });
 });
