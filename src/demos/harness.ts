@@ -5,7 +5,7 @@ import type { ClusterIdentity } from '../adapters/kubectl.js';
 import { openProxiedReader, readCounters, statefulSetPods, type FileReader } from '../counters.js';
 import type { Lab } from '../lab-context.js';
 import { demoLimits } from '../limits.js';
-import type { LiveEvent } from '../live/state.js';
+import type { LiveEvent } from '../events.js';
 import { makeDirs } from '../output-path.js';
 import { Probe } from '../probe/probe.js';
 import type { ProbeSample } from '../probe/sample.js';
