@@ -176,35 +176,7 @@ export function commands(): Command[] {
       .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoFailover.recordDir)
       .action(runs(async () => (await import('./demo-failover.js')).demoFailover)),
 
-    new Command('demo-drain')
-      .description(
-        "drain the node of a pod under live traffic with the chart's PodDisruptionBudget: cordon, evict the release's pods there (refusals retried), where each went, failed requests, uncordon (writes a run record)",
-      )
-      .addOption(new Option('--pod <n>', 'the ordinal of the pod whose node is drained (default: the highest)').argParser(wholeNumber(0, 999)))
-      .addOption(
-        new Option(
-          '--uncordon-after <duration>',
-          'uncordon the node this long after the cordon (default: once every evicted pod is back, or Pending or refused for the settle time, 5 s at least)',
-        ).argParser(uncordonAfter),
-      )
-      .addOption(
-        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
-          .argParser(probeInterval)
-          .default(DEFAULTS.demoDrain.interval, durationLabel(DEFAULTS.demoDrain.interval)),
-      )
-      .addOption(
-        new Option('--timeout <duration>', `how long the drain and the pods' return may take (${FLOORS.podWaitMs / 1000}s or more)`)
-          .argParser(podWait)
-          .default(DEFAULTS.demoDrain.timeout, durationLabel(DEFAULTS.demoDrain.timeout)),
-      )
-      .addOption(
-        new Option('--settle <duration>', 'probe before the drain and after the pods are back')
-          .argParser(settleDuration)
-          .default(DEFAULTS.demoDrain.settle, durationLabel(DEFAULTS.demoDrain.settle)),
-      )
-      .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
-      .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoDrain.recordDir)
-      .action(runs(async () => (await import('./demo-drain.js')).demoDrain)),
+    demoDrainCommand(),
 
     new Command('demo-scale')
       .description(
@@ -310,4 +282,26 @@ export function commands(): Command[] {
       .option('--lesson-dir <dir>', "where the lessons' run records go", DEFAULTS.report.lessonDir)
       .action(runs(async () => (await import('./lab.js')).runLab)),
   ];
+}
+
+/** `demo-drain`: the node of one pod drained under the PodDisruptionBudget (docs/lessons.md#demo-drain). */
+function demoDrainCommand(): Command {
+  return new Command('demo-drain')
+    .description(
+      "drain the node of a pod under live traffic with the chart's PodDisruptionBudget: cordon, evict the release's pods there (refusals retried), where each went, failed requests, uncordon (writes a run record)",
+    )
+    .addOption(new Option('--pod <n>', 'the ordinal of the pod whose node is drained (default: the highest)').argParser(wholeNumber(0, 999)))
+    .addOption(
+      durationOption(
+        '--uncordon-after <duration>',
+        'uncordon the node this long after the cordon (default: once every evicted pod is back, or Pending or refused for the settle time, 5 s at least)',
+        uncordonAfter,
+      ),
+    )
+    .addOption(intervalOption(DEFAULTS.demoDrain.interval))
+    .addOption(podWaitOption('--timeout <duration>', "how long the drain and the pods' return may take", DEFAULTS.demoDrain.timeout))
+    .addOption(settleOption('probe before the drain and after the pods are back', DEFAULTS.demoDrain.settle))
+    .addOption(urlOption())
+    .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoDrain.recordDir)
+    .action(runs(async () => (await import('./demo-drain.js')).demoDrain));
 }

@@ -1,13 +1,11 @@
 import { schedulableNodes } from '../adapters/kube-objects.js';
 import { runDrain } from '../demos/drain.js';
 import type { DrainRecord } from '../demos/drain-analysis.js';
-import { InterruptedError, LabError } from '../errors.js';
-import { interrupts } from '../interrupt.js';
+import type { LabError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
-import { openDemoView } from '../live/demo-view.js';
-import { checkOutputDir } from '../output-path.js';
 import { packageVersion } from '../paths.js';
 import { renderTable } from '../ui/table.js';
+import { demoEnding, runDemoCommand } from './demo-command.js';
 
 export interface DrainCommandOptions {
   pod?: number;
@@ -68,12 +66,12 @@ export function renderDrainSummary(record: DrainRecord, path: string): string {
 }
 
 export async function demoDrain(lab: Lab, options: DrainCommandOptions): Promise<DrainRecord> {
-  checkOutputDir(options.recordDir, '--record-dir');
-  const live = await openDemoView(lab);
-  const { record, path } = await interrupts
-    .whileUndoable((signal) =>
+  return runDemoCommand(lab, {
+    recordDir: options.recordDir,
+    startLine: () => `drain in ${lab.release}: probing the Service every ${options.interval} ms`,
+    run: (rl, signal, live) =>
       runDrain(
-        live.lab,
+        rl,
         {
           pod: options.pod,
           uncordonAfterMs: options.uncordonAfter,
@@ -84,17 +82,13 @@ export async function demoDrain(lab: Lab, options: DrainCommandOptions): Promise
           recordDir: options.recordDir,
           k8sLabVersion: packageVersion(),
         },
-        () => live.started(() => `drain in ${lab.release}: probing the Service every ${options.interval} ms`),
+        () => undefined,
         signal,
         { feed: live.feed },
       ),
-    )
-    .finally(() => live.stop());
-  lab.log.result(record, () => renderDrainSummary(record, path));
-  if (record.verdict === 'interrupted') throw new InterruptedError(`drain ${record.reason}`, `see ${path}`);
-  interrupts.signal.throwIfAborted();
-  if (record.verdict === 'failed') throw new LabError(`drain failed: ${record.reason}`, `see ${path}`);
-  return record;
+    summary: renderDrainSummary,
+    ending: (record, path) => demoEnding(record, path, 'drain'),
+  });
 }
 
 /**
