@@ -56,6 +56,14 @@ export function settleDuration(value: string): number {
   return durationMs(value);
 }
 
+/** `--uncordon-after`: 1 s or more (the first eviction needs that long to be answered). */
+export function uncordonAfter(value: string): number {
+  const ms = durationMs(value);
+  if (ms < 1000)
+    throw new InvalidArgumentError('expected 1s or more: the node is uncordoned that long after the cordon, and the evictions need time to be answered.');
+  return ms;
+}
+
 /** `--timeout`, `--ready-timeout`: a wait on pods, no shorter than FLOORS.podWaitMs (one pod's replacement). */
 export function podWait(value: string): number {
   const ms = durationMs(value);

@@ -94,11 +94,26 @@ export const kubectlChanges = {
   create(kubectl: Tool, object: object, what: string): Change {
     return { ...change(kubectl, kubectlArgs.create(kubectl.target), KUBECTL_CALL_MS, `creating ${what}`), input: JSON.stringify(object) };
   },
+  /** Evicts a pod through the Eviction API (policy/v1), which honours its PodDisruptionBudget; a refusal fails with 429 (isBudgetRefusal). */
+  evict(kubectl: Tool, namespace: string, pod: string): Change {
+    const eviction = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace } };
+    return { ...change(kubectl, kubectlArgs.evict(kubectl.target, namespace, pod), KUBECTL_CALL_MS, `evicting pod ${pod}`), input: JSON.stringify(eviction) };
+  },
   /** Deletes PVCs and waits until they are gone; `what` names them in an error. */
   deletePvcs(kubectl: Tool, names: string[], timeoutMs: number, what = names.join(', ')): Change {
     return change(kubectl, kubectlArgs.deletePvcs(kubectl.target, names, goDuration(timeoutMs)), withGrace(timeoutMs), `deleting ${what}`);
   },
 };
+
+/** A failed eviction's detail (its stderr) says the PodDisruptionBudget refused it: HTTP 429, TooManyRequests. */
+export function isBudgetRefusal(detail: string | undefined): boolean {
+  return /TooManyRequests|disruption budget/i.test(detail ?? '');
+}
+
+/** A failed eviction's detail says the pod is not there (already gone). */
+export function isPodGone(detail: string | undefined): boolean {
+  return /\(NotFound\)|not found/i.test(detail ?? '');
+}
 
 function change(tool: Tool, args: string[], timeoutMs: number, doing: string): Change {
   return { bin: tool.bin, args, timeoutMs, doing };

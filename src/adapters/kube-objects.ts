@@ -47,7 +47,7 @@ export interface Pod {
     phase?: string;
     reason?: string;
     podIP?: string;
-    conditions?: { type: string; status: string; lastTransitionTime?: string }[];
+    conditions?: { type: string; status: string; lastTransitionTime?: string; reason?: string; message?: string }[];
     containerStatuses?: { name: string; ready: boolean; restartCount: number; state?: ContainerState; lastState?: ContainerState }[];
   };
 }

@@ -112,6 +112,15 @@ export const kubectlArgs = {
   create(target: KubeTarget): string[] {
     return [...this.scope(target), 'create', '--filename', '-', `--request-timeout=${REQUEST_TIMEOUT}`];
   },
+  /**
+   * POSTs the Eviction given as JSON on stdin to a pod's eviction subresource (kubectl has no evict
+   * verb; `kubectl drain` POSTs the same): the API server refuses it with 429 while the pod's
+   * PodDisruptionBudget allows no disruption.
+   */
+  evict(target: KubeTarget, namespace: string, pod: string): string[] {
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/eviction`;
+    return [...this.scope(target, { namespaced: false }), 'create', '--raw', path, '--filename', '-', `--request-timeout=${REQUEST_TIMEOUT}`];
+  },
   watchPods(target: KubeTarget, selector: string): string[] {
     return [...this.scope(target), 'get', 'pods', '--selector', selector, '--watch', '--output-watch-events', '--output', 'json'];
   },

@@ -14,6 +14,7 @@ import {
   probeInterval,
   setExpression,
   settleDuration,
+  uncordonAfter,
   wholeNumber,
 } from '../options.js';
 
@@ -175,6 +176,8 @@ export function commands(): Command[] {
       .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoFailover.recordDir)
       .action(runs(async () => (await import('./demo-failover.js')).demoFailover)),
 
+    demoDrainCommand(),
+
     new Command('demo-scale')
       .description(
         'scale up and back down under live traffic, Parallel against OrderedReady: pod times, scale-down order, failed requests, PVCs kept or deleted (writes a run record)',
@@ -267,7 +270,10 @@ export function commands(): Command[] {
       )
       .addOption(urlOption())
       .addOption(
-        new Option('--lessons <list>', 'lessons to run after the update demos, comma-separated (scale, failover), or none')
+        new Option(
+          '--lessons <list>',
+          'lessons to run after the update demos, comma-separated (scale, failover, drain: drain is skipped on fewer than 2 schedulable nodes), or none',
+        )
           .argParser(parseLessons)
           .default([...LESSONS], LESSONS.join(',')),
       )
@@ -276,4 +282,26 @@ export function commands(): Command[] {
       .option('--lesson-dir <dir>', "where the lessons' run records go", DEFAULTS.report.lessonDir)
       .action(runs(async () => (await import('./lab.js')).runLab)),
   ];
+}
+
+/** `demo-drain`: the node of one pod drained under the PodDisruptionBudget (docs/lessons.md#demo-drain). */
+function demoDrainCommand(): Command {
+  return new Command('demo-drain')
+    .description(
+      "drain the node of a pod under live traffic with the chart's PodDisruptionBudget: cordon, evict the release's pods there (refusals retried), where each went, failed requests, uncordon (writes a run record)",
+    )
+    .addOption(new Option('--pod <n>', 'the ordinal of the pod whose node is drained (default: the highest)').argParser(wholeNumber(0, 999)))
+    .addOption(
+      durationOption(
+        '--uncordon-after <duration>',
+        'uncordon the node this long after the cordon (default: once every evicted pod is back, or Pending or refused for the settle time, 5 s at least)',
+        uncordonAfter,
+      ),
+    )
+    .addOption(intervalOption(DEFAULTS.demoDrain.interval))
+    .addOption(podWaitOption('--timeout <duration>', "how long the drain and the pods' return may take", DEFAULTS.demoDrain.timeout))
+    .addOption(settleOption('probe before the drain and after the pods are back', DEFAULTS.demoDrain.settle))
+    .addOption(urlOption())
+    .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoDrain.recordDir)
+    .action(runs(async () => (await import('./demo-drain.js')).demoDrain));
 }

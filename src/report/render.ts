@@ -14,6 +14,7 @@ import {
   markdownText,
 } from './format.js';
 import { comparisonTable, demoCommand, judged, rowOf, runsByRow, shownRows, STRATEGY_DESCRIPTIONS, STRATEGY_TITLES, type RowKey } from './strategy-sections.js';
+import { latestDrain, nodesSection } from './nodes.js';
 import { API_SERVER_NOTE, lessonsOf, orderingMeasured, parallelMeasured, renderScaleSvg, scaleSvgPath, volumeLessons, type LessonRecord } from './lessons.js';
 import { renderTimelineSvg } from './svg.js';
 import { fillTemplate, readTemplate } from './template.js';
@@ -69,7 +70,10 @@ export function renderReport(input: ReportInput, template: string = readTemplate
     return runSection(run, older, svgPath);
   });
 
-  const lessons = lessonsOf((input.lessons ?? []).filter((record) => measuredOn(record, scope)));
+  const ownLessons = (input.lessons ?? []).filter((record) => measuredOn(record, scope));
+  const lessons = lessonsOf(ownLessons);
+  const nodes = nodesSection(latestDrain(ownLessons), timelineDir);
+  files.push(...nodes.files);
   const scalePictures = lessons.scale.map(({ record, run }) => {
     const path = scaleSvgPath(timelineDir, record, run);
     files.push({ path, content: renderScaleSvg(run) });
@@ -96,6 +100,7 @@ export function renderReport(input: ReportInput, template: string = readTemplate
     parallelMeasured: parallelMeasured(lessons.scale, scalePictures),
     comparison: comparisonTable(latest),
     strategies: sections.join('\n\n'),
+    nodes: nodes.markdown,
   });
   return { markdown: tidyMarkdown(markdown), files };
 }

@@ -36,9 +36,9 @@ export function readRunRecords(dir: string, warn: (message: string) => void): Ru
   return readRecords<RunRecord>(dir, warn, (r) => Boolean(r.strategy && r.probe), 'run record');
 }
 
-/** Every lesson record (demo-scale, demo-failover) in `dir`. */
+/** Every lesson record (demo-scale, demo-failover, demo-drain) in `dir`. */
 export function readLessonRecords(dir: string, warn: (message: string) => void): LessonRecord[] {
-  return readRecords<LessonRecord>(dir, warn, (r) => r.lesson === 'scale' || r.lesson === 'failover', 'lesson record');
+  return readRecords<LessonRecord>(dir, warn, (r) => r.lesson === 'scale' || r.lesson === 'failover' || r.lesson === 'drain', 'lesson record');
 }
 
 /** Reads the live cluster and the run records, renders the report and writes it with its pictures. */

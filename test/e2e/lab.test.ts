@@ -44,6 +44,7 @@ describe('k8s-lab lab on a real cluster', () => {
       'demo-update --strategy recreate',
       'demo-update --strategy canary',
       'demo-update --strategy partition',
+      'demo-drain',
       'report',
     ]) {
       expect(result.stderr).toContain(`] ${step}\n`);

@@ -33,6 +33,11 @@ describe('the option defaults, read from one table', () => {
       { interval: [100, '100ms'], timeout: [300_000, '5m'], settle: [2000, '2s'], recordDir: ['lab-report/lessons', undefined] },
     ],
     [
+      'demo-drain',
+      named('demo-drain'),
+      { interval: [100, '100ms'], timeout: [300_000, '5m'], settle: [2000, '2s'], recordDir: ['lab-report/lessons', undefined] },
+    ],
+    [
       'demo-scale',
       named('demo-scale'),
       {
@@ -56,7 +61,7 @@ describe('the option defaults, read from one table', () => {
       {
         requests: [40, undefined],
         strategies: [['rolling', 'recreate', 'canary', 'partition'], 'rolling,recreate,canary,partition'],
-        lessons: [['scale', 'failover'], 'scale,failover'],
+        lessons: [['scale', 'failover', 'drain'], 'scale,failover,drain'],
         output: ['lab-report/README.md', undefined],
         recordDir: ['lab-report/runs', undefined],
         lessonDir: ['lab-report/lessons', undefined],

@@ -220,6 +220,8 @@ describe('renderReport', () => {
       '### Recreate — emulated: OnDelete + delete',
       '### Canary',
       '### Partitioned rollout',
+      '## Nodes: drain and loss',
+      '### Draining a node',
     ]);
   });
 
@@ -604,6 +606,7 @@ describe('report template', () => {
       'parallelMeasured',
       'comparison',
       'strategies',
+      'nodes',
     ]);
   });
 

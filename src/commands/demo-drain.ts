@@ -1,0 +1,111 @@
+import { schedulableNodes } from '../adapters/kube-objects.js';
+import { runDrain } from '../demos/drain.js';
+import type { DrainRecord } from '../demos/drain-analysis.js';
+import type { LabError } from '../errors.js';
+import type { Lab } from '../lab-context.js';
+import { packageVersion } from '../paths.js';
+import { renderTable } from '../ui/table.js';
+import { demoEnding, runDemoCommand } from './demo-command.js';
+
+export interface DrainCommandOptions {
+  pod?: number;
+  uncordonAfter?: number;
+  interval: number;
+  timeout: number;
+  settle: number;
+  url?: string;
+  recordDir: string;
+}
+
+const seconds = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
+
+/** The human summary of a drain record. */
+export function renderDrainSummary(record: DrainRecord, path: string): string {
+  const f = record.failedRequests;
+  const budget = record.budget
+    ? `PodDisruptionBudget ${record.budget.name}: maxUnavailable ${record.budget.maxUnavailable ?? '—'}, ${record.budget.disruptionsAllowed ?? '?'} disruption(s) allowed before the drain`
+    : 'no PodDisruptionBudget: nothing limits the evictions';
+  return [
+    renderTable(
+      ['PHASE', 'START', 'DURATION', 'WHAT'],
+      record.phases.map((p) => [p.name, seconds(p.start), seconds(p.end - p.start), p.detail ?? '']),
+    ),
+    '',
+    budget,
+    renderTable(
+      ['POD', 'FROM', 'REFUSED', 'REFUSED FOR', 'EVICTED AT', 'TO', 'PENDING', 'READY AFTER'],
+      record.moves.map((m) => [
+        m.pod,
+        m.fromNode,
+        String(m.refusals),
+        seconds(m.refusedMs),
+        seconds(m.evictedAt),
+        m.evictedAt === null ? 'stayed (refused)' : (m.toNode ?? '—'),
+        m.pendingMs ? `${seconds(m.pendingMs)}${m.pendingUntilUncordon ? ' (until uncordon)' : ''}` : '—',
+        seconds(m.readyAfterMs),
+      ]),
+    ),
+    ...record.moves.filter((m) => m.pendingWhy).map((m) => `${m.pod} Pending: ${m.pendingWhy}`),
+    '',
+    `probe: ${record.probe.requests} requests every ${record.probe.intervalMs} ms, ${record.probe.failures} failed; from the cordon on: ${f.count} failed${f.count ? ` over ${seconds(f.spanMs)}` : ''}`,
+    `${record.node}: cordoned at ${seconds(record.cordonedAt)}, uncordoned at ${seconds(record.uncordonedAt)}; schedulable after the lesson: ${record.uncordonedAfter === null ? 'unknown' : record.uncordonedAfter ? 'yes' : 'NO'}`,
+    renderTable(
+      ['POD', 'BEFORE', 'AFTER', 'ACKNOWLEDGED', 'DATA'],
+      record.dataChecks.map((c) => [
+        c.pod,
+        String(c.before ?? '?'),
+        String(c.after ?? '?'),
+        String(c.acknowledged),
+        c.preserved ? 'preserved' : `LOST: ${c.reason}`,
+      ]),
+    ),
+    ...record.notes.slice(1),
+    `drain of ${record.node} (node of ${record.pod}): ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
+    `run record: ${path}`,
+  ].join('\n');
+}
+
+export async function demoDrain(lab: Lab, options: DrainCommandOptions): Promise<DrainRecord> {
+  return runDemoCommand(lab, {
+    recordDir: options.recordDir,
+    startLine: () => `drain in ${lab.release}: probing the Service every ${options.interval} ms`,
+    run: (rl, signal, live) =>
+      runDrain(
+        rl,
+        {
+          pod: options.pod,
+          uncordonAfterMs: options.uncordonAfter,
+          intervalMs: options.interval,
+          timeoutMs: options.timeout,
+          settleMs: options.settle,
+          url: options.url,
+          recordDir: options.recordDir,
+          k8sLabVersion: packageVersion(),
+        },
+        () => undefined,
+        signal,
+        { feed: live.feed },
+      ),
+    summary: renderDrainSummary,
+    ending: (record, path) => demoEnding(record, path, 'drain'),
+  });
+}
+
+/**
+ * `lab`'s drain step: demo-drain where the cluster has two or more schedulable nodes, else one
+ * line saying why it is skipped (kind's single node, or nodes the account may not read).
+ */
+export async function drainLesson(lab: Lab, options: DrainCommandOptions): Promise<DrainRecord | undefined> {
+  const nodes = await lab.kubectl.nodes().catch((error: LabError) => error);
+  const skip = (why: string) => {
+    lab.log.info(`demo-drain skipped: ${why}`);
+    return undefined;
+  };
+  if (nodes instanceof Error) return skip(`the nodes cannot be read (${nodes.message}); rbac/k8s-lab-nodes.yaml grants it`);
+  const schedulable = schedulableNodes(nodes);
+  if (schedulable.length < 2)
+    return skip(
+      `the cluster has ${schedulable.length} schedulable node${schedulable.length === 1 ? '' : 's'}, and a drain needs another one for the pods to go to`,
+    );
+  return demoDrain(lab, options);
+}
