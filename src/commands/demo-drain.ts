@@ -82,7 +82,6 @@ export async function demoDrain(lab: Lab, options: DrainCommandOptions): Promise
           recordDir: options.recordDir,
           k8sLabVersion: packageVersion(),
         },
-        () => undefined,
         signal,
         { feed: live.feed },
       ),

@@ -10,7 +10,7 @@ import type { Kubectl } from '../adapters/kubectl.js';
 import type { FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
-import type { LiveEvent } from '../live/state.js';
+import type { LiveEvent } from '../events.js';
 import { summarizeProbe } from '../probe/stats.js';
 import { checkData } from './analysis.js';
 import {
@@ -101,7 +101,6 @@ export async function checkDrain(lab: Lab, options: Pick<DrainOptions, 'pod'>): 
 export function runDrain(
   lab: Lab,
   options: DrainOptions,
-  onPhase: (name: string, detail: string) => void,
   signal?: AbortSignal,
   hooks: Pick<DemoHooks, 'feed'> = {},
 ): Promise<{ record: DrainRecord; path: string }> {
@@ -109,7 +108,7 @@ export function runDrain(
     lab,
     options.timeoutMs,
     (lab) => checkDrain(lab, options),
-    (rl, files, plan) => measureDrain(rl, files, plan, options, onPhase, signal, hooks),
+    (rl, files, plan) => measureDrain(rl, files, plan, options, signal, hooks),
   );
 }
 
@@ -374,7 +373,6 @@ async function measureDrain(
   files: FileReader,
   plan: DrainPlan,
   options: DrainOptions,
-  onPhase: (name: string, detail: string) => void,
   signal: AbortSignal | undefined,
   hooks: Pick<DemoHooks, 'feed'>,
 ): Promise<{ record: DrainRecord; path: string }> {
@@ -405,7 +403,6 @@ async function measureDrain(
       kubectlClient: plan.kubectlClient,
       waitingFor: `pods of ${lab.release} (before the lesson)`,
       start: { title: `drain of ${plan.node} (node of ${plan.name})`, release: lab.release, replicas: plan.replicas },
-      onPhase,
       hooks,
       signal,
     },
