@@ -28,6 +28,29 @@ export interface LabOptions {
   lessonDir?: string;
 }
 
+type Step = [string, () => Promise<unknown>];
+
+/** Each lesson's steps in `lab`, in the order of LESSONS; a node lesson skips itself, in one line, where it cannot run. */
+const LESSON_STEPS: Record<Lesson, (lab: Lab, options: LabOptions, recordDir: string) => Step[]> = {
+  failover: (lab, { url }, recordDir) =>
+    FAILOVER_MODES.map((mode): Step => [`demo-failover --mode ${mode}`, () => demoFailover(lab, { ...DEFAULTS.demoFailover, mode, url, recordDir })]),
+  scale: (lab, { url, replicas }, recordDir) => [
+    [
+      'demo-scale --policy both',
+      () =>
+        demoScale(lab, {
+          ...DEFAULTS.demoScale,
+          to: Math.max(DEFAULTS.demoScale.to, (replicas ?? 2) + 1),
+          policy: 'both',
+          pvcRetention: 'retain',
+          url,
+          recordDir,
+        }),
+    ],
+  ],
+  drain: (lab, { url }, recordDir) => [['demo-drain', () => drainLesson(lab, { ...DEFAULTS.demoDrain, url, recordDir })]],
+};
+
 /** The whole lab in one go; stops at the first step that fails, naming it. */
 export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
   // Where the last steps write is checked before the first step.
@@ -36,38 +59,16 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
   const lessons = options.lessons ?? [...LESSONS];
   const lessonDir = options.lessonDir ?? DEFAULTS.report.lessonDir;
   if (lessons.length) checkOutputDir(lessonDir, '--lesson-dir');
-  const steps: [string, () => Promise<unknown>][] = [
+  const steps: Step[] = [
     ['doctor', () => doctor(lab, { url: options.url })],
     ['deploy', () => deploy(lab, { ...DEFAULTS.deploy, replicas: options.replicas, image: options.image, set: [], values: [] })],
     ['traffic', () => traffic(lab, { ...DEFAULTS.traffic, requests: options.requests, url: options.url })],
     ['counters', () => counters(lab)],
-    ...options.strategies.map((strategy): [string, () => Promise<unknown>] => [
+    ...options.strategies.map((strategy): Step => [
       `demo-update --strategy ${strategy}`,
       () => demoUpdate(lab, { ...DEFAULTS.demoUpdate, strategy, url: options.url, recordDir: options.recordDir }),
     ]),
-    ...lessons.flatMap((lesson): [string, () => Promise<unknown>][] =>
-      lesson === 'drain'
-        ? [['demo-drain', () => drainLesson(lab, { ...DEFAULTS.demoDrain, url: options.url, recordDir: lessonDir })]]
-        : lesson === 'scale'
-          ? [
-              [
-                'demo-scale --policy both',
-                () =>
-                  demoScale(lab, {
-                    ...DEFAULTS.demoScale,
-                    to: Math.max(DEFAULTS.demoScale.to, (options.replicas ?? 2) + 1),
-                    policy: 'both',
-                    pvcRetention: 'retain',
-                    url: options.url,
-                    recordDir: lessonDir,
-                  }),
-              ],
-            ]
-          : FAILOVER_MODES.map((mode): [string, () => Promise<unknown>] => [
-              `demo-failover --mode ${mode}`,
-              () => demoFailover(lab, { ...DEFAULTS.demoFailover, mode, url: options.url, recordDir: lessonDir }),
-            ]),
-    ),
+    ...lessons.flatMap((lesson) => LESSON_STEPS[lesson](lab, options, lessonDir)),
     ['report', () => report(lab, { output: options.output, recordDir: options.recordDir, lessonDir })],
   ];
   for (const [index, [name, step]] of steps.entries()) {
