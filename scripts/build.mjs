@@ -23,7 +23,8 @@ const old = join(cache, `k8s-lab-dist-old-${process.pid}`);
 rmSync(fresh, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/cli.ts'],
+  // counters-main.ts: `k8s-lab counters` without commander (bin/k8s-lab.js tries it first).
+  entryPoints: ['src/cli.ts', 'src/counters-main.ts'],
   outdir: fresh,
   // Every file lands directly in dist/, so src/paths.ts still finds the package one level up.
   entryNames: '[name]',
