@@ -1,3 +1,4 @@
+import { caOfTheKubeconfigOnly } from './adapters/kube-api.js';
 import { counters } from './commands/counters.js';
 import { ExitCode } from './errors.js';
 import { reportFailure, untilStopped } from './exit.js';
@@ -63,6 +64,8 @@ export async function countersMain(argv: string[], deps: Omit<LabDependencies, '
   if (!options) return undefined;
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
+  // Its only TLS connections are to the API server.
+  caOfTheKubeconfigOnly();
   try {
     await untilStopped(() => counters(createLab(options, { ...deps, stdout, stderr })), stderr);
     return ExitCode.ok;
