@@ -131,6 +131,18 @@ describe('k8s-lab counters: the fast path prints what the CLI prints', () => {
     expect(fast).toEqual(cli);
   });
 
+  it('a CA that did not sign the server: refused alike (the CA made the default trusts nothing else)', async () => {
+    server = await startFakeApiServer(answers);
+    const config = direct(server.url);
+    // The client certificate stands in for a CA the server's certificate does not chain to.
+    writeFileSync(join(config, '..', 'ca.pem'), readFileSync(join(TLS_DIR, 'client.pem'), 'utf8'));
+    const { cli, fast } = await both(['counters'], { KUBECONFIG: config });
+    expect([cli.code, cli.stdout]).toEqual([1, '']);
+    expect(cli.stderr).toMatch(/^✖ reading statefulset helm-python: /);
+    expect(fast).toEqual(cli);
+    expect(server.asked).toEqual([]);
+  });
+
   it('a kubeconfig that needs kubectl: the same kubectl calls and output', async () => {
     const script = () => [PROXY_FAILS, STATEFULSET, KUBECTL_PODS, readCounter(0, 16), readCounter(1, 14)];
     const { cli, fast } = await both(['-n', 'lab', 'counters'], { KUBECONFIG: needsKubectl() }, script);
