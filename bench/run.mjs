@@ -38,13 +38,16 @@ sections.startup = async () => {
 // `k8s-lab counters` against the lightest thing a user types, `kubectl get pods -o json` of the same
 // namespace (target: at most 1.0× at 20 pods), and one `kubectl exec … cat` (the earlier yardstick),
 // interleaved in one run. BENCH_COUNTERS_RUNS of each (11 by default: the machine is noisy).
+const BEFORE_BIN = process.env.BENCH_BEFORE_BIN;
+
 sections.counters = async () => {
   const rows = [];
+  const before = [];
   const runs = Number(process.env.BENCH_COUNTERS_RUNS ?? 11);
   const replicaCounts = (process.env.BENCH_COUNTERS_REPLICAS ?? '2,10,20').split(',').map(Number);
   for (const replicas of replicaCounts) {
     await deployBench(NS, replicas);
-    const times = { counters: [], get: [], exec: [] };
+    const times = { counters: [], get: [], exec: [], before: [] };
     const steps = {
       counters: async () => {
         const result = await lab(['counters', '--namespace', NS, '--json']);
@@ -54,6 +57,14 @@ sections.counters = async () => {
       },
       get: async () => (await run('kubectl', ['-n', NS, 'get', 'pods', '-o', 'json'])).ms,
       exec: async () => (await run('kubectl', ['-n', NS, 'exec', 'helm-python-0', '-c', 'app', '--', 'cat', '/data/counter.json'])).ms,
+      // $BENCH_BEFORE_BIN: another build's bin/k8s-lab.js (an earlier commit's), read in the same turns.
+      ...(BEFORE_BIN && {
+        before: async () => {
+          const result = await run('node', [BEFORE_BIN, 'counters', '--namespace', NS, '--json']);
+          if (result.code !== 0) throw new Error(result.stderr);
+          return result.ms;
+        },
+      }),
     };
     // Which goes first turns round each time, so a drift in the machine's load weighs on all three alike.
     const order = Object.keys(steps);
@@ -63,6 +74,10 @@ sections.counters = async () => {
         times[name].push(await steps[name]());
       }
     const [c, g, e] = [median(times.counters), median(times.get), median(times.exec)];
+    if (BEFORE_BIN) {
+      const b = median(times.before);
+      before.push([`${replicas} pods`, fmt(b), `${(b / g).toFixed(2)}×`, fmt(c), `${(c / g).toFixed(2)}×`, `${(c / b).toFixed(2)}×`]);
+    }
     rows.push([
       `${replicas} pods`,
       fmt(c),
@@ -80,6 +95,9 @@ sections.counters = async () => {
     how: `\`k8s-lab counters --json\` vs one \`kubectl get pods -o json\` of the same namespace and one \`kubectl exec … cat /data/counter.json\`, ${runs} of each interleaved (which goes first turning round), median wall time`,
     headers: ['pods', 'k8s-lab counters', 'kubectl get pods -o json', 'ratio', 'one kubectl exec', 'ratio', 'target', ''],
     rows,
+    ...(BEFORE_BIN && {
+      after: `Against the build of ${BEFORE_BIN} (counters, same turns): | pods | before | vs get pods | now | vs get pods | now / before |\n${before.map((r) => `| ${r.join(' | ')} |`).join('\n')}`,
+    }),
   };
 };
 
@@ -441,7 +459,7 @@ for (const name of wanted) {
   process.stderr.write(`== ${name}\n`);
   const section = await sections[name]();
   const headers = section.headers ?? ['command', 'median', 'vs bare node', 'target', ''];
-  const text = `## ${section.title}\n\n${section.how}.\n\n${table(headers, section.rows)}\n`;
+  const text = `## ${section.title}\n\n${section.how}.\n\n${table(headers, section.rows)}\n${section.after ? `\n${section.after}\n` : ''}`;
   process.stdout.write(`${text}\n`);
   results.push(text);
 }

@@ -10,7 +10,7 @@ const src = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.ur
 
 // Lowest first. A module may import from its own layer or any below it.
 const LAYERS = [
-  ['base', /^(errors|paths|tools|interrupt|concurrency|dependencies|options|chart-schema|output-path|limits|defaults)\.ts$|^(ui|process)\//],
+  ['base', /^(errors|exit|names|paths|tools|interrupt|concurrency|dependencies|options|chart-schema|output-path|limits|defaults)\.ts$|^(ui|process)\//],
   ['adapters', /^adapters\//],
   ['lab', /^lab-context\.ts$/],
   ['reads', /^(counters|overview|rollout|features|governing-service)\.ts$/],
@@ -21,7 +21,7 @@ const LAYERS = [
   ['demos', /^demos\//],
   ['report', /^report\//],
   ['commands', /^commands\//],
-  ['cli', /^cli\.ts$/],
+  ['cli', /^(cli|counters-main)\.ts$/],
 ];
 
 function files(dir) {

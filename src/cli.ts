@@ -1,10 +1,12 @@
 import { Command, CommanderError, Help, Option } from 'commander';
 import { commands } from './commands/definitions.js';
-import { ExitCode, LabError } from './errors.js';
-import { interrupts } from './interrupt.js';
+import { ExitCode } from './errors.js';
+import { oneLine, reportFailure, untilStopped } from './exit.js';
 import { provideDependencies, type LabDependencies } from './dependencies.js';
 import { packageVersion } from './paths.js';
 import { highlight } from './ui/logger.js';
+
+export { oneLine, stopSignals } from './exit.js';
 
 function buildProgram(stderr: NodeJS.WritableStream, stdout: NodeJS.WritableStream): Command {
   const output = (help: string) => ({
@@ -31,15 +33,6 @@ function buildProgram(stderr: NodeJS.WritableStream, stdout: NodeJS.WritableStre
     program.addCommand(command.exitOverride().configureOutput(output(`k8s-lab ${command.name()} --help`)), { hidden: command.name() === 'complete' });
   }
   return program;
-}
-
-/** Joins a message that spans lines (a tool's stderr, commander's suggestion) into one line. */
-export function oneLine(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .join(' ');
 }
 
 /**
@@ -69,24 +62,7 @@ export function handleError(
     // commander has already printed its one-line message (or the help / version).
     return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? ExitCode.ok : ExitCode.usage;
   }
-  if (error instanceof LabError) {
-    stderr.write(`${highlight.error('✖')} ${oneLine(error.message)}${error.hint ? ` — ${oneLine(error.hint)}` : ''}\n`);
-    if (verbose && error.detail) stderr.write(`${highlight.dim(error.detail)}\n`);
-    if (verbose && error.stack) stderr.write(`${highlight.dim(error.stack)}\n`);
-    return error.exitCode;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  stderr.write(`${highlight.error('✖')} unexpected error: ${oneLine(message)} — run again with --verbose and report it\n`);
-  if (verbose && error instanceof Error && error.stack) stderr.write(`${highlight.dim(error.stack)}\n`);
-  return ExitCode.failed;
-}
-
-/**
- * The signals that stop k8s-lab (undoing a demo first). Windows never delivers SIGTERM to Node (a
- * `taskkill` or closing the window ends the process outright); Ctrl-Break arrives as SIGBREAK.
- */
-export function stopSignals(platform: NodeJS.Platform = process.platform): NodeJS.Signals[] {
-  return platform === 'win32' ? ['SIGINT', 'SIGBREAK'] : ['SIGINT', 'SIGTERM'];
+  return reportFailure(error, { verbose, stderr });
 }
 
 /**
@@ -104,25 +80,10 @@ export async function main(argv: string[], deps: Omit<LabDependencies, 'log'> = 
     return handleError(error, { verbose, stderr });
   }
   provideDependencies(program, { ...deps, stdout, stderr });
-  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
-  const interrupted = new Promise<never>((_, reject) => {
-    onSignal = (signal) => {
-      const stopNow = interrupts.receive(signal);
-      if (stopNow) reject(stopNow);
-      else if (interrupts.narrator) interrupts.narrator(signal);
-      else
-        stderr.write(
-          `${highlight.warn('⚠')} interrupted (${signal}): undoing the demo's changes first (${signal === 'SIGINT' ? 'Ctrl-C' : signal === 'SIGBREAK' ? 'Ctrl-Break' : signal} again stops at once)\n`,
-        );
-    };
-    for (const signal of stopSignals()) process.on(signal, onSignal);
-  });
   try {
-    await Promise.race([program.parseAsync(argv, { from: 'user' }), interrupted]);
+    await untilStopped(() => program.parseAsync(argv, { from: 'user' }), stderr);
     return ExitCode.ok;
   } catch (error) {
     return handleError(error, { verbose, stderr });
-  } finally {
-    if (onSignal) for (const signal of stopSignals()) process.off(signal, onSignal);
   }
 }

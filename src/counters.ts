@@ -52,6 +52,22 @@ export async function statefulSetPods(kubectl: Kubectl, name: string): Promise<P
   return byOrdinal(await kubectl.pods(statefulSetSelector(sts)));
 }
 
+/**
+ * statefulSetPods with the pod list asked for at once beside the StatefulSet (one round trip to the
+ * API server instead of two), by the chart's selector as the API server writes it (matchLabels sorted
+ * by key). Used when the StatefulSet selects by exactly that and the list came; else its pods are
+ * listed by its own selector as statefulSetPods does, whose failure is the one said.
+ */
+async function statefulSetPodsAtOnce(reader: ProxiedReader & { listPods: ListPods }, name: string): Promise<Pod[]> {
+  const chartSelector = `app.kubernetes.io/instance=${name},app.kubernetes.io/name=k8s-lab-counter`;
+  const listed = reader.listPods(chartSelector);
+  const sts = await reader.kubectl.statefulSet(name);
+  if (!sts) throw notDeployed(reader.kubectl, name);
+  const selector = statefulSetSelector(sts);
+  const pods = selector === chartSelector ? await listed : undefined;
+  return byOrdinal(pods ?? (await reader.kubectl.pods(selector)));
+}
+
 /** Where a counter file is read from: `kubectl exec` (the Kubectl adapter itself), or the proxy. */
 export interface FileReader {
   readFile(pod: string, container: string, path: string): Promise<string>;
@@ -81,7 +97,12 @@ export async function readCounters(kubectl: Kubectl, pods: Pod[], concurrency = 
 }
 
 /** Reads files, and the objects the Kubectl adapter reads, through one reader of the API: call close() when done. */
+/** The pods a selector lists, straight from the API server; undefined for any answer but the list (never kubectl). */
+type ListPods = (selector: string) => Promise<Pod[] | undefined>;
+
 export interface ProxiedReader extends FileReader {
+  /** Where it reads the API server itself (a read costs no process), not through kubectl proxy. */
+  listPods?: ListPods;
   /** The lab's kubectl adapter, reading through the API reader. */
   kubectl: Kubectl;
   close(): Promise<void>;
@@ -98,7 +119,7 @@ export interface ProxiedReader extends FileReader {
 export async function openProxiedReader(lab: Pick<Lab, 'kubectl' | 'log'>, timeoutMs = READ_PROXY_MS): Promise<ProxiedReader | undefined> {
   const { kubectl, log } = lab;
   const direct = await kubectl.direct((line) => log.debug(line));
-  if ('reads' in direct) return proxiedReader(lab, kubectl.withProxy(direct.reads), direct.api, 'the API server');
+  if ('reads' in direct) return proxiedReader(lab, kubectl.withProxy(direct.reads), direct.api, 'the API server', true);
   log.debug(`reading through kubectl proxy: ${direct.unsupported}`);
   // Loaded here, not at start-up: `k8s-lab counters --help` needs neither node:http nor node:crypto.
   const { KubeProxy } = await import('./adapters/pod-exec.js');
@@ -114,12 +135,22 @@ export async function openProxiedReader(lab: Pick<Lab, 'kubectl' | 'log'>, timeo
     await proxy?.stop();
     return undefined;
   }
-  return proxiedReader(lab, kubectl.withProxy({ proxy, namespace }), proxy, 'kubectl proxy');
+  return proxiedReader(lab, kubectl.withProxy({ proxy, namespace }), proxy, 'kubectl proxy', false);
 }
 
-function proxiedReader(lab: Pick<Lab, 'kubectl' | 'log'>, proxied: Kubectl, api: ApiReader, via: string): ProxiedReader {
+function proxiedReader(lab: Pick<Lab, 'kubectl' | 'log'>, proxied: Kubectl, api: ApiReader, via: string, direct: boolean): ProxiedReader {
+  // Only where a read costs no process (the API server itself): see statefulSetPodsAtOnce.
   const { kubectl, log } = lab;
+  const listPods: ListPods = async (selector) => {
+    try {
+      const answer = await api.get(`/api/v1/namespaces/${encodeURIComponent(await proxied.namespace())}/pods?labelSelector=${encodeURIComponent(selector)}`);
+      return answer.statusCode === 200 ? (JSON.parse(answer.body) as { items: Pod[] }).items : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   return {
+    ...(direct && { listPods }),
     kubectl: proxied,
     async readFile(pod, container, path) {
       const namespace = await proxied.namespace();
@@ -148,7 +179,9 @@ export async function readReleaseCounters(lab: Pick<Lab, 'kubectl' | 'release' |
   if (!reader) return readCounters(lab.kubectl, await statefulSetPods(lab.kubectl, lab.release));
   try {
     // All at once: over one HTTP/2 connection (or kubectl proxy's) a GET costs no process and no handshake.
-    return await readCounters(reader.kubectl, await statefulSetPods(reader.kubectl, lab.release), PROXIED_READS_AT_ONCE, reader);
+    const { listPods } = reader;
+    const pods = await (listPods ? statefulSetPodsAtOnce({ ...reader, listPods }, lab.release) : statefulSetPods(reader.kubectl, lab.release));
+    return await readCounters(reader.kubectl, pods, PROXIED_READS_AT_ONCE, reader);
   } finally {
     await reader.close();
   }

@@ -6,7 +6,7 @@ import { createApply, type Apply } from './adapters/changes.js';
 import { Helm } from './adapters/helm.js';
 import { Kubectl, type KubeTarget } from './adapters/kubectl.js';
 import { UsageError } from './errors.js';
-import { checkName } from './options.js';
+import { checkName } from './names.js';
 import { createRunner } from './process/runner.js';
 import { locateTool } from './tools.js';
 import { createLogger, type Logger } from './ui/logger.js';

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { appVersionViolation } from './chart-schema.js';
 import { FLOORS } from './defaults.js';
-import { UsageError } from './errors.js';
 
 // Option parsers: they normalise user input once, before any command sees it. A parser that
 // rejects throws InvalidArgumentError, which commander reports as a one-line usage error (exit 2).
@@ -126,19 +125,8 @@ export function parseImage(value: string): { repository: string; tag?: string } 
   return tag === undefined ? { repository } : { repository, tag };
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-/** Release and namespace names are DNS-1123 labels; Helm also caps release names at 53 characters. */
-export function checkName(kind: 'release' | 'namespace', value: string): string {
-  const max = kind === 'release' ? 53 : 63;
-  if (!DNS_LABEL.test(value) || value.length > max) {
-    throw new UsageError(
-      `invalid ${kind} name "${value}": it must be at most ${max} lower-case letters, digits or '-', starting and ending with a letter or digit`,
-      `e.g. --${kind} ${kind === 'release' ? 'helm-python' : 'k8s-lab'}`,
-    );
-  }
-  return value;
-}
+// Kept with the other option checks for their callers; it lives in names.ts so lab-context.ts needs no commander.
+export { checkName } from './names.js';
 
 /**
  * `--max-unavailable`: a whole number from 1, or a percentage from 1% to 100% (what the API server

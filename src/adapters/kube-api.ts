@@ -1,5 +1,6 @@
 import type { Agent as HttpAgent } from 'node:http';
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
+import tls from 'node:tls';
 import { LabError } from '../errors.js';
 import { EXEC_PLUGIN_MS, KUBE_REQUEST_MS } from '../limits.js';
 import type { Runner } from '../process/runner.js';
@@ -26,6 +27,19 @@ interface ExecCredential {
   apiVersion?: string;
   kind?: string;
   status?: { token?: string; clientCertificateData?: string; clientKeyData?: string; expirationTimestamp?: string };
+}
+
+let caIsTheDefault = false;
+
+/**
+ * For a process whose TLS connections all go to the API server (`k8s-lab counters`,
+ * src/counters-main.ts): the kubeconfig's CA is made the process's default CA set before the first
+ * connection. Node builds a context given a `ca` from its ~140 bundled root certificates first
+ * (nodejs/node#56301), 20-130 ms on this machine; those are not trusted with a `ca` anyway. Node
+ * 22.19+ / 24.5+ (tls.setDefaultCACertificates); older ones, or a CA it cannot read, go as before.
+ */
+export function caOfTheKubeconfigOnly(): void {
+  caIsTheDefault = true;
 }
 
 /** The environment an exec plugin runs with: its own variables, and KUBERNETES_EXEC_INFO as client-go sets it. */
@@ -149,6 +163,13 @@ export class KubeApi {
   private getHttp2(endpoint: DirectEndpoint, path: string): Promise<ProxyResponse> {
     const base = new URL(endpoint.baseUrl);
     if (!this.session || this.session.closed || this.session.destroyed) {
+      if (caIsTheDefault && this.connection.ca) {
+        try {
+          tls.setDefaultCACertificates?.([this.connection.ca]);
+        } catch {
+          // Left as it was: the context is built with the bundled roots first, as without this.
+        }
+      }
       const session = connect(base.origin, endpoint.tls);
       // A failure shows on the requests made over it; the session itself must not throw.
       session.on('error', () => {});

@@ -127,14 +127,25 @@ function capture(): { stream: NodeJS.WritableStream; text: () => string } {
 export async function runCommand(
   argv: string[],
   script: Expected[],
-  { tty = false, typed, env = {} }: { tty?: boolean; typed?: string; env?: Record<string, string> } = {},
+  {
+    tty = false,
+    typed,
+    env = {},
+    entry = main,
+  }: {
+    tty?: boolean;
+    typed?: string;
+    env?: Record<string, string>;
+    /** What runs the argv: main() unless a test says otherwise (the `counters` fast path, src/counters-main.ts). */
+    entry?: (argv: string[], deps: Parameters<typeof main>[1]) => Promise<number | undefined>;
+  } = {},
 ): Promise<CommandRun> {
   const cluster = new FakeCluster(script);
   const stdout = capture();
   const stderr = capture();
   const stdin = Object.assign(new PassThrough(), { isTTY: tty });
   if (typed !== undefined) stdin.end(typed);
-  const code = await main(argv, {
+  const code = await entry(argv, {
     runner: cluster,
     env: { PATH: '', K8S_LAB_HELM: 'helm', K8S_LAB_KUBECTL: 'kubectl', ...env },
     stdout: stdout.stream,
@@ -145,6 +156,7 @@ export async function runCommand(
   await new Promise((resolve) => setImmediate(resolve));
   if (cluster.unscripted.length) throw new Error(`calls with no script:\n${cluster.unscripted.join('\n')}\nstderr: ${stderr.text()}`);
   if (cluster.unused.length) throw new Error(`scripted calls not made:\n${cluster.unused.join('\n')}\nstderr: ${stderr.text()}`);
+  if (code === undefined) throw new Error(`${argv.join(' ')}: left to the CLI`);
   return { code, stdout: stdout.text(), stderr: stderr.text(), calls: cluster.calls };
 }
 

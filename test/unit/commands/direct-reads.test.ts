@@ -65,6 +65,26 @@ describe('k8s-lab counters, reading the API server from Node', () => {
     expect(new Set(server!.asked.map((a) => a.authorization))).toEqual(new Set(['Bearer jane-token']));
   });
 
+  it('a StatefulSet that selects by other labels: its pods listed by its own selector, not the chart list asked beside it', async () => {
+    const own = { ...statefulSet(), spec: { ...statefulSet().spec, selector: { matchLabels: { tier: 'counter' } } } };
+    const ownPods = '/api/v1/namespaces/lab/pods?labelSelector=tier%3Dcounter';
+    const run = await counters({ [STS]: own, [PODS]: { items: [pod(0), pod(1)] }, [ownPods]: { items: [pod(1)] }, [counterOf(1)]: { counter: 14 } });
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(run.stdout.split('\n').filter((line) => line.startsWith('helm-python-'))).toEqual([
+      'helm-python-1   14        counter-data-py-helm-python-1   helm-python-7bd8486ccf   v1        true',
+    ]);
+    expect(server!.asked.map((a) => a.path).sort()).toEqual([STS, PODS, ownPods, counterOf(1)].sort());
+  });
+
+  it('the chart list asked beside the StatefulSet refused: listed again, and that failure is the one said', async () => {
+    const message = 'pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "lab"';
+    const run = await counters({ [STS]: statefulSet(), [PODS]: { status: 403, body: { kind: 'Status', code: 403, reason: 'Forbidden', message } } });
+    expect([run.code, run.calls]).toEqual([1, []]);
+    expect(run.stderr).toMatch(/^✖ listing pods: not allowed: jane may not list pods in namespace lab/);
+    expect(server!.asked.map((a) => a.path)).toEqual(expect.arrayContaining([STS, PODS]));
+    expect(server!.asked.filter((a) => a.path === PODS)).toHaveLength(2);
+  });
+
   it('a release that is not there: the one line the kubectl path gives (with no -n, no namespace named)', async () => {
     const run = await counters({});
     expect([run.code, run.stderr, run.calls]).toEqual([
