@@ -1,0 +1,86 @@
+import { runIdentity } from '../demos/identity.js';
+import type { IdentityRecord } from '../demos/identity-analysis.js';
+import { InterruptedError, LabError } from '../errors.js';
+import { interrupts } from '../interrupt.js';
+import type { Lab } from '../lab-context.js';
+import { openDemoView } from '../live/demo-view.js';
+import { checkOutputDir } from '../output-path.js';
+import { packageVersion } from '../paths.js';
+import { renderTable } from '../ui/table.js';
+
+export interface IdentityCommandOptions {
+  pod?: number;
+  interval: number;
+  timeout: number;
+  settle: number;
+  pendingFor: number;
+  url?: string;
+  recordDir: string;
+}
+
+const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
+
+/** The human summary of an identity record: before and after side by side, the figures, the verdict. */
+export function renderIdentitySummary(record: IdentityRecord, path: string): string {
+  const { before, after, figures } = record;
+  const row = (label: string, b: string | null | undefined, a: string | null | undefined) => {
+    const same = b === a;
+    return [label, b ?? '—', a ?? '—', after ? (same ? 'kept' : 'changed') : '—'];
+  };
+  const resolved = (r: string[] | null | undefined) => (r ? r.join(', ') || '(nothing)' : null);
+  return [
+    renderTable(
+      ['', 'BEFORE', 'AFTER', ''],
+      [
+        row('pod', before.pod, after?.pod),
+        row('hostname', before.hostname, after?.hostname),
+        row('DNS name', before.dnsName, after?.dnsName),
+        row(`resolves to (from ${record.resolver})`, resolved(before.resolved), resolved(after?.resolved)),
+        row('pod IP', before.ip, after?.ip),
+        row('node', before.node, after?.node),
+        row('pod UID', before.uid, after?.uid),
+        row('PVC', before.pvc, after?.pvc),
+        row('PVC UID', before.pvcUid, after?.pvcUid),
+        row('counter', before.counter === null ? null : String(before.counter), after?.counter == null ? null : String(after.counter)),
+      ],
+    ),
+    '',
+    `volume: ${record.volume.why}; ${record.volume.canMove ? `the pod can go to ${record.volume.elsewhere.join(', ')}` : 'the pod cannot leave its node'}`,
+    ...record.scheduling.slice(0, 1).map((s) => `while ${record.node.name} was cordoned the scheduler said: ${s.message}`),
+    `Pending ${seconds(figures?.pendingMs)}, Ready again ${seconds(figures?.readyAgainMs)} after the delete; DNS name on the new IP ${seconds(figures?.dnsMovedMs)} after the delete (${seconds(figures?.dnsAfterReadyMs)} after Ready), resolving to nothing for ${seconds(figures?.dnsGapMs)}`,
+    `probe: ${record.probe.requests} requests every ${record.probe.intervalMs} ms through the Service, ${record.probe.failures} failed${figures?.failed.count ? ` (${figures.failed.count} after the delete, over ${seconds(figures.failed.spanMs)})` : ''}`,
+    ...record.notes.slice(2),
+    `identity of ${record.pod}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
+    `run record: ${path}`,
+  ].join('\n');
+}
+
+export async function demoIdentity(lab: Lab, options: IdentityCommandOptions): Promise<IdentityRecord> {
+  checkOutputDir(options.recordDir, '--record-dir');
+  const live = await openDemoView(lab);
+  const { record, path } = await interrupts
+    .whileUndoable((signal) =>
+      runIdentity(
+        live.lab,
+        {
+          pod: options.pod,
+          intervalMs: options.interval,
+          timeoutMs: options.timeout,
+          settleMs: options.settle,
+          pendingForMs: options.pendingFor,
+          url: options.url,
+          recordDir: options.recordDir,
+          k8sLabVersion: packageVersion(),
+        },
+        () => live.started(() => `identity in ${lab.release}: probing the Service every ${options.interval} ms`),
+        signal,
+        { feed: live.feed },
+      ),
+    )
+    .finally(() => live.stop());
+  lab.log.result(record, () => renderIdentitySummary(record, path));
+  if (record.verdict === 'interrupted') throw new InterruptedError(`identity ${record.reason}`, `see ${path}`);
+  interrupts.signal.throwIfAborted();
+  if (record.verdict === 'failed') throw new LabError(`identity failed: ${record.reason}`, `see ${path}`);
+  return record;
+}
