@@ -23,10 +23,13 @@ const seconds = (ms: number | null | undefined) => (ms === null || ms === undefi
 /** The human summary of an identity record: before and after side by side, the figures, the verdict. */
 export function renderIdentitySummary(record: IdentityRecord, path: string): string {
   const { before, after, figures } = record;
-  const row = (label: string, b: string | null | undefined, a: string | null | undefined) => {
-    const same = b === a;
-    return [label, b ?? '—', a ?? '—', after ? (same ? 'kept' : 'changed') : '—'];
-  };
+  const row = (label: string, b: string | null | undefined, a: string | null | undefined, same = b === a) => [
+    label,
+    b ?? '—',
+    a ?? '—',
+    after ? (same ? 'kept' : 'changed') : '—',
+  ];
+  const grew = before.counter !== null && after?.counter != null && after.counter >= before.counter;
   const resolved = (r: string[] | null | undefined) => (r ? r.join(', ') || '(nothing)' : null);
   return [
     renderTable(
@@ -41,13 +44,13 @@ export function renderIdentitySummary(record: IdentityRecord, path: string): str
         row('pod UID', before.uid, after?.uid),
         row('PVC', before.pvc, after?.pvc),
         row('PVC UID', before.pvcUid, after?.pvcUid),
-        row('counter', before.counter === null ? null : String(before.counter), after?.counter == null ? null : String(after.counter)),
+        row('counter', before.counter === null ? null : String(before.counter), after?.counter == null ? null : String(after.counter), grew),
       ],
     ),
     '',
     `volume: ${record.volume.why}; ${record.volume.canMove ? `the pod can go to ${record.volume.elsewhere.join(', ')}` : 'the pod cannot leave its node'}`,
     ...record.scheduling.slice(0, 1).map((s) => `while ${record.node.name} was cordoned the scheduler said: ${s.message}`),
-    `Pending ${seconds(figures?.pendingMs)}, Ready again ${seconds(figures?.readyAgainMs)} after the delete; DNS name on the new IP ${seconds(figures?.dnsMovedMs)} after the delete (${seconds(figures?.dnsAfterReadyMs)} after Ready), resolving to nothing for ${seconds(figures?.dnsGapMs)}`,
+    `Pending ${seconds(figures?.pendingMs)}, Ready again ${seconds(figures?.readyAgainMs)} after the delete; DNS name on the new IP ${seconds(figures?.dnsMovedMs)} after the delete (${seconds(figures?.dnsAfterReadyMs)} after Ready), resolving to nothing for ${seconds(figures?.dnsGapMs)}; to the deleted pod's IP for ${figures?.dnsStaleMs === null ? 'the rest of the run' : seconds(figures?.dnsStaleMs)} after it was gone (cached answers)`,
     `probe: ${record.probe.requests} requests every ${record.probe.intervalMs} ms through the Service, ${record.probe.failures} failed${figures?.failed.count ? ` (${figures.failed.count} after the delete, over ${seconds(figures.failed.spanMs)})` : ''}`,
     ...record.notes.slice(2),
     `identity of ${record.pod}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,

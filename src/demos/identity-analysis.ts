@@ -136,6 +136,19 @@ export function dnsGapAfter(answers: DnsAnswer[], since: number): number {
   return gap;
 }
 
+/**
+ * ms the DNS name still resolved to `oldIp` after `gone` (the old pod deleted): 0 when it no longer
+ * did then, null when it still did at the end of the record (or nothing to measure).
+ */
+export function staleAfter(answers: DnsAnswer[], gone: number | null, oldIp: string | null): number | null {
+  if (gone === null || !oldIp) return null;
+  const sorted = [...answers].sort((a, b) => a.t - b.t);
+  const holding = sorted.filter((a) => a.t <= gone).at(-1);
+  if (holding && !holding.addresses.includes(oldIp)) return 0;
+  const next = sorted.find((a) => a.t > gone && !a.addresses.includes(oldIp));
+  return next ? next.t - gone : null;
+}
+
 /** The first time at or after `since` the watch saw `type` for `pod` (ms since the start), or null. */
 export function firstEvent(events: PodEvent[], pod: string, type: PodEvent['type'], since: number): number | null {
   const e = events.filter((x) => x.pod === pod && x.type === type && x.t >= since).sort((a, b) => a.t - b.t)[0];
@@ -154,6 +167,8 @@ export interface IdentityFigures {
   dnsAfterReadyMs: number | null;
   /** How long, after the delete, the name resolved to nothing. */
   dnsGapMs: number;
+  /** How long the name still resolved to the old IP after the old pod was gone (cached answers); null: to the end. */
+  dnsStaleMs: number | null;
   failed: FailedRequests;
 }
 
@@ -161,6 +176,7 @@ export interface IdentityFigures {
 export interface IdentityEvents {
   pod: string;
   deletedAt: number;
+  oldIp: string | null;
   newIp: string | null;
   podEvents: PodEvent[];
   dns: DnsAnswer[];
@@ -179,6 +195,7 @@ export function identityFigures(run: IdentityEvents): IdentityFigures {
     dnsMovedMs: moved,
     dnsAfterReadyMs: moved === null || readyAgainMs === null ? null : moved - readyAgainMs,
     dnsGapMs: dnsGapAfter(run.dns, run.deletedAt),
+    dnsStaleMs: staleAfter(run.dns, firstEvent(run.podEvents, run.pod, 'deleted', run.deletedAt), run.oldIp),
     failed: failedRequestsSince(run.samples, run.deletedAt),
   };
 }

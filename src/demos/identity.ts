@@ -443,7 +443,15 @@ export function identityRecord(i: IdentityInputs): IdentityRecord {
   const { run, before, after } = i;
   const figures =
     run.deletedAt >= 0
-      ? identityFigures({ pod: i.plan.name, deletedAt: run.deletedAt, newIp: after?.ip ?? null, podEvents: i.podEvents, dns: i.dns, samples: i.samples })
+      ? identityFigures({
+          pod: i.plan.name,
+          deletedAt: run.deletedAt,
+          oldIp: before.ip,
+          newIp: after?.ip ?? null,
+          podEvents: i.podEvents,
+          dns: i.dns,
+          samples: i.samples,
+        })
       : null;
   const dataChecks = checkData(i.counters.before, i.counters.after, i.samples);
   const { verdict, reason } = decideIdentity({ stop: i.stop, before, after, volume: i.volume, figures, dataChecks });

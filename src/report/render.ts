@@ -16,6 +16,8 @@ import {
 import { comparisonTable, demoCommand, judged, rowOf, runsByRow, shownRows, STRATEGY_DESCRIPTIONS, STRATEGY_TITLES, type RowKey } from './strategy-sections.js';
 import { API_SERVER_NOTE, lessonsOf, orderingMeasured, parallelMeasured, renderScaleSvg, scaleSvgPath, volumeLessons, type LessonRecord } from './lessons.js';
 import { renderTimelineSvg } from './svg.js';
+import { identityRuns, identitySection, identitySvgPath, renderIdentitySvg } from './identity.js';
+import type { IdentityRecord } from '../demos/identity-analysis.js';
 import { fillTemplate, readTemplate } from './template.js';
 import { renderMermaidGantt } from './timeline.js';
 
@@ -76,6 +78,10 @@ export function renderReport(input: ReportInput, template: string = readTemplate
     return path;
   });
 
+  const identity = identityRuns((input.lessons ?? []).filter((r): r is IdentityRecord => r.lesson === 'identity' && measuredOn(r, scope)));
+  const identityPictures = new Map(identity.map((r) => [r.id, identitySvgPath(timelineDir, r)]));
+  for (const r of identity) files.push({ path: identitySvgPath(timelineDir, r), content: renderIdentitySvg(r) });
+
   const markdown = fillTemplate(template, {
     release: inlineCode(input.release),
     namespace: inlineCode(input.namespace),
@@ -94,6 +100,7 @@ export function renderReport(input: ReportInput, template: string = readTemplate
     orderingMeasured: orderingMeasured(lessons.scale),
     parallel: parallelOperations(input),
     parallelMeasured: parallelMeasured(lessons.scale, scalePictures),
+    identity: identitySection(identity, identityPictures),
     comparison: comparisonTable(latest),
     strategies: sections.join('\n\n'),
   });

@@ -4,6 +4,7 @@ import {
   decideIdentity,
   dnsGapAfter,
   dnsMovedAfter,
+  staleAfter,
   identityFigures,
   nodesVolumeAllows,
   volumePlacement,
@@ -107,6 +108,22 @@ describe('dnsMovedAfter / dnsGapAfter', () => {
   });
 });
 
+describe('staleAfter', () => {
+  // As measured on the cluster: a cached answer (CoreDNS cache 30 s) kept the old IP until 30583,
+  // the old pod was deleted at 8647: the name pointed at a pod that was gone for 21936 ms.
+  const cached: DnsAnswer[] = [
+    { t: 386, addresses: ['10.244.2.3'] },
+    { t: 30583, addresses: ['10.244.2.7'] },
+  ];
+  it('times from the old pod gone to the first answer without its IP', () => {
+    expect(staleAfter(cached, 8647, '10.244.2.3')).toBe(21936);
+  });
+  it('null while the old IP is still the answer at the end; null without a deletion', () => {
+    expect(staleAfter(cached.slice(0, 1), 8647, '10.244.2.3')).toBeNull();
+    expect(staleAfter(cached, null, '10.244.2.3')).toBeNull();
+  });
+});
+
 describe('identityFigures', () => {
   it('Pending from created to scheduled, Ready and DNS after the delete, failed requests after it', () => {
     const podEvents: PodEvent[] = [
@@ -128,12 +145,13 @@ describe('identityFigures', () => {
       { t: 10300, addresses: [] },
       { t: 24600, addresses: ['10.244.1.8'] },
     ];
-    const f = identityFigures({ pod: 'helm-python-1', deletedAt: 10000, newIp: '10.244.1.8', podEvents, dns, samples });
+    const f = identityFigures({ pod: 'helm-python-1', deletedAt: 10000, oldIp: '10.244.1.7', newIp: '10.244.1.8', podEvents, dns, samples });
     expect(f.pendingMs).toBe(10200); // 21300 - 11100
     expect(f.readyAgainMs).toBe(14000); // 24000 - 10000
     expect(f.dnsMovedMs).toBe(14600); // 24600 - 10000
     expect(f.dnsAfterReadyMs).toBe(600);
     expect(f.dnsGapMs).toBe(14300); // 24600 - 10300
+    expect(f.dnsStaleMs).toBe(0); // at the old pod's deletion (11000) the name already resolved to nothing
     expect(f.failed.count).toBe(2);
     expect(f.failed.firstMs).toBe(200);
     expect(f.failed.lastMs).toBe(700);
@@ -181,6 +199,7 @@ describe('decideIdentity', () => {
     dnsMovedMs: 4300,
     dnsAfterReadyMs: 300,
     dnsGapMs: 3900,
+    dnsStaleMs: 0,
     failed: { count: 0, firstMs: null, lastMs: null, spanMs: 0 },
   };
   const facts = (over: Partial<IdentityFacts>): IdentityFacts => ({ before, after: moved, volume: canMove, figures, dataChecks: [], ...over });

@@ -215,6 +215,7 @@ describe('renderReport', () => {
       '## Values in volumes',
       '## Lack of need for ordering guarantees',
       '## Parallel operations approach',
+      '## Stable network identity',
       '## Strategies for updating',
       '### Rolling update',
       '### Recreate — emulated: OnDelete + delete',
@@ -602,6 +603,7 @@ describe('report template', () => {
       'orderingMeasured',
       'parallel',
       'parallelMeasured',
+      'identity',
       'comparison',
       'strategies',
     ]);
