@@ -332,7 +332,10 @@ export function commands(): Command[] {
       )
       .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
       .addOption(
-        new Option('--lessons <list>', 'lessons to run after the update demos, comma-separated (scale, failover), or none')
+        new Option(
+          '--lessons <list>',
+          'lessons to run after the update demos, comma-separated (scale, failover, identity), or none; identity is skipped on a cluster with fewer than 2 schedulable nodes',
+        )
           .argParser(parseLessons)
           .default([...LESSONS], LESSONS.join(',')),
       )

@@ -1,3 +1,5 @@
+import { schedulableNodes } from '../adapters/kube-objects.js';
+import { DEFAULTS } from '../defaults.js';
 import { runIdentity } from '../demos/identity.js';
 import type { IdentityRecord } from '../demos/identity-analysis.js';
 import { InterruptedError, LabError } from '../errors.js';
@@ -86,4 +88,14 @@ export async function demoIdentity(lab: Lab, options: IdentityCommandOptions): P
   interrupts.signal.throwIfAborted();
   if (record.verdict === 'failed') throw new LabError(`identity failed: ${record.reason}`, `see ${path}`);
   return record;
+}
+
+/** The lab's identity step: demo-identity where two or more nodes can take a pod, else one line saying why it is skipped. */
+export async function labIdentity(lab: Lab, options: { url?: string; recordDir: string }): Promise<IdentityRecord | undefined> {
+  const usable = schedulableNodes(await lab.kubectl.nodes()).map((n) => n.metadata.name);
+  if (usable.length < 2) {
+    lab.log.info(`demo-identity skipped: it needs 2 schedulable nodes, this cluster has ${usable.length} (${usable.join(', ') || 'none'})`);
+    return undefined;
+  }
+  return demoIdentity(lab, { ...DEFAULTS.demoIdentity, url: options.url, recordDir: options.recordDir });
 }

@@ -7,6 +7,7 @@ import { checkOutputDir, checkOutputFile } from '../output-path.js';
 import { highlight } from '../ui/logger.js';
 import { counters } from './counters.js';
 import { demoFailover } from './demo-failover.js';
+import { labIdentity } from './demo-identity.js';
 import { demoScale } from './demo-scale.js';
 import { demoUpdate } from './demo-update.js';
 import { deploy } from './deploy.js';
@@ -45,25 +46,27 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
       () => demoUpdate(lab, { ...DEFAULTS.demoUpdate, strategy, url: options.url, recordDir: options.recordDir }),
     ]),
     ...lessons.flatMap((lesson): [string, () => Promise<unknown>][] =>
-      lesson === 'scale'
-        ? [
-            [
-              'demo-scale --policy both',
-              () =>
-                demoScale(lab, {
-                  ...DEFAULTS.demoScale,
-                  to: Math.max(DEFAULTS.demoScale.to, (options.replicas ?? 2) + 1),
-                  policy: 'both',
-                  pvcRetention: 'retain',
-                  url: options.url,
-                  recordDir: lessonDir,
-                }),
-            ],
-          ]
-        : FAILOVER_MODES.map((mode): [string, () => Promise<unknown>] => [
-            `demo-failover --mode ${mode}`,
-            () => demoFailover(lab, { ...DEFAULTS.demoFailover, mode, url: options.url, recordDir: lessonDir }),
-          ]),
+      lesson === 'identity'
+        ? [['demo-identity', () => labIdentity(lab, { url: options.url, recordDir: lessonDir })]]
+        : lesson === 'scale'
+          ? [
+              [
+                'demo-scale --policy both',
+                () =>
+                  demoScale(lab, {
+                    ...DEFAULTS.demoScale,
+                    to: Math.max(DEFAULTS.demoScale.to, (options.replicas ?? 2) + 1),
+                    policy: 'both',
+                    pvcRetention: 'retain',
+                    url: options.url,
+                    recordDir: lessonDir,
+                  }),
+              ],
+            ]
+          : FAILOVER_MODES.map((mode): [string, () => Promise<unknown>] => [
+              `demo-failover --mode ${mode}`,
+              () => demoFailover(lab, { ...DEFAULTS.demoFailover, mode, url: options.url, recordDir: lessonDir }),
+            ]),
     ),
     ['report', () => report(lab, { output: options.output, recordDir: options.recordDir, lessonDir })],
   ];

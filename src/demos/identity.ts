@@ -2,20 +2,15 @@
 // records what it kept (name, hostname, DNS name, PVC, counter) and what changed (IP, node, UID),
 // with the time until its DNS name pointed at the new IP, resolved from another pod of the release.
 
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { isPodReady, isStatefulSetSettled, podClaim, type PersistentVolumeClaim, type Pod } from '../adapters/kube-objects.js';
+import { isPodReady, isStatefulSetSettled, podClaim, schedulableNodes, type PersistentVolumeClaim, type Pod } from '../adapters/kube-objects.js';
 import { kubectlArgs } from '../adapters/kubectl.js';
 import { kubectlChanges } from '../adapters/changes.js';
-import { APP_CONTAINER, openProxiedReader, type FileReader } from '../counters.js';
+import { APP_CONTAINER, type FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
-import { demoLimits } from '../limits.js';
-import { makeDirs } from '../output-path.js';
 import type { ToolStream } from '../process/runner.js';
 import { summarizeProbe } from '../probe/stats.js';
-import { checkUrlServes, resolveTarget } from '../probe/target.js';
-import { waitForStatefulSet, type RolloutState } from '../rollout.js';
+import type { RolloutState } from '../rollout.js';
 import { checkData } from './analysis.js';
 import { checkLessonRelease } from './failover.js';
 import {
@@ -30,12 +25,9 @@ import {
   type VolumeNodeAffinity,
   type VolumePlacement,
 } from './identity-analysis.js';
-import { nodeChanges, schedulableNodes, type SchedulingNode } from './identity-nodes.js';
-import type { LessonEnvironment } from './lessons.js';
+import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoFrame, type DemoHooks, type Seen } from './harness.js';
 import type { CounterSnapshot } from './record.js';
-import { demoProbe, podEvent, snapshot, type DemoHooks } from './run.js';
-import { DemoSession } from './session.js';
-import { PodWatch } from './watch.js';
+import type { DemoSession } from './session.js';
 
 export interface IdentityOptions {
   /** The ordinal; undefined: the highest. */
@@ -125,8 +117,13 @@ interface IdentityPlan {
 }
 
 /** Checks everything before anything changes: the release, --pod, two replicas, two schedulable nodes. */
-async function checkIdentity(lab: Lab, options: IdentityOptions): Promise<Omit<IdentityPlan, 'helm' | 'kubectlClient'>> {
-  const [release, nodes] = await Promise.all([checkLessonRelease(lab), lab.kubectl.nodes() as Promise<SchedulingNode[]>]);
+async function checkIdentity(lab: Lab, options: IdentityOptions): Promise<IdentityPlan> {
+  const [release, nodes, helm, kubectlClient] = await Promise.all([
+    checkLessonRelease(lab),
+    lab.kubectl.nodes(),
+    lab.helm.version(),
+    lab.kubectl.clientVersion(),
+  ]);
   const { replicas } = release;
   const ordinal = options.pod ?? replicas - 1;
   if (replicas > 0 && ordinal >= replicas)
@@ -139,17 +136,16 @@ async function checkIdentity(lab: Lab, options: IdentityOptions): Promise<Omit<I
       `release ${lab.release} has ${replicas} replica${replicas === 1 ? '' : 's'}: demo-identity resolves the pod's DNS name from another pod; nothing was changed`,
       'deploy with --replicas 2 first',
     );
-  const usable = schedulableNodes(nodes);
+  const usable = schedulableNodes(nodes).map((n) => n.metadata.name);
   if (usable.length < 2)
     throw new LabError(
       `demo-identity needs 2 schedulable nodes, this cluster has ${usable.length} (${usable.join(', ') || 'none'}): the pod would have nowhere to go while its node is cordoned; nothing was changed`,
       'use a cluster with a second worker (kind with workers, k3d with agents), or uncordon a node',
     );
-  const name = `${lab.release}-${ordinal}`;
-  return { replicas, ordinal, name, resolver: `${lab.release}-${ordinal === 0 ? 1 : 0}` };
+  return { replicas, ordinal, name: `${lab.release}-${ordinal}`, resolver: `${lab.release}-${ordinal === 0 ? 1 : 0}`, helm: helm.version, kubectlClient };
 }
 
-/** Runs demo-identity and returns its record (also written to recordDir). */
+/** Runs demo-identity on the demo harness and returns its record (also written to recordDir). */
 export async function runIdentity(
   lab: Lab,
   options: IdentityOptions,
@@ -157,19 +153,27 @@ export async function runIdentity(
   signal?: AbortSignal,
   hooks: Pick<DemoHooks, 'feed'> = {},
 ): Promise<{ record: IdentityRecord; path: string }> {
-  const opening = openProxiedReader(lab, demoLimits.proxyMs(options.timeoutMs));
-  try {
-    const [reader, checked, helm, kubectlClient] = await Promise.all([opening, checkIdentity(lab, options), lab.helm.version(), lab.kubectl.clientVersion()]);
-    const rl = reader ? { ...lab, kubectl: reader.kubectl } : lab;
-    return await measureIdentity(rl, reader ?? lab.kubectl, { ...checked, helm: helm.version, kubectlClient }, options, onPhase, signal, hooks);
-  } finally {
-    await (await opening)?.close();
-  }
+  return withDemoReader(
+    lab,
+    options.timeoutMs,
+    (lab) => checkIdentity(lab, options),
+    (rl, files, plan) => measureIdentity(rl, files, plan, options, onPhase, signal, hooks),
+  );
 }
 
-/** Pod N as read now: its object, PVC, PV and node placement; its hostname read from inside it. */
-async function readPod(lab: Lab, files: FileReader, name: string, namespace: string, counters: CounterSnapshot[]): Promise<PodIdentityView | null> {
-  const [pods, claims] = await Promise.all([lab.kubectl.pods(lab.releaseSelector), lab.kubectl.list<Claim>('persistentvolumeclaims', lab.releaseSelector)]);
+/** What is read before the demo and after it: the counters and pod N. */
+interface IdentityRead {
+  counters: CounterSnapshot[];
+  pod: PodIdentityView | null;
+}
+
+/** Pod N as read now: its object, PVC and node; its hostname read from inside it. */
+async function readPod(lab: Lab, files: FileReader, name: string, counters: CounterSnapshot[]): Promise<PodIdentityView | null> {
+  const [pods, claims, namespace] = await Promise.all([
+    lab.kubectl.pods(lab.releaseSelector),
+    lab.kubectl.list<Claim>('persistentvolumeclaims', lab.releaseSelector),
+    lab.kubectl.namespace(),
+  ]);
   const pod = pods.find((p) => p.metadata.name === name && !p.metadata.deletionTimestamp);
   if (!pod) return null;
   const pvc = podClaim(pod) ?? null;
@@ -188,15 +192,17 @@ async function readPod(lab: Lab, files: FileReader, name: string, namespace: str
   };
 }
 
+async function readIdentity(lab: Lab, files: FileReader, name: string): Promise<IdentityRead> {
+  const { counters } = await snapshot(lab, files);
+  return { counters, pod: await readPod(lab, files, name, counters) };
+}
+
 /** Where the pod's volume lets it go: its PVC's PV, the nodes and their labels. */
 async function readPlacement(lab: Lab, pvc: string | null, node: string): Promise<VolumePlacement> {
   const claim = pvc ? await lab.kubectl.find<Claim>('persistentvolumeclaim', pvc) : undefined;
   const pvName = claim?.spec.volumeName ?? null;
-  const [pv, nodes] = await Promise.all([
-    pvName ? lab.kubectl.find<PersistentVolume>('persistentvolume', pvName) : undefined,
-    lab.kubectl.nodes() as Promise<SchedulingNode[]>,
-  ]);
-  const usable = new Set(schedulableNodes(nodes));
+  const [pv, nodes] = await Promise.all([pvName ? lab.kubectl.find<PersistentVolume>('persistentvolume', pvName) : undefined, lab.kubectl.nodes()]);
+  const usable = new Set(schedulableNodes(nodes).map((n) => n.metadata.name));
   return volumePlacement(
     { name: pvName, storageClass: pv?.spec?.storageClassName ?? claim?.spec.storageClassName ?? null, nodeAffinity: pv?.spec?.nodeAffinity },
     node,
@@ -205,7 +211,7 @@ async function readPlacement(lab: Lab, pvc: string | null, node: string): Promis
 }
 
 /** What the phases leave for the record and the undo. */
-interface IdentityRun {
+export interface IdentityRun {
   node: string;
   cordonedAt: number | null;
   uncordonedAt: number | null;
@@ -218,14 +224,47 @@ const replacement = (state: RolloutState, name: string, uid: string | null): Pod
   state.pods.find((p) => p.metadata.name === name && !p.metadata.deletionTimestamp && (p.metadata as { uid?: string }).uid !== uid);
 
 async function uncordon(lab: Lab, session: DemoSession, run: IdentityRun): Promise<void> {
-  await lab.apply(nodeChanges.uncordon(lab.kubectl, run.node));
+  await lab.apply(kubectlChanges.uncordon(lab.kubectl, run.node));
   run.uncordonedAt = session.clock();
+}
+
+/** Node-local volume: the replacement is shown Pending while the node is cordoned, the scheduler's reason read, then the node uncordoned. */
+async function pendingPhases(
+  lab: Lab,
+  session: DemoSession,
+  name: string,
+  before: PodIdentityView,
+  volume: VolumePlacement,
+  options: IdentityOptions,
+  run: IdentityRun,
+) {
+  await session.phase('pending', `${name} stays Pending: ${volume.why}, and ${run.node} is cordoned`, async () => {
+    const created = await session.waitFor({ until: (s) => replacement(s, name, before.uid) !== undefined, waitingFor: `${name} re-created` });
+    const uid = (replacement(created, name, before.uid)?.metadata as { uid?: string } | undefined)?.uid;
+    await session.hold(options.pendingForMs);
+    const events = await lab.kubectl.events({ name, ...(uid && { uid }) }).catch(() => []);
+    run.scheduling = events.filter((e) => e.reason === 'FailedScheduling').map((e) => ({ reason: e.reason ?? '', message: e.message ?? '' }));
+  });
+  await session.phase('uncordon', `kubectl uncordon ${run.node}: ${name} can be scheduled on its volume's node again`, () => uncordon(lab, session, run));
+}
+
+/** Until the DNS name, resolved from the other pod, answers the new pod's IP alone (at most --timeout). */
+async function dnsPhase(session: DemoSession, plan: IdentityPlan, before: PodIdentityView, dns: DnsAnswer[], timeoutMs: number) {
+  await session.phase('dns', `until ${before.dnsName} resolves to ${plan.name}'s new IP, from ${plan.resolver}`, async () => {
+    const ip = replacement(await session.state(), plan.name, before.uid)?.status?.podIP;
+    const deadline = session.clock() + timeoutMs;
+    const moved = () => {
+      const last = dns.at(-1);
+      return last?.addresses.length === 1 && last.addresses[0] === ip;
+    };
+    while (!moved() && session.clock() < deadline) await session.hold(100);
+    if (!moved()) session.notes.push(`${before.dnsName} did not resolve to ${ip ?? 'the new IP'} within ${(timeoutMs / 1000).toFixed(0)} s.`);
+  });
 }
 
 /** The phases: baseline, cordon, delete, (node-local: Pending, uncordon,) Ready, (movable: uncordon,) DNS, settle. */
 async function identityPhases(
-  lab: Lab,
-  session: DemoSession,
+  frame: DemoFrame<IdentityRead>,
   plan: IdentityPlan,
   before: PodIdentityView,
   volume: VolumePlacement,
@@ -233,6 +272,7 @@ async function identityPhases(
   options: IdentityOptions,
   run: IdentityRun,
 ): Promise<void> {
+  const { lab, session } = frame;
   const { name } = plan;
   const back = (state: RolloutState) => {
     const pod = replacement(state, name, before.uid);
@@ -243,57 +283,30 @@ async function identityPhases(
     session.checkpoint();
     session.changed = true;
     run.cordonedAt = session.clock();
-    await lab.apply(nodeChanges.cordon(lab.kubectl, run.node));
+    await lab.apply(kubectlChanges.cordon(lab.kubectl, run.node));
   });
   await session.phase('delete', `kubectl delete pod ${name}: the StatefulSet re-creates it under its name`, async () => {
     session.checkpoint();
     run.deletedAt = session.clock();
     await lab.apply(kubectlChanges.deletePods(lab.kubectl, [name]));
   });
-  if (!volume.canMove) {
-    await session.phase('pending', `${name} stays Pending: ${volume.why}, and ${run.node} is cordoned`, async () => {
-      const created = await session.waitFor({ until: (s) => replacement(s, name, before.uid) !== undefined, waitingFor: `${name} re-created` });
-      const uid = (replacement(created, name, before.uid)?.metadata as { uid?: string } | undefined)?.uid;
-      await session.hold(options.pendingForMs);
-      const events = await lab.kubectl.events({ name, ...(uid && { uid }) }).catch(() => []);
-      run.scheduling = events.filter((e) => e.reason === 'FailedScheduling').map((e) => ({ reason: e.reason ?? '', message: e.message ?? '' }));
-    });
-    await session.phase('uncordon', `kubectl uncordon ${run.node}: ${name} can be scheduled on its volume's node again`, () => uncordon(lab, session, run));
-  }
-  await session.phase('ready', `until ${name} is Ready again${volume.canMove ? ` on another node (${volume.elsewhere.join(', ')})` : ''}`, () =>
-    session.waitFor({ until: back, waitingFor: `${name} Ready again` }),
-  );
+  if (!volume.canMove) await pendingPhases(lab, session, name, before, volume, options, run);
+  const where = volume.canMove ? ` on another node (${volume.elsewhere.join(', ')})` : '';
+  await session.phase('ready', `until ${name} is Ready again${where}`, () => session.waitFor({ until: back, waitingFor: `${name} Ready again` }));
   if (volume.canMove) await session.phase('uncordon', `kubectl uncordon ${run.node}`, () => uncordon(lab, session, run));
-  await session.phase('dns', `until ${before.dnsName} resolves to ${name}'s new IP, from ${plan.resolver}`, async () => {
-    const state = await session.state();
-    const ip = replacement(state, name, before.uid)?.status?.podIP;
-    const deadline = session.clock() + options.timeoutMs;
-    const moved = () => {
-      const last = dns.at(-1);
-      return last?.addresses.length === 1 && last.addresses[0] === ip;
-    };
-    while (!moved() && session.clock() < deadline) await session.hold(100);
-    if (!moved()) session.notes.push(`${before.dnsName} did not resolve to ${ip ?? 'the new IP'} within ${(options.timeoutMs / 1000).toFixed(0)} s.`);
-  });
+  await dnsPhase(session, plan, before, dns, options.timeoutMs);
   await session.phase('settle', 'traffic after the pod is back', () => session.hold(Math.max(options.settleMs, 1000)));
 }
 
 /**
- * After the phases, whatever happened: the node is uncordoned if the demo cordoned it; after Ctrl-C
- * or an error once the pod was deleted, the pod is waited for until Ready again. Returns the message
- * to stop with, when the phases failed.
+ * After the phases threw (an error, Ctrl-C): the node is uncordoned if the demo cordoned it; once
+ * the pod was deleted, it is waited for until Ready again. Returns the message to stop with.
  */
-async function undoIdentity(
-  lab: Lab,
-  session: DemoSession,
-  plan: IdentityPlan,
-  failure: Error | undefined,
-  interruptedIn: string | undefined,
-  run: IdentityRun,
-) {
+async function undoIdentity(frame: DemoFrame<IdentityRead>, plan: IdentityPlan, failure: Error, interruptedIn: string | undefined, run: IdentityRun) {
+  const { lab, session } = frame;
+  session.undoing = true;
   const said: string[] = [];
   if (run.cordonedAt !== null && run.uncordonedAt === null) {
-    session.undoing = true;
     said.push(
       await session
         .phase('undo', `kubectl uncordon ${run.node}`, () => uncordon(lab, session, run))
@@ -303,8 +316,7 @@ async function undoIdentity(
         ),
     );
   }
-  if (failure && run.deletedAt >= 0) {
-    session.undoing = true;
+  if (run.deletedAt >= 0) {
     said.push(
       await session
         .phase('undo', `until ${plan.name} is Ready again`, () =>
@@ -316,7 +328,6 @@ async function undoIdentity(
         ),
     );
   }
-  if (!failure) return undefined;
   const where = interruptedIn ? ` during ${interruptedIn}` : '';
   return `${failure.message}${where}${said.length ? `; ${said.join('; ')}` : ''}`;
 }
@@ -331,163 +342,135 @@ async function measureIdentity(
   { feed }: Pick<DemoHooks, 'feed'>,
 ): Promise<{ record: IdentityRecord; path: string }> {
   const { name } = plan;
-  await waitForStatefulSet(lab.kubectl, lab.release, {
-    timeoutMs: demoLimits.readyBeforeMs,
-    pollMs: demoLimits.readyBeforePollMs,
-    waitingFor: `pods of ${lab.release} (before the lesson)`,
-    signal,
-  });
-  const [server, namespace, cluster, target, start] = await Promise.all([
-    lab.kubectl.serverVersion(),
-    lab.kubectl.namespace(),
-    lab.kubectl.clusterIdentity(),
-    resolveTarget(lab.kubectl, lab.release, options.url),
-    snapshot(lab, files),
-  ]);
-  const before = await readPod(lab, files, name, namespace, start.counters);
-  if (!before?.node) throw new LabError(`pod ${name} is not there or not scheduled`, `check it: kubectl get pod ${name}`);
-  if (options.url) await checkUrlServes(target, lab.release);
-  const volume = await readPlacement(lab, before.pvc, before.node);
-  signal?.throwIfAborted();
-
-  const startedAt = new Date();
-  const t0 = Date.now();
-  const clock = () => Date.now() - t0;
-  feed?.({ kind: 'start', t: 0, epochMs: t0, title: `identity of ${name}`, release: lab.release, replicas: plan.replicas });
-  const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
-  const probe = demoProbe(target, options.intervalMs, clock, feed);
-  const phaseBegins = (phase: string, detail: string) => {
-    onPhase(phase, detail);
-    feed?.({ kind: 'phase', t: clock(), name: phase, detail });
-  };
-  const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, phaseBegins, files, signal);
-  session.notes.push(`Probe: GET / through ${target.description} every ${options.intervalMs} ms.`);
-  session.notes.push(`${name} ${volume.canMove ? 'can move' : 'cannot move'}: ${volume.why}.`);
-  const run: IdentityRun = { node: before.node, cordonedAt: null, uncordonedAt: null, deletedAt: -1, scheduling: [] };
-
+  let before: PodIdentityView | undefined;
+  let volume: VolumePlacement | undefined;
+  let dns: ReturnType<typeof watchDns> | undefined;
+  const run: IdentityRun = { node: '', cordonedAt: null, uncordonedAt: null, deletedAt: -1, scheduling: [] };
+  // The resolver runs for at most the demo's longest possible run, then ends by itself.
   const limitMs = options.timeoutMs * 3 + options.pendingForMs + options.settleMs * 2 + 60_000;
-  const dns = watchDns(lab, plan.resolver, before.dnsName, clock, limitMs);
-  let failure: Error | undefined;
-  await watch.start(demoLimits.watchMs(limitMs));
-  probe.start();
   try {
-    // The resolver's first answer is the name as it resolves before anything changes.
-    const first = session.clock() + 20_000;
-    while (!dns.answers.length && session.clock() < first) await session.hold(100);
-    await identityPhases(lab, session, plan, before, volume, dns.answers, options, run);
-  } catch (error) {
-    failure = error as Error;
+    const seen = await runOnHarness(
+      lab,
+      files,
+      {
+        ...options,
+        timeoutMs: options.timeoutMs,
+        helm: plan.helm,
+        kubectlClient: plan.kubectlClient,
+        waitingFor: `pods of ${lab.release} (before the lesson)`,
+        start: { title: `identity of ${name}`, release: lab.release, replicas: plan.replicas },
+        onPhase,
+        hooks: { feed },
+        signal,
+      },
+      {
+        read: (rl, f) => readIdentity(rl, f, name),
+        prepare: async (frame) => {
+          before = frame.start.pod ?? undefined;
+          if (!before?.node) throw new LabError(`pod ${name} is not there or not scheduled`, `check it: kubectl get pod ${name}`);
+          run.node = before.node;
+          volume = await readPlacement(frame.lab, before.pvc, before.node);
+          frame.session.notes.push(`${name} ${volume.canMove ? 'can move' : 'cannot move'}: ${volume.why}.`);
+          dns = watchDns(frame.lab, plan.resolver, before.dnsName, frame.clock, limitMs);
+        },
+        phases: async (frame) => {
+          // The resolver's first answer is the name as it resolves before anything changes.
+          const first = frame.clock() + 20_000;
+          while (!dns!.answers.length && frame.clock() < first) await frame.session.hold(100);
+          await identityPhases(frame, plan, before!, volume!, dns!.answers, options, run);
+        },
+        undo: (frame, failure, interruptedIn) => undoIdentity(frame, plan, failure, interruptedIn, run),
+      },
+    );
+    await dns?.stop();
+    const record = identityRecord(seen, { plan, options, volume: volume!, run, before: before!, dns: dns?.answers ?? [] });
+    return { record, path: writeRecord(options.recordDir, record) };
+  } finally {
+    await dns?.stop();
   }
-  const interruptedIn = signal?.aborted ? (session.phases.at(-1)?.name ?? 'the start') : undefined;
-  const stopMessage = await undoIdentity(lab, session, plan, failure, interruptedIn, run);
-  const samples = await probe.stop();
-  const podEvents = await watch.stop();
-  await dns.stop();
-  const endedAt = new Date();
-  const afterSnap = await snapshot(lab, files).catch(() => ({ counters: [] as CounterSnapshot[] }));
-  const after = await readPod(lab, files, name, namespace, afterSnap.counters).catch(() => null);
-  const record = identityRecord({
-    release: lab.release,
-    namespace,
-    cluster,
-    viaApiServer: target.viaApiServer,
-    plan,
-    options,
-    volume,
-    run,
-    before: { ...before, resolved: dns.answers.filter((a) => run.deletedAt < 0 || a.t <= run.deletedAt).at(-1)?.addresses ?? null },
-    after: after && { ...after, resolved: dns.answers.at(-1)?.addresses ?? null },
-    dns: dns.answers,
-    phases: session.phases,
-    notes: session.notes,
-    samples,
-    podEvents,
-    counters: { before: start.counters, after: afterSnap.counters },
-    stop: failure && { message: stopMessage ?? failure.message, interruptedIn },
-    environment: { kubernetes: server ?? 'unknown', helm: plan.helm, kubectl: plan.kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
-    startedAt,
-    endedAt,
-  });
-  makeDirs(options.recordDir);
-  const path = join(options.recordDir, `${record.id}.json`);
-  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
-  return { record, path };
 }
 
-/** Everything an identity record is built from. */
-export interface IdentityInputs {
-  release: string;
-  namespace: string;
-  cluster: IdentityRecord['cluster'];
-  viaApiServer: boolean | undefined;
+/** What the demo adds to what the harness saw. */
+export interface IdentityExtras {
   plan: Pick<IdentityPlan, 'replicas' | 'name' | 'resolver'>;
   options: Pick<IdentityOptions, 'intervalMs' | 'settleMs' | 'pendingForMs'>;
   volume: VolumePlacement;
   run: IdentityRun;
   before: PodIdentityView;
-  after: PodIdentityView | null;
   dns: DnsAnswer[];
-  phases: IdentityRecord['phases'];
-  notes: string[];
-  samples: IdentityRecord['samples'];
-  podEvents: IdentityRecord['podEvents'];
-  counters: IdentityRecord['counters'];
-  stop?: { message: string; interruptedIn?: string };
-  environment: LessonEnvironment;
-  startedAt: Date;
-  endedAt: Date;
 }
 
 /** The run record, a pure function of what was seen. */
-export function identityRecord(i: IdentityInputs): IdentityRecord {
-  const { run, before, after } = i;
+export function identityRecord(
+  seen: Pick<
+    Seen<IdentityRead>,
+    | 'frame'
+    | 'samples'
+    | 'podEvents'
+    | 'failure'
+    | 'interruptedIn'
+    | 'stopMessage'
+    | 'after'
+    | 'startedAt'
+    | 'endedAt'
+    | 'environment'
+    | 'namespace'
+    | 'cluster'
+  >,
+  x: IdentityExtras,
+): IdentityRecord {
+  const { run, dns } = x;
+  const before = { ...x.before, resolved: dns.filter((a) => run.deletedAt < 0 || a.t <= run.deletedAt).at(-1)?.addresses ?? null };
+  const after = seen.after?.pod ? { ...seen.after.pod, resolved: dns.at(-1)?.addresses ?? null } : null;
+  const counters = { before: seen.frame.start.counters, after: seen.after?.counters ?? [] };
   const figures =
     run.deletedAt >= 0
       ? identityFigures({
-          pod: i.plan.name,
+          pod: x.plan.name,
           deletedAt: run.deletedAt,
           oldIp: before.ip,
           newIp: after?.ip ?? null,
-          podEvents: i.podEvents,
-          dns: i.dns,
-          samples: i.samples,
+          podEvents: seen.podEvents,
+          dns,
+          samples: seen.samples,
         })
       : null;
-  const dataChecks = checkData(i.counters.before, i.counters.after, i.samples);
-  const { verdict, reason } = decideIdentity({ stop: i.stop, before, after, volume: i.volume, figures, dataChecks });
+  const dataChecks = checkData(counters.before, counters.after, seen.samples);
+  const stop = seen.failure && { message: seen.stopMessage ?? seen.failure.message, interruptedIn: seen.interruptedIn };
+  const { verdict, reason } = decideIdentity({ stop, before, after, volume: x.volume, figures, dataChecks });
   return {
     schema: 1,
     lesson: 'identity',
-    id: `${i.startedAt.toISOString().replace(/[:.]/g, '-')}-identity`,
-    release: i.release,
-    namespace: i.namespace,
-    cluster: i.cluster,
-    ...(i.viaApiServer && { probeVia: 'api-server-proxy' as const }),
-    pod: i.plan.name,
-    resolver: i.plan.resolver,
-    options: { replicas: i.plan.replicas, intervalMs: i.options.intervalMs, settleMs: i.options.settleMs, pendingForMs: i.options.pendingForMs },
-    environment: i.environment,
-    startedAt: i.startedAt.toISOString(),
-    endedAt: i.endedAt.toISOString(),
-    durationMs: i.endedAt.getTime() - i.startedAt.getTime(),
-    phases: i.phases,
-    podEvents: i.podEvents,
+    id: `${seen.startedAt.toISOString().replace(/[:.]/g, '-')}-identity`,
+    release: seen.frame.lab.release,
+    namespace: seen.namespace,
+    cluster: seen.cluster,
+    ...(seen.frame.target.viaApiServer && { probeVia: 'api-server-proxy' as const }),
+    pod: x.plan.name,
+    resolver: x.plan.resolver,
+    options: { replicas: x.plan.replicas, intervalMs: x.options.intervalMs, settleMs: x.options.settleMs, pendingForMs: x.options.pendingForMs },
+    environment: seen.environment,
+    startedAt: seen.startedAt.toISOString(),
+    endedAt: seen.endedAt.toISOString(),
+    durationMs: seen.endedAt.getTime() - seen.startedAt.getTime(),
+    phases: seen.frame.session.phases,
+    podEvents: seen.podEvents,
     deletedAt: run.deletedAt,
     node: { name: run.node, cordonedAt: run.cordonedAt, uncordonedAt: run.uncordonedAt },
-    volume: i.volume,
+    volume: x.volume,
     scheduling: run.scheduling,
     before,
     after,
-    dns: i.dns,
+    dns,
     figures,
     comparison: after ? compareIdentity(before, after) : null,
-    probe: summarizeProbe(i.samples, i.options.intervalMs),
-    samples: i.samples,
-    counters: i.counters,
+    probe: summarizeProbe(seen.samples, x.options.intervalMs),
+    samples: seen.samples,
+    counters,
     dataChecks,
     dataPreserved: dataChecks.every((c) => c.preserved),
     verdict,
     reason,
-    notes: i.notes,
+    notes: seen.frame.session.notes,
   };
 }
