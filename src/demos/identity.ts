@@ -201,7 +201,15 @@ async function readIdentity(lab: Lab, files: FileReader, name: string): Promise<
 async function readPlacement(lab: Lab, pvc: string | null, node: string): Promise<VolumePlacement> {
   const claim = pvc ? await lab.kubectl.find<Claim>('persistentvolumeclaim', pvc) : undefined;
   const pvName = claim?.spec.volumeName ?? null;
-  const [pv, nodes] = await Promise.all([pvName ? lab.kubectl.find<PersistentVolume>('persistentvolume', pvName) : undefined, lab.kubectl.nodes()]);
+  const [pv, nodes] = await Promise.all([
+    pvName ? lab.kubectl.find<PersistentVolume>('persistentvolume', pvName).catch((error: Error) => error) : undefined,
+    lab.kubectl.nodes(),
+  ]);
+  if (pv instanceof Error) {
+    // PVs are cluster-scoped (a namespaced Role cannot read them): then the demo cannot tell, and shows the node-local case.
+    const why = `its volume ${pvName} could not be read (${pv.message}), so whether it can move is not known`;
+    return { pv: pvName, storageClass: claim?.spec.storageClassName ?? null, allowedNodes: null, elsewhere: [], canMove: false, why };
+  }
   const usable = new Set(schedulableNodes(nodes).map((n) => n.metadata.name));
   return volumePlacement(
     { name: pvName, storageClass: pv?.spec?.storageClassName ?? claim?.spec.storageClassName ?? null, nodeAffinity: pv?.spec?.nodeAffinity },
