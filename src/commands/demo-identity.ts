@@ -2,11 +2,8 @@ import { schedulableNodes } from '../adapters/kube-objects.js';
 import { DEFAULTS } from '../defaults.js';
 import { runIdentity } from '../demos/identity.js';
 import type { IdentityRecord } from '../demos/identity-analysis.js';
-import { InterruptedError, LabError } from '../errors.js';
-import { interrupts } from '../interrupt.js';
 import type { Lab } from '../lab-context.js';
-import { openDemoView } from '../live/demo-view.js';
-import { checkOutputDir } from '../output-path.js';
+import { demoEnding, runDemoCommand } from './demo-command.js';
 import { packageVersion } from '../paths.js';
 import { renderTable } from '../ui/table.js';
 
@@ -61,12 +58,12 @@ export function renderIdentitySummary(record: IdentityRecord, path: string): str
 }
 
 export async function demoIdentity(lab: Lab, options: IdentityCommandOptions): Promise<IdentityRecord> {
-  checkOutputDir(options.recordDir, '--record-dir');
-  const live = await openDemoView(lab);
-  const { record, path } = await interrupts
-    .whileUndoable((signal) =>
+  return runDemoCommand(lab, {
+    recordDir: options.recordDir,
+    startLine: () => `identity in ${lab.release}: probing the Service every ${options.interval} ms`,
+    run: (rl, signal, live) =>
       runIdentity(
-        live.lab,
+        rl,
         {
           pod: options.pod,
           intervalMs: options.interval,
@@ -77,17 +74,12 @@ export async function demoIdentity(lab: Lab, options: IdentityCommandOptions): P
           recordDir: options.recordDir,
           k8sLabVersion: packageVersion(),
         },
-        () => live.started(() => `identity in ${lab.release}: probing the Service every ${options.interval} ms`),
         signal,
         { feed: live.feed },
       ),
-    )
-    .finally(() => live.stop());
-  lab.log.result(record, () => renderIdentitySummary(record, path));
-  if (record.verdict === 'interrupted') throw new InterruptedError(`identity ${record.reason}`, `see ${path}`);
-  interrupts.signal.throwIfAborted();
-  if (record.verdict === 'failed') throw new LabError(`identity failed: ${record.reason}`, `see ${path}`);
-  return record;
+    summary: renderIdentitySummary,
+    ending: (record, path) => demoEnding(record, path, 'identity'),
+  });
 }
 
 /** The lab's identity step: demo-identity where two or more nodes can take a pod, else one line saying why it is skipped. */

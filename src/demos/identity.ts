@@ -149,7 +149,6 @@ async function checkIdentity(lab: Lab, options: IdentityOptions): Promise<Identi
 export async function runIdentity(
   lab: Lab,
   options: IdentityOptions,
-  onPhase: (name: string, detail: string) => void,
   signal?: AbortSignal,
   hooks: Pick<DemoHooks, 'feed'> = {},
 ): Promise<{ record: IdentityRecord; path: string }> {
@@ -157,7 +156,7 @@ export async function runIdentity(
     lab,
     options.timeoutMs,
     (lab) => checkIdentity(lab, options),
-    (rl, files, plan) => measureIdentity(rl, files, plan, options, onPhase, signal, hooks),
+    (rl, files, plan) => measureIdentity(rl, files, plan, options, signal, hooks),
   );
 }
 
@@ -345,7 +344,6 @@ async function measureIdentity(
   files: FileReader,
   plan: IdentityPlan,
   options: IdentityOptions,
-  onPhase: (name: string, detail: string) => void,
   signal: AbortSignal | undefined,
   { feed }: Pick<DemoHooks, 'feed'>,
 ): Promise<{ record: IdentityRecord; path: string }> {
@@ -357,7 +355,7 @@ async function measureIdentity(
   // The resolver runs for at most the demo's longest possible run, then ends by itself.
   const limitMs = options.timeoutMs * 3 + options.pendingForMs + options.settleMs * 2 + 60_000;
   try {
-    const seen = await runOnHarness(
+    const seen = await runOnHarness<IdentityRead>(
       lab,
       files,
       {
@@ -367,7 +365,6 @@ async function measureIdentity(
         kubectlClient: plan.kubectlClient,
         waitingFor: `pods of ${lab.release} (before the lesson)`,
         start: { title: `identity of ${name}`, release: lab.release, replicas: plan.replicas },
-        onPhase,
         hooks: { feed },
         signal,
       },
