@@ -176,6 +176,34 @@ export function commands(): Command[] {
       .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoFailover.recordDir)
       .action(runs(async () => (await import('./demo-failover.js')).demoFailover)),
 
+    new Command('demo-identity')
+      .description(
+        'replace one pod under live traffic, its node cordoned: what it keeps (name, hostname, DNS name, PVC, counter), what changes (IP, node, UID), when its DNS name points at the new IP (writes a run record)',
+      )
+      .addOption(new Option('--pod <n>', 'the ordinal of the pod to replace (default: the highest)').argParser(wholeNumber(0, 999)))
+      .addOption(
+        new Option('--pending-for <duration>', 'node-local volume: how long the new pod is shown Pending on its cordoned node before the uncordon')
+          .argParser(parseDuration)
+          .default(DEFAULTS.demoIdentity.pendingFor, durationLabel(DEFAULTS.demoIdentity.pendingFor)),
+      )
+      .addOption(
+        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
+          .argParser(probeInterval)
+          .default(DEFAULTS.demoIdentity.interval, durationLabel(DEFAULTS.demoIdentity.interval)),
+      )
+      .addOption(
+        new Option('--timeout <duration>', `how long the pod may take to be Ready again, and its DNS name to move (${FLOORS.podWaitMs / 1000}s or more)`)
+          .argParser(podWait)
+          .default(DEFAULTS.demoIdentity.timeout, durationLabel(DEFAULTS.demoIdentity.timeout)),
+      )
+      .addOption(
+        new Option('--settle <duration>', 'probe before the delete and after the pod is back')
+          .argParser(settleDuration)
+          .default(DEFAULTS.demoIdentity.settle, durationLabel(DEFAULTS.demoIdentity.settle)),
+      )
+      .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
+      .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoIdentity.recordDir)
+      .action(runs(async () => (await import('./demo-identity.js')).demoIdentity)),
     demoDrainCommand(),
 
     new Command('demo-scale')
@@ -272,7 +300,7 @@ export function commands(): Command[] {
       .addOption(
         new Option(
           '--lessons <list>',
-          'lessons to run after the update demos, comma-separated (scale, failover, drain: drain is skipped on fewer than 2 schedulable nodes), or none',
+          'lessons to run after the update demos, comma-separated (scale, failover, identity, drain: identity and drain are skipped on fewer than 2 schedulable nodes), or none',
         )
           .argParser(parseLessons)
           .default([...LESSONS], LESSONS.join(',')),

@@ -8,6 +8,7 @@ import { highlight } from '../ui/logger.js';
 import { counters } from './counters.js';
 import { drainLesson } from './demo-drain.js';
 import { demoFailover } from './demo-failover.js';
+import { labIdentity } from './demo-identity.js';
 import { demoScale } from './demo-scale.js';
 import { demoUpdate } from './demo-update.js';
 import { deploy } from './deploy.js';
@@ -48,6 +49,7 @@ const LESSON_STEPS: Record<Lesson, (lab: Lab, options: LabOptions, recordDir: st
         }),
     ],
   ],
+  identity: (lab, { url }, recordDir) => [['demo-identity', () => labIdentity(lab, { url, recordDir })]],
   drain: (lab, { url }, recordDir) => [['demo-drain', () => drainLesson(lab, { ...DEFAULTS.demoDrain, url, recordDir })]],
 };
 

@@ -3,9 +3,10 @@
 
 import { explainFailoverRecord, FAILOVER_MODES, type FailoverRecord, type PodManagementPolicy, type ScaleRecord, type ScaleRun } from '../demos/lessons.js';
 import type { DrainRecord } from '../demos/drain-analysis.js';
+import type { IdentityRecord } from '../demos/identity-analysis.js';
 import { escapeXml, formatDuration, inlineCode, markdownList, markdownTable, markdownText } from './format.js';
 
-export type LessonRecord = FailoverRecord | ScaleRecord | DrainRecord;
+export type LessonRecord = FailoverRecord | ScaleRecord | IdentityRecord | DrainRecord;
 
 /** One policy's scale measurement and the record it came from. */
 export interface ScaleMeasurement {

@@ -17,6 +17,8 @@ import { comparisonTable, demoCommand, judged, rowOf, runsByRow, shownRows, STRA
 import { latestDrain, nodesSection } from './nodes.js';
 import { API_SERVER_NOTE, lessonsOf, orderingMeasured, parallelMeasured, renderScaleSvg, scaleSvgPath, volumeLessons, type LessonRecord } from './lessons.js';
 import { renderTimelineSvg } from './svg.js';
+import { identityRuns, identitySection, identitySvgPath, renderIdentitySvg } from './identity.js';
+import type { IdentityRecord } from '../demos/identity-analysis.js';
 import { fillTemplate, readTemplate } from './template.js';
 import { renderMermaidGantt } from './timeline.js';
 
@@ -80,6 +82,10 @@ export function renderReport(input: ReportInput, template: string = readTemplate
     return path;
   });
 
+  const identity = identityRuns((input.lessons ?? []).filter((r): r is IdentityRecord => r.lesson === 'identity' && measuredOn(r, scope)));
+  const identityPictures = new Map(identity.map((r) => [r.id, identitySvgPath(timelineDir, r)]));
+  for (const r of identity) files.push({ path: identitySvgPath(timelineDir, r), content: renderIdentitySvg(r) });
+
   const markdown = fillTemplate(template, {
     release: inlineCode(input.release),
     namespace: inlineCode(input.namespace),
@@ -98,6 +104,7 @@ export function renderReport(input: ReportInput, template: string = readTemplate
     orderingMeasured: orderingMeasured(lessons.scale),
     parallel: parallelOperations(input),
     parallelMeasured: parallelMeasured(lessons.scale, scalePictures),
+    identity: identitySection(identity, identityPictures),
     comparison: comparisonTable(latest),
     strategies: sections.join('\n\n'),
     nodes: nodes.markdown,

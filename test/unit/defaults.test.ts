@@ -61,7 +61,7 @@ describe('the option defaults, read from one table', () => {
       {
         requests: [40, undefined],
         strategies: [['rolling', 'recreate', 'canary', 'partition'], 'rolling,recreate,canary,partition'],
-        lessons: [['scale', 'failover', 'drain'], 'scale,failover,drain'],
+        lessons: [['scale', 'failover', 'identity', 'drain'], 'scale,failover,identity,drain'],
         output: ['lab-report/README.md', undefined],
         recordDir: ['lab-report/runs', undefined],
         lessonDir: ['lab-report/lessons', undefined],
