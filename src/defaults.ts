@@ -13,6 +13,7 @@ export const DEFAULTS = {
   traffic: { requests: 20, concurrency: 4, requestTimeout: 5 * SECOND },
   demoUpdate: { canaryPercent: 25, check: 10 * SECOND, interval: 100, timeout: 5 * MINUTE, readyTimeout: 2 * MINUTE, settle: SECOND, recordDir: RECORD_DIR },
   demoFailover: { interval: 100, timeout: 5 * MINUTE, settle: 2 * SECOND, recordDir: LESSON_DIR },
+  demoNodeLoss: { interval: 100, timeout: 5 * MINUTE, settle: 3 * SECOND, recordDir: LESSON_DIR },
   demoScale: { to: 6, interval: 100, timeout: 5 * MINUTE, settle: 2 * SECOND, recordDir: LESSON_DIR },
   report: { output: join('lab-report', 'README.md'), recordDir: RECORD_DIR, lessonDir: LESSON_DIR },
   teardown: { timeout: 2 * MINUTE },

@@ -7,7 +7,9 @@ import { checkOutputDir, checkOutputFile } from '../output-path.js';
 import { highlight } from '../ui/logger.js';
 import { counters } from './counters.js';
 import { demoFailover } from './demo-failover.js';
+import { demoNodeLoss } from './demo-node-loss.js';
 import { demoScale } from './demo-scale.js';
+import { nodeLossUnavailable } from '../demos/node-loss.js';
 import { demoUpdate } from './demo-update.js';
 import { deploy } from './deploy.js';
 import { doctor } from './doctor.js';
@@ -45,25 +47,27 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
       () => demoUpdate(lab, { ...DEFAULTS.demoUpdate, strategy, url: options.url, recordDir: options.recordDir }),
     ]),
     ...lessons.flatMap((lesson): [string, () => Promise<unknown>][] =>
-      lesson === 'scale'
-        ? [
-            [
-              'demo-scale --policy both',
-              () =>
-                demoScale(lab, {
-                  ...DEFAULTS.demoScale,
-                  to: Math.max(DEFAULTS.demoScale.to, (options.replicas ?? 2) + 1),
-                  policy: 'both',
-                  pvcRetention: 'retain',
-                  url: options.url,
-                  recordDir: lessonDir,
-                }),
-            ],
-          ]
-        : FAILOVER_MODES.map((mode): [string, () => Promise<unknown>] => [
-            `demo-failover --mode ${mode}`,
-            () => demoFailover(lab, { ...DEFAULTS.demoFailover, mode, url: options.url, recordDir: lessonDir }),
-          ]),
+      lesson === 'node-loss'
+        ? [['demo-node-loss --recover start', () => nodeLossStep(lab, options.url, lessonDir)]]
+        : lesson === 'scale'
+          ? [
+              [
+                'demo-scale --policy both',
+                () =>
+                  demoScale(lab, {
+                    ...DEFAULTS.demoScale,
+                    to: Math.max(DEFAULTS.demoScale.to, (options.replicas ?? 2) + 1),
+                    policy: 'both',
+                    pvcRetention: 'retain',
+                    url: options.url,
+                    recordDir: lessonDir,
+                  }),
+              ],
+            ]
+          : FAILOVER_MODES.map((mode): [string, () => Promise<unknown>] => [
+              `demo-failover --mode ${mode}`,
+              () => demoFailover(lab, { ...DEFAULTS.demoFailover, mode, url: options.url, recordDir: lessonDir }),
+            ]),
     ),
     ['report', () => report(lab, { output: options.output, recordDir: options.recordDir, lessonDir })],
   ];
@@ -80,4 +84,14 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
       throw error;
     }
   }
+}
+
+/** demo-node-loss where the cluster has two or more schedulable nodes and k8s-lab can stop one; else one line saying why not. */
+async function nodeLossStep(lab: Lab, url: string | undefined, lessonDir: string): Promise<unknown> {
+  const why = await nodeLossUnavailable(lab);
+  if (why) {
+    lab.log.warn(`node-loss skipped: ${why}`);
+    return undefined;
+  }
+  return demoNodeLoss(lab, { ...DEFAULTS.demoNodeLoss, recover: 'start', url, recordDir: lessonDir });
 }

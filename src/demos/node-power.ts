@@ -24,11 +24,11 @@ export function splitCommandWords(text: string): string[] {
     const c = text[i]!;
     if (quote === "'") {
       if (c === "'") quote = null;
-      else word += c;
+      else word = `${word ?? ''}${c}`;
     } else if (quote === '"') {
       if (c === '"') quote = null;
-      else if (c === '\\' && (text[i + 1] === '"' || text[i + 1] === '\\')) word += text[++i];
-      else word += c;
+      else if (c === '\\' && (text[i + 1] === '"' || text[i + 1] === '\\')) word = `${word ?? ''}${text[++i]}`;
+      else word = `${word ?? ''}${c}`;
     } else if (/\s/.test(c)) {
       if (word !== null) words.push(word);
       word = null;

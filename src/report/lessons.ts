@@ -2,9 +2,10 @@
 // sections: ordering, parallel operations, values in volumes. Pure: records in, Markdown and SVG out.
 
 import { explainFailoverRecord, FAILOVER_MODES, type FailoverRecord, type PodManagementPolicy, type ScaleRecord, type ScaleRun } from '../demos/lessons.js';
+import type { NodeLossRecord } from '../demos/node-loss-record.js';
 import { escapeXml, formatDuration, inlineCode, markdownList, markdownTable, markdownText } from './format.js';
 
-export type LessonRecord = FailoverRecord | ScaleRecord;
+export type LessonRecord = FailoverRecord | ScaleRecord | NodeLossRecord;
 
 /** One policy's scale measurement and the record it came from. */
 export interface ScaleMeasurement {

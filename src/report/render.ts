@@ -15,6 +15,8 @@ import {
 } from './format.js';
 import { comparisonTable, demoCommand, judged, rowOf, runsByRow, shownRows, STRATEGY_DESCRIPTIONS, STRATEGY_TITLES, type RowKey } from './strategy-sections.js';
 import { API_SERVER_NOTE, lessonsOf, orderingMeasured, parallelMeasured, renderScaleSvg, scaleSvgPath, volumeLessons, type LessonRecord } from './lessons.js';
+import { nodeLossPart } from './node-loss.js';
+import type { NodeLossRecord } from '../demos/node-loss-record.js';
 import { renderTimelineSvg } from './svg.js';
 import { fillTemplate, readTemplate } from './template.js';
 import { renderMermaidGantt } from './timeline.js';
@@ -76,6 +78,12 @@ export function renderReport(input: ReportInput, template: string = readTemplate
     return path;
   });
 
+  const nodeLoss = nodeLossPart(
+    (input.lessons ?? []).filter((r): r is NodeLossRecord => r.lesson === 'node-loss' && measuredOn(r, scope)),
+    timelineDir,
+  );
+  files.push(...nodeLoss.files);
+
   const markdown = fillTemplate(template, {
     release: inlineCode(input.release),
     namespace: inlineCode(input.namespace),
@@ -94,6 +102,7 @@ export function renderReport(input: ReportInput, template: string = readTemplate
     orderingMeasured: orderingMeasured(lessons.scale),
     parallel: parallelOperations(input),
     parallelMeasured: parallelMeasured(lessons.scale, scalePictures),
+    nodeLoss: nodeLoss.markdown,
     comparison: comparisonTable(latest),
     strategies: sections.join('\n\n'),
   });

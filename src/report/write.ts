@@ -38,7 +38,7 @@ export function readRunRecords(dir: string, warn: (message: string) => void): Ru
 
 /** Every lesson record (demo-scale, demo-failover) in `dir`. */
 export function readLessonRecords(dir: string, warn: (message: string) => void): LessonRecord[] {
-  return readRecords<LessonRecord>(dir, warn, (r) => r.lesson === 'scale' || r.lesson === 'failover', 'lesson record');
+  return readRecords<LessonRecord>(dir, warn, (r) => r.lesson === 'scale' || r.lesson === 'failover' || r.lesson === 'node-loss', 'lesson record');
 }
 
 /** Reads the live cluster and the run records, renders the report and writes it with its pictures. */

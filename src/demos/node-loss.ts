@@ -1,0 +1,516 @@
+// demo-node-loss: stops the node of one pod under the probe, measures what the API shows and that no
+// replacement comes while the old pod may still run, then recovers (start, or the out-of-service
+// taint), and always leaves the node started and untainted.
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kubectlChanges, type Change } from '../adapters/changes.js';
+import { isPodReady, isStatefulSetSettled, podClaim, type Pod } from '../adapters/kube-objects.js';
+import { openProxiedReader, type FileReader } from '../counters.js';
+import { LabError, UsageError } from '../errors.js';
+import type { Lab } from '../lab-context.js';
+import { demoLimits, SECOND } from '../limits.js';
+import { makeDirs } from '../output-path.js';
+import { summarizeProbe } from '../probe/stats.js';
+import { checkUrlServes, resolveTarget } from '../probe/target.js';
+import { waitForStatefulSet } from '../rollout.js';
+import { checkData } from './analysis.js';
+import { checkLessonRelease } from './failover.js';
+import { decideNodeLoss, nodeLossFigures, OUT_OF_SERVICE_TAINT, volumeMeaning, type NodeLossMoments, type NodeLossRecovery } from './node-loss-analysis.js';
+import { conditionOf, hasOutOfServiceTaint, NodeLossObserver, readNode, type NodeObject } from './node-loss-observer.js';
+import type { NodeLossIdentity, NodeLossRecord } from './node-loss-record.js';
+import { powerCommands, type PowerCommands } from './node-power.js';
+import type { CounterSnapshot } from './record.js';
+import { demoProbe, podEvent, snapshot, type DemoHooks } from './run.js';
+import { DemoSession } from './session.js';
+import { PodWatch } from './watch.js';
+
+export interface NodeLossOptions {
+  recover: NodeLossRecovery;
+  /** The ordinal; undefined: the highest. */
+  pod?: number;
+  /** The user's commands as words, `{node}` not yet replaced; both or neither. */
+  stopCommand?: string[];
+  startCommand?: string[];
+  intervalMs: number;
+  timeoutMs: number;
+  settleMs: number;
+  url?: string;
+  recordDir: string;
+  k8sLabVersion: string;
+}
+
+/** What the run is about, every part checked before anything changes. */
+interface NodeLossPlan {
+  replicas: number;
+  pod: string;
+  node: string;
+  commands: PowerCommands;
+  volume: NodeLossRecord['volume'];
+  helm: string;
+  kubectlClient: string;
+}
+
+/** Nodes that take pods: not cordoned, no NoSchedule or NoExecute taint, Ready. */
+export function schedulableNodes(nodes: NodeObject[]): NodeObject[] {
+  return nodes.filter(
+    (n) =>
+      !n.spec?.unschedulable &&
+      !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute') &&
+      conditionOf(n.status?.conditions, 'Ready') === 'True',
+  );
+}
+
+/** Checks everything the run needs and returns its plan; throws a one-line error, having changed nothing. */
+export async function planNodeLoss(
+  lab: Lab,
+  options: Pick<NodeLossOptions, 'pod' | 'stopCommand' | 'startCommand'>,
+): Promise<Omit<NodeLossPlan, 'helm' | 'kubectlClient'>> {
+  const [{ replicas }, nodes, pods] = await Promise.all([
+    checkLessonRelease(lab),
+    lab.kubectl.nodes() as Promise<NodeObject[]>,
+    lab.kubectl.pods(lab.releaseSelector),
+  ]);
+  if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas: no pod whose node to stop`, 'deploy with --replicas 2 first');
+  const ordinal = options.pod ?? replicas - 1;
+  if (ordinal >= replicas)
+    throw new UsageError(
+      `--pod ${ordinal}: release ${lab.release} has ${replicas} replicas (pods 0-${replicas - 1}); nothing was changed`,
+      `pass --pod 0 to ${replicas - 1}, or leave it out for the highest`,
+    );
+  const name = `${lab.release}-${ordinal}`;
+  const pod = pods.find((p) => p.metadata.name === name && !p.metadata.deletionTimestamp);
+  const node = pod?.spec?.nodeName;
+  if (!pod || !node || !isPodReady(pod))
+    throw new LabError(`pod ${name} is not running Ready on a node; nothing was changed`, `check it: kubectl get pod ${name} -o wide`);
+  const own = nodes.find((n) => n.metadata.name === node);
+  if (!own || conditionOf(own.status?.conditions, 'Ready') !== 'True')
+    throw new LabError(`node ${node} (of ${name}) is not Ready; nothing was changed`, 'wait for it to be Ready (kubectl get nodes)');
+  if (hasOutOfServiceTaint(own))
+    throw new LabError(
+      `node ${node} already carries the ${OUT_OF_SERVICE_TAINT.key} taint; nothing was changed`,
+      `remove it first: kubectl taint nodes ${node} ${OUT_OF_SERVICE_TAINT.key}:NoExecute-`,
+    );
+  const schedulable = schedulableNodes(nodes);
+  if (schedulable.length < 2)
+    throw new LabError(
+      `the cluster has ${schedulable.length} schedulable node${schedulable.length === 1 ? '' : 's'}: stopping ${node} would stop the lesson's whole cluster; nothing was changed`,
+      'run it on a cluster with two or more schedulable nodes (kind with workers, k3d with agents)',
+    );
+  const commands = powerCommands(
+    { stop: options.stopCommand, start: options.startCommand },
+    node,
+    nodes.map((n) => n.metadata.name),
+  );
+  return { replicas, pod: name, node, commands, volume: await readVolume(lab, pod) };
+}
+
+/** The pod's claim, its PV and the node the PV's affinity ties it to (null: none). */
+async function readVolume(lab: Lab, pod: Pod): Promise<NodeLossRecord['volume']> {
+  const pvc = podClaim(pod);
+  if (!pvc) return null;
+  type Claim = { metadata: { uid?: string }; spec?: { volumeName?: string } };
+  type Volume = { spec?: { nodeAffinity?: { required?: { nodeSelectorTerms?: { matchExpressions?: { key: string; values?: string[] }[] }[] } } } };
+  const claim = await lab.kubectl.find<Claim>('persistentvolumeclaim', pvc);
+  const pv = claim?.spec?.volumeName ?? null;
+  const volume = pv ? await lab.kubectl.find<Volume>('persistentvolume', pv).catch(() => undefined) : undefined;
+  const terms = volume?.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? [];
+  const hostname = terms.flatMap((t) => t.matchExpressions ?? []).find((e) => e.key === 'kubernetes.io/hostname');
+  return { pvc, pvcUid: claim?.metadata.uid ?? null, pv, node: hostname?.values?.[0] ?? null };
+}
+
+/** Runs the lesson and returns its run record (also written to recordDir). */
+export async function runNodeLoss(
+  lab: Lab,
+  options: NodeLossOptions,
+  onPhase: (name: string, detail: string) => void,
+  signal?: AbortSignal,
+  hooks: Pick<DemoHooks, 'feed'> = {},
+): Promise<{ record: NodeLossRecord; path: string }> {
+  const opening = openProxiedReader(lab, demoLimits.proxyMs(options.timeoutMs));
+  try {
+    const [reader, plan, helm, kubectlClient] = await Promise.all([opening, planNodeLoss(lab, options), lab.helm.version(), lab.kubectl.clientVersion()]);
+    const rl = reader ? { ...lab, kubectl: reader.kubectl } : lab;
+    return await measureNodeLoss(rl, reader ?? lab.kubectl, { ...plan, helm: helm.version, kubectlClient }, options, onPhase, signal, hooks);
+  } finally {
+    await (await opening)?.close();
+  }
+}
+
+/** A command the user gave (or the project's node script) as a change: run with a timeout, never through a shell. */
+function powerChange(words: string[], timeoutMs: number, doing: string): Change {
+  const [bin = '', ...args] = words;
+  return { bin, args, timeoutMs, doing };
+}
+
+/** What the phases leave behind: the changes made, and what is still to put back. */
+interface NodeLossRun {
+  moments: NodeLossMoments;
+  /** The stop command was started and no start command has finished since. */
+  stopped: boolean;
+  /** The taint was (or may have been) put on and not taken off. */
+  tainted: boolean;
+  cleanup: string[];
+}
+
+/** How long `node stop` may take (it returns at once on the project's cluster, like a power cut). */
+const STOP_COMMAND_MS = 60 * SECOND;
+
+class NodeLossSteps {
+  constructor(
+    readonly lab: Lab,
+    readonly session: DemoSession,
+    readonly observer: NodeLossObserver,
+    readonly plan: NodeLossPlan,
+    readonly options: NodeLossOptions,
+    readonly run: NodeLossRun,
+    readonly uid: string,
+  ) {}
+
+  /** Polls what the observer last read until `done`, or fails after `timeoutMs` saying what it waited for. */
+  async until(done: () => boolean, waitingFor: string, timeoutMs = this.options.timeoutMs): Promise<void> {
+    const deadline = this.session.clock() + timeoutMs;
+    while (!done()) {
+      if (this.session.clock() > deadline)
+        throw new LabError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${waitingFor}`, 'see the run record');
+      await this.session.hold(250);
+    }
+  }
+
+  private get podNow() {
+    return this.observer.latest.pods.get(this.plan.pod);
+  }
+
+  private nodeReady(): boolean {
+    return this.observer.latest.node?.ready === 'True';
+  }
+
+  async stopNode(): Promise<void> {
+    const { session, run, plan } = this;
+    session.checkpoint();
+    session.changed = true;
+    run.stopped = true;
+    const requestedAt = session.clock();
+    await this.lab.apply(powerChange(plan.commands.stop, STOP_COMMAND_MS, `stopping node ${plan.node} (${plan.commands.stop.join(' ')})`));
+    run.moments.stop = { requestedAt, doneAt: session.clock() };
+  }
+
+  async startNode(): Promise<void> {
+    const { session, run, plan } = this;
+    const requestedAt = session.clock();
+    run.moments.start = { requestedAt, doneAt: requestedAt };
+    await this.lab.apply(powerChange(plan.commands.start, this.options.timeoutMs, `starting node ${plan.node} (${plan.commands.start.join(' ')})`));
+    run.moments.start.doneAt = session.clock();
+    run.stopped = false;
+    await this.until(() => this.nodeReady(), `node ${plan.node} Ready again`);
+  }
+
+  async taint(remove: boolean): Promise<void> {
+    const { session, run, plan } = this;
+    const requestedAt = session.clock();
+    if (!remove) run.tainted = true;
+    await this.lab.apply(kubectlChanges.taintNode(this.lab.kubectl, plan.node, OUT_OF_SERVICE_TAINT, remove));
+    run.moments[remove ? 'untaint' : 'taint'] = { requestedAt, doneAt: session.clock() };
+    if (remove) run.tainted = false;
+  }
+
+  /** Until the node is read NotReady and the old pod not Ready, then --settle more: no replacement meanwhile. */
+  async down(): Promise<void> {
+    const { plan } = this;
+    // The controller manager's --node-monitor-grace-period (50 s by default) and a read or two.
+    await this.until(() => this.observer.latest.node?.ready !== 'True', `node ${plan.node} NotReady`);
+    // Marked not Ready by the node lifecycle controller just after; a run goes on without it (the record says when it was).
+    await this.until(() => this.podNow?.ready !== 'True', `${plan.pod} not Ready`, 30 * SECOND).catch((error: Error) => {
+      if (this.session.signal?.aborted) throw error;
+    });
+    await this.session.hold(Math.max(this.options.settleMs, SECOND));
+  }
+
+  /** Until the old pod is gone and its replacement created, then --settle more to show where it waits. */
+  async replaced(): Promise<void> {
+    const { plan } = this;
+    await this.until(() => Boolean(this.podNow?.uid && this.podNow.uid !== this.uid), `a replacement of ${plan.pod}`);
+    await this.session.hold(Math.max(this.options.settleMs, SECOND));
+  }
+
+  /** Until the pod (old or new) is Ready and the StatefulSet settled. */
+  async back(): Promise<void> {
+    await this.session.waitFor({
+      until: (state) => {
+        const pod = state.pods.find((p) => p.metadata.name === this.plan.pod && !p.metadata.deletionTimestamp);
+        return Boolean(pod && isPodReady(pod) && isStatefulSetSettled(state.statefulSet, state.pods));
+      },
+      waitingFor: `${this.plan.pod} Ready again`,
+    });
+  }
+}
+
+/** The phases of each recovery. */
+async function nodeLossPhases(s: NodeLossSteps): Promise<void> {
+  const { session, plan, options } = s;
+  await session.phase('baseline', 'traffic before the node stops', () => session.hold(options.settleMs));
+  await session.phase('stop', `power ${plan.node} off: ${plan.commands.stop.join(' ')}`, () => s.stopNode());
+  await session.phase(
+    'down',
+    `until ${plan.node} is NotReady and ${plan.pod} not Ready, then ${(Math.max(options.settleMs, SECOND) / 1000).toFixed(1)} s: no replacement meanwhile`,
+    () => s.down(),
+  );
+  if (options.recover === 'out-of-service') {
+    const t = OUT_OF_SERVICE_TAINT;
+    await session.phase('taint', `kubectl taint nodes ${plan.node} ${t.key}=${t.value}:${t.effect}`, () => s.taint(false));
+    await session.phase('replace', `until ${plan.pod} is removed and re-created`, () => s.replaced());
+  }
+  await session.phase('start', `power ${plan.node} on: ${plan.commands.start.join(' ')}; until it is Ready`, () => s.startNode());
+  if (options.recover === 'out-of-service') await session.phase('untaint', `remove the ${OUT_OF_SERVICE_TAINT.key} taint`, () => s.taint(true));
+  await session.phase('back', `until ${plan.pod} is Ready again`, () => s.back());
+  await session.phase('settle', 'traffic after the pod is back', () => session.hold(Math.max(options.settleMs, SECOND)));
+}
+
+/**
+ * After an error or Ctrl-C: the node started, the taint removed, the pod waited for; each step tried
+ * whatever the one before did. Returns the lines of what was put back (or not).
+ */
+async function undoNodeLoss(s: NodeLossSteps): Promise<string[]> {
+  const { session, run, plan } = s;
+  session.undoing = true;
+  const said: string[] = [];
+  const step = async (name: string, detail: string, body: () => Promise<void>, done: string) =>
+    said.push(
+      await session.phase(name, detail, body).then(
+        () => done,
+        (error: Error) => `${detail} failed: ${error.message}`,
+      ),
+    );
+  if (run.stopped) await step('undo', `power ${plan.node} on: ${plan.commands.start.join(' ')}`, () => s.startNode(), `${plan.node} started and Ready`);
+  if (!run.tainted) {
+    const node = await readNode(s.lab.kubectl, plan.node).catch(() => undefined);
+    run.tainted = node ? hasOutOfServiceTaint(node) : run.tainted;
+  }
+  if (run.tainted) await step('undo', `remove the ${OUT_OF_SERVICE_TAINT.key} taint from ${plan.node}`, () => s.taint(true), 'taint removed');
+  if (session.changed) await step('undo', `until ${plan.pod} is Ready again`, () => s.back(), `${plan.pod} Ready again`);
+  return said;
+}
+
+async function measureNodeLoss(
+  lab: Lab,
+  files: FileReader,
+  plan: NodeLossPlan,
+  options: NodeLossOptions,
+  onPhase: (name: string, detail: string) => void,
+  signal: AbortSignal | undefined,
+  { feed }: Pick<DemoHooks, 'feed'>,
+): Promise<{ record: NodeLossRecord; path: string }> {
+  await waitForStatefulSet(lab.kubectl, lab.release, {
+    timeoutMs: demoLimits.readyBeforeMs,
+    pollMs: demoLimits.readyBeforePollMs,
+    waitingFor: `pods of ${lab.release} (before the lesson)`,
+    signal,
+  });
+  const [server, namespace, cluster, target, start] = await Promise.all([
+    lab.kubectl.serverVersion(),
+    lab.kubectl.namespace(),
+    lab.kubectl.clusterIdentity(),
+    resolveTarget(lab.kubectl, lab.release, options.url),
+    snapshot(lab, files),
+  ]);
+  if (options.url) await checkUrlServes(target, lab.release);
+  signal?.throwIfAborted();
+
+  const startedAt = new Date();
+  const t0 = Date.now();
+  const clock = () => Date.now() - t0;
+  feed?.({
+    kind: 'start',
+    t: 0,
+    epochMs: t0,
+    title: `node loss of ${plan.node} (--recover ${options.recover})`,
+    release: lab.release,
+    replicas: plan.replicas,
+  });
+  const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
+  const probe = demoProbe(target, options.intervalMs, clock, feed);
+  const phaseBegins = (phase: string, detail: string) => {
+    onPhase(phase, detail);
+    feed?.({ kind: 'phase', t: clock(), name: phase, detail });
+  };
+  const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, phaseBegins, files, signal);
+  session.notes.push(`Probe: GET / through ${target.description} every ${options.intervalMs} ms.`);
+  const names = Array.from({ length: plan.replicas }, (_, i) => `${lab.release}-${i}`);
+  const observer = new NodeLossObserver(lab.kubectl, plan.node, lab.releaseSelector, names, clock, lab.kubectl.readsThroughProxy ? 1000 : 2000);
+  const run: NodeLossRun = { moments: { stop: null, taint: null, start: null, untaint: null }, stopped: false, tainted: false, cleanup: [] };
+
+  await observer.start();
+  const uid = observer.latest.pods.get(plan.pod)?.uid ?? '';
+  const steps = new NodeLossSteps(lab, session, observer, plan, options, run, uid);
+  await watch.start(demoLimits.watchMs(options.timeoutMs));
+  probe.start();
+  let failure: Error | undefined;
+  try {
+    await nodeLossPhases(steps);
+  } catch (error) {
+    failure = error as Error;
+  }
+  const interruptedIn = failure && signal?.aborted ? (session.phases.at(-1)?.name ?? 'the start') : undefined;
+  if (failure) run.cleanup = await undoNodeLoss(steps);
+  const samples = await probe.stop();
+  const podEvents = await watch.stop();
+  await observer.read().catch(() => undefined);
+  await observer.stop();
+  const endedAt = new Date();
+  const after = await snapshot(lab, files).catch(() => ({ counters: [] as CounterSnapshot[], ready: [] as string[] }));
+  const record = nodeLossRecord({
+    lab,
+    plan,
+    options,
+    run,
+    session,
+    observer,
+    uid,
+    start,
+    after,
+    samples,
+    podEvents,
+    failure,
+    interruptedIn,
+    environment: { kubernetes: server ?? 'unknown', helm: plan.helm, kubectl: plan.kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
+    namespace,
+    cluster,
+    viaApiServer: target.viaApiServer,
+    startedAt,
+    endedAt,
+  });
+  makeDirs(options.recordDir);
+  const path = join(options.recordDir, `${record.id}.json`);
+  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
+  return { record, path };
+}
+
+interface RecordInputs {
+  lab: Lab;
+  plan: NodeLossPlan;
+  options: NodeLossOptions;
+  run: NodeLossRun;
+  session: DemoSession;
+  observer: NodeLossObserver;
+  uid: string;
+  start: { counters: CounterSnapshot[] };
+  after: { counters: CounterSnapshot[]; ready: string[] };
+  samples: Awaited<ReturnType<DemoSession['probe']['stop']>>;
+  podEvents: Awaited<ReturnType<PodWatch['stop']>>;
+  failure: Error | undefined;
+  interruptedIn: string | undefined;
+  environment: NodeLossRecord['environment'];
+  namespace: string;
+  cluster: NodeLossRecord['cluster'];
+  viaApiServer: boolean | undefined;
+  startedAt: Date;
+  endedAt: Date;
+}
+
+/** The pod of the identity as the observer last read it, with its claim and counter. */
+function identityOf(i: RecordInputs, counters: CounterSnapshot[], first: boolean): NodeLossIdentity | null {
+  const own = i.observer.pods.filter((o) => o.pod === i.plan.pod);
+  const o = first ? own[0] : own.at(-1);
+  if (!o?.uid) return null;
+  const c = counters.find((x) => x.pod === i.plan.pod);
+  return {
+    pod: i.plan.pod,
+    uid: o.uid,
+    node: o.node,
+    ready: o.ready === 'True' && !o.deleting,
+    pvc: c?.pvc ?? i.plan.volume?.pvc ?? null,
+    pvcUid: c?.pvcUid ?? null,
+    counter: c?.counter ?? null,
+  };
+}
+
+/** The run record: what was read and measured, the figures and the verdict. */
+function nodeLossRecord(i: RecordInputs): NodeLossRecord {
+  const { plan, options, run, observer } = i;
+  const figures = nodeLossFigures({
+    pod: plan.pod,
+    node: plan.node,
+    uid: i.uid,
+    moments: run.moments,
+    nodes: observer.nodes,
+    pods: observer.pods,
+    podEvents: i.podEvents,
+    samples: i.samples,
+  });
+  const dataChecks = checkData(i.start.counters, i.after.counters, i.samples);
+  const before = identityOf(i, i.start.counters, true)!;
+  const after = identityOf(i, i.after.counters, false);
+  const nodeNow = observer.latest.node;
+  const nodeAfter = nodeNow ? { ready: nodeNow.ready === 'True', outOfService: nodeNow.outOfService } : null;
+  const stopMessage = i.failure && [`${i.failure.message}${i.interruptedIn ? ` during ${i.interruptedIn}` : ''}`, ...run.cleanup].join('; ');
+  const { verdict, reason } = decideNodeLoss({
+    recover: options.recover,
+    pod: plan.pod,
+    node: plan.node,
+    stop: i.failure && { message: stopMessage ?? i.failure.message, interruptedIn: i.interruptedIn },
+    figures,
+    before: { uid: i.uid, pvcUid: before?.pvcUid ?? null },
+    after: after && { uid: after.uid, ready: after.ready, pvcUid: after.pvcUid },
+    nodeAfter,
+    readyReplicas: i.after.ready.length,
+    replicas: plan.replicas,
+    dataChecks,
+  });
+  return {
+    schema: 1,
+    lesson: 'node-loss',
+    id: `${i.startedAt.toISOString().replace(/[:.]/g, '-')}-node-loss-${options.recover}`,
+    release: i.lab.release,
+    namespace: i.namespace,
+    cluster: i.cluster,
+    ...(i.viaApiServer && { probeVia: 'api-server-proxy' as const }),
+    recover: options.recover,
+    pod: plan.pod,
+    node: plan.node,
+    commands: plan.commands,
+    options: { replicas: plan.replicas, intervalMs: options.intervalMs, settleMs: options.settleMs, timeoutMs: options.timeoutMs },
+    environment: i.environment,
+    startedAt: i.startedAt.toISOString(),
+    endedAt: i.endedAt.toISOString(),
+    durationMs: i.endedAt.getTime() - i.startedAt.getTime(),
+    phases: i.session.phases,
+    podEvents: i.podEvents,
+    nodes: observer.nodes,
+    pods: observer.pods,
+    moments: run.moments,
+    volume: plan.volume,
+    dataMeaning: volumeMeaning(options.recover, plan.pod, plan.volume?.node ?? null, plan.node),
+    identity: { before, after },
+    nodeAfter,
+    readyReplicas: i.after.ready.length,
+    figures: figures ?? null,
+    failedRequests: figures?.failed ?? { count: 0, firstMs: null, lastMs: null, spanMs: 0 },
+    probe: summarizeProbe(i.samples, options.intervalMs),
+    samples: i.samples,
+    counters: { before: i.start.counters, after: i.after.counters },
+    dataChecks,
+    dataPreserved: dataChecks.every((c) => c.preserved),
+    cleanup: run.cleanup,
+    verdict,
+    reason,
+    notes: i.session.notes,
+  };
+}
+
+/** Why `lab` skips the node-loss lesson here (one line), or undefined when it can run it. */
+export async function nodeLossUnavailable(lab: Lab): Promise<string | undefined> {
+  const nodes = (await lab.kubectl.nodes()) as NodeObject[];
+  const schedulable = schedulableNodes(nodes);
+  if (schedulable.length < 2)
+    return `the cluster has ${schedulable.length} schedulable node${schedulable.length === 1 ? '' : 's'}; losing one needs two or more`;
+  try {
+    powerCommands(
+      {},
+      schedulable[0]!.metadata.name,
+      nodes.map((n) => n.metadata.name),
+    );
+    return undefined;
+  } catch {
+    return 'k8s-lab cannot power a node of this cluster off by itself: run `k8s-lab demo-node-loss --stop-command … --start-command …`';
+  }
+}
