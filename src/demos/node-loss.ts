@@ -336,7 +336,8 @@ async function measureNodeLoss(
   const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, phaseBegins, files, signal);
   session.notes.push(`Probe: GET / through ${target.description} every ${options.intervalMs} ms.`);
   const names = Array.from({ length: plan.replicas }, (_, i) => `${lab.release}-${i}`);
-  const observer = new NodeLossObserver(lab.kubectl, plan.node, lab.releaseSelector, names, clock, lab.kubectl.readsThroughProxy ? 1000 : 2000);
+  // Every ten probe intervals, from 250 ms to 1 s: the node's NotReady is timed to a read.
+  const observer = new NodeLossObserver(lab.kubectl, plan.node, lab.releaseSelector, names, clock, Math.min(1000, Math.max(250, 10 * options.intervalMs)));
   const run: NodeLossRun = { moments: { stop: null, taint: null, start: null, untaint: null }, stopped: false, tainted: false, cleanup: [] };
 
   await observer.start();
