@@ -21,6 +21,8 @@ export interface PodEvent {
   type: PodEventType;
   revision?: string;
   version?: string;
+  /** scheduled: the node the pod was bound to. */
+  node?: string;
 }
 
 export interface Phase {

@@ -32,7 +32,7 @@ import {
 } from './lessons.js';
 import type { Phase } from './record.js';
 import { DemoSession } from './session.js';
-import { demoProbe, podEvent, type DemoHooks } from './run.js';
+import { demoProbe, podEvent, type DemoHooks } from './harness.js';
 import { PodWatch } from './watch.js';
 
 export interface ScaleOptions {

@@ -70,7 +70,7 @@ export function podEventsFor(event: WatchEvent, previous: PodState | undefined, 
     scheduled: Boolean(pod.spec?.nodeName),
   };
   if (!known) events.push({ t, type: 'created', ...base });
-  if (state.scheduled && !known?.scheduled) events.push({ t, type: 'scheduled', ...base });
+  if (state.scheduled && !known?.scheduled) events.push({ t, type: 'scheduled', ...base, node: pod.spec!.nodeName! });
   if (state.deleting && !known?.deleting) events.push({ t, type: 'deleting', ...base });
   if (state.ready && !known?.ready) events.push({ t, type: 'ready', ...base });
   if (!state.ready && known?.ready) events.push({ t, type: 'not-ready', ...base });

@@ -24,7 +24,7 @@ export type LiveEvent =
   | { kind: 'start'; t: number; epochMs: number; title: string; release: string; from?: string; to?: string; replicas?: number; strategy?: string }
   | { kind: 'phase'; t: number; name: string; detail: string }
   /** A pod changed (from the pod watch); `baseline` for the pods there when the watch began. */
-  | { kind: 'pod'; t: number; pod: string; change: PodEventType; revision?: string; version?: string; baseline?: boolean }
+  | { kind: 'pod'; t: number; pod: string; change: PodEventType; revision?: string; version?: string; node?: string; baseline?: boolean }
   | { kind: 'sample'; sample: ProbeSample }
   /** The StatefulSet as its watch saw it (`k8s-lab watch`). */
   | { kind: 'statefulset'; t: number; replicas?: number; partition?: number; currentRevision?: string; updateRevision?: string; readyReplicas?: number }

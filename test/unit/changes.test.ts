@@ -108,6 +108,16 @@ describe('kubectlChanges', () => {
     });
   });
 
+  it('cordons and uncordons a node, cluster-scoped (no --namespace)', () => {
+    expect(kubectlChanges.cordon(kubectl, 'k8s-lab-worker2')).toEqual({
+      bin: 'kubectl',
+      args: ['--context', 'kind-lab', 'cordon', 'k8s-lab-worker2', '--request-timeout=10s'],
+      timeoutMs: 20_000,
+      doing: 'cordoning node k8s-lab-worker2',
+    });
+    expect(kubectlChanges.uncordon(kubectl, 'k8s-lab-worker2').args).toEqual(['--context', 'kind-lab', 'uncordon', 'k8s-lab-worker2', '--request-timeout=10s']);
+  });
+
   it('deletes pods without waiting, with a grace period when given', () => {
     expect(kubectlChanges.deletePods(kubectl, ['helm-python-0', 'helm-python-1'], 0)).toEqual({
       bin: 'kubectl',

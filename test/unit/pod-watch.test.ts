@@ -37,6 +37,7 @@ describe('podEventsFor', () => {
     expect(first.events.map((e) => e.type)).toEqual(['created']);
     const scheduled = podEventsFor({ type: 'MODIFIED', object: pod('p-1', 'u2', { node: 'n' }) }, first.state, 20);
     expect(scheduled.events.map((e) => e.type)).toEqual(['scheduled']);
+    expect(scheduled.events[0].node).toBe('n');
     const ready = podEventsFor({ type: 'MODIFIED', object: pod('p-1', 'u2', { node: 'n', ready: true }) }, scheduled.state, 30);
     expect(ready.events).toEqual([{ t: 30, pod: 'p-1', type: 'ready', revision: 'r1', version: 'v1' }]);
   });
