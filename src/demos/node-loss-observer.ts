@@ -6,8 +6,8 @@ import type { Node, Pod } from '../adapters/kube-objects.js';
 import type { Kubectl } from '../adapters/kubectl.js';
 import { OUT_OF_SERVICE_TAINT, type ConditionStatus, type NodeObservation, type PodObservation } from './node-loss-analysis.js';
 
-/** A node with what the demo reads of its spec. */
-export type NodeObject = Node & { spec?: { unschedulable?: boolean; taints?: { key: string; value?: string; effect: string }[] } };
+/** A node with what the demo reads of its spec (unschedulable, taints). */
+export type NodeObject = Node;
 
 export function conditionOf(conditions: { type: string; status: string }[] | undefined, type: string): ConditionStatus {
   const status = conditions?.find((c) => c.type === type)?.status;

@@ -2,18 +2,13 @@
 // replacement comes while the old pod may still run, then recovers (start, or the out-of-service
 // taint), and always leaves the node started and untainted.
 
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { kubectlChanges, type Change } from '../adapters/changes.js';
-import { isPodReady, isStatefulSetSettled, podClaim, type Pod } from '../adapters/kube-objects.js';
-import { openProxiedReader, type FileReader } from '../counters.js';
+import { isPodReady, isStatefulSetSettled, podClaim, schedulableNodes, type Pod } from '../adapters/kube-objects.js';
+import type { FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
-import { demoLimits, SECOND } from '../limits.js';
-import { makeDirs } from '../output-path.js';
+import { SECOND } from '../limits.js';
 import { summarizeProbe } from '../probe/stats.js';
-import { checkUrlServes, resolveTarget } from '../probe/target.js';
-import { waitForStatefulSet } from '../rollout.js';
 import { checkData } from './analysis.js';
 import { checkLessonRelease } from './failover.js';
 import { decideNodeLoss, nodeLossFigures, OUT_OF_SERVICE_TAINT, volumeMeaning, type NodeLossMoments, type NodeLossRecovery } from './node-loss-analysis.js';
@@ -21,9 +16,8 @@ import { conditionOf, hasOutOfServiceTaint, NodeLossObserver, readNode, type Nod
 import type { NodeLossIdentity, NodeLossRecord } from './node-loss-record.js';
 import { powerCommands, type PowerCommands } from './node-power.js';
 import type { CounterSnapshot } from './record.js';
-import { demoProbe, podEvent, snapshot, type DemoHooks } from './run.js';
-import { DemoSession } from './session.js';
-import { PodWatch } from './watch.js';
+import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type Seen } from './harness.js';
+import type { DemoSession } from './session.js';
 
 export interface NodeLossOptions {
   recover: NodeLossRecovery;
@@ -49,16 +43,6 @@ interface NodeLossPlan {
   volume: NodeLossRecord['volume'];
   helm: string;
   kubectlClient: string;
-}
-
-/** Nodes that take pods: not cordoned, no NoSchedule or NoExecute taint, Ready. */
-export function schedulableNodes(nodes: NodeObject[]): NodeObject[] {
-  return nodes.filter(
-    (n) =>
-      !n.spec?.unschedulable &&
-      !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute') &&
-      conditionOf(n.status?.conditions, 'Ready') === 'True',
-  );
 }
 
 /** Checks everything the run needs and returns its plan; throws a one-line error, having changed nothing. */
@@ -127,14 +111,15 @@ export async function runNodeLoss(
   signal?: AbortSignal,
   hooks: Pick<DemoHooks, 'feed'> = {},
 ): Promise<{ record: NodeLossRecord; path: string }> {
-  const opening = openProxiedReader(lab, demoLimits.proxyMs(options.timeoutMs));
-  try {
-    const [reader, plan, helm, kubectlClient] = await Promise.all([opening, planNodeLoss(lab, options), lab.helm.version(), lab.kubectl.clientVersion()]);
-    const rl = reader ? { ...lab, kubectl: reader.kubectl } : lab;
-    return await measureNodeLoss(rl, reader ?? lab.kubectl, { ...plan, helm: helm.version, kubectlClient }, options, onPhase, signal, hooks);
-  } finally {
-    await (await opening)?.close();
-  }
+  return withDemoReader(
+    lab,
+    options.timeoutMs,
+    async (lab) => {
+      const [plan, helm, kubectlClient] = await Promise.all([planNodeLoss(lab, options), lab.helm.version(), lab.kubectl.clientVersion()]);
+      return { ...plan, helm: helm.version, kubectlClient };
+    },
+    (rl, files, plan) => measureNodeLoss(rl, files, plan, options, onPhase, signal, hooks),
+  );
 }
 
 /** A command the user gave (or the project's node script) as a change: run with a timeout, never through a shell. */
@@ -300,113 +285,61 @@ async function measureNodeLoss(
   signal: AbortSignal | undefined,
   { feed }: Pick<DemoHooks, 'feed'>,
 ): Promise<{ record: NodeLossRecord; path: string }> {
-  await waitForStatefulSet(lab.kubectl, lab.release, {
-    timeoutMs: demoLimits.readyBeforeMs,
-    pollMs: demoLimits.readyBeforePollMs,
-    waitingFor: `pods of ${lab.release} (before the lesson)`,
-    signal,
-  });
-  const [server, namespace, cluster, target, start] = await Promise.all([
-    lab.kubectl.serverVersion(),
-    lab.kubectl.namespace(),
-    lab.kubectl.clusterIdentity(),
-    resolveTarget(lab.kubectl, lab.release, options.url),
-    snapshot(lab, files),
-  ]);
-  if (options.url) await checkUrlServes(target, lab.release);
-  signal?.throwIfAborted();
-
-  const startedAt = new Date();
-  const t0 = Date.now();
-  const clock = () => Date.now() - t0;
-  feed?.({
-    kind: 'start',
-    t: 0,
-    epochMs: t0,
-    title: `node loss of ${plan.node} (--recover ${options.recover})`,
-    release: lab.release,
-    replicas: plan.replicas,
-  });
-  const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
-  const probe = demoProbe(target, options.intervalMs, clock, feed);
-  const phaseBegins = (phase: string, detail: string) => {
-    onPhase(phase, detail);
-    feed?.({ kind: 'phase', t: clock(), name: phase, detail });
-  };
-  const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, phaseBegins, files, signal);
-  session.notes.push(`Probe: GET / through ${target.description} every ${options.intervalMs} ms.`);
-  const names = Array.from({ length: plan.replicas }, (_, i) => `${lab.release}-${i}`);
-  // Every ten probe intervals, from 250 ms to 1 s: the node's NotReady is timed to a read.
-  const observer = new NodeLossObserver(lab.kubectl, plan.node, lab.releaseSelector, names, clock, Math.min(1000, Math.max(250, 10 * options.intervalMs)));
   const run: NodeLossRun = { moments: { stop: null, taint: null, start: null, untaint: null }, stopped: false, tainted: false, cleanup: [] };
-
-  await observer.start();
-  const uid = observer.latest.pods.get(plan.pod)?.uid ?? '';
-  const steps = new NodeLossSteps(lab, session, observer, plan, options, run, uid);
-  await watch.start(demoLimits.watchMs(options.timeoutMs));
-  probe.start();
-  let failure: Error | undefined;
+  let observer: NodeLossObserver | undefined;
+  let steps: NodeLossSteps | undefined;
+  let uid = '';
+  const names = Array.from({ length: plan.replicas }, (_, i) => `${lab.release}-${i}`);
   try {
-    await nodeLossPhases(steps);
-  } catch (error) {
-    failure = error as Error;
+    const seen = await runOnHarness(
+      lab,
+      files,
+      {
+        ...options,
+        helm: plan.helm,
+        kubectlClient: plan.kubectlClient,
+        waitingFor: `pods of ${lab.release} (before the lesson)`,
+        start: { title: `node loss of ${plan.node} (--recover ${options.recover})`, release: lab.release, replicas: plan.replicas },
+        onPhase,
+        hooks: { feed },
+        signal,
+      },
+      {
+        read: (lab, files) => snapshot(lab, files),
+        prepare: async ({ session, clock }) => {
+          // Every ten probe intervals, from 250 ms to 1 s: the node's NotReady is timed to a read.
+          observer = new NodeLossObserver(lab.kubectl, plan.node, lab.releaseSelector, names, clock, Math.min(1000, Math.max(250, 10 * options.intervalMs)));
+          await observer.start();
+          uid = observer.latest.pods.get(plan.pod)?.uid ?? '';
+          if (!uid) throw new LabError(`pod ${plan.pod} is not there; nothing was changed`, `check it: kubectl get pod ${plan.pod}`);
+          steps = new NodeLossSteps(lab, session, observer, plan, options, run, uid);
+        },
+        phases: () => nodeLossPhases(steps!),
+        undo: async (_frame, failure, interruptedIn) => {
+          run.cleanup = await undoNodeLoss(steps!);
+          return [`${failure.message}${interruptedIn ? ` during ${interruptedIn}` : ''}`, ...run.cleanup].join('; ');
+        },
+      },
+    );
+    await observer!.read().catch(() => undefined);
+    await observer!.stop();
+    const record = nodeLossRecord(seen, { plan, options, run, observer: observer!, uid });
+    return { record, path: writeRecord(options.recordDir, record) };
+  } finally {
+    await observer?.stop();
   }
-  const interruptedIn = failure && signal?.aborted ? (session.phases.at(-1)?.name ?? 'the start') : undefined;
-  if (failure) run.cleanup = await undoNodeLoss(steps);
-  const samples = await probe.stop();
-  const podEvents = await watch.stop();
-  await observer.read().catch(() => undefined);
-  await observer.stop();
-  const endedAt = new Date();
-  const after = await snapshot(lab, files).catch(() => ({ counters: [] as CounterSnapshot[], ready: [] as string[] }));
-  const record = nodeLossRecord({
-    lab,
-    plan,
-    options,
-    run,
-    session,
-    observer,
-    uid,
-    start,
-    after,
-    samples,
-    podEvents,
-    failure,
-    interruptedIn,
-    environment: { kubernetes: server ?? 'unknown', helm: plan.helm, kubectl: plan.kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
-    namespace,
-    cluster,
-    viaApiServer: target.viaApiServer,
-    startedAt,
-    endedAt,
-  });
-  makeDirs(options.recordDir);
-  const path = join(options.recordDir, `${record.id}.json`);
-  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
-  return { record, path };
 }
 
+/** What the run knows besides what the harness saw. */
 interface RecordInputs {
-  lab: Lab;
   plan: NodeLossPlan;
   options: NodeLossOptions;
   run: NodeLossRun;
-  session: DemoSession;
   observer: NodeLossObserver;
   uid: string;
-  start: { counters: CounterSnapshot[] };
-  after: { counters: CounterSnapshot[]; ready: string[] };
-  samples: Awaited<ReturnType<DemoSession['probe']['stop']>>;
-  podEvents: Awaited<ReturnType<PodWatch['stop']>>;
-  failure: Error | undefined;
-  interruptedIn: string | undefined;
-  environment: NodeLossRecord['environment'];
-  namespace: string;
-  cluster: NodeLossRecord['cluster'];
-  viaApiServer: boolean | undefined;
-  startedAt: Date;
-  endedAt: Date;
 }
+
+type Snapshot = Awaited<ReturnType<typeof snapshot>>;
 
 /** The pod of the identity as the observer last read it, with its claim and counter. */
 function identityOf(i: RecordInputs, counters: CounterSnapshot[], first: boolean): NodeLossIdentity | null {
@@ -425,9 +358,11 @@ function identityOf(i: RecordInputs, counters: CounterSnapshot[], first: boolean
   };
 }
 
-/** The run record: what was read and measured, the figures and the verdict. */
-function nodeLossRecord(i: RecordInputs): NodeLossRecord {
+/** The run record from what the harness saw and what the run read: the figures and the verdict. Pure. */
+export function nodeLossRecord(seen: Seen<Snapshot>, i: RecordInputs): NodeLossRecord {
   const { plan, options, run, observer } = i;
+  const start = seen.frame.start;
+  const afterRead = seen.after ?? { counters: [], ready: [], claims: [] };
   const figures = nodeLossFigures({
     pod: plan.pod,
     node: plan.node,
@@ -435,47 +370,47 @@ function nodeLossRecord(i: RecordInputs): NodeLossRecord {
     moments: run.moments,
     nodes: observer.nodes,
     pods: observer.pods,
-    podEvents: i.podEvents,
-    samples: i.samples,
+    podEvents: seen.podEvents,
+    samples: seen.samples,
   });
-  const dataChecks = checkData(i.start.counters, i.after.counters, i.samples);
-  const before = identityOf(i, i.start.counters, true)!;
-  const after = identityOf(i, i.after.counters, false);
+  const dataChecks = checkData(start.counters, afterRead.counters, seen.samples);
+  const before = identityOf(i, start.counters, true)!;
+  const after = identityOf(i, afterRead.counters, false);
   const nodeNow = observer.latest.node;
   const nodeAfter = nodeNow ? { ready: nodeNow.ready === 'True', outOfService: nodeNow.outOfService } : null;
-  const stopMessage = i.failure && [`${i.failure.message}${i.interruptedIn ? ` during ${i.interruptedIn}` : ''}`, ...run.cleanup].join('; ');
   const { verdict, reason } = decideNodeLoss({
     recover: options.recover,
     pod: plan.pod,
     node: plan.node,
-    stop: i.failure && { message: stopMessage ?? i.failure.message, interruptedIn: i.interruptedIn },
+    stop: seen.failure && { message: seen.stopMessage ?? seen.failure.message, interruptedIn: seen.interruptedIn },
     figures,
     before: { uid: i.uid, pvcUid: before?.pvcUid ?? null },
     after: after && { uid: after.uid, ready: after.ready, pvcUid: after.pvcUid },
     nodeAfter,
-    readyReplicas: i.after.ready.length,
+    readyReplicas: afterRead.ready.length,
     replicas: plan.replicas,
     dataChecks,
   });
+  const { session, target } = seen.frame;
   return {
     schema: 1,
     lesson: 'node-loss',
-    id: `${i.startedAt.toISOString().replace(/[:.]/g, '-')}-node-loss-${options.recover}`,
-    release: i.lab.release,
-    namespace: i.namespace,
-    cluster: i.cluster,
-    ...(i.viaApiServer && { probeVia: 'api-server-proxy' as const }),
+    id: `${seen.startedAt.toISOString().replace(/[:.]/g, '-')}-node-loss-${options.recover}`,
+    release: seen.frame.lab.release,
+    namespace: seen.namespace,
+    cluster: seen.cluster,
+    ...(target.viaApiServer && { probeVia: 'api-server-proxy' as const }),
     recover: options.recover,
     pod: plan.pod,
     node: plan.node,
     commands: plan.commands,
     options: { replicas: plan.replicas, intervalMs: options.intervalMs, settleMs: options.settleMs, timeoutMs: options.timeoutMs },
-    environment: i.environment,
-    startedAt: i.startedAt.toISOString(),
-    endedAt: i.endedAt.toISOString(),
-    durationMs: i.endedAt.getTime() - i.startedAt.getTime(),
-    phases: i.session.phases,
-    podEvents: i.podEvents,
+    environment: seen.environment,
+    startedAt: seen.startedAt.toISOString(),
+    endedAt: seen.endedAt.toISOString(),
+    durationMs: seen.endedAt.getTime() - seen.startedAt.getTime(),
+    phases: session.phases,
+    podEvents: seen.podEvents,
     nodes: observer.nodes,
     pods: observer.pods,
     moments: run.moments,
@@ -483,18 +418,18 @@ function nodeLossRecord(i: RecordInputs): NodeLossRecord {
     dataMeaning: volumeMeaning(options.recover, plan.pod, plan.volume?.node ?? null, plan.node),
     identity: { before, after },
     nodeAfter,
-    readyReplicas: i.after.ready.length,
+    readyReplicas: afterRead.ready.length,
     figures: figures ?? null,
     failedRequests: figures?.failed ?? { count: 0, firstMs: null, lastMs: null, spanMs: 0 },
-    probe: summarizeProbe(i.samples, options.intervalMs),
-    samples: i.samples,
-    counters: { before: i.start.counters, after: i.after.counters },
+    probe: summarizeProbe(seen.samples, options.intervalMs),
+    samples: seen.samples,
+    counters: { before: start.counters, after: afterRead.counters },
     dataChecks,
     dataPreserved: dataChecks.every((c) => c.preserved),
     cleanup: run.cleanup,
     verdict,
     reason,
-    notes: i.session.notes,
+    notes: session.notes,
   };
 }
 
