@@ -56,7 +56,7 @@ describe('the option defaults, read from one table', () => {
       {
         requests: [40, undefined],
         strategies: [['rolling', 'recreate', 'canary', 'partition'], 'rolling,recreate,canary,partition'],
-        lessons: [['scale', 'failover'], 'scale,failover'],
+        lessons: [['scale', 'failover', 'node-loss'], 'scale,failover,node-loss'],
         output: ['lab-report/README.md', undefined],
         recordDir: ['lab-report/runs', undefined],
         lessonDir: ['lab-report/lessons', undefined],

@@ -215,6 +215,8 @@ describe('renderReport', () => {
       '## Values in volumes',
       '## Lack of need for ordering guarantees',
       '## Parallel operations approach',
+      '## Nodes: drain and loss',
+      '### Losing a node',
       '## Strategies for updating',
       '### Rolling update',
       '### Recreate — emulated: OnDelete + delete',
@@ -602,6 +604,7 @@ describe('report template', () => {
       'orderingMeasured',
       'parallel',
       'parallelMeasured',
+      'nodeLoss',
       'comparison',
       'strategies',
     ]);

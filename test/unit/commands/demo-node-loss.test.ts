@@ -18,10 +18,13 @@ let state: string;
 let script: string;
 let sim: NodeLossCluster | undefined;
 let recordDir: string;
+/** Told of each probe request (a Ctrl-C in the baseline, where only the probe runs). */
+let onProbe: (() => void) | undefined;
 
 beforeAll(async () => {
   // The Service: each answer from helm-python-0 is an increment of its counter.
   server = createServer((_, response) => {
+    onProbe?.();
     const p = sim?.pods[0];
     if (p) p.counter++;
     response.end(JSON.stringify({ pod: 'helm-python-0', version: 'v1', counter: p?.counter ?? 0 }));
@@ -41,6 +44,7 @@ afterAll(async () => {
 afterEach(() => {
   sim?.stopTimers();
   sim = undefined;
+  onProbe = undefined;
   vi.unstubAllEnvs();
 });
 
@@ -161,7 +165,9 @@ describe('Ctrl-C in each phase starts the node and removes the taint', () => {
         process.emit('SIGINT', 'SIGINT');
       };
       const cluster: NodeLossCluster = new NodeLossCluster({ script, onCall: (w) => when(w, cluster) && interrupt() });
-      if (phase === 'baseline') setTimeout(interrupt, 30);
+      // In the baseline only the probe runs: its third request (the first checks --url before the run).
+      let requests = 0;
+      if (phase === 'baseline') onProbe = () => ++requests === 3 && interrupt();
       const result = await run(demo('--recover', recover, '--settle', '400ms'), cluster);
       expect(result.code, result.stderr).toBe(130);
       const r = record();

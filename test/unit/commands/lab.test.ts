@@ -111,8 +111,8 @@ describe('k8s-lab lab', () => {
     );
     expect(run.code).toBe(1);
     expect(run.calls).toEqual(callsOf(script));
-    // doctor, deploy, traffic, counters, 4 update demos, demo-scale, demo-failover delete, kill and hang, report: 13 steps.
-    expect(run.stderr).toMatch(/^\n\[1\/13\] doctor\n✖ lab stopped at step 1 \(doctor\): 1 check failed: helm — install helm/);
+    // doctor, deploy, traffic, counters, 4 update demos, demo-scale, demo-failover delete, kill and hang, demo-node-loss, report: 14 steps.
+    expect(run.stderr).toMatch(/^\n\[1\/14\] doctor\n✖ lab stopped at step 1 \(doctor\): 1 check failed: helm — install helm/);
   });
 
   it.each([
