@@ -262,7 +262,9 @@ function recoveryProblems(f: NodeLossFacts): string[] {
  * What the out-of-service recovery means for the data, from where the volume lives: a node-local
  * volume (its PV has node affinity) holds the replacement Pending until its node is back.
  */
-export function volumeMeaning(recover: NodeLossRecovery, pod: string, volumeNode: string | null, node: string): string {
+export function volumeMeaning(recover: NodeLossRecovery, pod: string, volumeNode: string | null | undefined, node: string): string {
+  if (volumeNode === undefined)
+    return `Whether ${pod}'s volume is tied to a node could not be read (its PersistentVolume was not readable); if it is node-local, a replacement can only run on ${node}.`;
   if (volumeNode === null)
     return recover === 'start'
       ? `${pod}'s volume is not tied to a node: a replacement could have run on another node.`

@@ -45,8 +45,8 @@ export interface NodeLossRecord {
   nodes: NodeObservation[];
   pods: PodObservation[];
   moments: NodeLossMoments;
-  /** The pod's volume: its PV and the node its affinity ties it to (null: none, it can follow the pod). */
-  volume: { pvc: string; pvcUid: string | null; pv: string | null; node: string | null } | null;
+  /** The pod's volume: its PV and the node its affinity ties it to (null: none, it can follow the pod; absent: the PV could not be read). */
+  volume: { pvc: string; pvcUid: string | null; pv: string | null; node?: string | null } | null;
   /** What the recovery means for the data, given where the volume lives. */
   dataMeaning: string;
   identity: { before: NodeLossIdentity; after: NodeLossIdentity | null };

@@ -97,10 +97,11 @@ async function readVolume(lab: Lab, pod: Pod): Promise<NodeLossRecord['volume']>
   type Volume = { spec?: { nodeAffinity?: { required?: { nodeSelectorTerms?: { matchExpressions?: { key: string; values?: string[] }[] }[] } } } };
   const claim = await lab.kubectl.find<Claim>('persistentvolumeclaim', pvc);
   const pv = claim?.spec?.volumeName ?? null;
-  const volume = pv ? await lab.kubectl.find<Volume>('persistentvolume', pv).catch(() => undefined) : undefined;
+  // PersistentVolumes are cluster-scoped: an account without a ClusterRole to read them leaves the node unknown.
+  const volume = pv ? await lab.kubectl.find<Volume>('persistentvolume', pv).catch(() => null) : null;
   const terms = volume?.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? [];
   const hostname = terms.flatMap((t) => t.matchExpressions ?? []).find((e) => e.key === 'kubernetes.io/hostname');
-  return { pvc, pvcUid: claim?.metadata.uid ?? null, pv, node: hostname?.values?.[0] ?? null };
+  return { pvc, pvcUid: claim?.metadata.uid ?? null, pv, node: volume === null ? undefined : (hostname?.values?.[0] ?? null) };
 }
 
 /** Runs the lesson and returns its run record (also written to recordDir). */
@@ -415,7 +416,7 @@ export function nodeLossRecord(seen: Seen<Snapshot>, i: RecordInputs): NodeLossR
     pods: observer.pods,
     moments: run.moments,
     volume: plan.volume,
-    dataMeaning: volumeMeaning(options.recover, plan.pod, plan.volume?.node ?? null, plan.node),
+    dataMeaning: volumeMeaning(options.recover, plan.pod, plan.volume ? plan.volume.node : null, plan.node),
     identity: { before, after },
     nodeAfter,
     readyReplicas: afterRead.ready.length,

@@ -224,6 +224,7 @@ describe('the out-of-service taint (--recover out-of-service)', () => {
   it('says what a node-local volume means for the data', () => {
     expect(volumeMeaning('out-of-service', POD, NODE, NODE)).toContain(`stays Pending until ${NODE} is back`);
     expect(volumeMeaning('out-of-service', POD, null, NODE)).toContain('could start on another node');
+    expect(volumeMeaning('out-of-service', POD, undefined, NODE)).toContain('could not be read');
   });
 });
 
