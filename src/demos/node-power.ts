@@ -2,7 +2,7 @@
 // split into words here (never given to a shell); `{node}` in a word stands for the node's name.
 
 import { accessSync, constants } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { UsageError } from '../errors.js';
 
 /** The placeholder replaced by the node's name in --stop-command and --start-command. */
@@ -90,7 +90,17 @@ export function powerCommands(
   env: NodeJS.ProcessEnv = process.env,
   executable: (path: string) => boolean = isExecutable,
 ): PowerCommands {
-  if (given.stop && given.start) return { stop: forNode(given.stop, node), start: forNode(given.start, node), source: 'options' };
+  if (given.stop && given.start) {
+    for (const [flag, words] of [
+      ['--stop-command', given.stop],
+      ['--start-command', given.start],
+    ] as const) {
+      const program = words[0] ?? '';
+      if (!findsProgram(program, env, executable))
+        throw new UsageError(`${flag}: ${program} is not an executable file, nor one on PATH; nothing was changed`, 'give its full path, or install it');
+    }
+    return { stop: forNode(given.stop, node), start: forNode(given.start, node), source: 'options' };
+  }
   if (given.stop || given.start)
     throw new UsageError(
       `--${given.stop ? 'stop' : 'start'}-command without --${given.stop ? 'start' : 'stop'}-command: the node must be powered on again; nothing was changed`,
@@ -102,6 +112,16 @@ export function powerCommands(
     `k8s-lab cannot power ${node} off by itself here${isProjectCluster(nodeNames) ? ` (${script} is missing: start the cluster with this version of test/cluster/up)` : ''}; nothing was changed`,
     `pass the commands that stop and start it, e.g. --stop-command 'docker stop ${node}' --start-command 'docker start ${node}' (kind), where {node} stands for the node's name`,
   );
+}
+
+/** Whether `program` runs: a path to an executable file, or a name found on PATH (Windows: not checked, it finds programs by extension). */
+function findsProgram(program: string, env: NodeJS.ProcessEnv, executable: (path: string) => boolean): boolean {
+  if (process.platform === 'win32') return true;
+  if (program.includes('/')) return executable(program);
+  return (env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .some((dir) => executable(join(dir, program)));
 }
 
 function isExecutable(path: string): boolean {

@@ -270,7 +270,16 @@ describe('--stop-command and --start-command words', () => {
     );
     expect(() => powerCommands({}, NODE, names, env, () => false)).toThrow('/s/bin/k8s-lab-node is missing');
     expect(() => powerCommands({ stop: ['docker', 'stop', '{node}'] }, NODE, names, env, () => true)).toThrow('--stop-command without --start-command');
-    expect(powerCommands({ stop: ['docker', 'stop', '{node}'], start: ['docker', 'start', '{node}'] }, 'kind-worker2', [], env, () => false)).toEqual({
+    const docker = (p: string) => p === '/usr/bin/docker';
+    expect(() =>
+      powerCommands({ stop: ['docker', 'stop', '{node}'], start: ['docker', 'start', '{node}'] }, 'kind-worker2', [], { PATH: '/bin' }, docker),
+    ).toThrow('--stop-command: docker is not an executable file, nor one on PATH; nothing was changed');
+    expect(() =>
+      powerCommands({ stop: ['docker', 'stop', '{node}'], start: ['/opt/start', '{node}'] }, 'kind-worker2', [], { PATH: '/usr/bin' }, docker),
+    ).toThrow('--start-command: /opt/start is not an executable file');
+    expect(
+      powerCommands({ stop: ['docker', 'stop', '{node}'], start: ['docker', 'start', '{node}'] }, 'kind-worker2', [], { PATH: '/bin:/usr/bin' }, docker),
+    ).toEqual({
       stop: ['docker', 'stop', 'kind-worker2'],
       start: ['docker', 'start', 'kind-worker2'],
       source: 'options',

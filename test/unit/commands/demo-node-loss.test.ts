@@ -84,6 +84,11 @@ describe('bad input changes nothing', () => {
     [['--stop-command', 'docker stop {node}'], 2, /--stop-command without --start-command/],
     [['--recover', 'reboot'], 2, /--recover "reboot" is invalid: allowed choices are start, out-of-service/],
     [['--stop-command', "ssh 'host"], 2, /unclosed ' quote/],
+    [
+      ['--stop-command', 'no-such-program-k8s stop {node}', '--start-command', '/bin/true'],
+      2,
+      /--stop-command: no-such-program-k8s is not an executable file, nor one on PATH; nothing was changed/,
+    ],
   ])('%j exits %i', async (args, code, message) => {
     const cluster = new NodeLossCluster({ script });
     const result = await run(demo(...(args as string[])), cluster);
