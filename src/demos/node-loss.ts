@@ -219,15 +219,22 @@ class NodeLossSteps {
     await this.session.hold(Math.max(this.options.settleMs, SECOND));
   }
 
-  /** Until the pod (old or new) is Ready and the StatefulSet settled. */
+  /**
+   * Until the pod (old or new) is Ready, the StatefulSet settled, and the pod has answered the probe
+   * since the node was started: a node stopped for less than the grace period was never NotReady,
+   * so the API still says Ready while the kubelet restarts the killed containers.
+   */
   async back(): Promise<void> {
-    await this.session.waitFor({
+    const { session, plan } = this;
+    await session.waitFor({
       until: (state) => {
-        const pod = state.pods.find((p) => p.metadata.name === this.plan.pod && !p.metadata.deletionTimestamp);
+        const pod = state.pods.find((p) => p.metadata.name === plan.pod && !p.metadata.deletionTimestamp);
         return Boolean(pod && isPodReady(pod) && isStatefulSetSettled(state.statefulSet, state.pods));
       },
-      waitingFor: `${this.plan.pod} Ready again`,
+      waitingFor: `${plan.pod} Ready again`,
     });
+    const since = this.run.moments.start?.doneAt ?? 0;
+    await this.until(() => session.probe.samplesSince(since).some((s) => s.ok && s.pod === plan.pod), `${plan.pod} answering the probe again`);
   }
 }
 

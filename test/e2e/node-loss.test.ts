@@ -5,13 +5,14 @@
 // was down and not declared out of service, the pod UID the same (start) or new (out-of-service),
 // the PVC UID the same, counters not lower; every node Ready, schedulable and untainted afterwards.
 // Stops a node: run it alone, under `flock -x /tmp/k8s-lab-cluster.lock`.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeLossRecord } from '../../src/demos/node-loss-record.js';
 import { HELM_BINARIES } from '../support/tools.js';
-import { cli, deleteNamespace, kubectlJson, LOCAL_IMAGE, nodePortUrl, readCounterFile, requireCluster } from './cluster.js';
+import { cli, deleteNamespace, kubectlJson, LOCAL_IMAGE, nodePortUrl, readCounterFile, repoRoot, requireCluster } from './cluster.js';
 
 const NODE_PORT = Number(process.env.K8S_LAB_E2E_NODEPORT ?? 31964);
 const NS = `${process.env.K8S_LAB_E2E_NAMESPACE_PREFIX ?? 'k8s-lab-node-loss'}-h4`;
@@ -139,4 +140,40 @@ describe('demo-node-loss with Helm 4 on the three-node cluster', () => {
     for (const p of polls.slice(firstNew).filter((q) => q.nodeReady !== 'True')) expect(p.podReady).toBe(false);
     expect(record.figures?.replacement).toMatchObject({ early: false, node });
   }, 400_000);
+
+  it('Ctrl-C while the node is down: exit 130, the node started again, the same pod Ready, nothing lost', async () => {
+    const before = (await pods()).find((p) => p.metadata.name === POD)!;
+    const counters = [await readCounterFile(NS, 'helm-python-0'), await readCounterFile(NS, POD)];
+    const dir = mkdtempSync(join(tmpdir(), 'k8s-lab-node-loss-int-'));
+    const child = execa(
+      'node',
+      [join(repoRoot, 'bin', 'k8s-lab.js'), 'demo-node-loss', '--namespace', NS, '--url', nodePortUrl(NODE_PORT), '--record-dir', dir],
+      {
+        reject: false,
+        detached: true,
+        timeout: 300_000,
+        stdin: 'ignore',
+        env: { FORCE_COLOR: '0', CI: 'true', K8S_LAB_HELM: helm },
+      },
+    );
+    let sent = false;
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      if (sent || !chunk.includes('▸ down:')) return;
+      sent = true;
+      // A terminal's Ctrl-C, to the whole process group, 5 s into the wait for NotReady.
+      setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 5000);
+    });
+    const result = await child;
+    expect(sent, String(result.stderr)).toBe(true);
+    expect(result.exitCode, String(result.stderr).slice(-2000)).toBe(130);
+    const record = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8')) as NodeLossRecord;
+    expect(record.verdict).toBe('interrupted');
+    expect(record.reason).toContain('during down');
+    const after = (await pods()).find((p) => p.metadata.name === POD)!;
+    expect(after.metadata.uid).toBe(before.metadata.uid);
+    expect(ready(after.status.conditions)).toBe('True');
+    expect([await readCounterFile(NS, 'helm-python-0'), await readCounterFile(NS, POD)].every((c, i) => c >= counters[i]!)).toBe(true);
+    await expectNodesPutBack();
+  }, 300_000);
 });

@@ -22,12 +22,15 @@ let recordDir: string;
 let onProbe: (() => void) | undefined;
 
 beforeAll(async () => {
-  // The Service: each answer from helm-python-0 is an increment of its counter.
+  // The Service: each answer is an increment of the counter of the pod that gave it, the two pods
+  // in turn while both are Ready (on a node that is up), else helm-python-0.
+  let turn = 0;
   server = createServer((_, response) => {
     onProbe?.();
-    const p = sim?.pods[0];
+    const p1 = sim?.pods[1];
+    const p = p1 && turn++ % 2 === 1 && p1.ready === 'True' && sim?.node(p1.node ?? '')?.powered ? p1 : sim?.pods[0];
     if (p) p.counter++;
-    response.end(JSON.stringify({ pod: 'helm-python-0', version: 'v1', counter: p?.counter ?? 0 }));
+    response.end(JSON.stringify({ pod: `helm-python-${p?.ordinal ?? 0}`, version: 'v1', counter: p?.counter ?? 0 }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
