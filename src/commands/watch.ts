@@ -1,13 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StatefulSet } from '../adapters/kube-objects.js';
 import { inNamespace } from '../adapters/kubectl.js';
+import { demoProbe, podEvent } from '../demos/harness.js';
 import { JsonStreamSplitter, PodWatch } from '../demos/watch.js';
 import { interrupts } from '../interrupt.js';
 import type { Lab } from '../lab-context.js';
-import { demoLimits } from '../limits.js';
 import { eventText } from '../live/panel.js';
 import { createLiveView } from '../live/view.js';
-import { Probe } from '../probe/probe.js';
 import { openProxiedReader, type ProxiedReader } from '../counters.js';
 import { resolveTarget } from '../probe/target.js';
 
@@ -24,7 +23,10 @@ const UNTIL_STOPPED_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The live panel on its own: the release's pods (one pod watch), its StatefulSet (one watch of it)
- * and, with --traffic, a probe of its Service, until Ctrl-C (exit 0) or --for.
+ * and, with --traffic, a probe of its Service, until Ctrl-C (exit 0) or --for. It takes the
+ * harness's pod events and probe (demos/harness.ts), not runOnHarness: it changes nothing, has no
+ * phases, undo or record, and must not wait for a settled StatefulSet (it is how a user looks at one
+ * mid-update).
  */
 export async function watchRelease(lab: Lab, options: WatchOptions): Promise<void> {
   const view = await createLiveView({ stream: lab.stderr, json: lab.json });
@@ -45,7 +47,7 @@ export async function watchRelease(lab: Lab, options: WatchOptions): Promise<voi
       const watchMs = options.for ?? UNTIL_STOPPED_MS;
       view.feed({ kind: 'start', t: 0, epochMs: t0, title: `watching ${lab.release}${inNamespace(lab.target)}`, release: lab.release });
       const pods = new PodWatch(lab.kubectl, lab.releaseSelector, clock, (e) => {
-        view.feed({ kind: 'pod', t: e.t, pod: e.pod, change: e.type, revision: e.revision, version: e.version, baseline: e.baseline });
+        view.feed(podEvent(e));
         // Off a terminal the pods there at the start are listed too: the lines that follow are changes to them.
         if (e.baseline && !view.interactive)
           lab.stderr.write(
@@ -69,14 +71,7 @@ export async function watchRelease(lab: Lab, options: WatchOptions): Promise<voi
           }
         }
       });
-      const probe =
-        target &&
-        new Probe(target, {
-          intervalMs: options.interval,
-          timeoutMs: demoLimits.probeRequestMs(options.interval),
-          clock,
-          onSample: (sample) => view.feed({ kind: 'sample', sample }),
-        });
+      const probe = target && demoProbe(target, options.interval, clock, (event) => view.feed(event));
       try {
         await pods.start(watchMs);
         probe?.start();

@@ -93,7 +93,6 @@ async function readIdentity(lab: Lab, files: FileReader, name: string): Promise<
 export async function runFailover(
   lab: Lab,
   options: FailoverOptions,
-  onPhase: (name: string, detail: string) => void,
   signal?: AbortSignal,
   hooks: Pick<DemoHooks, 'feed'> = {},
 ): Promise<{ record: FailoverRecord; path: string }> {
@@ -112,7 +111,7 @@ export async function runFailover(
         );
       return { replicas, ordinal, helm: helm.version, kubectlClient };
     },
-    (rl, files, plan) => measureFailover(rl, files, plan, options, onPhase, signal, hooks),
+    (rl, files, plan) => measureFailover(rl, files, plan, options, signal, hooks),
   );
 }
 
@@ -250,7 +249,6 @@ async function measureFailover(
   files: FileReader,
   plan: FailoverPlan,
   options: FailoverOptions,
-  onPhase: (name: string, detail: string) => void,
   signal: AbortSignal | undefined,
   { feed }: Pick<DemoHooks, 'feed'>,
 ): Promise<{ record: FailoverRecord; path: string }> {
@@ -273,7 +271,6 @@ async function measureFailover(
       kubectlClient: plan.kubectlClient,
       waitingFor: `pods of ${lab.release} (before the lesson)`,
       start: { title: `failover (${options.mode}) of ${name}`, release: lab.release, replicas: plan.replicas },
-      onPhase,
       hooks: { feed },
       signal,
     },

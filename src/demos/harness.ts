@@ -5,7 +5,7 @@ import type { ClusterIdentity } from '../adapters/kubectl.js';
 import { openProxiedReader, readCounters, statefulSetPods, type FileReader } from '../counters.js';
 import type { Lab } from '../lab-context.js';
 import { demoLimits } from '../limits.js';
-import type { LiveEvent } from '../live/state.js';
+import type { LiveEvent } from '../events.js';
 import { makeDirs } from '../output-path.js';
 import { Probe } from '../probe/probe.js';
 import type { ProbeSample } from '../probe/sample.js';
@@ -91,6 +91,8 @@ export interface HarnessSpec {
   intervalMs: number;
   timeoutMs: number;
   url?: string;
+  /** Where the probe goes when the demo found that itself (demo-scale's temporary release); else found from `url`. */
+  target?: ServiceTarget;
   k8sLabVersion: string;
   helm: string;
   kubectlClient: string;
@@ -98,7 +100,7 @@ export interface HarnessSpec {
   waitingFor: string;
   /** The live view's start event, less its time. */
   start: Omit<Extract<LiveEvent, { kind: 'start' }>, 'kind' | 't' | 'epochMs'>;
-  onPhase: (name: string, detail: string) => void;
+  /** The live view's feed gets every phase as it begins (a command's view says its start line at the first). */
   hooks: DemoHooks;
   signal?: AbortSignal;
 }
@@ -168,10 +170,10 @@ export async function runOnHarness<R>(lab: Lab, files: FileReader, spec: Harness
     lab.kubectl.serverVersion(),
     lab.kubectl.namespace(),
     lab.kubectl.clusterIdentity(),
-    resolveTarget(lab.kubectl, lab.release, spec.url),
+    spec.target ?? resolveTarget(lab.kubectl, lab.release, spec.url),
     steps.read(lab, files),
   ]);
-  if (spec.url) await checkUrlServes(target, lab.release);
+  if (spec.url && !spec.target) await checkUrlServes(target, lab.release);
   signal?.throwIfAborted();
 
   const startedAt = new Date();
@@ -180,10 +182,7 @@ export async function runOnHarness<R>(lab: Lab, files: FileReader, spec: Harness
   const { feed } = hooks;
   const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
   const probe = demoProbe(target, spec.intervalMs, clock, feed);
-  const phaseBegins = (name: string, detail: string) => {
-    spec.onPhase(name, detail);
-    feed?.({ kind: 'phase', t: clock(), name, detail });
-  };
+  const phaseBegins = (name: string, detail: string) => feed?.({ kind: 'phase', t: clock(), name, detail });
   const session = new DemoSession(lab, probe, watch, clock, spec.timeoutMs, phaseBegins, files, signal);
   session.beforePhase = hooks.beforePhase;
   session.notes.push(`Probe: GET / through ${target.description} every ${spec.intervalMs} ms.`);

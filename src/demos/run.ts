@@ -129,13 +129,7 @@ async function explainStop(session: DemoSession, failure: Error, context: StopCo
 }
 
 /** Runs one measured update demo and returns its run record (also written to recordDir). */
-export async function runDemo(
-  lab: Lab,
-  options: DemoOptions,
-  onPhase: (name: string, detail: string) => void,
-  signal?: AbortSignal,
-  hooks: DemoHooks = {},
-): Promise<{ record: RunRecord; path: string }> {
+export async function runDemo(lab: Lab, options: DemoOptions, signal?: AbortSignal, hooks: DemoHooks = {}): Promise<{ record: RunRecord; path: string }> {
   return withDemoReader(
     lab,
     options.timeoutMs,
@@ -165,7 +159,6 @@ export async function runDemo(
             replicas: plan.replicas,
             strategy: options.strategy,
           },
-          onPhase,
           hooks,
           signal,
         },

@@ -3,16 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLAIM_TEMPLATE, podOrdinal, type PersistentVolumeClaim, type StatefulSet } from '../adapters/kube-objects.js';
-import { openProxiedReader, readCounters, statefulSetPods, type FileReader } from '../counters.js';
+import { readCounters, statefulSetPods, type CounterReading, type FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
-import { DELETE_PVCS_MS, demoLimits, ROUTE_WAIT_MS } from '../limits.js';
-import { makeDirs } from '../output-path.js';
+import { DELETE_PVCS_MS, ROUTE_WAIT_MS } from '../limits.js';
 import { chartDir } from '../paths.js';
-import { Probe } from '../probe/probe.js';
 import { summarizeProbe } from '../probe/stats.js';
-import { resolveTarget, untilRouted, urlTarget, type ServiceTarget } from '../probe/target.js';
-import { waitForStatefulSet, type RolloutState } from '../rollout.js';
+import { untilRouted, urlTarget, type ServiceTarget } from '../probe/target.js';
+import type { RolloutState } from '../rollout.js';
 import { checkLessonRelease } from './failover.js';
 import { checkBeforeScaling } from './scale-checks.js';
 import {
@@ -30,10 +28,9 @@ import {
   type ScaleRun,
   type StorageFacts,
 } from './lessons.js';
-import type { Phase } from './record.js';
+import type { Phase, PodEvent, ProbeSample } from './record.js';
 import { DemoSession } from './session.js';
-import { demoProbe, podEvent, type DemoHooks } from './harness.js';
-import { PodWatch } from './watch.js';
+import { runOnHarness, withDemoReader, writeRecord, type DemoHooks, type DemoSteps } from './harness.js';
 
 export interface ScaleOptions {
   to: number;
@@ -103,7 +100,6 @@ interface Retained {
 export async function runScale(
   lab: Lab,
   options: ScaleOptions,
-  onPhase: (name: string, detail: string) => void,
   signal?: AbortSignal,
   { feed }: Pick<DemoHooks, 'feed'> = {},
 ): Promise<{ record: ScaleRecord; path: string }> {
@@ -147,16 +143,27 @@ export async function runScale(
   const runs: ScaleRun[] = [];
   let failure: Error | undefined;
   let interruptedIn: string | undefined;
-  const phaseBegins = (name: string, detail: string) => {
-    onPhase(name, detail);
-    feed?.({ kind: 'phase', t: clock(), name, detail });
-  };
   for (const policy of policies) {
     const temporary = policy !== own;
     const target = temporary ? labOfRelease(lab, temporaryRelease(lab.release, policy)) : lab;
     const outcome = await scalePolicy(
       target,
-      { policy, temporary, replicas, values: release.values, nodePort, secondUrl, clock, epochMs: t0, phases, notes, cleanup, onPhase: phaseBegins, feed },
+      {
+        policy,
+        temporary,
+        replicas,
+        values: release.values,
+        nodePort,
+        secondUrl,
+        clock,
+        epochMs: t0,
+        phases,
+        notes,
+        cleanup,
+        feed,
+        helm: helm.version,
+        kubectlClient,
+      },
       options,
       signal,
     );
@@ -167,21 +174,49 @@ export async function runScale(
       break;
     }
   }
-  const endedAt = new Date();
+  const record = scaleRecord(
+    {
+      lab,
+      options,
+      replicas,
+      namespace,
+      cluster,
+      environment: { kubernetes: server ?? 'unknown', helm: helm.version, kubectl: kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
+    },
+    { startedAt, endedAt: new Date(), phases, runs, cleanup, notes, failure, interruptedIn },
+  );
+  const path = writeRecord(options.recordDir, record);
+  return { record, path };
+}
+
+/** The lesson's record, from what it was asked and what its runs saw. Pure. */
+export function scaleRecord(
+  asked: {
+    lab: Pick<Lab, 'release'>;
+    options: ScaleOptions;
+    replicas: number;
+    namespace: string;
+    cluster: ScaleRecord['cluster'];
+    environment: ScaleRecord['environment'];
+  },
+  seen: { startedAt: Date; endedAt: Date; phases: Phase[]; runs: ScaleRun[]; cleanup: string[]; notes: string[]; failure?: Error; interruptedIn?: string },
+): ScaleRecord {
+  const { options, replicas } = asked;
+  const { startedAt, endedAt, failure, interruptedIn, cleanup } = seen;
   const { verdict, reason } = decideScale(
-    runs,
+    seen.runs,
     failure && {
       message: `${failure.message}${interruptedIn ? ` during ${interruptedIn}` : ''}; ${cleanup.join('; ') || 'nothing had been changed'}`,
       interruptedIn,
     },
   );
-  const record: ScaleRecord = {
+  return {
     schema: 1,
     lesson: 'scale',
     id: `${startedAt.toISOString().replace(/[:.]/g, '-')}-scale`,
-    release: lab.release,
-    namespace,
-    cluster,
+    release: asked.lab.release,
+    namespace: asked.namespace,
+    cluster: asked.cluster,
     options: {
       replicas,
       to: options.to,
@@ -190,21 +225,17 @@ export async function runScale(
       keepPvcs: options.keepPvcs,
       intervalMs: options.intervalMs,
     },
-    environment: { kubernetes: server ?? 'unknown', helm: helm.version, kubectl: kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
+    environment: asked.environment,
     startedAt: startedAt.toISOString(),
     endedAt: endedAt.toISOString(),
     durationMs: endedAt.getTime() - startedAt.getTime(),
-    phases,
-    runs,
+    phases: seen.phases,
+    runs: seen.runs,
     cleanup,
     verdict,
     reason,
-    notes,
+    notes: seen.notes,
   };
-  makeDirs(options.recordDir);
-  const path = join(options.recordDir, `${record.id}.json`);
-  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
-  return { record, path };
 }
 
 interface PolicyContext {
@@ -221,16 +252,21 @@ interface PolicyContext {
   phases: Phase[];
   notes: string[];
   cleanup: string[];
-  onPhase: (name: string, detail: string) => void;
   feed?: DemoHooks['feed'];
+  /** The tools' versions, for the harness's environment. */
+  helm: string;
+  kubectlClient: string;
 }
 
-/** Where the temporary release's probe goes: as the user said (waiting for the new NodePort to answer), else found. */
-async function temporaryTarget(lab: Lab, context: PolicyContext, log: Lab['log']): Promise<ServiceTarget> {
+/**
+ * Where the temporary release's probe goes: as the user said, once its new NodePort answers;
+ * undefined to find it as without --url (saying why in the notes).
+ */
+async function temporaryTarget(context: PolicyContext, log: Lab['log']): Promise<ServiceTarget | undefined> {
   const chosen = context.secondUrl;
   if (!chosen?.url) {
     if (chosen) context.notes.push(chosen.how);
-    return resolveTarget(lab.kubectl, lab.release);
+    return undefined;
   }
   const target = urlTarget(chosen.url, chosen.how);
   await untilRouted(target, ROUTE_WAIT_MS, (reason) => log.info(`waiting up to ${ROUTE_WAIT_MS / 1000} s for ${target.description} to answer (${reason})`));
@@ -277,205 +313,318 @@ const exactly = (count: number) => (state: RolloutState) =>
   state.pods.length === count &&
   state.pods.every((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
 
+/** When each measured step began (the run's clock), to split the probe's samples and the pod events. */
+interface ScaleMarks {
+  upAt: number;
+  readEnd: number;
+  downAt: number;
+  againAt: number;
+  againReadyAt: number;
+  returnedAt: number;
+  restoreAt: number;
+}
+
+/** What the steps read of the added pods: counters and claims before, after the scale-down, after the return. */
+interface ScaleReads {
+  readings: CounterReading[];
+  claimsBefore: Map<string, string | null>;
+  claimsDown: Map<string, string | null>;
+  returned: CounterReading[];
+  claimsAgain: Map<string, string | null>;
+}
+
+/** A policy's run under way: its session, the phase runner named after the policy, what it changed. */
+interface PolicyRun {
+  s: DemoSession;
+  phase: <T>(name: string, detail: string, body: () => Promise<T>) => Promise<T>;
+  rl: Lab;
+  files: FileReader;
+  added: number[];
+  changes: { retentionChanged: boolean };
+  /** The harness's clock, the one of the probe's samples and the pod events. */
+  clock: () => number;
+}
+
+/** The counters of the pods at or above `replicas` (the ordinals the lesson added) and the release's claims. */
+async function readAdded(rl: Lab, release: string, replicas: number, files: FileReader): Promise<[CounterReading[], Map<string, string | null>]> {
+  const pods = (await statefulSetPods(rl.kubectl, release)).filter((p) => podOrdinal(p.metadata.name) >= replicas);
+  return Promise.all([readCounters(rl.kubectl, pods, 8, files), claimsOf(rl)]);
+}
+
+/** Temporary release only: installs it with the other policy. */
+async function installPhase(rl: Lab, lab: Lab, context: PolicyContext, options: ScaleOptions): Promise<void> {
+  const { policy, replicas, clock } = context;
+  const what = `helm install ${lab.release}: podManagementPolicy ${policy} (it cannot be changed on a live StatefulSet), ${replicas} replicas, NodePort ${context.nodePort ?? 'any'}; removed afterwards with its PVCs`;
+  const start = clock();
+  context.feed?.({ kind: 'phase', t: start, name: `${policy}: install`, detail: what });
+  await installTemporary(rl, context, options);
+  context.phases.push({ name: `${policy}: install`, start, end: clock(), detail: what });
+  context.notes.push(`${policy} ran on the temporary release ${lab.release} (${what}).`);
+}
+
+/** --pvc-retention delete: the release's own StatefulSet gets whenScaled Delete; either way the server must keep it. */
+async function retentionPhase(run: PolicyRun, lab: Lab, context: PolicyContext, options: ScaleOptions): Promise<void> {
+  if (options.pvcRetention !== 'delete') return;
+  if (!context.temporary) {
+    await run.phase('retention', 'persistentVolumeClaimRetentionPolicy.whenScaled Delete (helm upgrade; no pod changes)', async () => {
+      run.changes.retentionChanged = true;
+      await run.s.upgrade({ 'persistentVolumeClaimRetentionPolicy.whenScaled': 'Delete' });
+    });
+  }
+  const sts = (await run.rl.kubectl.statefulSet(lab.release)) as (StatefulSet & { spec: { persistentVolumeClaimRetentionPolicy?: Retained } }) | undefined;
+  if (sts?.spec.persistentVolumeClaimRetentionPolicy?.whenScaled !== 'Delete') {
+    throw new LabError(
+      '--pvc-retention delete: the server dropped persistentVolumeClaimRetentionPolicy (it has no StatefulSetAutoDeletePVC)',
+      'leave out --pvc-retention, or use Kubernetes 1.32+',
+    );
+  }
+}
+
+/** Scale up, read the added pods, scale down, read their claims, scale up again, read them again. */
+async function scaleSteps(
+  run: PolicyRun,
+  lab: Lab,
+  context: PolicyContext,
+  options: ScaleOptions,
+): Promise<{ marks: Omit<ScaleMarks, 'restoreAt'>; reads: ScaleReads }> {
+  const { s, phase, rl, files, added, clock } = run;
+  const { replicas } = context;
+  const to = options.to;
+  const upAt = clock();
+  await phase('scale up', `${replicas} → ${to} (helm upgrade replicaCount=${to})`, async () => {
+    await s.upgrade({ replicaCount: to });
+    await s.waitFor({ until: exactly(to), waitingFor: `${to} pods of ${lab.release} Ready` });
+  });
+  await phase('traffic', 'the added pods serve', () => s.hold(options.settleMs));
+  const names = added.map((o) => `${lab.release}-${o}`).join(', ');
+  const [readings, claimsBefore] = await phase('read', `counters and PVCs of ${names}`, () => readAdded(rl, lab.release, replicas, files));
+  const readEnd = clock();
+  await phase('traffic', 'more increments the added pods acknowledge before they go', () => s.hold(options.settleMs));
+
+  const downAt = clock();
+  await phase('scale down', `${to} → ${replicas}`, async () => {
+    await s.upgrade({ replicaCount: replicas });
+    await s.waitFor({ until: exactly(replicas), waitingFor: `${lab.release} back at ${replicas} pods` });
+  });
+  const removed = added.map((o) => claimName(lab.release, o));
+  const deleting = options.pvcRetention === 'delete';
+  const claimsDown = await phase('claims', deleting ? "until the StatefulSet has deleted the removed pods' PVCs" : "the removed pods' PVCs", async () => {
+    const deadline = Date.now() + Math.min(options.timeoutMs, 60_000);
+    for (;;) {
+      const claims = await claimsOf(rl);
+      if (!deleting || removed.every((c) => !claims.has(c)) || Date.now() > deadline) return claims;
+      await s.hold(250);
+    }
+  });
+
+  const againAt = clock();
+  await phase('scale up again', `${replicas} → ${to}: the removed ordinals return`, async () => {
+    await s.upgrade({ replicaCount: to });
+    await s.waitFor({ until: exactly(to), waitingFor: `${to} pods of ${lab.release} Ready again` });
+  });
+  const againReadyAt = clock();
+  const [returned, claimsAgain] = await phase('read again', "the returning pods' counters and PVCs", () => readAdded(rl, lab.release, replicas, files));
+  const returnedAt = clock();
+  return { marks: { upAt, readEnd, downAt, againAt, againReadyAt, returnedAt }, reads: { readings, claimsBefore, claimsDown, returned, claimsAgain } };
+}
+
+/** What one policy's run measured, from its samples, pod events, marks and reads. Pure. */
+export function scaleRun(
+  seen: {
+    policy: PodManagementPolicy;
+    release: string;
+    temporary: boolean;
+    viaApiServer?: boolean;
+    replicas: number;
+    to: number;
+    intervalMs: number;
+    retention: Retention;
+  },
+  marks: ScaleMarks,
+  reads: ScaleReads,
+  samples: ProbeSample[],
+  events: PodEvent[],
+): ScaleRun {
+  const { release, replicas, to } = seen;
+  const { upAt, readEnd, downAt, againAt, againReadyAt, returnedAt, restoreAt } = marks;
+  const added = Array.from({ length: to - replicas }, (_, i) => replicas + i);
+  const pods = added.map((o) => `${release}-${o}`);
+  const acks = (pod: string, from: number, until: number) => samples.filter((x) => x.ok && x.pod === pod && x.t > from && x.t < until).length;
+  const failedBetween = (from: number, until: number) => samples.filter((x) => !x.ok && x.t >= from && x.t < until).length;
+  const storage = added.map((ordinal) => {
+    const pod = `${release}-${ordinal}`;
+    const pvc = claimName(release, ordinal);
+    const facts: StorageFacts = {
+      pod,
+      pvc,
+      retention: seen.retention,
+      before: { counter: reads.readings.find((r) => r.pod === pod)?.counter ?? null, pvcUid: reads.claimsBefore.get(pvc) ?? null },
+      acknowledgedAfterRead: acks(pod, readEnd, againAt),
+      pvcUidAfterScaleDown: reads.claimsDown.get(pvc) ?? null,
+      returned: { counter: reads.returned.find((r) => r.pod === pod)?.counter ?? null, pvcUid: reads.claimsAgain.get(pvc) ?? null },
+      acknowledgedSinceReturn: acks(pod, againAt - 1, returnedAt + 1),
+    };
+    return checkStorage(facts);
+  });
+  const upTimes = podTimes(events, pods, upAt);
+  const againTimes = podTimes(events, pods, againAt);
+  const order = scaleDownOrder(events, pods, downAt);
+  const doneDown = order.every((o) => o.deletedMs !== null) ? Math.max(0, ...order.map((o) => o.deletedMs ?? 0)) : null;
+  return {
+    policy: seen.policy,
+    release,
+    temporary: seen.temporary,
+    ...(seen.viaApiServer && { probeVia: 'api-server-proxy' as const }),
+    from: replicas,
+    to,
+    up: { requestedAt: upAt, allReadyMs: allReadyMs(upTimes), pods: upTimes, readyOrder: readyOrder(upTimes), shape: rolloutShape(upTimes) },
+    down: { requestedAt: downAt, doneMs: doneDown, order },
+    again: { requestedAt: againAt, allReadyMs: allReadyMs(againTimes), pods: againTimes },
+    probe: summarizeProbe(samples, seen.intervalMs),
+    failedUp: failedBetween(upAt, downAt) + failedBetween(againAt, againReadyAt),
+    failedDown: failedBetween(downAt, againAt) + failedBetween(restoreAt, Number.POSITIVE_INFINITY),
+    storage,
+  };
+}
+
+/** Phases and marks of a run on the harness's clock, moved onto the lesson's (its runs follow each other). */
+function onLessonClock(phases: Phase[], run: ScaleRun | undefined, offset: number): { phases: Phase[]; run?: ScaleRun } {
+  const moved = phases.map((p) => ({ ...p, start: p.start + offset, end: p.end + offset }));
+  if (!run) return { phases: moved };
+  return {
+    phases: moved,
+    run: {
+      ...run,
+      up: { ...run.up, requestedAt: run.up.requestedAt + offset },
+      down: { ...run.down, requestedAt: run.down.requestedAt + offset },
+      again: { ...run.again, requestedAt: run.again.requestedAt + offset },
+    },
+  };
+}
+
+/** What one policy's run shares between its steps, its undo and its end. */
+interface PolicyState {
+  /** A temporary release is installed and not yet removed. */
+  installed: boolean;
+  /** The release's own retention policy was changed and not yet put back. */
+  retentionChanged: boolean;
+  /** What the steps measured, once they have. */
+  measured?: { marks: Omit<ScaleMarks, 'restoreAt'>; reads: ScaleReads; restoreAt: number };
+  putBack: (session: DemoSession) => Promise<void>;
+  say: (line: string) => void;
+}
+
+/** The harness's steps for one policy: baseline, retention, the scale steps, then (own release) restore and settle; the undo. */
+function policySteps(lab: Lab, rl: Lab, files: FileReader, context: PolicyContext, options: ScaleOptions, state: PolicyState): DemoSteps<undefined> {
+  const { policy } = context;
+  const added = Array.from({ length: options.to - context.replicas }, (_, i) => context.replicas + i);
+  return {
+    read: async () => undefined,
+    phases: async ({ session: s, clock }) => {
+      const run: PolicyRun = { s, phase: (name, detail, body) => s.phase(`${policy}: ${name}`, detail, body), rl, files, added, changes: state, clock };
+      await run.phase('baseline', 'traffic before scaling', () => s.hold(options.settleMs));
+      await retentionPhase(run, lab, context, options);
+      const { marks, reads } = await scaleSteps(run, lab, context, options);
+      state.measured = { marks, reads, restoreAt: clock() };
+      if (context.temporary) return;
+      await state.putBack(s);
+      state.retentionChanged = false;
+      await run.phase('settle', 'traffic after the release is back', () => s.hold(options.settleMs));
+    },
+    undo: async ({ session }) => {
+      session.undoing = true;
+      try {
+        if (session.changed || state.installed || state.retentionChanged) await state.putBack(session);
+        state.installed = false;
+      } catch (undoError) {
+        state.say(`putting ${lab.release} back failed: ${(undoError as Error).message}`);
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Runs the lesson on one policy's release, on the demo harness: a temporary release is installed
+ * first and removed after its probe stopped (its Service goes with it); the release's own is
+ * scaled back and settled within the phases. On failure or Ctrl-C the harness runs the undo.
+ */
 async function scalePolicy(
   lab: Lab,
   context: PolicyContext,
   options: ScaleOptions,
   signal?: AbortSignal,
 ): Promise<{ run?: ScaleRun; failure?: Error; interruptedIn?: string }> {
-  const { policy, replicas, clock } = context;
-  const to = options.to;
-  const added = Array.from({ length: to - replicas }, (_, i) => replicas + i);
-  const podName = (ordinal: number) => `${lab.release}-${ordinal}`;
-  const say = (line: string) => {
-    context.cleanup.push(line);
-    lab.log.info(`  ${line}`);
-  };
-  let installed = false;
-  const opening = openProxiedReader(lab, demoLimits.proxyMs(options.timeoutMs));
-  const reader = await opening;
-  const rl = reader ? { ...lab, kubectl: reader.kubectl } : lab;
-  const files: FileReader = reader ?? lab.kubectl;
-  const { feed } = context;
-  // The live view follows the release being measured: its pods, its Service.
-  feed?.({
-    kind: 'start',
-    t: clock(),
-    epochMs: context.epochMs,
-    title: `scale of ${lab.release}: ${replicas} → ${to} (${policy})`,
-    release: lab.release,
-    replicas,
-  });
-  // A session for its phases, its waits and its Ctrl-C handling; the probe and the watch are its own.
-  const watch = new PodWatch(rl.kubectl, rl.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
-  let probe: Probe | undefined;
-  let session: DemoSession | undefined;
-  let retentionChanged = false;
+  const { policy, replicas, feed } = context;
   const original: Retained = ((context.values.persistentVolumeClaimRetentionPolicy ?? {}) as Retained) || {};
-  const phase = <T>(name: string, detail: string, body: () => Promise<T>) => session!.phase(`${policy}: ${name}`, detail, body);
+  const removed = Array.from({ length: options.to - replicas }, (_, i) => claimName(lab.release, replicas + i));
+  const state: PolicyState = {
+    installed: false,
+    retentionChanged: false,
+    say: (line) => {
+      context.cleanup.push(line);
+      lab.log.info(`  ${line}`);
+    },
+    putBack: (session) => restore(session, lab, context, options, { retentionChanged: state.retentionChanged, original, removed, say: state.say }),
+  };
+  const title = `scale of ${lab.release}: ${replicas} → ${options.to} (${policy})`;
   try {
-    if (context.temporary) {
-      signal?.throwIfAborted();
-      const what = `helm install ${lab.release}: podManagementPolicy ${policy} (it cannot be changed on a live StatefulSet), ${replicas} replicas, NodePort ${context.nodePort ?? 'any'}; removed afterwards with its PVCs`;
-      context.onPhase(`${policy}: install`, what);
-      const start = clock();
-      installed = true;
-      await installTemporary(rl, context, options);
-      context.phases.push({ name: `${policy}: install`, start, end: clock(), detail: what });
-      context.notes.push(`${policy} ran on the temporary release ${lab.release} (${what}).`);
-    }
-    await waitForStatefulSet(rl.kubectl, lab.release, {
-      timeoutMs: options.timeoutMs,
-      pollMs: 250,
-      waitingFor: `pods of ${lab.release} (before scaling)`,
-      signal,
-    });
-    const target = context.temporary ? await temporaryTarget(rl, context, lab.log) : await resolveTarget(rl.kubectl, lab.release, options.url);
-    probe = demoProbe(target, options.intervalMs, clock, feed);
-    session = new DemoSession(rl, probe, watch, clock, options.timeoutMs, context.onPhase, files, signal);
-    context.notes.push(`${policy}: probe GET / through ${target.description} every ${options.intervalMs} ms.`);
-    await watch.start(demoLimits.watchMs(options.timeoutMs));
-    probe.start();
-    const s = session;
-    await phase('baseline', 'traffic before scaling', () => s.hold(options.settleMs));
-
-    if (options.pvcRetention === 'delete' && !context.temporary) {
-      await phase('retention', 'persistentVolumeClaimRetentionPolicy.whenScaled Delete (helm upgrade; no pod changes)', async () => {
-        retentionChanged = true;
-        await s.upgrade({ 'persistentVolumeClaimRetentionPolicy.whenScaled': 'Delete' });
-      });
-    }
-    if (options.pvcRetention === 'delete') {
-      const sts = (await rl.kubectl.statefulSet(lab.release)) as (StatefulSet & { spec: { persistentVolumeClaimRetentionPolicy?: Retained } }) | undefined;
-      if (sts?.spec.persistentVolumeClaimRetentionPolicy?.whenScaled !== 'Delete') {
-        throw new LabError(
-          '--pvc-retention delete: the server dropped persistentVolumeClaimRetentionPolicy (it has no StatefulSetAutoDeletePVC)',
-          'leave out --pvc-retention, or use Kubernetes 1.32+',
-        );
-      }
-    }
-
-    const upAt = clock();
-    await phase('scale up', `${replicas} → ${to} (helm upgrade replicaCount=${to})`, async () => {
-      await s.upgrade({ replicaCount: to });
-      await s.waitFor({ until: exactly(to), waitingFor: `${to} pods of ${lab.release} Ready` });
-    });
-    await phase('traffic', 'the added pods serve', () => s.hold(options.settleMs));
-    const [readings, claimsBefore] = await phase('read', `counters and PVCs of ${added.map(podName).join(', ')}`, async () =>
-      Promise.all([
-        readCounters(
-          rl.kubectl,
-          (await statefulSetPods(rl.kubectl, lab.release)).filter((p) => podOrdinal(p.metadata.name) >= replicas),
-          8,
-          files,
-        ),
-        claimsOf(rl),
-      ]),
-    );
-    const readEnd = clock();
-    await phase('traffic', 'more increments the added pods acknowledge before they go', () => s.hold(options.settleMs));
-
-    const downAt = clock();
-    await phase('scale down', `${to} → ${replicas}`, async () => {
-      await s.upgrade({ replicaCount: replicas });
-      await s.waitFor({ until: exactly(replicas), waitingFor: `${lab.release} back at ${replicas} pods` });
-    });
-    const removed = added.map((o) => claimName(lab.release, o));
-    const claimsDown = await phase(
-      'claims',
-      options.pvcRetention === 'delete' ? "until the StatefulSet has deleted the removed pods' PVCs" : "the removed pods' PVCs",
-      async () => {
-        const deadline = Date.now() + Math.min(options.timeoutMs, 60_000);
-        for (;;) {
-          const claims = await claimsOf(rl);
-          if (options.pvcRetention === 'retain' || removed.every((c) => !claims.has(c)) || Date.now() > deadline) return claims;
-          await s.hold(250);
+    return await withDemoReader(
+      lab,
+      options.timeoutMs,
+      async () => undefined,
+      async (rl, files) => {
+        if (context.temporary) {
+          signal?.throwIfAborted();
+          feed?.({ kind: 'start', t: context.clock(), epochMs: context.epochMs, title, release: lab.release, replicas });
+          state.installed = true;
+          await installPhase(rl, lab, context, options);
         }
+        const spec = {
+          ...options,
+          ...(context.temporary ? { url: undefined, target: await temporaryTarget(context, lab.log) } : {}),
+          helm: context.helm,
+          kubectlClient: context.kubectlClient,
+          waitingFor: `pods of ${lab.release} (before scaling)`,
+          start: { title, release: lab.release, replicas },
+          hooks: { feed },
+          signal,
+        };
+        const seen = await runOnHarness(rl, files, spec, policySteps(lab, rl, files, context, options, state));
+        const { session, target } = seen.frame;
+        if (context.temporary && state.installed) {
+          // Not to be stopped half-way: the lesson is measured, this only removes what it installed.
+          session.undoing = true;
+          await state.putBack(session);
+          state.installed = false;
+        }
+        // Each note says which policy's run it is about: `OrderedReady: probe GET / through … every 100 ms.`
+        context.notes.push(...session.notes.map((note) => `${policy}: ${note.replace(/^Probe: /, 'probe ')}`));
+        const facts = {
+          policy,
+          release: lab.release,
+          temporary: context.temporary,
+          viaApiServer: target.viaApiServer,
+          replicas,
+          to: options.to,
+          intervalMs: options.intervalMs,
+          retention: options.pvcRetention,
+        };
+        const { measured } = state;
+        const run =
+          !seen.failure && measured
+            ? scaleRun(facts, { ...measured.marks, restoreAt: measured.restoreAt }, measured.reads, seen.samples, seen.podEvents)
+            : undefined;
+        const moved = onLessonClock(session.phases, run, seen.startedAt.getTime() - context.epochMs);
+        context.phases.push(...moved.phases);
+        return seen.failure ? { failure: seen.failure, interruptedIn: seen.interruptedIn } : { run: moved.run };
       },
     );
-
-    const againAt = clock();
-    await phase('scale up again', `${replicas} → ${to}: the removed ordinals return`, async () => {
-      await s.upgrade({ replicaCount: to });
-      await s.waitFor({ until: exactly(to), waitingFor: `${to} pods of ${lab.release} Ready again` });
-    });
-    const againReadyAt = clock();
-    const [returned, claimsAgain] = await phase('read again', "the returning pods' counters and PVCs", async () =>
-      Promise.all([
-        readCounters(
-          rl.kubectl,
-          (await statefulSetPods(rl.kubectl, lab.release)).filter((p) => podOrdinal(p.metadata.name) >= replicas),
-          8,
-          files,
-        ),
-        claimsOf(rl),
-      ]),
-    );
-    const returnedAt = clock();
-    const restoreAt = clock();
-    // The temporary release's Service goes with it: its probe stops first.
-    const stopped = context.temporary ? await Promise.all([probe.stop(), watch.stop()]) : undefined;
-    await restore(s, lab, context, options, { retentionChanged, original, removed, say });
-    retentionChanged = false;
-    installed = false;
-    if (!context.temporary) await phase('settle', 'traffic after the release is back', () => s.hold(options.settleMs));
-    const [samples, events] = stopped ?? (await Promise.all([probe.stop(), watch.stop()]));
-    const acks = (pod: string, from: number, until: number) => samples.filter((x) => x.ok && x.pod === pod && x.t > from && x.t < until).length;
-    const failedBetween = (from: number, until: number) => samples.filter((x) => !x.ok && x.t >= from && x.t < until).length;
-    const storage = added.map((ordinal) => {
-      const pod = podName(ordinal);
-      const pvc = claimName(lab.release, ordinal);
-      const facts: StorageFacts = {
-        pod,
-        pvc,
-        retention: options.pvcRetention,
-        before: { counter: readings.find((r) => r.pod === pod)?.counter ?? null, pvcUid: claimsBefore.get(pvc) ?? null },
-        acknowledgedAfterRead: acks(pod, readEnd, againAt),
-        pvcUidAfterScaleDown: claimsDown.get(pvc) ?? null,
-        returned: { counter: returned.find((r) => r.pod === pod)?.counter ?? null, pvcUid: claimsAgain.get(pvc) ?? null },
-        acknowledgedSinceReturn: acks(pod, againAt - 1, returnedAt + 1),
-      };
-      return checkStorage(facts);
-    });
-    const upTimes = podTimes(events, added.map(podName), upAt);
-    const againTimes = podTimes(events, added.map(podName), againAt);
-    const order = scaleDownOrder(events, added.map(podName), downAt);
-    const doneDown = order.every((o) => o.deletedMs !== null) ? Math.max(0, ...order.map((o) => o.deletedMs ?? 0)) : null;
-    const run: ScaleRun = {
-      policy,
-      release: lab.release,
-      temporary: context.temporary,
-      ...(target.viaApiServer && { probeVia: 'api-server-proxy' as const }),
-      from: replicas,
-      to,
-      up: { requestedAt: upAt, allReadyMs: allReadyMs(upTimes), pods: upTimes, readyOrder: readyOrder(upTimes), shape: rolloutShape(upTimes) },
-      down: { requestedAt: downAt, doneMs: doneDown, order },
-      again: { requestedAt: againAt, allReadyMs: allReadyMs(againTimes), pods: againTimes },
-      probe: summarizeProbe(samples, options.intervalMs),
-      failedUp: failedBetween(upAt, downAt) + failedBetween(againAt, againReadyAt),
-      failedDown: failedBetween(downAt, againAt) + failedBetween(restoreAt, Number.POSITIVE_INFINITY),
-      storage,
-    };
-    context.phases.push(...s.phases);
-    return { run };
   } catch (error) {
-    const interruptedIn = signal?.aborted ? (session?.phases.at(-1)?.name ?? 'the start') : undefined;
-    if (session) session.undoing = true;
-    try {
-      if (session && (session.changed || installed || retentionChanged)) {
-        await restore(session, lab, context, options, { retentionChanged, original, removed: added.map((o) => claimName(lab.release, o)), say });
-      } else if (installed) {
-        await removeTemporary(rl, options, say);
-      }
-    } catch (undoError) {
-      say(`putting ${lab.release} back failed: ${(undoError as Error).message}`);
-    }
-    await probe?.stop();
-    await watch.stop();
-    if (session) context.phases.push(...session.phases);
-    return { failure: error as Error, interruptedIn };
-  } finally {
-    await reader?.close();
+    // The harness throws only before its first change; an installed temporary release still goes.
+    if (state.installed)
+      await removeTemporary(lab, options, state.say).catch((undoError: Error) => state.say(`removing ${lab.release} failed: ${undoError.message}`));
+    return { failure: error as Error, interruptedIn: signal?.aborted ? 'the start' : undefined };
   }
 }
 

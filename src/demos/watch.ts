@@ -139,11 +139,6 @@ export class PodWatch {
     await Promise.race([ready, this.stream.exited]);
   }
 
-  /** Pods currently not Ready (or terminating) among those the watch knows. */
-  podsDown(): number {
-    return [...this.states.values()].filter((s) => !s.ready).length;
-  }
-
   async stop(): Promise<PodEvent[]> {
     await this.stream?.stop();
     return this.events;

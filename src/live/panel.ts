@@ -17,23 +17,11 @@ type Tone = 'good' | 'bad' | 'warn' | 'dim' | 'bold' | 'info';
 /** A piece of a line and how to colour it. */
 type Piece = [text: string, tone?: Tone];
 
+/** The chalk style of each tone. */
+const STYLE = { good: 'green', bad: 'red', warn: 'yellow', dim: 'dim', bold: 'bold', info: 'cyan' } as const satisfies Record<Tone, keyof ChalkInstance>;
+
 function paint(chalk: ChalkInstance, tone: Tone | undefined, text: string): string {
-  switch (tone) {
-    case 'good':
-      return chalk.green(text);
-    case 'bad':
-      return chalk.red(text);
-    case 'warn':
-      return chalk.yellow(text);
-    case 'dim':
-      return chalk.dim(text);
-    case 'bold':
-      return chalk.bold(text);
-    case 'info':
-      return chalk.cyan(text);
-    default:
-      return text;
-  }
+  return tone ? chalk[STYLE[tone]](text) : text;
 }
 
 /** Joins the pieces, cut at `width` columns (the last one shown ends in …), trailing blanks dropped. */
