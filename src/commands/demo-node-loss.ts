@@ -1,13 +1,10 @@
 import { runNodeLoss } from '../demos/node-loss.js';
 import type { NodeLossRecovery } from '../demos/node-loss-analysis.js';
 import type { NodeLossRecord } from '../demos/node-loss-record.js';
-import { InterruptedError, LabError } from '../errors.js';
-import { interrupts } from '../interrupt.js';
 import type { Lab } from '../lab-context.js';
-import { openDemoView } from '../live/demo-view.js';
-import { checkOutputDir } from '../output-path.js';
 import { packageVersion } from '../paths.js';
 import { renderTable } from '../ui/table.js';
+import { demoEnding, runDemoCommand } from './demo-command.js';
 
 export interface NodeLossCommandOptions {
   recover: NodeLossRecovery;
@@ -53,12 +50,12 @@ export function renderNodeLossSummary(record: NodeLossRecord, path: string): str
 }
 
 export async function demoNodeLoss(lab: Lab, options: NodeLossCommandOptions): Promise<NodeLossRecord> {
-  checkOutputDir(options.recordDir, '--record-dir');
-  const live = await openDemoView(lab);
-  const { record, path } = await interrupts
-    .whileUndoable((signal) =>
+  return runDemoCommand(lab, {
+    recordDir: options.recordDir,
+    startLine: () => `node loss (--recover ${options.recover}) in ${lab.release}: probing the Service every ${options.interval} ms`,
+    run: (rl, signal, live) =>
       runNodeLoss(
-        live.lab,
+        rl,
         {
           recover: options.recover,
           pod: options.pod,
@@ -71,15 +68,10 @@ export async function demoNodeLoss(lab: Lab, options: NodeLossCommandOptions): P
           recordDir: options.recordDir,
           k8sLabVersion: packageVersion(),
         },
-        () => live.started(() => `node loss (--recover ${options.recover}) in ${lab.release}: probing the Service every ${options.interval} ms`),
         signal,
         { feed: live.feed },
       ),
-    )
-    .finally(() => live.stop());
-  lab.log.result(record, () => renderNodeLossSummary(record, path));
-  if (record.verdict === 'interrupted') throw new InterruptedError(`node loss ${record.reason}`, `see ${path}`);
-  interrupts.signal.throwIfAborted();
-  if (record.verdict === 'failed') throw new LabError(`node loss failed: ${record.reason}`, `see ${path}`);
-  return record;
+    summary: renderNodeLossSummary,
+    ending: (record, path) => demoEnding(record, path, 'node loss'),
+  });
 }

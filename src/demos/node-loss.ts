@@ -108,7 +108,6 @@ async function readVolume(lab: Lab, pod: Pod): Promise<NodeLossRecord['volume']>
 export async function runNodeLoss(
   lab: Lab,
   options: NodeLossOptions,
-  onPhase: (name: string, detail: string) => void,
   signal?: AbortSignal,
   hooks: Pick<DemoHooks, 'feed'> = {},
 ): Promise<{ record: NodeLossRecord; path: string }> {
@@ -119,7 +118,7 @@ export async function runNodeLoss(
       const [plan, helm, kubectlClient] = await Promise.all([planNodeLoss(lab, options), lab.helm.version(), lab.kubectl.clientVersion()]);
       return { ...plan, helm: helm.version, kubectlClient };
     },
-    (rl, files, plan) => measureNodeLoss(rl, files, plan, options, onPhase, signal, hooks),
+    (rl, files, plan) => measureNodeLoss(rl, files, plan, options, signal, hooks),
   );
 }
 
@@ -289,7 +288,6 @@ async function measureNodeLoss(
   files: FileReader,
   plan: NodeLossPlan,
   options: NodeLossOptions,
-  onPhase: (name: string, detail: string) => void,
   signal: AbortSignal | undefined,
   { feed }: Pick<DemoHooks, 'feed'>,
 ): Promise<{ record: NodeLossRecord; path: string }> {
@@ -299,7 +297,7 @@ async function measureNodeLoss(
   let uid = '';
   const names = Array.from({ length: plan.replicas }, (_, i) => `${lab.release}-${i}`);
   try {
-    const seen = await runOnHarness(
+    const seen = await runOnHarness<Snapshot>(
       lab,
       files,
       {
@@ -308,7 +306,6 @@ async function measureNodeLoss(
         kubectlClient: plan.kubectlClient,
         waitingFor: `pods of ${lab.release} (before the lesson)`,
         start: { title: `node loss of ${plan.node} (--recover ${options.recover})`, release: lab.release, replicas: plan.replicas },
-        onPhase,
         hooks: { feed },
         signal,
       },
