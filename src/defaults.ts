@@ -15,6 +15,7 @@ export const DEFAULTS = {
   demoFailover: { interval: 100, timeout: 5 * MINUTE, settle: 2 * SECOND, recordDir: LESSON_DIR },
   demoIdentity: { interval: 100, timeout: 5 * MINUTE, settle: 2 * SECOND, pendingFor: 10 * SECOND, recordDir: LESSON_DIR },
   demoDrain: { interval: 100, timeout: 5 * MINUTE, settle: 2 * SECOND, recordDir: LESSON_DIR },
+  demoNodeLoss: { interval: 100, timeout: 5 * MINUTE, settle: 3 * SECOND, recordDir: LESSON_DIR },
   demoScale: { to: 6, interval: 100, timeout: 5 * MINUTE, settle: 2 * SECOND, recordDir: LESSON_DIR },
   report: { output: join('lab-report', 'README.md'), recordDir: RECORD_DIR, lessonDir: LESSON_DIR },
   teardown: { timeout: 2 * MINUTE },

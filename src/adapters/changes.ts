@@ -73,6 +73,15 @@ export const kubectlChanges = {
       `deleting pod${names.length > 1 ? 's' : ''} ${names.join(', ')}`,
     );
   },
+  /** Puts a taint on a node, or with `remove` takes it off. */
+  taintNode(kubectl: Tool, node: string, taint: { key: string; value: string; effect: string }, remove = false): Change {
+    return change(
+      kubectl,
+      kubectlArgs.taintNode(kubectl.target, node, taint, remove),
+      KUBECTL_CALL_MS,
+      `${remove ? 'removing' : 'putting'} the taint ${taint.key}=${taint.value}:${taint.effect} ${remove ? 'from' : 'on'} node ${node}`,
+    );
+  },
   /** Deletes a StatefulSet and waits until it is gone, leaving its pods running and its PVCs (`--cascade=orphan`). */
   orphanStatefulSet(kubectl: Tool, name: string, timeoutMs: number): Change {
     return change(

@@ -140,6 +140,11 @@ export const kubectlArgs = {
     const grace = gracePeriodSeconds === undefined ? [] : [`--grace-period=${gracePeriodSeconds}`];
     return [...this.scope(target), 'delete', 'pods', ...names, ...grace, '--wait=false', `--request-timeout=${REQUEST_TIMEOUT}`];
   },
+  /** Puts a taint on a node (`key=value:Effect`, replacing one of the same key and effect), or with `remove` takes it off (`key:Effect-`). */
+  taintNode(target: KubeTarget, node: string, taint: { key: string; value: string; effect: string }, remove = false): string[] {
+    const spec = remove ? [`${taint.key}:${taint.effect}-`] : [`${taint.key}=${taint.value}:${taint.effect}`, '--overwrite'];
+    return [...this.scope(target, { namespaced: false }), 'taint', 'nodes', node, ...spec, `--request-timeout=${REQUEST_TIMEOUT}`];
+  },
   /**
    * A JSON merge patch the API server validates, defaults and returns without storing it
    * (`--dry-run=server`): what the object would become, or the server's rejection.

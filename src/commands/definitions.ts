@@ -3,6 +3,8 @@ import { DEFAULTS, durationLabel, FLOORS } from '../defaults.js';
 import { STRATEGIES, type Strategy } from '../demos/record.js';
 import { FAILOVER_MODES, LESSONS, POLICY_CHOICES, RETENTIONS, type Lesson } from '../demos/lessons.js';
 import type { Lab } from '../lab-context.js';
+import { NODE_LOSS_RECOVERIES } from '../demos/node-loss-analysis.js';
+import { splitCommandWords } from '../demos/node-power.js';
 import {
   appVersion,
   existingFile,
@@ -29,6 +31,15 @@ export function parseLessons(value: string): Lesson[] {
   if (unknown.length || names.length === 0)
     throw new InvalidArgumentError(`unknown lesson "${unknown[0] ?? value}": choose from ${LESSONS.join(', ')}, or none.`);
   return [...new Set(names as Lesson[])];
+}
+
+/** --stop-command / --start-command: the words of the command (see splitCommandWords). */
+function commandWords(value: string): string[] {
+  try {
+    return splitCommandWords(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message}: give the command as words (quote a word with blanks) or as a JSON array.`);
+  }
 }
 
 /** The shells `k8s-lab completion` writes a script for. */
@@ -205,6 +216,44 @@ export function commands(): Command[] {
       .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoIdentity.recordDir)
       .action(runs(async () => (await import('./demo-identity.js')).demoIdentity)),
     demoDrainCommand(),
+    new Command('demo-node-loss')
+      .description(
+        'power off the node of a pod under live traffic: time until the node is NotReady, the pod as the API shows it, no replacement while it may still run, failed requests; then recover (start the node, or the out-of-service taint) and put the node back (writes a run record)',
+      )
+      .addOption(
+        new Option(
+          '--recover <how>',
+          'start: power the node on again (the same pod comes back); out-of-service: taint the stopped node node.kubernetes.io/out-of-service (non-graceful shutdown: the pod is removed and re-created), then start it and remove the taint',
+        )
+          .choices(NODE_LOSS_RECOVERIES)
+          .default('start'),
+      )
+      .addOption(new Option('--pod <n>', 'the ordinal of the pod whose node is stopped (default: the highest)').argParser(wholeNumber(0, 999)))
+      .addOption(
+        new Option(
+          '--stop-command <command>',
+          "what powers the node off, e.g. 'docker stop {node}' ({node}: its name; words split as a shell would, or a JSON array; run without a shell). Default on k8s-lab's own test cluster: its k8s-lab-node stop",
+        ).argParser(commandWords),
+      )
+      .addOption(new Option('--start-command <command>', "what powers it on again, e.g. 'docker start {node}' (as --stop-command)").argParser(commandWords))
+      .addOption(
+        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
+          .argParser(probeInterval)
+          .default(DEFAULTS.demoNodeLoss.interval, durationLabel(DEFAULTS.demoNodeLoss.interval)),
+      )
+      .addOption(
+        new Option('--timeout <duration>', `how long any one step may wait: the node NotReady or Ready, the pod back (${FLOORS.podWaitMs / 1000}s or more)`)
+          .argParser(podWait)
+          .default(DEFAULTS.demoNodeLoss.timeout, durationLabel(DEFAULTS.demoNodeLoss.timeout)),
+      )
+      .addOption(
+        new Option('--settle <duration>', 'probe before the stop, while the node is down and after the pod is back')
+          .argParser(settleDuration)
+          .default(DEFAULTS.demoNodeLoss.settle, durationLabel(DEFAULTS.demoNodeLoss.settle)),
+      )
+      .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
+      .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoNodeLoss.recordDir)
+      .action(runs(async () => (await import('./demo-node-loss.js')).demoNodeLoss)),
 
     new Command('demo-scale')
       .description(
@@ -300,7 +349,7 @@ export function commands(): Command[] {
       .addOption(
         new Option(
           '--lessons <list>',
-          'lessons to run after the update demos, comma-separated (scale, failover, identity, drain: identity and drain are skipped on fewer than 2 schedulable nodes), or none',
+          'lessons to run after the update demos, comma-separated (scale, failover, identity, drain, node-loss; each node lesson is skipped, in one line, where the cluster has fewer than 2 schedulable nodes or k8s-lab cannot stop one), or none',
         )
           .argParser(parseLessons)
           .default([...LESSONS], LESSONS.join(',')),

@@ -9,7 +9,9 @@ import { counters } from './counters.js';
 import { drainLesson } from './demo-drain.js';
 import { demoFailover } from './demo-failover.js';
 import { labIdentity } from './demo-identity.js';
+import { demoNodeLoss } from './demo-node-loss.js';
 import { demoScale } from './demo-scale.js';
+import { nodeLossUnavailable } from '../demos/node-loss.js';
 import { demoUpdate } from './demo-update.js';
 import { deploy } from './deploy.js';
 import { doctor } from './doctor.js';
@@ -50,6 +52,7 @@ const LESSON_STEPS: Record<Lesson, (lab: Lab, options: LabOptions, recordDir: st
     ],
   ],
   identity: (lab, { url }, recordDir) => [['demo-identity', () => labIdentity(lab, { url, recordDir })]],
+  'node-loss': (lab, { url }, recordDir) => [['demo-node-loss --recover start', () => nodeLossStep(lab, url, recordDir)]],
   drain: (lab, { url }, recordDir) => [['demo-drain', () => drainLesson(lab, { ...DEFAULTS.demoDrain, url, recordDir })]],
 };
 
@@ -86,4 +89,14 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
       throw error;
     }
   }
+}
+
+/** demo-node-loss where the cluster has two or more schedulable nodes and k8s-lab can stop one; else one line saying why not. */
+async function nodeLossStep(lab: Lab, url: string | undefined, lessonDir: string): Promise<unknown> {
+  const why = await nodeLossUnavailable(lab);
+  if (why) {
+    lab.log.warn(`node-loss skipped: ${why}`);
+    return undefined;
+  }
+  return demoNodeLoss(lab, { ...DEFAULTS.demoNodeLoss, recover: 'start', url, recordDir: lessonDir });
 }

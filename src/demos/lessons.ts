@@ -22,8 +22,8 @@ export type { FailedRequests, FailoverMode, FailureMoment, ReadinessSettings } f
 
 export type LessonVerdict = 'passed' | 'failed' | 'interrupted';
 /** The lessons `lab` runs after the update demos (`--lessons`). */
-export type Lesson = 'scale' | 'failover' | 'identity' | 'drain';
-export const LESSONS: readonly Lesson[] = ['scale', 'failover', 'identity', 'drain'];
+export type Lesson = 'scale' | 'failover' | 'identity' | 'drain' | 'node-loss';
+export const LESSONS: readonly Lesson[] = ['scale', 'failover', 'identity', 'drain', 'node-loss'];
 
 export const FAILOVER_MODES: readonly FailoverMode[] = ['delete', 'kill', 'hang'];
 export type PolicyChoice = 'parallel' | 'ordered' | 'both';

@@ -4,9 +4,10 @@
 import { explainFailoverRecord, FAILOVER_MODES, type FailoverRecord, type PodManagementPolicy, type ScaleRecord, type ScaleRun } from '../demos/lessons.js';
 import type { DrainRecord } from '../demos/drain-analysis.js';
 import type { IdentityRecord } from '../demos/identity-analysis.js';
+import type { NodeLossRecord } from '../demos/node-loss-record.js';
 import { escapeXml, formatDuration, inlineCode, markdownList, markdownTable, markdownText } from './format.js';
 
-export type LessonRecord = FailoverRecord | ScaleRecord | IdentityRecord | DrainRecord;
+export type LessonRecord = FailoverRecord | ScaleRecord | IdentityRecord | DrainRecord | NodeLossRecord;
 
 /** One policy's scale measurement and the record it came from. */
 export interface ScaleMeasurement {

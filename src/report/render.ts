@@ -16,6 +16,8 @@ import {
 import { comparisonTable, demoCommand, judged, rowOf, runsByRow, shownRows, STRATEGY_DESCRIPTIONS, STRATEGY_TITLES, type RowKey } from './strategy-sections.js';
 import { latestDrain, nodesSection } from './nodes.js';
 import { API_SERVER_NOTE, lessonsOf, orderingMeasured, parallelMeasured, renderScaleSvg, scaleSvgPath, volumeLessons, type LessonRecord } from './lessons.js';
+import { nodeLossPart } from './node-loss.js';
+import type { NodeLossRecord } from '../demos/node-loss-record.js';
 import { renderTimelineSvg } from './svg.js';
 import { identityRuns, identitySection, identitySvgPath, renderIdentitySvg } from './identity.js';
 import type { IdentityRecord } from '../demos/identity-analysis.js';
@@ -74,8 +76,12 @@ export function renderReport(input: ReportInput, template: string = readTemplate
 
   const ownLessons = (input.lessons ?? []).filter((record) => measuredOn(record, scope));
   const lessons = lessonsOf(ownLessons);
-  const nodes = nodesSection(latestDrain(ownLessons), timelineDir);
-  files.push(...nodes.files);
+  const nodeLoss = nodeLossPart(
+    ownLessons.filter((r): r is NodeLossRecord => r.lesson === 'node-loss'),
+    timelineDir,
+  );
+  const nodes = nodesSection(latestDrain(ownLessons), timelineDir, [nodeLoss.markdown]);
+  files.push(...nodes.files, ...nodeLoss.files);
   const scalePictures = lessons.scale.map(({ record, run }) => {
     const path = scaleSvgPath(timelineDir, record, run);
     files.push({ path, content: renderScaleSvg(run) });

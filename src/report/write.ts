@@ -41,7 +41,7 @@ export function readLessonRecords(dir: string, warn: (message: string) => void):
   return readRecords<LessonRecord>(
     dir,
     warn,
-    (r) => r.lesson === 'scale' || r.lesson === 'failover' || r.lesson === 'identity' || r.lesson === 'drain',
+    (r) => r.lesson === 'scale' || r.lesson === 'failover' || r.lesson === 'identity' || r.lesson === 'drain' || r.lesson === 'node-loss',
     'lesson record',
   );
 }

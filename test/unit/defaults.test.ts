@@ -61,7 +61,7 @@ describe('the option defaults, read from one table', () => {
       {
         requests: [40, undefined],
         strategies: [['rolling', 'recreate', 'canary', 'partition'], 'rolling,recreate,canary,partition'],
-        lessons: [['scale', 'failover', 'identity', 'drain'], 'scale,failover,identity,drain'],
+        lessons: [['scale', 'failover', 'identity', 'drain', 'node-loss'], 'scale,failover,identity,drain,node-loss'],
         output: ['lab-report/README.md', undefined],
         recordDir: ['lab-report/runs', undefined],
         lessonDir: ['lab-report/lessons', undefined],

@@ -223,6 +223,7 @@ describe('renderReport', () => {
       '### Partitioned rollout',
       '## Nodes: drain and loss',
       '### Draining a node',
+      '### Losing a node',
     ]);
   });
 

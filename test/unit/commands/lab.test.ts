@@ -111,8 +111,8 @@ describe('k8s-lab lab', () => {
     );
     expect(run.code).toBe(1);
     expect(run.calls).toEqual(callsOf(script));
-    // doctor, deploy, traffic, counters, 4 update demos, demo-scale, demo-failover delete, kill and hang, demo-identity, demo-drain, report: 15 steps.
-    expect(run.stderr).toMatch(/^\n\[1\/15] doctor\n✖ lab stopped at step 1 \(doctor\): 1 check failed: helm — install helm/);
+    // doctor, deploy, traffic, counters, 4 update demos, demo-scale, demo-failover delete, kill and hang, demo-identity, demo-drain, demo-node-loss, report: 16 steps.
+    expect(run.stderr).toMatch(/^\n\[1\/16] doctor\n✖ lab stopped at step 1 \(doctor\): 1 check failed: helm — install helm/);
   });
 
   it.each([

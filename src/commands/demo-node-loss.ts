@@ -1,0 +1,77 @@
+import { runNodeLoss } from '../demos/node-loss.js';
+import type { NodeLossRecovery } from '../demos/node-loss-analysis.js';
+import type { NodeLossRecord } from '../demos/node-loss-record.js';
+import type { Lab } from '../lab-context.js';
+import { packageVersion } from '../paths.js';
+import { renderTable } from '../ui/table.js';
+import { demoEnding, runDemoCommand } from './demo-command.js';
+
+export interface NodeLossCommandOptions {
+  recover: NodeLossRecovery;
+  pod?: number;
+  /** Already split into words by the option's parser. */
+  stopCommand?: string[];
+  startCommand?: string[];
+  interval: number;
+  timeout: number;
+  settle: number;
+  url?: string;
+  recordDir: string;
+}
+
+const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
+
+/** The human summary of a node-loss record. */
+export function renderNodeLossSummary(record: NodeLossRecord, path: string): string {
+  const f = record.figures;
+  const r = f?.replacement;
+  const { before, after } = record.identity;
+  return [
+    renderTable(
+      ['PHASE', 'START', 'DURATION', 'WHAT'],
+      record.phases.map((p) => [p.name, seconds(p.start), seconds(p.end - p.start), p.detail ?? '']),
+    ),
+    '',
+    renderTable(
+      ['', 'POD', 'POD UID', 'NODE', 'PVC UID', 'COUNTER'],
+      [before, after].map((id, i) => [i ? 'after' : 'before', id?.pod ?? '—', id?.uid ?? '—', id?.node ?? '—', id?.pvcUid ?? '—', String(id?.counter ?? '—')]),
+    ),
+    '',
+    `${record.node} NotReady ${seconds(f?.notReadyMs)} after the stop; ${record.pod} Ready=${f?.podNotReadyStatus ?? '?'} after ${seconds(f?.podNotReadyMs)}${f?.podTerminatingMs != null ? `, Terminating after ${seconds(f.podTerminatingMs)}` : ''}`,
+    r
+      ? `replacement ${r.uid}: created ${seconds(r.createdMs)} after the stop${r.early ? ' — TOO EARLY, before the node was back or declared out of service' : ''}, on ${r.node ?? 'no node'}, Ready ${seconds(r.readyMs)}`
+      : 'no replacement was created',
+    `probe: ${record.probe.requests} requests every ${record.probe.intervalMs} ms, ${record.failedRequests.count} failed after the stop${record.failedRequests.count ? ` over ${seconds(record.failedRequests.spanMs)}` : ''}; ${record.pod} Ready again ${seconds(f?.podReadyAgainMs)} after the stop`,
+    `data: ${record.dataMeaning}`,
+    ...record.cleanup.map((line) => `put back: ${line}`),
+    `node-loss --recover ${record.recover} of ${record.node} (${record.pod}): ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
+    `run record: ${path}`,
+  ].join('\n');
+}
+
+export async function demoNodeLoss(lab: Lab, options: NodeLossCommandOptions): Promise<NodeLossRecord> {
+  return runDemoCommand(lab, {
+    recordDir: options.recordDir,
+    startLine: () => `node loss (--recover ${options.recover}) in ${lab.release}: probing the Service every ${options.interval} ms`,
+    run: (rl, signal, live) =>
+      runNodeLoss(
+        rl,
+        {
+          recover: options.recover,
+          pod: options.pod,
+          stopCommand: options.stopCommand,
+          startCommand: options.startCommand,
+          intervalMs: options.interval,
+          timeoutMs: options.timeout,
+          settleMs: options.settle,
+          url: options.url,
+          recordDir: options.recordDir,
+          k8sLabVersion: packageVersion(),
+        },
+        signal,
+        { feed: live.feed },
+      ),
+    summary: renderNodeLossSummary,
+    ending: (record, path) => demoEnding(record, path, 'node loss'),
+  });
+}
