@@ -98,8 +98,11 @@ describe('rbac/k8s-lab-nodes.yaml: what the node lessons need beyond the namespa
     expect(objects[1]?.subjects).toEqual([{ kind: 'ServiceAccount', name: user.metadata.name, namespace: user.metadata.namespace }]);
   });
 
-  it('grants on nodes only get, list, watch and patch (cordon, uncordon, the out-of-service taint): no update, no delete', () => {
+  it('grants on nodes only get, list, watch and patch (cordon, uncordon, the out-of-service taint), on PVs only get: no update, no delete', () => {
     expectWellFormed(clusterRole);
-    expect(clusterRole?.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] }]);
+    expect(clusterRole?.rules).toEqual([
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] },
+      { apiGroups: [''], resources: ['persistentvolumes'], verbs: ['get'] },
+    ]);
   });
 });
