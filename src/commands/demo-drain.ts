@@ -1,7 +1,6 @@
-import { schedulableNodes } from '../adapters/kube-objects.js';
 import { runDrain } from '../demos/drain.js';
+import { whyNodeLessonCannotRun } from '../demos/node-lessons.js';
 import type { DrainRecord } from '../demos/drain-analysis.js';
-import type { LabError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
 import { packageVersion } from '../paths.js';
 import { renderTable } from '../ui/table.js';
@@ -95,16 +94,10 @@ export async function demoDrain(lab: Lab, options: DrainCommandOptions): Promise
  * line saying why it is skipped (kind's single node, or nodes the account may not read).
  */
 export async function drainLesson(lab: Lab, options: DrainCommandOptions): Promise<DrainRecord | undefined> {
-  const nodes = await lab.kubectl.nodes().catch((error: LabError) => error);
-  const skip = (why: string) => {
-    lab.log.info(`demo-drain skipped: ${why}`);
+  const usable = await whyNodeLessonCannotRun(lab, 'a drain needs another one for the pods to go to');
+  if ('why' in usable) {
+    lab.log.info(`demo-drain skipped: ${usable.why}`);
     return undefined;
-  };
-  if (nodes instanceof Error) return skip(`the nodes cannot be read (${nodes.message}); rbac/k8s-lab-nodes.yaml grants it`);
-  const schedulable = schedulableNodes(nodes);
-  if (schedulable.length < 2)
-    return skip(
-      `the cluster has ${schedulable.length} schedulable node${schedulable.length === 1 ? '' : 's'}, and a drain needs another one for the pods to go to`,
-    );
+  }
   return demoDrain(lab, options);
 }

@@ -1,4 +1,4 @@
-import { schedulableNodes } from '../adapters/kube-objects.js';
+import { whyNodeLessonCannotRun } from '../demos/node-lessons.js';
 import { DEFAULTS } from '../defaults.js';
 import { runIdentity } from '../demos/identity.js';
 import type { IdentityRecord } from '../demos/identity-analysis.js';
@@ -84,9 +84,9 @@ export async function demoIdentity(lab: Lab, options: IdentityCommandOptions): P
 
 /** The lab's identity step: demo-identity where two or more nodes can take a pod, else one line saying why it is skipped. */
 export async function labIdentity(lab: Lab, options: { url?: string; recordDir: string }): Promise<IdentityRecord | undefined> {
-  const usable = schedulableNodes(await lab.kubectl.nodes()).map((n) => n.metadata.name);
-  if (usable.length < 2) {
-    lab.log.info(`demo-identity skipped: it needs 2 schedulable nodes, this cluster has ${usable.length} (${usable.join(', ') || 'none'})`);
+  const usable = await whyNodeLessonCannotRun(lab, 'moving a pod off its node needs another one');
+  if ('why' in usable) {
+    lab.log.info(`demo-identity skipped: ${usable.why}`);
     return undefined;
   }
   return demoIdentity(lab, { ...DEFAULTS.demoIdentity, url: options.url, recordDir: options.recordDir });

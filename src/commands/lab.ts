@@ -95,7 +95,7 @@ export async function runLab(lab: Lab, options: LabOptions): Promise<void> {
 async function nodeLossStep(lab: Lab, url: string | undefined, lessonDir: string): Promise<unknown> {
   const why = await nodeLossUnavailable(lab);
   if (why) {
-    lab.log.warn(`node-loss skipped: ${why}`);
+    lab.log.info(`demo-node-loss skipped: ${why}`);
     return undefined;
   }
   return demoNodeLoss(lab, { ...DEFAULTS.demoNodeLoss, recover: 'start', url, recordDir: lessonDir });

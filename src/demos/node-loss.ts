@@ -14,6 +14,7 @@ import { checkLessonRelease } from './failover.js';
 import { decideNodeLoss, nodeLossFigures, OUT_OF_SERVICE_TAINT, volumeMeaning, type NodeLossMoments, type NodeLossRecovery } from './node-loss-analysis.js';
 import { conditionOf, hasOutOfServiceTaint, NodeLossObserver, readNode, type NodeObject } from './node-loss-observer.js';
 import type { NodeLossIdentity, NodeLossRecord } from './node-loss-record.js';
+import { whyNodeLessonCannotRun } from './node-lessons.js';
 import { powerCommands, type PowerCommands } from './node-power.js';
 import type { CounterSnapshot } from './record.js';
 import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type Seen } from './harness.js';
@@ -440,15 +441,13 @@ export function nodeLossRecord(seen: Seen<Snapshot>, i: RecordInputs): NodeLossR
 
 /** Why `lab` skips the node-loss lesson here (one line), or undefined when it can run it. */
 export async function nodeLossUnavailable(lab: Lab): Promise<string | undefined> {
-  const nodes = (await lab.kubectl.nodes()) as NodeObject[];
-  const schedulable = schedulableNodes(nodes);
-  if (schedulable.length < 2)
-    return `the cluster has ${schedulable.length} schedulable node${schedulable.length === 1 ? '' : 's'}; losing one needs two or more`;
+  const usable = await whyNodeLessonCannotRun(lab, 'losing one needs another one to keep serving');
+  if ('why' in usable) return usable.why;
   try {
     powerCommands(
       {},
-      schedulable[0]!.metadata.name,
-      nodes.map((n) => n.metadata.name),
+      schedulableNodes(usable.nodes)[0]!.metadata.name,
+      usable.nodes.map((n) => n.metadata.name),
     );
     return undefined;
   } catch {

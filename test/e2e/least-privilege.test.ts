@@ -153,6 +153,11 @@ describe('k8s-lab lab with Helm 4 and only the documented Role', () => {
     }
     expect(lab.stdout).toMatch(/^– storage\s+skipped: not allowed to list StorageClasses/m);
     expect(lab.stdout).toMatch(/^– nodes\s+skipped: not allowed to list nodes/m);
+    // Without rbac/k8s-lab-nodes.yaml the node lessons skip themselves, one line each; nothing was cordoned.
+    for (const lesson of ['demo-identity', 'demo-drain', 'demo-node-loss'])
+      expect(`${lab.stdout}${lab.stderr}`).toMatch(
+        new RegExp(`^${lesson} skipped: the nodes cannot be read \\(.*\\); rbac/k8s-lab-nodes.yaml grants it$`, 'm'),
+      );
     // The probe target was found without reading the nodes.
     expect(lab.stderr).toContain(`http://127.0.0.1:${LAB_NODE_PORT} (NodePort ${LAB_NODE_PORT} on 127.0.0.1)`);
     expect(lab.stdout.trim().split('\n').at(-1)).toBe(output);
