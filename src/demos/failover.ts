@@ -1,4 +1,5 @@
 import { kubectlChanges } from '../adapters/changes.js';
+import { controlPlaneWindows, type ControlPlaneRecord } from './control-plane.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -334,6 +335,7 @@ async function measureFailover(
     start,
     cluster,
     viaApiServer: target.viaApiServer,
+    controlPlane: controlPlaneWindows(watch.breaks, lab.changeFaults ?? [], t0, endedAt.getTime() - t0),
     samples,
     podEvents,
     failure,
@@ -414,6 +416,7 @@ interface RecordInputs {
   namespace: string;
   cluster: FailoverRecord['cluster'];
   viaApiServer: boolean | undefined;
+  controlPlane?: ControlPlaneRecord;
   startedAt: Date;
   endedAt: Date;
 }
@@ -457,6 +460,7 @@ function failoverRecord(i: RecordInputs): FailoverRecord {
     namespace: i.namespace,
     cluster: i.cluster,
     ...(i.viaApiServer && { probeVia: 'api-server-proxy' as const }),
+    ...(i.controlPlane && { controlPlane: i.controlPlane }),
     mode: options.mode,
     pod: name,
     options: { replicas: i.plan.replicas, intervalMs: options.intervalMs, settleMs: options.settleMs },

@@ -16,6 +16,7 @@ import { refuseStale } from '../governing-service.js';
 import { offersMaxUnavailable, offersRecreate, RECREATE_METHODS, type RecreateMethod } from '../features.js';
 import { nextVersion } from './analysis.js';
 import { buildRunRecord } from './outcome.js';
+import { controlPlaneWindows } from './control-plane.js';
 import type { CounterSnapshot, PodEvent, RunMethod, RunRecord, Strategy } from './record.js';
 import { DemoSession } from './session.js';
 import { strategies, type StrategyOutcome } from './strategies.js';
@@ -332,6 +333,7 @@ async function measure(
     namespace,
     cluster,
     ...(target.viaApiServer && { probeVia: 'api-server-proxy' as const }),
+    controlPlane: controlPlaneWindows(watch.breaks, lab.changeFaults ?? [], startedAt.getTime(), endedAt.getTime() - startedAt.getTime()),
     versions: { from, to },
     replicas,
     options,

@@ -2,6 +2,7 @@
 // sections: ordering, parallel operations, values in volumes. Pure: records in, Markdown and SVG out.
 
 import { explainFailoverRecord, FAILOVER_MODES, type FailoverRecord, type PodManagementPolicy, type ScaleRecord, type ScaleRun } from '../demos/lessons.js';
+import { controlPlaneNote } from './control-plane.js';
 import { escapeXml, formatDuration, inlineCode, markdownList, markdownTable, markdownText } from './format.js';
 
 export type LessonRecord = FailoverRecord | ScaleRecord;
@@ -284,7 +285,11 @@ export function volumeLessons(scale: ScaleMeasurement[], failovers: FailoverReco
       failoverTable(failovers),
     );
     if (failovers.some((f) => f.probeVia)) parts.push('', API_SERVER_NOTE);
-    for (const f of failovers) parts.push('', failoverExplained(f));
+    for (const f of failovers) {
+      parts.push('', failoverExplained(f));
+      const away = controlPlaneNote(f.controlPlane, f.probe.outages);
+      if (away) parts.push('', away);
+    }
   } else {
     parts.push(`Whether a value survives a pod failing is measured by ${inlineCode('npx k8s-lab demo-failover')}; no run is recorded yet.`);
   }

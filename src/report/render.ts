@@ -16,6 +16,7 @@ import {
 import { comparisonTable, demoCommand, judged, rowOf, runsByRow, shownRows, STRATEGY_DESCRIPTIONS, STRATEGY_TITLES, type RowKey } from './strategy-sections.js';
 import { API_SERVER_NOTE, lessonsOf, orderingMeasured, parallelMeasured, renderScaleSvg, scaleSvgPath, volumeLessons, type LessonRecord } from './lessons.js';
 import { renderTimelineSvg } from './svg.js';
+import { controlPlaneNote } from './control-plane.js';
 import { fillTemplate, readTemplate } from './template.js';
 import { renderMermaidGantt } from './timeline.js';
 
@@ -332,6 +333,8 @@ function runSection(run: RunRecord, older: RunRecord[], svgPath: string): string
       `${byVersion ? ` Answers by version: ${byVersion}.` : ''}${byPod ? ` Answers by pod: ${byPod}.` : ''} At most ${plural(run.maxPodsDown, 'pod')} ${run.maxPodsDown === 1 ? 'was' : 'were'} out of service at once.`,
   );
   if (run.probeVia === 'api-server-proxy') parts.push(API_SERVER_NOTE);
+  const away = controlPlaneNote(run.controlPlane, probe.outages);
+  if (away) parts.push(away);
 
   if (probe.outages.length) {
     parts.push(`Outage windows, from the first failed request to the next answered one (longest ${formatDuration(probe.longestOutageMs)}):`);
