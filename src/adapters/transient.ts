@@ -10,7 +10,7 @@ import type { ToolStream } from '../process/runner.js';
  * again when it is safe to repeat; a watch that ended with one is resumed.
  */
 const TRANSIENT =
-  /connection refused|The connection to the server \S+ was refused|connection reset|unexpected EOF|\bEOF\b|http2: server sent GOAWAY|i\/o timeout|TLS handshake timeout|Unable to connect to the server|Kubernetes cluster unreachable|the server is currently unable to handle the request|\(ServiceUnavailable\)|\(InternalError\)|Internal error occurred|etcdserver: (request timed out|leader changed|too many requests)|context deadline exceeded|Timeout: request did not complete|the server was unable to return a response in the time allotted|an error on the server|unable to decode an event from the watch stream|status code 50[0234]|\b50[0234] (Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)/i;
+  /connection refused|ECONNREFUSED|ECONNRESET|socket hang up|The connection to the server \S+ was refused|connection reset|unexpected EOF|\bEOF\b|http2: server sent GOAWAY|i\/o timeout|TLS handshake timeout|Unable to connect to the server|Kubernetes cluster unreachable|the server is currently unable to handle the request|\(ServiceUnavailable\)|\(InternalError\)|Internal error occurred|etcdserver: (request timed out|leader changed|too many requests)|context deadline exceeded|Timeout: request did not complete|the server was unable to return a response in the time allotted|an error on the server|unable to decode an event from the watch stream|status code 50[0234]|\b50[0234] (Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)/i;
 
 export function isTransient(text: string): boolean {
   return TRANSIENT.test(text);
@@ -18,10 +18,11 @@ export function isTransient(text: string): boolean {
 
 /** Names the fault in a few words, for the record and the messages: "connection refused", "etcd timeout", … */
 export function faultName(text: string): string {
-  if (/connection refused|connection to the server \S+ was refused/i.test(text)) return 'API server refused connections';
+  if (/connection refused|ECONNREFUSED|connection to the server \S+ was refused/i.test(text)) return 'API server refused connections';
   if (/etcdserver|Timeout: request did not complete|unable to return a response in the time/i.test(text)) return 'etcd timeout';
   if (/\b50[0234]\b|ServiceUnavailable|InternalError|Internal error occurred|currently unable to handle/i.test(text)) return 'API server 5xx';
-  if (/EOF|connection reset|GOAWAY|an error on the server|unable to decode an event/i.test(text)) return 'connection to the API server broken';
+  if (/EOF|connection reset|ECONNRESET|socket hang up|GOAWAY|an error on the server|unable to decode an event/i.test(text))
+    return 'connection to the API server broken';
   if (/timeout|deadline/i.test(text)) return 'API server did not answer';
   return 'API server unreachable';
 }
@@ -90,8 +91,9 @@ export class ResumingWatch {
       this.breaks.push(brk);
       this.hooks.onBreak?.(brk);
       if (!(await this.wait(Math.max(0, openedAt + MIN_WATCH_MS - Date.now())))) return;
-      while (!(await this.relisted())) {
-        brk.failedLists++;
+      for (let failed: string | undefined; (failed = await this.relist()) !== undefined;) {
+        // A watch that merely ended (kubectl exits 0 when the API server goes away) takes the fault of the list.
+        if (brk.failedLists++ === 0 && brk.reason === 'ended') brk.reason = faultName(failed);
         if (!(await this.wait(RETRY_MS))) return;
       }
       if (this.stopped) return;
@@ -102,12 +104,13 @@ export class ResumingWatch {
     }
   }
 
-  private async relisted(): Promise<boolean> {
+  /** Lists again: undefined when it worked, else what the failure said. */
+  private async relist(): Promise<string | undefined> {
     try {
       await this.hooks.relist();
-      return true;
-    } catch {
-      return false;
+      return undefined;
+    } catch (error) {
+      return `${(error as Error).message}\n${(error as { detail?: string }).detail ?? ''}`;
     }
   }
 
