@@ -69,11 +69,6 @@ export function podWait(value: string): number {
 
 export { goDuration } from './limits.js';
 
-/** Repeatable option: each use appends. */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
 /** `--set key=value[,key=value]`: every part needs a key and an `=`; the string goes to helm unchanged. */
 export function setExpression(value: string, previous: string[] = []): string[] {
   const parts = value.split(/(?<!\\),/);

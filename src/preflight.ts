@@ -126,11 +126,9 @@ function minor(version: string | undefined): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/** What `doctor` checks, in order; a check that depends on a failed one is skipped. */
-export async function runPreflight(lab: Lab, { url }: { url?: string } = {}): Promise<Preflight> {
-  const checks: Check[] = [];
+/** helm, kubectl, then the API server through kubectl (and the skew between them): the versions found. */
+async function toolChecks(lab: Lab, checks: Check[]): Promise<{ versions: Preflight['versions']; helmError?: Error }> {
   const versions: Preflight['versions'] = {};
-
   const helm = await attempt(() => lab.helm.version());
   if (helm.value) {
     versions.helm = helm.value.version;
@@ -159,75 +157,78 @@ export async function runPreflight(lab: Lab, { url }: { url?: string } = {}): Pr
     }
   } else if (server.error) checks.push(failed('cluster', server.error));
   else checks.push({ name: 'cluster', state: 'skip', detail: 'needs kubectl' });
+  return { versions, helmError: helm.error };
+}
 
-  if (!versions.server) return { checks, versions };
-
-  const offered = await featureChecks(lab, versions.server);
-  checks.push(...offered.checks);
-  const { features } = offered;
-
-  // StorageClasses and nodes are cluster-scoped: a user whose Role covers one namespace may not read
-  // them, and needs not (docs/least-privilege.md), so those checks are skipped.
+// StorageClasses and nodes are cluster-scoped: a user whose Role covers one namespace may not read
+// them, and needs not (docs/least-privilege.md), so those checks are skipped.
+async function storageCheck(lab: Lab): Promise<Check> {
   const classes = await attempt(() => lab.kubectl.storageClasses());
   const defaultClass = classes.value && defaultStorageClass(classes.value);
   if (isForbidden(classes.error)) {
-    checks.push({
+    return {
       name: 'storage',
       state: 'skip',
       detail: "skipped: not allowed to list StorageClasses (cluster-scoped); the PVCs get the cluster's default class",
       hint: 'if deploy waits on Pending PVCs, ask an admin which class to pass with --set persistence.storageClass=<name>',
-    });
-  } else if (classes.error) checks.push(failed('storage', classes.error));
-  else if (defaultClass)
-    checks.push({ name: 'storage', state: 'ok', detail: `default StorageClass ${defaultClass.metadata.name} (${defaultClass.provisioner ?? '?'})` });
-  else {
-    checks.push({
-      name: 'storage',
-      state: 'fail',
-      detail: `no default StorageClass (${classes.value?.length ?? 0} classes)`,
-      hint: 'mark one as default, or deploy with --set persistence.storageClass=<name>',
-    });
+    };
   }
+  if (classes.error) return failed('storage', classes.error);
+  if (defaultClass) return { name: 'storage', state: 'ok', detail: `default StorageClass ${defaultClass.metadata.name} (${defaultClass.provisioner ?? '?'})` };
+  return {
+    name: 'storage',
+    state: 'fail',
+    detail: `no default StorageClass (${classes.value?.length ?? 0} classes)`,
+    hint: 'mark one as default, or deploy with --set persistence.storageClass=<name>',
+  };
+}
 
+async function nodesCheck(lab: Lab): Promise<Check> {
   const nodes = await attempt(() => nodesIfAllowed(lab.kubectl));
-  if (nodes.error) checks.push(failed('nodes', nodes.error));
-  else if (nodes.value === 'forbidden')
-    checks.push({ name: 'nodes', state: 'skip', detail: "skipped: not allowed to list nodes (cluster-scoped); the pods' readiness tells instead" });
-  else {
-    const ready = nodes.value!.filter(nodeIsReady);
-    checks.push({
-      name: 'nodes',
-      state: ready.length > 0 ? 'ok' : 'fail',
-      detail: `${ready.length}/${nodes.value!.length} Ready${ready.length ? ` (${ready.map((n) => n.metadata.name).join(', ')})` : ''}`,
-      hint: ready.length ? undefined : 'wait for a node to become Ready (`kubectl get nodes`)',
-    });
-  }
+  if (nodes.error) return failed('nodes', nodes.error);
+  if (nodes.value === 'forbidden')
+    return { name: 'nodes', state: 'skip', detail: "skipped: not allowed to list nodes (cluster-scoped); the pods' readiness tells instead" };
+  const ready = nodes.value!.filter(nodeIsReady);
+  return {
+    name: 'nodes',
+    state: ready.length > 0 ? 'ok' : 'fail',
+    detail: `${ready.length}/${nodes.value!.length} Ready${ready.length ? ` (${ready.map((n) => n.metadata.name).join(', ')})` : ''}`,
+    hint: ready.length ? undefined : 'wait for a node to become Ready (`kubectl get nodes`)',
+  };
+}
 
-  if (helm.error) {
-    checks.push({
-      name: 'release',
-      state: 'skip',
-      detail: `skipped: needs helm, which ${helm.error.message.includes(' not found') ? 'is missing' : 'failed its check'}`,
-    });
-    return { checks, versions, features };
+/** The release (through helm) and, when installed, its Service answering /healthz. */
+async function releaseChecks(lab: Lab, helmError: Error | undefined, url: string | undefined): Promise<Check[]> {
+  if (helmError) {
+    return [
+      { name: 'release', state: 'skip', detail: `skipped: needs helm, which ${helmError.message.includes(' not found') ? 'is missing' : 'failed its check'}` },
+    ];
   }
   const release = await attempt(() => lab.helm.status(lab.release));
-  if (release.error) checks.push(failed('release', release.error));
-  else if (!release.value) {
-    checks.push({ name: 'release', state: 'skip', detail: `${lab.release} not installed yet`, hint: 'deploy it: `k8s-lab deploy`' });
-  } else {
-    checks.push({ name: 'release', state: 'ok', detail: `${lab.release} revision ${release.value.version} ${release.value.info.status}` });
-    const target = await attempt(() => resolveTarget(lab.kubectl, lab.release, url));
-    const reply = target.value && (await target.value.get('/healthz', 3000));
-    if (target.error) checks.push(failed('service', target.error));
-    else if (reply?.ok) checks.push({ name: 'service', state: 'ok', detail: `answers at ${target.value!.description}` });
-    else
-      checks.push({
-        name: 'service',
-        state: 'fail',
-        detail: `${target.value!.description}: ${reply?.error ?? `HTTP ${reply?.status}`}`,
-        hint: 'check the pods (`k8s-lab status`), or pass --url',
-      });
-  }
-  return { checks, versions, features };
+  if (release.error) return [failed('release', release.error)];
+  if (!release.value) return [{ name: 'release', state: 'skip', detail: `${lab.release} not installed yet`, hint: 'deploy it: `k8s-lab deploy`' }];
+  const installed: Check = { name: 'release', state: 'ok', detail: `${lab.release} revision ${release.value.version} ${release.value.info.status}` };
+  const target = await attempt(() => resolveTarget(lab.kubectl, lab.release, url));
+  const reply = target.value && (await target.value.get('/healthz', 3000));
+  if (target.error) return [installed, failed('service', target.error)];
+  if (reply?.ok) return [installed, { name: 'service', state: 'ok', detail: `answers at ${target.value!.description}` }];
+  return [
+    installed,
+    {
+      name: 'service',
+      state: 'fail',
+      detail: `${target.value!.description}: ${reply?.error ?? `HTTP ${reply?.status}`}`,
+      hint: 'check the pods (`k8s-lab status`), or pass --url',
+    },
+  ];
+}
+
+/** What `doctor` checks, in order; a check that depends on a failed one is skipped. */
+export async function runPreflight(lab: Lab, { url }: { url?: string } = {}): Promise<Preflight> {
+  const checks: Check[] = [];
+  const { versions, helmError } = await toolChecks(lab, checks);
+  if (!versions.server) return { checks, versions };
+  const offered = await featureChecks(lab, versions.server);
+  checks.push(...offered.checks, await storageCheck(lab), await nodesCheck(lab), ...(await releaseChecks(lab, helmError, url)));
+  return { checks, versions, features: offered.features };
 }

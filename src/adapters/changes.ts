@@ -100,6 +100,14 @@ export const kubectlChanges = {
       `deleting StatefulSet ${name} (--cascade=orphan: its pods and PVCs stay)`,
     );
   },
+  /** `kubectl cordon NODE`: no new pods there; those running stay. Repeatable. */
+  cordon(kubectl: Tool, node: string): Change {
+    return change(kubectl, kubectlArgs.cordon(kubectl.target, node, true), KUBECTL_CALL_MS, `cordoning node ${node}`, 'fault');
+  },
+  /** `kubectl uncordon NODE`: new pods may go there again. Repeatable. */
+  uncordon(kubectl: Tool, node: string): Change {
+    return change(kubectl, kubectlArgs.cordon(kubectl.target, node, false), KUBECTL_CALL_MS, `uncordoning node ${node}`, 'fault');
+  },
   /** Creates an object (sent as JSON on stdin); `what` names it in an error. */
   create(kubectl: Tool, object: object, what: string): Change {
     return { ...change(kubectl, kubectlArgs.create(kubectl.target), KUBECTL_CALL_MS, `creating ${what}`), input: JSON.stringify(object) };

@@ -94,8 +94,15 @@ export interface PersistentVolumeClaim {
   status?: { phase?: string; capacity?: { storage?: string }; accessModes?: string[] };
 }
 
+export interface NodeTaint {
+  key: string;
+  value?: string;
+  effect: string;
+}
+
 export interface Node {
   metadata: ObjectMeta;
+  spec?: { unschedulable?: boolean; taints?: NodeTaint[] };
   status?: {
     addresses?: { type: string; address: string }[];
     conditions?: { type: string; status: string }[];
@@ -251,6 +258,21 @@ export function serviceNodePort(service: Service): number | undefined {
 
 export function nodeIsReady(node: Node): boolean {
   return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/**
+ * The nodes new pods of the release can go to: Ready, not cordoned, and without a NoSchedule or
+ * NoExecute taint (the chart's pods tolerate none; a control plane of kind or kubeadm has one).
+ */
+export function schedulableNodes(nodes: Node[]): Node[] {
+  return nodes.filter(
+    (n) => nodeIsReady(n) && !n.spec?.unschedulable && !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'),
+  );
+}
+
+/** The node a pod runs on (spec.nodeName), once scheduled. */
+export function podNode(pod: Pod): string | undefined {
+  return pod.spec?.nodeName;
 }
 
 export function defaultStorageClass(classes: StorageClass[]): StorageClass | undefined {

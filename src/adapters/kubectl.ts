@@ -101,6 +101,10 @@ export const kubectlArgs = {
    * Deletes a StatefulSet but not what it owns (`--cascade=orphan`): its pods go on running and its
    * PVCs stay. Waits until the object is gone (the garbage collector has let go of its pods).
    */
+  /** Marks a node unschedulable (`kubectl cordon`) or schedulable again (`kubectl uncordon`): pods on it stay. */
+  cordon(target: KubeTarget, node: string, on: boolean): string[] {
+    return [...this.scope(target, { namespaced: false }), on ? 'cordon' : 'uncordon', node, `--request-timeout=${REQUEST_TIMEOUT}`];
+  },
   orphanStatefulSet(target: KubeTarget, name: string, timeout: string): string[] {
     return [...this.scope(target), 'delete', 'statefulset', name, '--cascade=orphan', '--wait=true', `--timeout=${timeout}`];
   },

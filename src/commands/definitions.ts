@@ -44,6 +44,32 @@ export function parseStrategies(value: string): Strategy[] {
   return [...new Set(names as Strategy[])];
 }
 
+/** A duration option: its parser, and its default shown as a duration (`2m`, not 120000). */
+export function durationOption(flags: string, description: string, parse: (value: string) => number, defaultMs?: number): Option {
+  const option = new Option(flags, description).argParser(parse);
+  return defaultMs === undefined ? option : option.default(defaultMs, durationLabel(defaultMs));
+}
+
+/** `--interval`: the probe's time between two requests, at least the floor. */
+export const intervalOption = (defaultMs: number) =>
+  durationOption(
+    '--interval <duration>',
+    `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`,
+    probeInterval,
+    defaultMs,
+  );
+
+/** A wait on the pods (`--timeout`, `--ready-timeout`): `what` it bounds, then its floor. */
+export const podWaitOption = (flags: string, what: string, defaultMs: number) =>
+  durationOption(flags, `${what} (${FLOORS.podWaitMs / 1000}s or more)`, podWait, defaultMs);
+
+/** `--settle`: traffic measured around the changes. */
+export const settleOption = (what: string, defaultMs: number) => durationOption('--settle <duration>', what, settleDuration, defaultMs);
+
+/** `--url`: where the Service answers, instead of finding its NodePort; also from $K8S_LAB_URL. */
+export const urlOption = (description = 'reach the Service here instead of finding the NodePort') =>
+  new Option('--url <url>', description).argParser(httpUrl).env('K8S_LAB_URL');
+
 /**
  * A command's action: its code (and the Lab with the adapters) is imported when it runs, so building
  * every command for `--help` needs commander and the option parsers alone.
@@ -65,11 +91,7 @@ export function commands(): Command[] {
       .option('--app-version <version>', 'the app version the pods run and answer with (app.version)')
       .addOption(new Option('--set <key=value>', 'set a chart value, as with helm (repeatable)').argParser(setExpression).default([], 'none'))
       .addOption(new Option('-f, --values <file>', 'a values file, as with helm (repeatable)').argParser(existingFile).default([], 'none'))
-      .addOption(
-        new Option('--timeout <duration>', `how long to wait for every pod to be Ready (${FLOORS.podWaitMs / 1000}s or more)`)
-          .argParser(podWait)
-          .default(DEFAULTS.deploy.timeout, durationLabel(DEFAULTS.deploy.timeout)),
-      )
+      .addOption(podWaitOption('--timeout <duration>', 'how long to wait for every pod to be Ready', DEFAULTS.deploy.timeout))
       .option(
         '--migrate',
         'move a release deployed by an older chart onto this one as it is: keeps its values; a StatefulSet whose serviceName must change is re-created with --cascade=orphan (pods and PVCs kept)',
@@ -92,16 +114,8 @@ export function commands(): Command[] {
       )
       .option('--duration <duration>', 'send for this long instead of a number of requests (e.g. 30s)', parseDuration)
       .option('--concurrency <n>', 'requests in flight at once', wholeNumber(1, 64), DEFAULTS.traffic.concurrency)
-      .addOption(
-        new Option('--url <url>', 'reach the Service here (e.g. http://127.0.0.1:31987, what `minikube service --url` prints) instead of finding the NodePort')
-          .argParser(httpUrl)
-          .env('K8S_LAB_URL'),
-      )
-      .addOption(
-        new Option('--request-timeout <duration>', 'how long one request may take')
-          .argParser(parseDuration)
-          .default(DEFAULTS.traffic.requestTimeout, durationLabel(DEFAULTS.traffic.requestTimeout)),
-      )
+      .addOption(urlOption('reach the Service here (e.g. http://127.0.0.1:31987, what `minikube service --url` prints) instead of finding the NodePort'))
+      .addOption(durationOption('--request-timeout <duration>', 'how long one request may take', parseDuration, DEFAULTS.traffic.requestTimeout))
       .action(runs(async () => (await import('./traffic.js')).traffic)),
 
     new Command('demo-update')
@@ -114,30 +128,12 @@ export function commands(): Command[] {
           .default(DEFAULTS.demoUpdate.canaryPercent),
       )
       .addOption(
-        new Option('--check <duration>', 'canary/partition: how long the new pods are checked under traffic')
-          .argParser(parseDuration)
-          .default(DEFAULTS.demoUpdate.check, durationLabel(DEFAULTS.demoUpdate.check)),
+        durationOption('--check <duration>', 'canary/partition: how long the new pods are checked under traffic', parseDuration, DEFAULTS.demoUpdate.check),
       )
-      .addOption(
-        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
-          .argParser(probeInterval)
-          .default(DEFAULTS.demoUpdate.interval, durationLabel(DEFAULTS.demoUpdate.interval)),
-      )
-      .addOption(
-        new Option('--timeout <duration>', `how long any one step may wait for the pods (${FLOORS.podWaitMs / 1000}s or more)`)
-          .argParser(podWait)
-          .default(DEFAULTS.demoUpdate.timeout, durationLabel(DEFAULTS.demoUpdate.timeout)),
-      )
-      .addOption(
-        new Option('--ready-timeout <duration>', `canary: how long the canary pods get to become Ready (${FLOORS.podWaitMs / 1000}s or more)`)
-          .argParser(podWait)
-          .default(DEFAULTS.demoUpdate.readyTimeout, durationLabel(DEFAULTS.demoUpdate.readyTimeout)),
-      )
-      .addOption(
-        new Option('--settle <duration>', 'probe before the first and after the last change')
-          .argParser(settleDuration)
-          .default(DEFAULTS.demoUpdate.settle, durationLabel(DEFAULTS.demoUpdate.settle)),
-      )
+      .addOption(intervalOption(DEFAULTS.demoUpdate.interval))
+      .addOption(podWaitOption('--timeout <duration>', 'how long any one step may wait for the pods', DEFAULTS.demoUpdate.timeout))
+      .addOption(podWaitOption('--ready-timeout <duration>', 'canary: how long the canary pods get to become Ready', DEFAULTS.demoUpdate.readyTimeout))
+      .addOption(settleOption('probe before the first and after the last change', DEFAULTS.demoUpdate.settle))
       .option(
         '--broken',
         'the new version never passes its readiness check: a canary aborts, a rolling, recreate or partition update gets stuck and is recovered',
@@ -154,7 +150,7 @@ export function commands(): Command[] {
           'rolling: rollingUpdate.maxUnavailable, pods replaced at once (a number or a percentage such as 50%); needs a server that keeps the field (MaxUnavailableStatefulSet, on by default from 1.37)',
         ).argParser(maxUnavailable),
       )
-      .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
+      .addOption(urlOption())
       .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoUpdate.recordDir)
       .option('--step', 'on a terminal: wait for Enter before each phase, the panel saying what comes next and why (the probe keeps measuring)')
       .action(runs(async () => (await import('./demo-update.js')).demoUpdate)),
@@ -172,22 +168,10 @@ export function commands(): Command[] {
           .makeOptionMandatory(),
       )
       .addOption(new Option('--pod <n>', 'the ordinal of the pod to fail (default: the highest)').argParser(wholeNumber(0, 999)))
-      .addOption(
-        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
-          .argParser(probeInterval)
-          .default(DEFAULTS.demoFailover.interval, durationLabel(DEFAULTS.demoFailover.interval)),
-      )
-      .addOption(
-        new Option('--timeout <duration>', `how long the pod may take to be Ready again (${FLOORS.podWaitMs / 1000}s or more)`)
-          .argParser(podWait)
-          .default(DEFAULTS.demoFailover.timeout, durationLabel(DEFAULTS.demoFailover.timeout)),
-      )
-      .addOption(
-        new Option('--settle <duration>', 'probe before the failure and after the pod is back')
-          .argParser(settleDuration)
-          .default(DEFAULTS.demoFailover.settle, durationLabel(DEFAULTS.demoFailover.settle)),
-      )
-      .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
+      .addOption(intervalOption(DEFAULTS.demoFailover.interval))
+      .addOption(podWaitOption('--timeout <duration>', 'how long the pod may take to be Ready again', DEFAULTS.demoFailover.timeout))
+      .addOption(settleOption('probe before the failure and after the pod is back', DEFAULTS.demoFailover.settle))
+      .addOption(urlOption())
       .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoFailover.recordDir)
       .action(runs(async () => (await import('./demo-failover.js')).demoFailover)),
 
@@ -214,22 +198,10 @@ export function commands(): Command[] {
       )
       .option('--keep-pvcs', 'keep the PVCs of the ordinals the lesson added (default: delete them afterwards)')
       .addOption(new Option('--node-port <port>', "the temporary release's NodePort (default: the release's plus one)").argParser(wholeNumber(30000, 32767)))
-      .addOption(
-        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
-          .argParser(probeInterval)
-          .default(DEFAULTS.demoScale.interval, durationLabel(DEFAULTS.demoScale.interval)),
-      )
-      .addOption(
-        new Option('--timeout <duration>', `how long any one step may wait for the pods (${FLOORS.podWaitMs / 1000}s or more)`)
-          .argParser(podWait)
-          .default(DEFAULTS.demoScale.timeout, durationLabel(DEFAULTS.demoScale.timeout)),
-      )
-      .addOption(
-        new Option('--settle <duration>', 'traffic before, between and after the steps')
-          .argParser(settleDuration)
-          .default(DEFAULTS.demoScale.settle, durationLabel(DEFAULTS.demoScale.settle)),
-      )
-      .addOption(new Option('--url <url>', "reach the release's Service here instead of finding the NodePort").argParser(httpUrl).env('K8S_LAB_URL'))
+      .addOption(intervalOption(DEFAULTS.demoScale.interval))
+      .addOption(podWaitOption('--timeout <duration>', 'how long any one step may wait for the pods', DEFAULTS.demoScale.timeout))
+      .addOption(settleOption('traffic before, between and after the steps', DEFAULTS.demoScale.settle))
+      .addOption(urlOption("reach the release's Service here instead of finding the NodePort"))
       .addOption(
         new Option('--url-2 <url>', "reach the temporary release's Service here (default: --url with its port set to the temporary release's NodePort)")
           .argParser(httpUrl)
@@ -249,11 +221,7 @@ export function commands(): Command[] {
       .description("helm uninstall the release; with --delete-data also delete its PVCs (the counters' data), after asking")
       .option('--delete-data', "also delete the PVCs with the counters' data (kept by default)")
       .option('-y, --yes', 'do not ask before deleting PVCs')
-      .addOption(
-        new Option('--timeout <duration>', `how long to wait for the resources to go (${FLOORS.podWaitMs / 1000}s or more)`)
-          .argParser(podWait)
-          .default(DEFAULTS.teardown.timeout, durationLabel(DEFAULTS.teardown.timeout)),
-      )
+      .addOption(podWaitOption('--timeout <duration>', 'how long to wait for the resources to go', DEFAULTS.teardown.timeout))
       .option('--dry-run', 'print the helm/kubectl calls instead of running them')
       .action(runs(async () => (await import('./teardown.js')).teardown)),
 
@@ -261,7 +229,7 @@ export function commands(): Command[] {
       .description(
         'check the tools (helm 3 or 4, kubectl), the cluster and its version, what it offers (native Recreate, maxUnavailable, sleep preStop, PVC retention), its default StorageClass, nodes and the Service',
       )
-      .addOption(new Option('--url <url>', 'check the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
+      .addOption(urlOption('check the Service here instead of finding the NodePort'))
       .action(runs(async () => (await import('./doctor.js')).doctor)),
 
     new Command('watch')
@@ -269,13 +237,9 @@ export function commands(): Command[] {
         'follow the release live, as a panel on a terminal: its pods, its StatefulSet and, with --traffic, what users of its Service see; until Ctrl-C or --for',
       )
       .option('--traffic', 'also probe the Service (GET / every --interval) and show who answers')
-      .addOption(new Option('--for <duration>', 'stop after this long (default: at Ctrl-C)').argParser(parseDuration))
-      .addOption(
-        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
-          .argParser(probeInterval)
-          .default(DEFAULTS.demoUpdate.interval, durationLabel(DEFAULTS.demoUpdate.interval)),
-      )
-      .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
+      .addOption(durationOption('--for <duration>', 'stop after this long (default: at Ctrl-C)', parseDuration))
+      .addOption(intervalOption(DEFAULTS.demoUpdate.interval))
+      .addOption(urlOption())
       .action(runs(async () => (await import('./watch.js')).watchRelease)),
 
     new Command('completion')
@@ -301,7 +265,7 @@ export function commands(): Command[] {
       .addOption(
         new Option('--strategies <list>', 'update demos to run, comma-separated').argParser(parseStrategies).default([...STRATEGIES], STRATEGIES.join(',')),
       )
-      .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
+      .addOption(urlOption())
       .addOption(
         new Option('--lessons <list>', 'lessons to run after the update demos, comma-separated (scale, failover), or none')
           .argParser(parseLessons)

@@ -1,12 +1,9 @@
 import { runFailover } from '../demos/failover.js';
 import { type FailoverMode, type FailoverRecord } from '../demos/lessons.js';
-import { InterruptedError, LabError } from '../errors.js';
-import { interrupts } from '../interrupt.js';
 import type { Lab } from '../lab-context.js';
-import { checkOutputDir } from '../output-path.js';
 import { packageVersion } from '../paths.js';
-import { openDemoView } from '../live/demo-view.js';
 import { renderTable } from '../ui/table.js';
+import { demoEnding, runDemoCommand } from './demo-command.js';
 
 export interface FailoverCommandOptions {
   mode: FailoverMode;
@@ -65,13 +62,12 @@ export function renderFailoverSummary(record: FailoverRecord, path: string): str
 }
 
 export async function demoFailover(lab: Lab, options: FailoverCommandOptions): Promise<FailoverRecord> {
-  checkOutputDir(options.recordDir, '--record-dir');
-  // The live panel on a terminal, else one line per event (phases, pods, outages) on stderr.
-  const live = await openDemoView(lab);
-  const { record, path } = await interrupts
-    .whileUndoable((signal) =>
+  return runDemoCommand(lab, {
+    recordDir: options.recordDir,
+    startLine: () => `failover (--mode ${options.mode}) in ${lab.release}: probing the Service every ${options.interval} ms`,
+    run: (rl, signal, live) =>
       runFailover(
-        live.lab,
+        rl,
         {
           mode: options.mode,
           pod: options.pod,
@@ -82,16 +78,11 @@ export async function demoFailover(lab: Lab, options: FailoverCommandOptions): P
           recordDir: options.recordDir,
           k8sLabVersion: packageVersion(),
         },
-        // Said when the lesson starts, not before: a release that is not there fails with one line.
-        () => live.started(() => `failover (--mode ${options.mode}) in ${lab.release}: probing the Service every ${options.interval} ms`),
+        () => undefined,
         signal,
         { feed: live.feed },
       ),
-    )
-    .finally(() => live.stop());
-  lab.log.result(record, () => renderFailoverSummary(record, path));
-  if (record.verdict === 'interrupted') throw new InterruptedError(`failover ${record.reason}`, `see ${path}`);
-  interrupts.signal.throwIfAborted();
-  if (record.verdict === 'failed') throw new LabError(`failover failed: ${record.reason}`, `see ${path}`);
-  return record;
+    summary: renderFailoverSummary,
+    ending: (record, path) => demoEnding(record, path, 'failover'),
+  });
 }

@@ -1,13 +1,11 @@
 import { type PolicyChoice, type Retention, type ScaleRecord } from '../demos/lessons.js';
 import { runScale } from '../demos/scale.js';
-import { InterruptedError, LabError } from '../errors.js';
-import { interrupts } from '../interrupt.js';
+import type { LabError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
-import { checkOutputDir } from '../output-path.js';
 import { packageVersion } from '../paths.js';
 import { highlight } from '../ui/logger.js';
 import { renderTable } from '../ui/table.js';
-import { openDemoView } from '../live/demo-view.js';
+import { demoEnding, runDemoCommand } from './demo-command.js';
 
 export interface ScaleCommandOptions {
   to: number;
@@ -65,21 +63,18 @@ export function renderScaleSummary(record: ScaleRecord, path: string): string {
 
 /** The error a lesson that did not pass ends with: its reason once, the record's path as the hint. */
 export function scaleEnding(record: ScaleRecord, path: string): LabError | undefined {
-  const hint = `see ${path}`;
   // The reason of an interrupted lesson starts with "interrupted (SIGINT)".
-  if (record.verdict === 'interrupted') return new InterruptedError(`scale ${record.reason}`, hint);
-  if (record.verdict === 'failed') return new LabError(`scale failed: ${record.reason}`, hint);
-  return undefined;
+  return demoEnding(record, path, 'scale');
 }
 
 export async function demoScale(lab: Lab, options: ScaleCommandOptions): Promise<ScaleRecord> {
-  checkOutputDir(options.recordDir, '--record-dir');
-  // The live panel on a terminal, else one line per event (phases, pods, outages) on stderr.
-  const live = await openDemoView(lab);
-  const { record, path } = await interrupts
-    .whileUndoable((signal) =>
+  return runDemoCommand(lab, {
+    recordDir: options.recordDir,
+    startLine: () =>
+      `scale ${lab.release} to ${options.to} (--policy ${options.policy}, PVCs ${options.pvcRetention === 'delete' ? 'deleted on scale-down' : 'retained'}): probing the Service every ${options.interval} ms`,
+    run: (rl, signal, live) =>
       runScale(
-        live.lab,
+        rl,
         {
           to: options.to,
           policy: options.policy,
@@ -94,21 +89,10 @@ export async function demoScale(lab: Lab, options: ScaleCommandOptions): Promise
           recordDir: options.recordDir,
           k8sLabVersion: packageVersion(),
         },
-        // Said when the lesson starts, not before: a release that is not there fails with one line.
-        () =>
-          live.started(
-            () =>
-              `scale ${lab.release} to ${options.to} (--policy ${options.policy}, PVCs ${options.pvcRetention === 'delete' ? 'deleted on scale-down' : 'retained'}): probing the Service every ${options.interval} ms`,
-          ),
         signal,
         { feed: live.feed },
       ),
-    )
-    .finally(() => live.stop());
-  lab.log.result(record, () => renderScaleSummary(record, path));
-  const ending = scaleEnding(record, path);
-  if (ending instanceof InterruptedError) throw ending;
-  interrupts.signal.throwIfAborted();
-  if (ending) throw ending;
-  return record;
+    summary: renderScaleSummary,
+    ending: scaleEnding,
+  });
 }

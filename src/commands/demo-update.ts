@@ -1,15 +1,14 @@
 import type { RunRecord, Strategy } from '../demos/record.js';
 import { runDemo } from '../demos/run.js';
 import { durationLabel, FLOORS } from '../defaults.js';
-import { InterruptedError, LabError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { interrupts } from '../interrupt.js';
 import type { Lab } from '../lab-context.js';
-import { checkOutputDir } from '../output-path.js';
 import { packageVersion } from '../paths.js';
 import { renderTable } from '../ui/table.js';
-import { openDemoView } from '../live/demo-view.js';
 import { isInteractive } from '../live/view.js';
 import { StepGate, whyPhase } from '../live/step.js';
+import { demoEnding, runDemoCommand } from './demo-command.js';
 
 export interface DemoCommandOptions {
   strategy: Strategy;
@@ -90,55 +89,48 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
       'leave out --step, or run it in a terminal',
     );
   }
-  checkOutputDir(options.recordDir, '--record-dir');
-  // The live panel on a terminal, else one line per event on stderr.
-  const live = await openDemoView(lab);
-  const { clock } = live;
-  const gate = options.step ? new StepGate(lab.stdin) : undefined;
-  const beforePhase = gate
-    ? async (name: string, detail: string) => {
-        live.feed({ kind: 'paused', t: clock(), next: { name, detail, why: whyPhase(name) } });
-        await gate.wait(interrupts.signal);
+  await runDemoCommand(lab, {
+    recordDir: options.recordDir,
+    startLine: () => `${options.strategy} update of ${lab.release}: probing the Service every ${options.interval} ms`,
+    run: async (rl, signal, live) => {
+      const gate = options.step ? new StepGate(lab.stdin) : undefined;
+      const beforePhase = gate
+        ? async (name: string, detail: string) => {
+            live.feed({ kind: 'paused', t: live.clock(), next: { name, detail, why: whyPhase(name) } });
+            await gate.wait(interrupts.signal);
+          }
+        : undefined;
+      gate?.start();
+      try {
+        return await runDemo(
+          rl,
+          {
+            strategy: options.strategy,
+            to: options.to,
+            canaryPercent: options.canaryPercent,
+            checkMs: options.check,
+            intervalMs: options.interval,
+            timeoutMs: options.timeout,
+            readyTimeoutMs: options.readyTimeout,
+            settleMs: options.settle,
+            broken: Boolean(options.broken),
+            keepCanaryPvcs: Boolean(options.keepCanaryPvcs),
+            recover: options.recover !== false,
+            url: options.url,
+            recordDir: options.recordDir,
+            k8sLabVersion: packageVersion(),
+            emulateRecreate: Boolean(options.emulateRecreate),
+            maxUnavailable: options.maxUnavailable,
+          },
+          () => undefined,
+          signal,
+          { feed: live.feed, beforePhase },
+        );
+      } finally {
+        gate?.stop();
       }
-    : undefined;
-  gate?.start();
-  // Ctrl-C stops the demo only once it has put the release back (src/interrupt.ts).
-  const { record, path } = await interrupts
-    .whileUndoable((signal) =>
-      runDemo(
-        live.lab,
-        {
-          strategy: options.strategy,
-          to: options.to,
-          canaryPercent: options.canaryPercent,
-          checkMs: options.check,
-          intervalMs: options.interval,
-          timeoutMs: options.timeout,
-          readyTimeoutMs: options.readyTimeout,
-          settleMs: options.settle,
-          broken: Boolean(options.broken),
-          keepCanaryPvcs: Boolean(options.keepCanaryPvcs),
-          recover: options.recover !== false,
-          url: options.url,
-          recordDir: options.recordDir,
-          k8sLabVersion: packageVersion(),
-          emulateRecreate: Boolean(options.emulateRecreate),
-          maxUnavailable: options.maxUnavailable,
-        },
-        // Said when the demo starts, not before: a release that is not there fails with one line.
-        () => live.started(() => `${options.strategy} update of ${lab.release}: probing the Service every ${options.interval} ms`),
-        signal,
-        { feed: live.feed, beforePhase },
-      ),
-    )
-    .finally(() => {
-      gate?.stop();
-      live.stop();
-    });
-  lab.log.result(record, () => renderSummary(record, path));
-  if (record.verdict === 'interrupted') throw new InterruptedError(`${record.strategy} ${record.reason}`, `see ${path}`);
-  // A signal after the last step: the demo is complete, but the command still ends with 130.
-  interrupts.signal.throwIfAborted();
-  if (record.verdict === 'aborted') throw new LabError(`${record.strategy} aborted: ${record.reason}`, `see ${path}`);
-  if (record.verdict === 'failed') throw new LabError(`${record.strategy} update failed: ${record.reason}`, `see ${path}`);
+    },
+    summary: renderSummary,
+    ending: (record, path) => demoEnding(record, path, record.strategy, `${record.strategy} update failed`),
+  });
 }

@@ -1,7 +1,4 @@
 import { kubectlChanges } from '../adapters/changes.js';
-import { controlPlaneWindows, type ControlPlaneRecord } from './control-plane.js';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   containerProbes,
   containerRestart,
@@ -13,23 +10,19 @@ import {
   type ProbeSettings,
 } from '../adapters/kube-objects.js';
 import { inNamespace, type ProcessSignal } from '../adapters/kubectl.js';
-import { APP_CONTAINER, openProxiedReader, type FileReader } from '../counters.js';
+import { APP_CONTAINER, type FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
 import { refuseStale } from '../governing-service.js';
 import type { Lab } from '../lab-context.js';
 import { demoLimits } from '../limits.js';
-import { makeDirs } from '../output-path.js';
 import { summarizeProbe } from '../probe/stats.js';
-import { checkUrlServes, resolveTarget } from '../probe/target.js';
 import { isStatefulSetSettled } from '../adapters/kube-objects.js';
-import { waitForStatefulSet } from '../rollout.js';
 import { checkData } from './analysis.js';
 import { explainFailover, failoverFigures, hangDetectionWindow, podClockWithin, type FailureMoment } from './failover-analysis.js';
 import { decideFailover, type FailoverMode, type FailoverRecord, type PodIdentity } from './lessons.js';
 import type { CounterSnapshot } from './record.js';
-import { demoProbe, podEvent, snapshot, type DemoHooks } from './run.js';
+import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type Seen } from './harness.js';
 import { DemoSession } from './session.js';
-import { PodWatch } from './watch.js';
 
 /** The app's command line in the chart (chart/templates/statefulset.yaml): what --mode kill SIGKILLs and --mode hang SIGSTOPs. */
 export const APP_COMMAND = ['python3', '/app/server.py'];
@@ -104,22 +97,23 @@ export async function runFailover(
   signal?: AbortSignal,
   hooks: Pick<DemoHooks, 'feed'> = {},
 ): Promise<{ record: FailoverRecord; path: string }> {
-  const opening = openProxiedReader(lab, demoLimits.proxyMs(options.timeoutMs));
-  try {
-    const [reader, release, helm, kubectlClient] = await Promise.all([opening, checkLessonRelease(lab), lab.helm.version(), lab.kubectl.clientVersion()]);
-    const { replicas } = release;
-    if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas: no pod to fail`, 'deploy with --replicas 2 first');
-    const ordinal = options.pod ?? replicas - 1;
-    if (ordinal >= replicas)
-      throw new UsageError(
-        `--pod ${ordinal}: release ${lab.release} has ${replicas} replicas (pods 0-${replicas - 1}); nothing was changed`,
-        `pass --pod 0 to ${replicas - 1}, or leave it out for the highest`,
-      );
-    const rl = reader ? { ...lab, kubectl: reader.kubectl } : lab;
-    return await measureFailover(rl, reader ?? lab.kubectl, { ...release, ordinal, helm: helm.version, kubectlClient }, options, onPhase, signal, hooks);
-  } finally {
-    await (await opening)?.close();
-  }
+  return withDemoReader(
+    lab,
+    options.timeoutMs,
+    async (lab) => {
+      const [release, helm, kubectlClient] = await Promise.all([checkLessonRelease(lab), lab.helm.version(), lab.kubectl.clientVersion()]);
+      const { replicas } = release;
+      if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas: no pod to fail`, 'deploy with --replicas 2 first');
+      const ordinal = options.pod ?? replicas - 1;
+      if (ordinal >= replicas)
+        throw new UsageError(
+          `--pod ${ordinal}: release ${lab.release} has ${replicas} replicas (pods 0-${replicas - 1}); nothing was changed`,
+          `pass --pod 0 to ${replicas - 1}, or leave it out for the highest`,
+        );
+      return { replicas, ordinal, helm: helm.version, kubectlClient };
+    },
+    (rl, files, plan) => measureFailover(rl, files, plan, options, onPhase, signal, hooks),
+  );
 }
 
 interface FailoverPlan {
@@ -261,95 +255,51 @@ async function measureFailover(
   { feed }: Pick<DemoHooks, 'feed'>,
 ): Promise<{ record: FailoverRecord; path: string }> {
   const name = `${lab.release}-${plan.ordinal}`;
-  const sts = await waitForStatefulSet(lab.kubectl, lab.release, {
-    timeoutMs: demoLimits.readyBeforeMs,
-    pollMs: demoLimits.readyBeforePollMs,
-    waitingFor: `pods of ${lab.release} (before the lesson)`,
-    signal,
-  });
-  checkSharedProcesses(options.mode, sts.statefulSet, lab.release);
-  const probes = containerProbes(sts.statefulSet, APP_CONTAINER);
-  const [server, namespace, cluster, target, start] = await Promise.all([
-    lab.kubectl.serverVersion(),
-    lab.kubectl.namespace(),
-    lab.kubectl.clusterIdentity(),
-    resolveTarget(lab.kubectl, lab.release, options.url),
-    readIdentity(lab, files, name),
-  ]);
-  if (!start.identity) throw new LabError(`pod ${name} is not there`, `check it: kubectl get pod ${name}`);
-  if (options.url) await checkUrlServes(target, lab.release);
-  const before = start.identity;
-  signal?.throwIfAborted();
-
-  const startedAt = new Date();
-  const t0 = Date.now();
-  const clock = () => Date.now() - t0;
-  feed?.({ kind: 'start', t: 0, epochMs: t0, title: `failover (${options.mode}) of ${name}`, release: lab.release, replicas: plan.replicas });
-  const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
-  const probe = demoProbe(target, options.intervalMs, clock, feed);
-  const phaseBegins = (phase: string, detail: string) => {
-    onPhase(phase, detail);
-    feed?.({ kind: 'phase', t: clock(), name: phase, detail });
-  };
-  const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, phaseBegins, files, signal);
-  session.notes.push(`Probe: GET / through ${target.description} every ${options.intervalMs} ms.`);
-  if (options.mode === 'kill' && before.restarts > 0) {
-    // kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restarts
-    session.notes.push(
-      `${name}'s container had restarted ${before.restarts} time${before.restarts > 1 ? 's' : ''} before: the kubelet's restart back-off (10 s, doubling, reset after 10 min running) may hold this restart back.`,
-    );
-  }
-
-  const back = (state: { statefulSet: Parameters<typeof isStatefulSetSettled>[0]; pods: Pod[] }) => {
+  let probes: LiveProbes = { readiness: null, liveness: null };
+  const run: FailoverRun = { resume: null, mayBeStopped: false };
+  const back = (state: { statefulSet: Parameters<typeof isStatefulSetSettled>[0]; pods: Pod[] }, before: PodIdentity) => {
     const pod = state.pods.find((p) => p.metadata.name === name && !p.metadata.deletionTimestamp);
     if (!pod || !isPodReady(pod) || !isStatefulSetSettled(state.statefulSet, state.pods)) return false;
     const uid = (pod.metadata as { uid?: string }).uid ?? null;
     if (options.mode === 'delete') return uid !== before.uid;
     return options.mode === 'kill' ? podRestarts(pod) > before.restarts : uid === before.uid;
   };
-
-  const run: FailoverRun = { resume: null, mayBeStopped: false };
-  let failure: Error | undefined;
-  await watch.start(demoLimits.watchMs(options.timeoutMs));
-  probe.start();
-  try {
-    await failoverPhases(lab, session, name, options.mode, options, probes, t0, run, back);
-  } catch (error) {
-    failure = error as Error;
-  }
-  const stopMessage = await undoFailover(lab, session, name, failure, signal, t0, run, back);
-  const samples = await probe.stop();
-  const podEvents = await watch.stop();
-  const endedAt = new Date();
-  const after = await readIdentity(lab, files, name).catch(() => ({ identity: null, counters: [] as CounterSnapshot[] }));
-  const record = failoverRecord({
+  const seen = await runOnHarness(
     lab,
-    name,
-    options,
-    plan,
-    probes,
-    run,
-    session,
-    before,
-    after,
-    start,
-    cluster,
-    viaApiServer: target.viaApiServer,
-    controlPlane: controlPlaneWindows(watch.breaks, lab.changeFaults ?? [], t0, endedAt.getTime() - t0),
-    samples,
-    podEvents,
-    failure,
-    stopMessage,
-    interruptedIn: signal?.aborted ? (session.phases.at(-1)?.name ?? 'the start') : undefined,
-    environment: { kubernetes: server ?? 'unknown', helm: plan.helm, kubectl: plan.kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
-    namespace,
-    startedAt,
-    endedAt,
-  });
-  makeDirs(options.recordDir);
-  const path = join(options.recordDir, `${record.id}.json`);
-  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
-  return { record, path };
+    files,
+    {
+      ...options,
+      helm: plan.helm,
+      kubectlClient: plan.kubectlClient,
+      waitingFor: `pods of ${lab.release} (before the lesson)`,
+      start: { title: `failover (${options.mode}) of ${name}`, release: lab.release, replicas: plan.replicas },
+      onPhase,
+      hooks: { feed },
+      signal,
+    },
+    {
+      read: (lab, files) => readIdentity(lab, files, name),
+      inspect: (before) => {
+        checkSharedProcesses(options.mode, before.statefulSet, lab.release);
+        probes = containerProbes(before.statefulSet, APP_CONTAINER);
+      },
+      prepare: ({ start, session }) => {
+        if (!start.identity) throw new LabError(`pod ${name} is not there`, `check it: kubectl get pod ${name}`);
+        if (options.mode === 'kill' && start.identity.restarts > 0) {
+          // kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restarts
+          const n = start.identity.restarts;
+          session.notes.push(
+            `${name}'s container had restarted ${n} time${n > 1 ? 's' : ''} before: the kubelet's restart back-off (10 s, doubling, reset after 10 min running) may hold this restart back.`,
+          );
+        }
+      },
+      phases: ({ session, t0, start }) => failoverPhases(lab, session, name, options.mode, options, probes, t0, run, (state) => back(state, start.identity!)),
+      undo: ({ session, t0, start }, failure, interruptedIn) =>
+        undoFailover(lab, session, name, failure, interruptedIn, t0, run, (state) => back(state, start.identity!)),
+    },
+  );
+  const record = failoverRecord({ seen, name, options, plan, probes, run });
+  return { record, path: writeRecord(options.recordDir, record) };
 }
 
 /**
@@ -361,14 +311,12 @@ async function undoFailover(
   lab: Lab,
   session: DemoSession,
   name: string,
-  failure: Error | undefined,
-  signal: AbortSignal | undefined,
+  failure: Error,
+  interruptedIn: string | undefined,
   t0: number,
   run: FailoverRun,
   back: (state: { statefulSet: Parameters<typeof isStatefulSetSettled>[0]; pods: Pod[] }) => boolean,
-): Promise<string | undefined> {
-  if (!failure) return undefined;
-  const interruptedIn = signal?.aborted ? (session.phases.at(-1)?.name ?? 'the start') : undefined;
+): Promise<string> {
   const said: string[] = [];
   if (run.mayBeStopped) {
     session.undoing = true;
@@ -397,37 +345,24 @@ async function undoFailover(
 }
 
 interface RecordInputs {
-  lab: Lab;
+  seen: Seen<{ identity: PodIdentity | null; counters: CounterSnapshot[] }>;
   name: string;
   options: FailoverOptions;
   plan: FailoverPlan;
   probes: LiveProbes;
   run: FailoverRun;
-  session: DemoSession;
-  before: PodIdentity;
-  after: { identity: PodIdentity | null; counters: CounterSnapshot[] };
-  start: { counters: CounterSnapshot[] };
-  samples: Awaited<ReturnType<DemoSession['probe']['stop']>>;
-  podEvents: Awaited<ReturnType<PodWatch['stop']>>;
-  failure: Error | undefined;
-  stopMessage: string | undefined;
-  interruptedIn: string | undefined;
-  environment: FailoverRecord['environment'];
-  namespace: string;
-  cluster: FailoverRecord['cluster'];
-  viaApiServer: boolean | undefined;
-  controlPlane?: ControlPlaneRecord;
-  startedAt: Date;
-  endedAt: Date;
 }
 
 /** The run record: what was measured, the figures, the explanation they support and the verdict. */
 function failoverRecord(i: RecordInputs): FailoverRecord {
-  const { options, run, name, before } = i;
+  const { options, run, name, seen } = i;
+  const { frame, samples, podEvents } = seen;
+  const before = frame.start.identity!;
+  const after = seen.after ?? { identity: null, counters: [] as CounterSnapshot[] };
   const failure = run.failure;
   const requestTimeoutMs = demoLimits.probeRequestMs(options.intervalMs);
-  const figures = failure ? failoverFigures({ pod: name, failure, resume: run.resume, podEvents: i.podEvents, samples: i.samples }) : undefined;
-  const dataChecks = checkData(i.start.counters, i.after.counters, i.samples);
+  const figures = failure ? failoverFigures({ pod: name, failure, resume: run.resume, podEvents, samples }) : undefined;
+  const dataChecks = checkData(frame.start.counters, after.counters, samples);
   const explanation = figures
     ? explainFailover(figures, {
         mode: options.mode,
@@ -435,17 +370,17 @@ function failoverRecord(i: RecordInputs): FailoverRecord {
         replicas: i.plan.replicas,
         readiness: i.probes.readiness,
         liveness: i.probes.liveness,
-        restarts: { before: before.restarts, after: i.after.identity?.restarts ?? null },
+        restarts: { before: before.restarts, after: after.identity?.restarts ?? null },
         requestTimeoutMs,
-        restart: options.mode === 'kill' ? i.after.identity?.container : undefined,
+        restart: options.mode === 'kill' ? after.identity?.container : undefined,
       })
     : undefined;
   const readyAgainMs = figures?.readyAgainMs ?? null;
   const { verdict, reason } = decideFailover({
     mode: options.mode,
-    stop: i.failure && { message: i.stopMessage ?? i.failure.message, interruptedIn: i.interruptedIn },
+    stop: seen.failure && { message: seen.stopMessage ?? seen.failure.message, interruptedIn: seen.interruptedIn },
     before,
-    after: i.after.identity,
+    after: after.identity,
     readyAgainMs,
     dataChecks,
     resumed: run.resume,
@@ -455,21 +390,21 @@ function failoverRecord(i: RecordInputs): FailoverRecord {
   return {
     schema: 1,
     lesson: 'failover',
-    id: `${i.startedAt.toISOString().replace(/[:.]/g, '-')}-failover-${options.mode}`,
-    release: i.lab.release,
-    namespace: i.namespace,
-    cluster: i.cluster,
-    ...(i.viaApiServer && { probeVia: 'api-server-proxy' as const }),
-    ...(i.controlPlane && { controlPlane: i.controlPlane }),
+    id: `${seen.startedAt.toISOString().replace(/[:.]/g, '-')}-failover-${options.mode}`,
+    release: frame.lab.release,
+    namespace: seen.namespace,
+    cluster: seen.cluster,
+    ...(frame.target.viaApiServer && { probeVia: 'api-server-proxy' as const }),
+    ...(seen.controlPlane && { controlPlane: seen.controlPlane }),
     mode: options.mode,
     pod: name,
     options: { replicas: i.plan.replicas, intervalMs: options.intervalMs, settleMs: options.settleMs },
-    environment: i.environment,
-    startedAt: i.startedAt.toISOString(),
-    endedAt: i.endedAt.toISOString(),
-    durationMs: i.endedAt.getTime() - i.startedAt.getTime(),
-    phases: i.session.phases,
-    podEvents: i.podEvents,
+    environment: seen.environment,
+    startedAt: seen.startedAt.toISOString(),
+    endedAt: seen.endedAt.toISOString(),
+    durationMs: seen.endedAt.getTime() - seen.startedAt.getTime(),
+    phases: frame.session.phases,
+    podEvents,
     failedAt: failure?.requestedAt ?? -1,
     ...(failure && { failure }),
     ...(options.mode === 'hang' && { resume: run.resume }),
@@ -477,19 +412,19 @@ function failoverRecord(i: RecordInputs): FailoverRecord {
     failedRequests: figures
       ? { count: figures.failed.count, firstMs: figures.failed.firstMs, lastMs: figures.failed.lastMs, spanMs: figures.failed.spanMs }
       : none,
-    identity: { before, after: i.after.identity },
+    identity: { before, after: after.identity },
     readiness: i.probes.readiness,
     liveness: i.probes.liveness,
     requestTimeoutMs,
     ...(explanation && { explanation: explanation.lines }),
     advice: explanation?.advice ?? 'nothing was failed, so nothing was measured',
-    probe: summarizeProbe(i.samples, options.intervalMs),
-    samples: i.samples,
-    counters: { before: i.start.counters, after: i.after.counters },
+    probe: summarizeProbe(samples, options.intervalMs),
+    samples: samples,
+    counters: { before: frame.start.counters, after: after.counters },
     dataChecks,
     dataPreserved: dataChecks.every((c) => c.preserved),
     verdict,
     reason,
-    notes: i.session.notes,
+    notes: frame.session.notes,
   };
 }

@@ -4,25 +4,17 @@ import type { ControlPlaneRecord } from './control-plane.js';
 
 import type { ClusterIdentity } from '../adapters/kubectl.js';
 import type { CounterReading } from '../counters.js';
+import type { PodEvent } from '../events.js';
 import type { ProbeSample, ProbeSummary } from '../probe/sample.js';
 
 // The probe's types live with the probe; the record keeps them.
 export type { OutageWindow, ProbeSample, ProbeSummary } from '../probe/sample.js';
 export type { ClusterIdentity } from '../adapters/kubectl.js';
+// The pod watch's vocabulary lives below demos/ and live/ (src/events.ts); the record keeps it.
+export type { PodEvent, PodEventType } from '../events.js';
 
 export type Strategy = 'rolling' | 'recreate' | 'canary' | 'partition';
 export const STRATEGIES: readonly Strategy[] = ['rolling', 'recreate', 'canary', 'partition'];
-
-export type PodEventType = 'created' | 'scheduled' | 'ready' | 'not-ready' | 'deleting' | 'deleted';
-
-/** What the pod watch saw. `t` is ms since the run started. */
-export interface PodEvent {
-  t: number;
-  pod: string;
-  type: PodEventType;
-  revision?: string;
-  version?: string;
-}
 
 export interface Phase {
   name: string;

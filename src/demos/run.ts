@@ -1,50 +1,17 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { PersistentVolumeClaim } from '../adapters/kube-objects.js';
-import { isPodReady } from '../adapters/kube-objects.js';
 import { inNamespace } from '../adapters/kubectl.js';
 import { appVersionViolation } from '../chart-schema.js';
-import { openProxiedReader, readCounters, statefulSetPods, type FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
-import { demoLimits } from '../limits.js';
-import { makeDirs } from '../output-path.js';
-import { Probe } from '../probe/probe.js';
-import { checkUrlServes, resolveTarget, type ServiceTarget } from '../probe/target.js';
-import { RolloutTimeout, waitForStatefulSet } from '../rollout.js';
+import { RolloutTimeout } from '../rollout.js';
 import { refuseStale } from '../governing-service.js';
 import { offersMaxUnavailable, offersRecreate, RECREATE_METHODS, type RecreateMethod } from '../features.js';
 import { nextVersion } from './analysis.js';
+import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type DemoSteps, type Seen } from './harness.js';
 import { buildRunRecord } from './outcome.js';
-import { controlPlaneWindows } from './control-plane.js';
-import type { CounterSnapshot, PodEvent, RunMethod, RunRecord, Strategy } from './record.js';
-import { DemoSession } from './session.js';
+import type { RunMethod, RunRecord, Strategy } from './record.js';
+import type { DemoSession } from './session.js';
 import { strategies, type StrategyOutcome } from './strategies.js';
 import { explainNotReady, notReadyPods, recoveryCommands, undoDemo, type StartingPoint } from './undo.js';
-import { PodWatch } from './watch.js';
-import type { LiveEvent } from '../live/state.js';
-
-/** A pod watch's event as the live view takes it. */
-export function podEvent(e: PodEvent & { baseline?: boolean }): LiveEvent {
-  return { kind: 'pod', t: e.t, pod: e.pod, change: e.type, revision: e.revision, version: e.version, baseline: e.baseline };
-}
-
-/** A probe of the Service at `intervalMs`, each sample also fed to the live view. */
-export function demoProbe(target: ServiceTarget, intervalMs: number, clock: () => number, feed?: (event: LiveEvent) => void): Probe {
-  return new Probe(target, {
-    intervalMs,
-    timeoutMs: demoLimits.probeRequestMs(intervalMs),
-    clock,
-    onSample: feed && ((sample) => feed({ kind: 'sample', sample })),
-  });
-}
-
-/** What a live view gets from a demo: its events, and a say before each phase (--step). */
-export interface DemoHooks {
-  feed?: (event: LiveEvent) => void;
-  /** Awaited before each phase but those undoing the demo; it throws to stop the demo. */
-  beforePhase?: (name: string, detail: string) => Promise<void>;
-}
 
 export interface DemoOptions {
   strategy: Strategy;
@@ -73,28 +40,6 @@ interface ReleaseValues {
   replicaCount?: number;
   app?: { version?: string; broken?: boolean };
   updateStrategy?: { type?: string; partition?: number; maxUnavailable?: number | string | null };
-}
-
-/**
- * Every pod's counter with its PVC's UID (a re-created claim has a new UID and no data), the pods
- * Ready and the release's PVCs, from one read of each.
- */
-export async function snapshot(lab: Lab, files: FileReader): Promise<{ counters: CounterSnapshot[]; ready: string[]; claims: string[] }> {
-  const [pods, claims] = await Promise.all([
-    statefulSetPods(lab.kubectl, lab.release),
-    lab.kubectl.list<PersistentVolumeClaim & { metadata: { uid?: string } }>('persistentvolumeclaims', lab.releaseSelector),
-  ]);
-  const readings = await readCounters(lab.kubectl, pods, 8, files);
-  const counters = readings.map((r) => ({
-    pod: r.pod,
-    ordinal: r.ordinal,
-    counter: r.counter,
-    pvc: r.pvc,
-    pvcUid: claims.find((c) => c.metadata.name === r.pvc)?.metadata.uid ?? null,
-    revision: r.revision,
-    version: r.version,
-  }));
-  return { counters, ready: pods.filter(isPodReady).map((p) => p.metadata.name), claims: claims.map((c) => c.metadata.name) };
 }
 
 /** Checks with helm that the release can be updated now and returns what it runs. */
@@ -191,29 +136,45 @@ export async function runDemo(
   signal?: AbortSignal,
   hooks: DemoHooks = {},
 ): Promise<{ record: RunRecord; path: string }> {
-  // One kubectl proxy for the whole demo: its reads of the StatefulSet, pods, PVCs and counter
-  // files are HTTP GETs rather than a kubectl process each, which was most of what a demo cost
-  // beyond the update itself. When it does not start, kubectl reads everything as before.
-  const opening = openProxiedReader(lab, demoLimits.proxyMs(options.timeoutMs));
-  try {
-    const [reader, { release, method }, helm, kubectlClient] = await Promise.all([
-      opening,
-      checkRelease(lab, options).then(async (release) => ({ release, method: await chooseMethod(lab, options) })),
-      lab.helm.version(),
-      lab.kubectl.clientVersion(),
-    ]);
-    return await measure(
-      reader ? { ...lab, kubectl: reader.kubectl } : lab,
-      reader ?? lab.kubectl,
-      { ...release, ...method, helm: helm.version, kubectlClient },
-      options,
-      onPhase,
-      signal,
-      hooks,
-    );
-  } finally {
-    await (await opening)?.close();
-  }
+  return withDemoReader(
+    lab,
+    options.timeoutMs,
+    async (lab) => {
+      const [{ release, method }, helm, kubectlClient] = await Promise.all([
+        checkRelease(lab, options).then(async (release) => ({ release, method: await chooseMethod(lab, options) })),
+        lab.helm.version(),
+        lab.kubectl.clientVersion(),
+      ]);
+      return { ...release, ...method, helm: helm.version, kubectlClient };
+    },
+    async (rl, files, plan) => {
+      const steps = updateSteps(plan, options);
+      const seen = await runOnHarness(
+        rl,
+        files,
+        {
+          ...options,
+          helm: plan.helm,
+          kubectlClient: plan.kubectlClient,
+          waitingFor: `pods of ${lab.release} (before the demo)`,
+          start: {
+            title: `${options.strategy} update of ${lab.release}:`,
+            release: lab.release,
+            from: plan.from,
+            to: plan.to,
+            replicas: plan.replicas,
+            strategy: options.strategy,
+          },
+          onPhase,
+          hooks,
+          signal,
+        },
+        steps,
+      );
+      const record = updateRecord(seen, steps.outcome, plan, options);
+      return { record, path: writeRecord(options.recordDir, record) };
+    },
+  );
 }
 
 interface DemoPlan {
@@ -229,130 +190,76 @@ interface DemoPlan {
   method?: RunMethod;
 }
 
-async function measure(
-  lab: Lab,
-  files: FileReader,
-  plan: DemoPlan,
-  options: DemoOptions,
-  onPhase: (name: string, detail: string) => void,
-  signal: AbortSignal | undefined,
-  { feed, beforePhase }: DemoHooks,
-): Promise<{ record: RunRecord; path: string }> {
-  const { from, to, replicas, revision } = plan;
-  await waitForStatefulSet(lab.kubectl, lab.release, {
-    timeoutMs: demoLimits.readyBeforeMs,
-    pollMs: demoLimits.readyBeforePollMs,
-    waitingFor: `pods of ${lab.release} (before the demo)`,
-    signal,
-  });
-  const [server, namespace, cluster, target, start] = await Promise.all([
-    lab.kubectl.serverVersion(),
-    lab.kubectl.namespace(),
-    lab.kubectl.clusterIdentity(),
-    resolveTarget(lab.kubectl, lab.release, options.url),
-    snapshot(lab, files),
-  ]);
-  if (options.url) await checkUrlServes(target, lab.release);
-  const before = start.counters;
-  signal?.throwIfAborted();
+type Snapshot = Awaited<ReturnType<typeof snapshot>>;
 
-  const startedAt = new Date();
-  const t0 = Date.now();
-  const clock = () => Date.now() - t0;
-  feed?.({
-    kind: 'start',
-    t: 0,
-    epochMs: t0,
-    title: `${options.strategy} update of ${lab.release}:`,
-    release: lab.release,
-    from,
-    to,
-    replicas,
-    strategy: options.strategy,
-  });
-  const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
-  const probe = demoProbe(target, options.intervalMs, clock, feed);
-  const phaseBegins = (name: string, detail: string) => {
-    onPhase(name, detail);
-    feed?.({ kind: 'phase', t: clock(), name, detail });
+/** The update's phases on the harness; `outcome` is set once the strategy finished. */
+function updateSteps(plan: DemoPlan, options: DemoOptions): DemoSteps<Snapshot> & { outcome?: StrategyOutcome } {
+  const steps: DemoSteps<Snapshot> & { outcome?: StrategyOutcome } = {
+    read: snapshot,
+    prepare: ({ lab }) => {
+      if (plan.method) lab.log.info(`${options.strategy}: ${plan.method.label} (${plan.method.why})`);
+    },
+    phases: async ({ session }) => {
+      await session.phase('baseline', 'traffic before any change', () => session.hold(options.settleMs));
+      steps.outcome = await strategies[options.strategy](session, {
+        replicas: plan.replicas,
+        from: plan.from,
+        to: plan.to,
+        canaryPercent: options.canaryPercent,
+        checkMs: options.checkMs,
+        readyTimeoutMs: options.readyTimeoutMs,
+        broken: options.broken,
+        keepCanaryPvcs: options.keepCanaryPvcs,
+        recreate: plan.recreate,
+        maxUnavailable: options.strategy === 'rolling' ? options.maxUnavailable : undefined,
+        previousMaxUnavailable: plan.previousMaxUnavailable,
+      });
+      await session.phase('settle', 'traffic after the last change', () => session.hold(options.settleMs));
+    },
+    // Stopped halfway (Ctrl-C, a stuck rollout, a failed step): put the release back where it was,
+    // with the probe still running, so the record shows what undoing cost.
+    undo: async ({ session, start }, failure, interruptedIn) => {
+      const startingPoint: StartingPoint = { revision: plan.revision, version: plan.from, replicas: plan.replicas, claims: start.claims };
+      let undone: string[] | Error = [];
+      if (session.changed && !steps.outcome && (interruptedIn || options.recover)) {
+        session.undoing = true;
+        undone = await session
+          .phase(interruptedIn ? 'undo' : 'recover', `back to ${plan.from}: helm rollback to revision ${plan.revision}, pods not Ready replaced`, () =>
+            undoDemo(session, startingPoint, { keepNewClaims: options.keepCanaryPvcs }),
+          )
+          .catch((error: Error) => error);
+      }
+      return explainStop(session, failure, { interruptedIn, finished: Boolean(steps.outcome), undone, start: startingPoint, to: plan.to });
+    },
   };
-  const session = new DemoSession(lab, probe, watch, clock, options.timeoutMs, phaseBegins, files, signal);
-  session.beforePhase = beforePhase;
-  session.notes.push(`Probe: GET / through ${target.description} every ${options.intervalMs} ms.`);
-  if (plan.method) lab.log.info(`${options.strategy}: ${plan.method.label} (${plan.method.why})`);
+  return steps;
+}
 
-  let outcome: StrategyOutcome | undefined;
-  let failure: Error | undefined;
-  await watch.start(demoLimits.watchMs(options.timeoutMs));
-  probe.start();
-  try {
-    await session.phase('baseline', 'traffic before any change', () => session.hold(options.settleMs));
-    outcome = await strategies[options.strategy](session, {
-      replicas,
-      from,
-      to,
-      canaryPercent: options.canaryPercent,
-      checkMs: options.checkMs,
-      readyTimeoutMs: options.readyTimeoutMs,
-      broken: options.broken,
-      keepCanaryPvcs: options.keepCanaryPvcs,
-      recreate: plan.recreate,
-      maxUnavailable: options.strategy === 'rolling' ? options.maxUnavailable : undefined,
-      previousMaxUnavailable: plan.previousMaxUnavailable,
-    });
-    await session.phase('settle', 'traffic after the last change', () => session.hold(options.settleMs));
-  } catch (error) {
-    failure = error as Error;
-  }
-
-  // Stopped halfway (Ctrl-C, a stuck rollout, a failed step): put the release back where it was,
-  // with the probe still running, so the record shows what undoing cost.
-  const interruptedIn = signal?.aborted ? (session.phases.at(-1)?.name ?? 'the start') : undefined;
-  const startingPoint: StartingPoint = { revision, version: from, replicas, claims: start.claims };
-  let undone: string[] | Error = [];
-  if (failure && session.changed && !outcome && (interruptedIn || options.recover)) {
-    session.undoing = true;
-    undone = await session
-      .phase(interruptedIn ? 'undo' : 'recover', `back to ${from}: helm rollback to revision ${revision}, pods not Ready replaced`, () =>
-        undoDemo(session, startingPoint, { keepNewClaims: options.keepCanaryPvcs }),
-      )
-      .catch((error: Error) => error);
-  }
-  const stopReason = failure && (await explainStop(session, failure, { interruptedIn, finished: Boolean(outcome), undone, start: startingPoint, to }));
-  const samples = await probe.stop();
-  const podEvents = await watch.stop();
-  const endedAt = new Date();
-  const after = await snapshot(lab, files).then(
-    (s) => s.counters,
-    () => [] as CounterSnapshot[],
-  );
-
-  const record = buildRunRecord({
+/** The update's run record from what the harness saw. */
+function updateRecord(seen: Seen<Snapshot>, outcome: StrategyOutcome | undefined, plan: DemoPlan, options: DemoOptions): RunRecord {
+  const { frame, failure } = seen;
+  return buildRunRecord({
     strategy: options.strategy,
-    release: lab.release,
-    namespace,
-    cluster,
-    ...(target.viaApiServer && { probeVia: 'api-server-proxy' as const }),
-    controlPlane: controlPlaneWindows(watch.breaks, lab.changeFaults ?? [], startedAt.getTime(), endedAt.getTime() - startedAt.getTime()),
-    versions: { from, to },
-    replicas,
+    release: frame.lab.release,
+    namespace: seen.namespace,
+    cluster: seen.cluster,
+    ...(frame.target.viaApiServer && { probeVia: 'api-server-proxy' as const }),
+    controlPlane: seen.controlPlane,
+    versions: { from: plan.from, to: plan.to },
+    replicas: plan.replicas,
     options,
-    environment: { kubernetes: server ?? 'unknown', helm: plan.helm, kubectl: plan.kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
-    startedAt,
-    endedAt,
-    phases: session.phases,
-    podEvents,
-    initiallyReady: start.ready,
-    samples,
-    counters: { before, after },
-    notes: session.notes,
-    stop: failure && { message: failure.message, explanation: stopReason, interruptedIn },
+    environment: seen.environment,
+    startedAt: seen.startedAt,
+    endedAt: seen.endedAt,
+    phases: frame.session.phases,
+    podEvents: seen.podEvents,
+    initiallyReady: frame.start.ready,
+    samples: seen.samples,
+    counters: { before: frame.start.counters, after: seen.after?.counters ?? [] },
+    notes: frame.session.notes,
+    stop: failure && { message: failure.message, explanation: seen.stopMessage, interruptedIn: seen.interruptedIn },
     outcome,
     recreate: plan.recreate,
     method: plan.method,
   });
-  makeDirs(options.recordDir);
-  const path = join(options.recordDir, `${record.id}.json`);
-  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
-  return { record, path };
 }

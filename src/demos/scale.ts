@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLAIM_TEMPLATE, podOrdinal, type PersistentVolumeClaim, type StatefulSet } from '../adapters/kube-objects.js';
-import { openProxiedReader, readCounters, statefulSetPods, type FileReader } from '../counters.js';
+import { openProxiedReader, readCounters, statefulSetPods, type CounterReading, type FileReader } from '../counters.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
 import { DELETE_PVCS_MS, demoLimits, ROUTE_WAIT_MS } from '../limits.js';
@@ -30,9 +30,9 @@ import {
   type ScaleRun,
   type StorageFacts,
 } from './lessons.js';
-import type { Phase } from './record.js';
+import type { Phase, PodEvent, ProbeSample } from './record.js';
 import { DemoSession } from './session.js';
-import { demoProbe, podEvent, type DemoHooks } from './run.js';
+import { demoProbe, podEvent, type DemoHooks } from './harness.js';
 import { PodWatch } from './watch.js';
 
 export interface ScaleOptions {
@@ -103,7 +103,6 @@ interface Retained {
 export async function runScale(
   lab: Lab,
   options: ScaleOptions,
-  onPhase: (name: string, detail: string) => void,
   signal?: AbortSignal,
   { feed }: Pick<DemoHooks, 'feed'> = {},
 ): Promise<{ record: ScaleRecord; path: string }> {
@@ -147,10 +146,7 @@ export async function runScale(
   const runs: ScaleRun[] = [];
   let failure: Error | undefined;
   let interruptedIn: string | undefined;
-  const phaseBegins = (name: string, detail: string) => {
-    onPhase(name, detail);
-    feed?.({ kind: 'phase', t: clock(), name, detail });
-  };
+  const phaseBegins = (name: string, detail: string) => feed?.({ kind: 'phase', t: clock(), name, detail });
   for (const policy of policies) {
     const temporary = policy !== own;
     const target = temporary ? labOfRelease(lab, temporaryRelease(lab.release, policy)) : lab;
@@ -167,21 +163,51 @@ export async function runScale(
       break;
     }
   }
-  const endedAt = new Date();
+  const record = scaleRecord(
+    {
+      lab,
+      options,
+      replicas,
+      namespace,
+      cluster,
+      environment: { kubernetes: server ?? 'unknown', helm: helm.version, kubectl: kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
+    },
+    { startedAt, endedAt: new Date(), phases, runs, cleanup, notes, failure, interruptedIn },
+  );
+  makeDirs(options.recordDir);
+  const path = join(options.recordDir, `${record.id}.json`);
+  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
+  return { record, path };
+}
+
+/** The lesson's record, from what it was asked and what its runs saw. Pure. */
+export function scaleRecord(
+  asked: {
+    lab: Pick<Lab, 'release'>;
+    options: ScaleOptions;
+    replicas: number;
+    namespace: string;
+    cluster: ScaleRecord['cluster'];
+    environment: ScaleRecord['environment'];
+  },
+  seen: { startedAt: Date; endedAt: Date; phases: Phase[]; runs: ScaleRun[]; cleanup: string[]; notes: string[]; failure?: Error; interruptedIn?: string },
+): ScaleRecord {
+  const { options, replicas } = asked;
+  const { startedAt, endedAt, failure, interruptedIn, cleanup } = seen;
   const { verdict, reason } = decideScale(
-    runs,
+    seen.runs,
     failure && {
       message: `${failure.message}${interruptedIn ? ` during ${interruptedIn}` : ''}; ${cleanup.join('; ') || 'nothing had been changed'}`,
       interruptedIn,
     },
   );
-  const record: ScaleRecord = {
+  return {
     schema: 1,
     lesson: 'scale',
     id: `${startedAt.toISOString().replace(/[:.]/g, '-')}-scale`,
-    release: lab.release,
-    namespace,
-    cluster,
+    release: asked.lab.release,
+    namespace: asked.namespace,
+    cluster: asked.cluster,
     options: {
       replicas,
       to: options.to,
@@ -190,21 +216,17 @@ export async function runScale(
       keepPvcs: options.keepPvcs,
       intervalMs: options.intervalMs,
     },
-    environment: { kubernetes: server ?? 'unknown', helm: helm.version, kubectl: kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
+    environment: asked.environment,
     startedAt: startedAt.toISOString(),
     endedAt: endedAt.toISOString(),
     durationMs: endedAt.getTime() - startedAt.getTime(),
-    phases,
-    runs,
+    phases: seen.phases,
+    runs: seen.runs,
     cleanup,
     verdict,
     reason,
-    notes,
+    notes: seen.notes,
   };
-  makeDirs(options.recordDir);
-  const path = join(options.recordDir, `${record.id}.json`);
-  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
-  return { record, path };
 }
 
 interface PolicyContext {
@@ -277,32 +299,203 @@ const exactly = (count: number) => (state: RolloutState) =>
   state.pods.length === count &&
   state.pods.every((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
 
+/** When each measured step began (the run's clock), to split the probe's samples and the pod events. */
+interface ScaleMarks {
+  upAt: number;
+  readEnd: number;
+  downAt: number;
+  againAt: number;
+  againReadyAt: number;
+  returnedAt: number;
+  restoreAt: number;
+}
+
+/** What the steps read of the added pods: counters and claims before, after the scale-down, after the return. */
+interface ScaleReads {
+  readings: CounterReading[];
+  claimsBefore: Map<string, string | null>;
+  claimsDown: Map<string, string | null>;
+  returned: CounterReading[];
+  claimsAgain: Map<string, string | null>;
+}
+
+/** A policy's run under way: its session, the phase runner named after the policy, what it changed. */
+interface PolicyRun {
+  s: DemoSession;
+  phase: <T>(name: string, detail: string, body: () => Promise<T>) => Promise<T>;
+  rl: Lab;
+  files: FileReader;
+  added: number[];
+  changes: { retentionChanged: boolean };
+}
+
+/** The counters of the pods at or above `replicas` (the ordinals the lesson added) and the release's claims. */
+async function readAdded(rl: Lab, release: string, replicas: number, files: FileReader): Promise<[CounterReading[], Map<string, string | null>]> {
+  const pods = (await statefulSetPods(rl.kubectl, release)).filter((p) => podOrdinal(p.metadata.name) >= replicas);
+  return Promise.all([readCounters(rl.kubectl, pods, 8, files), claimsOf(rl)]);
+}
+
+/** Temporary release only: installs it with the other policy. */
+async function installPhase(rl: Lab, lab: Lab, context: PolicyContext, options: ScaleOptions): Promise<void> {
+  const { policy, replicas, clock } = context;
+  const what = `helm install ${lab.release}: podManagementPolicy ${policy} (it cannot be changed on a live StatefulSet), ${replicas} replicas, NodePort ${context.nodePort ?? 'any'}; removed afterwards with its PVCs`;
+  context.onPhase(`${policy}: install`, what);
+  const start = clock();
+  await installTemporary(rl, context, options);
+  context.phases.push({ name: `${policy}: install`, start, end: clock(), detail: what });
+  context.notes.push(`${policy} ran on the temporary release ${lab.release} (${what}).`);
+}
+
+/** --pvc-retention delete: the release's own StatefulSet gets whenScaled Delete; either way the server must keep it. */
+async function retentionPhase(run: PolicyRun, lab: Lab, context: PolicyContext, options: ScaleOptions): Promise<void> {
+  if (options.pvcRetention !== 'delete') return;
+  if (!context.temporary) {
+    await run.phase('retention', 'persistentVolumeClaimRetentionPolicy.whenScaled Delete (helm upgrade; no pod changes)', async () => {
+      run.changes.retentionChanged = true;
+      await run.s.upgrade({ 'persistentVolumeClaimRetentionPolicy.whenScaled': 'Delete' });
+    });
+  }
+  const sts = (await run.rl.kubectl.statefulSet(lab.release)) as (StatefulSet & { spec: { persistentVolumeClaimRetentionPolicy?: Retained } }) | undefined;
+  if (sts?.spec.persistentVolumeClaimRetentionPolicy?.whenScaled !== 'Delete') {
+    throw new LabError(
+      '--pvc-retention delete: the server dropped persistentVolumeClaimRetentionPolicy (it has no StatefulSetAutoDeletePVC)',
+      'leave out --pvc-retention, or use Kubernetes 1.32+',
+    );
+  }
+}
+
+/** Scale up, read the added pods, scale down, read their claims, scale up again, read them again. */
+async function scaleSteps(
+  run: PolicyRun,
+  lab: Lab,
+  context: PolicyContext,
+  options: ScaleOptions,
+): Promise<{ marks: Omit<ScaleMarks, 'restoreAt'>; reads: ScaleReads }> {
+  const { s, phase, rl, files, added } = run;
+  const { replicas, clock } = context;
+  const to = options.to;
+  const upAt = clock();
+  await phase('scale up', `${replicas} → ${to} (helm upgrade replicaCount=${to})`, async () => {
+    await s.upgrade({ replicaCount: to });
+    await s.waitFor({ until: exactly(to), waitingFor: `${to} pods of ${lab.release} Ready` });
+  });
+  await phase('traffic', 'the added pods serve', () => s.hold(options.settleMs));
+  const names = added.map((o) => `${lab.release}-${o}`).join(', ');
+  const [readings, claimsBefore] = await phase('read', `counters and PVCs of ${names}`, () => readAdded(rl, lab.release, replicas, files));
+  const readEnd = clock();
+  await phase('traffic', 'more increments the added pods acknowledge before they go', () => s.hold(options.settleMs));
+
+  const downAt = clock();
+  await phase('scale down', `${to} → ${replicas}`, async () => {
+    await s.upgrade({ replicaCount: replicas });
+    await s.waitFor({ until: exactly(replicas), waitingFor: `${lab.release} back at ${replicas} pods` });
+  });
+  const removed = added.map((o) => claimName(lab.release, o));
+  const deleting = options.pvcRetention === 'delete';
+  const claimsDown = await phase('claims', deleting ? "until the StatefulSet has deleted the removed pods' PVCs" : "the removed pods' PVCs", async () => {
+    const deadline = Date.now() + Math.min(options.timeoutMs, 60_000);
+    for (;;) {
+      const claims = await claimsOf(rl);
+      if (!deleting || removed.every((c) => !claims.has(c)) || Date.now() > deadline) return claims;
+      await s.hold(250);
+    }
+  });
+
+  const againAt = clock();
+  await phase('scale up again', `${replicas} → ${to}: the removed ordinals return`, async () => {
+    await s.upgrade({ replicaCount: to });
+    await s.waitFor({ until: exactly(to), waitingFor: `${to} pods of ${lab.release} Ready again` });
+  });
+  const againReadyAt = clock();
+  const [returned, claimsAgain] = await phase('read again', "the returning pods' counters and PVCs", () => readAdded(rl, lab.release, replicas, files));
+  const returnedAt = clock();
+  return { marks: { upAt, readEnd, downAt, againAt, againReadyAt, returnedAt }, reads: { readings, claimsBefore, claimsDown, returned, claimsAgain } };
+}
+
+/** What one policy's run measured, from its samples, pod events, marks and reads. Pure. */
+export function scaleRun(
+  seen: {
+    policy: PodManagementPolicy;
+    release: string;
+    temporary: boolean;
+    viaApiServer?: boolean;
+    replicas: number;
+    to: number;
+    intervalMs: number;
+    retention: Retention;
+  },
+  marks: ScaleMarks,
+  reads: ScaleReads,
+  samples: ProbeSample[],
+  events: PodEvent[],
+): ScaleRun {
+  const { release, replicas, to } = seen;
+  const { upAt, readEnd, downAt, againAt, againReadyAt, returnedAt, restoreAt } = marks;
+  const added = Array.from({ length: to - replicas }, (_, i) => replicas + i);
+  const pods = added.map((o) => `${release}-${o}`);
+  const acks = (pod: string, from: number, until: number) => samples.filter((x) => x.ok && x.pod === pod && x.t > from && x.t < until).length;
+  const failedBetween = (from: number, until: number) => samples.filter((x) => !x.ok && x.t >= from && x.t < until).length;
+  const storage = added.map((ordinal) => {
+    const pod = `${release}-${ordinal}`;
+    const pvc = claimName(release, ordinal);
+    const facts: StorageFacts = {
+      pod,
+      pvc,
+      retention: seen.retention,
+      before: { counter: reads.readings.find((r) => r.pod === pod)?.counter ?? null, pvcUid: reads.claimsBefore.get(pvc) ?? null },
+      acknowledgedAfterRead: acks(pod, readEnd, againAt),
+      pvcUidAfterScaleDown: reads.claimsDown.get(pvc) ?? null,
+      returned: { counter: reads.returned.find((r) => r.pod === pod)?.counter ?? null, pvcUid: reads.claimsAgain.get(pvc) ?? null },
+      acknowledgedSinceReturn: acks(pod, againAt - 1, returnedAt + 1),
+    };
+    return checkStorage(facts);
+  });
+  const upTimes = podTimes(events, pods, upAt);
+  const againTimes = podTimes(events, pods, againAt);
+  const order = scaleDownOrder(events, pods, downAt);
+  const doneDown = order.every((o) => o.deletedMs !== null) ? Math.max(0, ...order.map((o) => o.deletedMs ?? 0)) : null;
+  return {
+    policy: seen.policy,
+    release,
+    temporary: seen.temporary,
+    ...(seen.viaApiServer && { probeVia: 'api-server-proxy' as const }),
+    from: replicas,
+    to,
+    up: { requestedAt: upAt, allReadyMs: allReadyMs(upTimes), pods: upTimes, readyOrder: readyOrder(upTimes), shape: rolloutShape(upTimes) },
+    down: { requestedAt: downAt, doneMs: doneDown, order },
+    again: { requestedAt: againAt, allReadyMs: allReadyMs(againTimes), pods: againTimes },
+    probe: summarizeProbe(samples, seen.intervalMs),
+    failedUp: failedBetween(upAt, downAt) + failedBetween(againAt, againReadyAt),
+    failedDown: failedBetween(downAt, againAt) + failedBetween(restoreAt, Number.POSITIVE_INFINITY),
+    storage,
+  };
+}
+
+/** Runs the lesson on one policy's release: install (temporary), measure, restore; on failure or Ctrl-C, undo. */
 async function scalePolicy(
   lab: Lab,
   context: PolicyContext,
   options: ScaleOptions,
   signal?: AbortSignal,
 ): Promise<{ run?: ScaleRun; failure?: Error; interruptedIn?: string }> {
-  const { policy, replicas, clock } = context;
-  const to = options.to;
-  const added = Array.from({ length: to - replicas }, (_, i) => replicas + i);
-  const podName = (ordinal: number) => `${lab.release}-${ordinal}`;
+  const { policy, replicas, clock, feed } = context;
+  const added = Array.from({ length: options.to - replicas }, (_, i) => replicas + i);
   const say = (line: string) => {
     context.cleanup.push(line);
     lab.log.info(`  ${line}`);
   };
+  const removed = added.map((o) => claimName(lab.release, o));
+  const original: Retained = ((context.values.persistentVolumeClaimRetentionPolicy ?? {}) as Retained) || {};
   let installed = false;
-  const opening = openProxiedReader(lab, demoLimits.proxyMs(options.timeoutMs));
-  const reader = await opening;
+  const reader = await openProxiedReader(lab, demoLimits.proxyMs(options.timeoutMs));
   const rl = reader ? { ...lab, kubectl: reader.kubectl } : lab;
   const files: FileReader = reader ?? lab.kubectl;
-  const { feed } = context;
   // The live view follows the release being measured: its pods, its Service.
   feed?.({
     kind: 'start',
     t: clock(),
     epochMs: context.epochMs,
-    title: `scale of ${lab.release}: ${replicas} → ${to} (${policy})`,
+    title: `scale of ${lab.release}: ${replicas} → ${options.to} (${policy})`,
     release: lab.release,
     replicas,
   });
@@ -310,19 +503,12 @@ async function scalePolicy(
   const watch = new PodWatch(rl.kubectl, rl.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
   let probe: Probe | undefined;
   let session: DemoSession | undefined;
-  let retentionChanged = false;
-  const original: Retained = ((context.values.persistentVolumeClaimRetentionPolicy ?? {}) as Retained) || {};
-  const phase = <T>(name: string, detail: string, body: () => Promise<T>) => session!.phase(`${policy}: ${name}`, detail, body);
+  const changes = { retentionChanged: false };
   try {
     if (context.temporary) {
       signal?.throwIfAborted();
-      const what = `helm install ${lab.release}: podManagementPolicy ${policy} (it cannot be changed on a live StatefulSet), ${replicas} replicas, NodePort ${context.nodePort ?? 'any'}; removed afterwards with its PVCs`;
-      context.onPhase(`${policy}: install`, what);
-      const start = clock();
       installed = true;
-      await installTemporary(rl, context, options);
-      context.phases.push({ name: `${policy}: install`, start, end: clock(), detail: what });
-      context.notes.push(`${policy} ran on the temporary release ${lab.release} (${what}).`);
+      await installPhase(rl, lab, context, options);
     }
     await waitForStatefulSet(rl.kubectl, lab.release, {
       timeoutMs: options.timeoutMs,
@@ -332,138 +518,40 @@ async function scalePolicy(
     });
     const target = context.temporary ? await temporaryTarget(rl, context, lab.log) : await resolveTarget(rl.kubectl, lab.release, options.url);
     probe = demoProbe(target, options.intervalMs, clock, feed);
-    session = new DemoSession(rl, probe, watch, clock, options.timeoutMs, context.onPhase, files, signal);
+    const s = (session = new DemoSession(rl, probe, watch, clock, options.timeoutMs, context.onPhase, files, signal));
     context.notes.push(`${policy}: probe GET / through ${target.description} every ${options.intervalMs} ms.`);
     await watch.start(demoLimits.watchMs(options.timeoutMs));
     probe.start();
-    const s = session;
-    await phase('baseline', 'traffic before scaling', () => s.hold(options.settleMs));
-
-    if (options.pvcRetention === 'delete' && !context.temporary) {
-      await phase('retention', 'persistentVolumeClaimRetentionPolicy.whenScaled Delete (helm upgrade; no pod changes)', async () => {
-        retentionChanged = true;
-        await s.upgrade({ 'persistentVolumeClaimRetentionPolicy.whenScaled': 'Delete' });
-      });
-    }
-    if (options.pvcRetention === 'delete') {
-      const sts = (await rl.kubectl.statefulSet(lab.release)) as (StatefulSet & { spec: { persistentVolumeClaimRetentionPolicy?: Retained } }) | undefined;
-      if (sts?.spec.persistentVolumeClaimRetentionPolicy?.whenScaled !== 'Delete') {
-        throw new LabError(
-          '--pvc-retention delete: the server dropped persistentVolumeClaimRetentionPolicy (it has no StatefulSetAutoDeletePVC)',
-          'leave out --pvc-retention, or use Kubernetes 1.32+',
-        );
-      }
-    }
-
-    const upAt = clock();
-    await phase('scale up', `${replicas} → ${to} (helm upgrade replicaCount=${to})`, async () => {
-      await s.upgrade({ replicaCount: to });
-      await s.waitFor({ until: exactly(to), waitingFor: `${to} pods of ${lab.release} Ready` });
-    });
-    await phase('traffic', 'the added pods serve', () => s.hold(options.settleMs));
-    const [readings, claimsBefore] = await phase('read', `counters and PVCs of ${added.map(podName).join(', ')}`, async () =>
-      Promise.all([
-        readCounters(
-          rl.kubectl,
-          (await statefulSetPods(rl.kubectl, lab.release)).filter((p) => podOrdinal(p.metadata.name) >= replicas),
-          8,
-          files,
-        ),
-        claimsOf(rl),
-      ]),
-    );
-    const readEnd = clock();
-    await phase('traffic', 'more increments the added pods acknowledge before they go', () => s.hold(options.settleMs));
-
-    const downAt = clock();
-    await phase('scale down', `${to} → ${replicas}`, async () => {
-      await s.upgrade({ replicaCount: replicas });
-      await s.waitFor({ until: exactly(replicas), waitingFor: `${lab.release} back at ${replicas} pods` });
-    });
-    const removed = added.map((o) => claimName(lab.release, o));
-    const claimsDown = await phase(
-      'claims',
-      options.pvcRetention === 'delete' ? "until the StatefulSet has deleted the removed pods' PVCs" : "the removed pods' PVCs",
-      async () => {
-        const deadline = Date.now() + Math.min(options.timeoutMs, 60_000);
-        for (;;) {
-          const claims = await claimsOf(rl);
-          if (options.pvcRetention === 'retain' || removed.every((c) => !claims.has(c)) || Date.now() > deadline) return claims;
-          await s.hold(250);
-        }
-      },
-    );
-
-    const againAt = clock();
-    await phase('scale up again', `${replicas} → ${to}: the removed ordinals return`, async () => {
-      await s.upgrade({ replicaCount: to });
-      await s.waitFor({ until: exactly(to), waitingFor: `${to} pods of ${lab.release} Ready again` });
-    });
-    const againReadyAt = clock();
-    const [returned, claimsAgain] = await phase('read again', "the returning pods' counters and PVCs", async () =>
-      Promise.all([
-        readCounters(
-          rl.kubectl,
-          (await statefulSetPods(rl.kubectl, lab.release)).filter((p) => podOrdinal(p.metadata.name) >= replicas),
-          8,
-          files,
-        ),
-        claimsOf(rl),
-      ]),
-    );
-    const returnedAt = clock();
+    const run: PolicyRun = { s, phase: (name, detail, body) => s.phase(`${policy}: ${name}`, detail, body), rl, files, added, changes };
+    await run.phase('baseline', 'traffic before scaling', () => s.hold(options.settleMs));
+    await retentionPhase(run, lab, context, options);
+    const { marks, reads } = await scaleSteps(run, lab, context, options);
     const restoreAt = clock();
     // The temporary release's Service goes with it: its probe stops first.
     const stopped = context.temporary ? await Promise.all([probe.stop(), watch.stop()]) : undefined;
-    await restore(s, lab, context, options, { retentionChanged, original, removed, say });
-    retentionChanged = false;
+    await restore(s, lab, context, options, { retentionChanged: changes.retentionChanged, original, removed, say });
+    changes.retentionChanged = false;
     installed = false;
-    if (!context.temporary) await phase('settle', 'traffic after the release is back', () => s.hold(options.settleMs));
+    if (!context.temporary) await run.phase('settle', 'traffic after the release is back', () => s.hold(options.settleMs));
     const [samples, events] = stopped ?? (await Promise.all([probe.stop(), watch.stop()]));
-    const acks = (pod: string, from: number, until: number) => samples.filter((x) => x.ok && x.pod === pod && x.t > from && x.t < until).length;
-    const failedBetween = (from: number, until: number) => samples.filter((x) => !x.ok && x.t >= from && x.t < until).length;
-    const storage = added.map((ordinal) => {
-      const pod = podName(ordinal);
-      const pvc = claimName(lab.release, ordinal);
-      const facts: StorageFacts = {
-        pod,
-        pvc,
-        retention: options.pvcRetention,
-        before: { counter: readings.find((r) => r.pod === pod)?.counter ?? null, pvcUid: claimsBefore.get(pvc) ?? null },
-        acknowledgedAfterRead: acks(pod, readEnd, againAt),
-        pvcUidAfterScaleDown: claimsDown.get(pvc) ?? null,
-        returned: { counter: returned.find((r) => r.pod === pod)?.counter ?? null, pvcUid: claimsAgain.get(pvc) ?? null },
-        acknowledgedSinceReturn: acks(pod, againAt - 1, returnedAt + 1),
-      };
-      return checkStorage(facts);
-    });
-    const upTimes = podTimes(events, added.map(podName), upAt);
-    const againTimes = podTimes(events, added.map(podName), againAt);
-    const order = scaleDownOrder(events, added.map(podName), downAt);
-    const doneDown = order.every((o) => o.deletedMs !== null) ? Math.max(0, ...order.map((o) => o.deletedMs ?? 0)) : null;
-    const run: ScaleRun = {
+    const seen = {
       policy,
       release: lab.release,
       temporary: context.temporary,
-      ...(target.viaApiServer && { probeVia: 'api-server-proxy' as const }),
-      from: replicas,
-      to,
-      up: { requestedAt: upAt, allReadyMs: allReadyMs(upTimes), pods: upTimes, readyOrder: readyOrder(upTimes), shape: rolloutShape(upTimes) },
-      down: { requestedAt: downAt, doneMs: doneDown, order },
-      again: { requestedAt: againAt, allReadyMs: allReadyMs(againTimes), pods: againTimes },
-      probe: summarizeProbe(samples, options.intervalMs),
-      failedUp: failedBetween(upAt, downAt) + failedBetween(againAt, againReadyAt),
-      failedDown: failedBetween(downAt, againAt) + failedBetween(restoreAt, Number.POSITIVE_INFINITY),
-      storage,
+      viaApiServer: target.viaApiServer,
+      replicas,
+      to: options.to,
+      intervalMs: options.intervalMs,
+      retention: options.pvcRetention,
     };
     context.phases.push(...s.phases);
-    return { run };
+    return { run: scaleRun(seen, { ...marks, restoreAt }, reads, samples, events) };
   } catch (error) {
     const interruptedIn = signal?.aborted ? (session?.phases.at(-1)?.name ?? 'the start') : undefined;
     if (session) session.undoing = true;
     try {
-      if (session && (session.changed || installed || retentionChanged)) {
-        await restore(session, lab, context, options, { retentionChanged, original, removed: added.map((o) => claimName(lab.release, o)), say });
+      if (session && (session.changed || installed || changes.retentionChanged)) {
+        await restore(session, lab, context, options, { retentionChanged: changes.retentionChanged, original, removed, say });
       } else if (installed) {
         await removeTemporary(rl, options, say);
       }

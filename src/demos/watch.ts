@@ -70,7 +70,7 @@ export function podEventsFor(event: WatchEvent, previous: PodState | undefined, 
     scheduled: Boolean(pod.spec?.nodeName),
   };
   if (!known) events.push({ t, type: 'created', ...base });
-  if (state.scheduled && !known?.scheduled) events.push({ t, type: 'scheduled', ...base });
+  if (state.scheduled && !known?.scheduled) events.push({ t, type: 'scheduled', ...base, node: pod.spec!.nodeName! });
   if (state.deleting && !known?.deleting) events.push({ t, type: 'deleting', ...base });
   if (state.ready && !known?.ready) events.push({ t, type: 'ready', ...base });
   if (!state.ready && known?.ready) events.push({ t, type: 'not-ready', ...base });
@@ -178,11 +178,6 @@ export class PodWatch {
       if (!current || (current.metadata.uid ?? name) !== this.states.get(name)?.uid) this.record(this.apply({ type: 'DELETED', object: old }).events);
     }
     for (const pod of now.values()) this.record(this.apply({ type: this.states.has(pod.metadata.name) ? 'MODIFIED' : 'ADDED', object: pod }).events);
-  }
-
-  /** Pods currently not Ready (or terminating) among those the watch knows. */
-  podsDown(): number {
-    return [...this.states.values()].filter((s) => !s.ready).length;
   }
 
   async stop(): Promise<PodEvent[]> {

@@ -4,7 +4,7 @@
 
 import { interrupts } from '../interrupt.js';
 import type { Lab } from '../lab-context.js';
-import type { LiveEvent } from './state.js';
+import type { LiveEvent } from '../events.js';
 import { createLiveView, loggerInto, type LiveView } from './view.js';
 
 export interface DemoView {
@@ -13,14 +13,17 @@ export interface DemoView {
   readonly lab: Lab;
   /** ms since the run's start (the events' clock), 0 before it. */
   clock(): number;
+  /** Feeds the view; off a terminal the first phase also says what the run does (the panel's header says it on one). */
   feed(event: LiveEvent): void;
-  /** Says once, off a terminal, what the run does (the panel's header says it on one). */
-  started(line: () => string): void;
   /** Leaves the last frame on screen and lets Ctrl-C speak for itself again. */
   stop(): void;
 }
 
-export async function openDemoView(lab: Lab): Promise<DemoView> {
+/**
+ * `startLine`: what the run does, said once off a terminal when its first phase begins, not before:
+ * a release that is not there fails with one line.
+ */
+export async function openDemoView(lab: Lab, startLine?: () => string): Promise<DemoView> {
   const view = await createLiveView({ stream: lab.stderr, json: lab.json });
   const clock = () => (view.state.epochMs === undefined ? 0 : Date.now() - view.state.epochMs);
   if (view.interactive) {
@@ -37,10 +40,10 @@ export async function openDemoView(lab: Lab): Promise<DemoView> {
     view,
     lab: { ...lab, log: loggerInto(view, lab.log, clock) },
     clock,
-    feed: (event) => view.feed(event),
-    started(line) {
-      if (!said && !view.interactive) lab.log.info(line());
-      said = true;
+    feed(event) {
+      if (event.kind === 'phase' && !said && startLine && !view.interactive) lab.log.info(startLine());
+      if (event.kind === 'phase') said = true;
+      view.feed(event);
     },
     stop() {
       view.stop();

@@ -4,8 +4,9 @@
 // (ms since the start), so a scripted sequence of events always gives the same frames.
 
 import { podOrdinal } from '../adapters/kube-objects.js';
-import type { PodEventType } from '../demos/record.js';
-import type { ProbeSample } from '../probe/sample.js';
+import type { LiveEvent, PodEventType } from '../events.js';
+
+export type { LiveEvent } from '../events.js';
 
 /** A pod's state as the panel shows it. */
 export type PodStateName = 'Ready' | 'not Ready' | 'Terminating' | 'Pending' | 'absent';
@@ -14,24 +15,6 @@ export type PodStateName = 'Ready' | 'not Ready' | 'Terminating' | 'Pending' | '
 export const RECENT_MS = 5_000;
 /** Events kept below the panel. */
 export const EVENT_LINES = 6;
-
-export type LiveEvent =
-  /**
-   * The run starts: what it is (the panel's header: `title`, then `from → to` when both are given).
-   * `epochMs` is Date.now() at t = 0 (the driver's clock). A later start (another release measured)
-   * forgets the pods and the probe, keeping the event list.
-   */
-  | { kind: 'start'; t: number; epochMs: number; title: string; release: string; from?: string; to?: string; replicas?: number; strategy?: string }
-  | { kind: 'phase'; t: number; name: string; detail: string }
-  /** A pod changed (from the pod watch); `baseline` for the pods there when the watch began. */
-  | { kind: 'pod'; t: number; pod: string; change: PodEventType; revision?: string; version?: string; baseline?: boolean }
-  | { kind: 'sample'; sample: ProbeSample }
-  /** The StatefulSet as its watch saw it (`k8s-lab watch`). */
-  | { kind: 'statefulset'; t: number; replicas?: number; partition?: number; currentRevision?: string; updateRevision?: string; readyReplicas?: number }
-  /** A line to show among the events (an undo step, an interruption). */
-  | { kind: 'note'; t: number; text: string; warn?: boolean }
-  /** --step: the demo waits for Enter before this phase. `undefined` name clears it. */
-  | { kind: 'paused'; t: number; next?: { name: string; detail: string; why: string } };
 
 export interface PodView {
   name: string;
@@ -231,11 +214,4 @@ export function applyEvent(state: LiveState, event: LiveEvent): void {
     case 'note':
       break;
   }
-}
-
-/** A state with every event of a sequence applied: what the unit tests render. */
-export function stateOf(events: LiveEvent[]): LiveState {
-  const state = initialState();
-  for (const event of events) applyEvent(state, event);
-  return state;
 }

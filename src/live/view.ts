@@ -5,7 +5,8 @@
 import { chalkStderr } from 'chalk';
 import type { Logger } from '../ui/logger.js';
 import { eventText, renderPanel } from './panel.js';
-import { applyEvent, eventLine, initialState, type LiveEvent, type LiveState } from './state.js';
+import type { LiveEvent } from '../events.js';
+import { applyEvent, eventLine, initialState, type LiveState } from './state.js';
 
 /** Redraws at most this often. */
 export const FRAME_MS = 250;

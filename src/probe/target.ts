@@ -48,16 +48,12 @@ interface Candidate {
 }
 
 /**
- * Candidate base URLs for a Service, in the order tried: loopback first (kind and k3d port
+ * Candidate base URLs for a Service are tried in this order: loopback first (kind and k3d port
  * mappings, Docker Desktop and the k8s-lab local cluster answer NodePorts there), then
- * load-balancer addresses, then each node's ExternalIP and InternalIP (minikube, bare metal).
+ * load-balancer addresses (these two need no node list), then each node's ExternalIP and
+ * InternalIP (minikube, bare metal).
  */
-export function serviceCandidates(service: Service, nodes: Node[]): Candidate[] {
-  return [...serviceAddressCandidates(service), ...nodeCandidates(service, nodes)];
-}
-
-/** The candidates that need no node list: loopback and load-balancer addresses. */
-function serviceAddressCandidates(service: Service): Candidate[] {
+export function serviceAddressCandidates(service: Service): Candidate[] {
   const port = service.spec.ports?.[0];
   if (!port) return [];
   const candidates: Candidate[] = [];
@@ -69,7 +65,8 @@ function serviceAddressCandidates(service: Service): Candidate[] {
   return candidates;
 }
 
-function nodeCandidates(service: Service, nodes: Node[]): Candidate[] {
+/** Each node's ExternalIP, then each node's InternalIP, at the Service's NodePort. */
+export function nodeCandidates(service: Service, nodes: Node[]): Candidate[] {
   const nodePort = service.spec.ports?.[0]?.nodePort;
   if (!nodePort) return [];
   return ['ExternalIP', 'InternalIP'].flatMap((type) =>

@@ -61,12 +61,6 @@ export class TrafficTally {
   }
 }
 
-export function tallyReplies(replies: HttpReply[]): Pick<TrafficResult, 'ok' | 'failed' | 'pods' | 'errors'> {
-  const tally = new TrafficTally();
-  for (const reply of replies) tally.add(reply);
-  return tally.result();
-}
-
 /** Sends GET / through the Service until the request count or the duration is reached. */
 export async function sendTraffic(target: ServiceTarget, options: TrafficOptions): Promise<TrafficResult> {
   const started = performance.now();

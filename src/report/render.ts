@@ -285,41 +285,44 @@ function missingRunSection(strategy: Strategy): string {
   ].join('\n\n');
 }
 
-function runSection(run: RunRecord, older: RunRecord[], svgPath: string): string {
-  const row = rowOf(run);
+/** The run's header: what it was, its verdict, how it was carried out, what it ran on with which options. */
+function runHeader(run: RunRecord, row: ReturnType<typeof rowOf>): string[] {
   const { verdict, reason } = judged(run);
-  const parts: string[] = [`### ${row.title}`, row.description];
   const env = run.environment;
-  parts.push(
-    `Latest run ${inlineCode(run.id)}, started ${markdownText(run.startedAt)}, from ${markdownText(run.versions.from)} to ${markdownText(run.versions.to)}, took ${formatDuration(run.durationMs)}. ` +
-      `Verdict: **${verdict}**${reason ? `, ${markdownText(reason)}` : ''}.`,
-  );
-  if (run.method) parts.push(`Carried out as **${markdownText(run.method.label)}**: ${markdownText(run.method.why)}.`);
   const options = Object.keys(run.options)
     .sort()
     .map((key) => inlineCode(`${key}=${String(run.options[key])}`));
-  parts.push(
+  return [
+    `### ${row.title}`,
+    row.description,
+    `Latest run ${inlineCode(run.id)}, started ${markdownText(run.startedAt)}, from ${markdownText(run.versions.from)} to ${markdownText(run.versions.to)}, took ${formatDuration(run.durationMs)}. ` +
+      `Verdict: **${verdict}**${reason ? `, ${markdownText(reason)}` : ''}.`,
+    ...(run.method ? [`Carried out as **${markdownText(run.method.label)}**: ${markdownText(run.method.why)}.`] : []),
     `Measured on Kubernetes ${markdownText(env.kubernetes)} with Helm ${markdownText(env.helm)}, kubectl ${markdownText(env.kubectl)}, k8s-lab ${markdownText(env.k8sLab)} and Node.js ${markdownText(env.node)}` +
       `${options.length ? `; options ${options.join(', ')}` : ''}.`,
-  );
+  ];
+}
 
-  if (run.phases.length) {
-    parts.push('Phases, in seconds since the start:');
-    parts.push(
-      markdownTable(
-        ['Phase', 'Start', 'End', 'Duration', 'Detail'],
-        run.phases.map((p) => [
-          markdownText(p.name),
-          formatOffset(p.start),
-          formatOffset(p.end),
-          formatDuration(p.end - p.start),
-          p.detail ? markdownText(p.detail) : '',
-        ]),
-        'lrrrl',
-      ),
-    );
-  }
+function phasesTable(run: RunRecord): string[] {
+  if (!run.phases.length) return [];
+  return [
+    'Phases, in seconds since the start:',
+    markdownTable(
+      ['Phase', 'Start', 'End', 'Duration', 'Detail'],
+      run.phases.map((p) => [
+        markdownText(p.name),
+        formatOffset(p.start),
+        formatOffset(p.end),
+        formatDuration(p.end - p.start),
+        p.detail ? markdownText(p.detail) : '',
+      ]),
+      'lrrrl',
+    ),
+  ];
+}
 
+/** What the probe saw: requests, latency, answers by version and pod, pods down, outage windows. */
+function probeParts(run: RunRecord): string[] {
   const probe = run.probe;
   const answeredBy = (counts: Record<string, number>, sort: boolean) => {
     const keys = Object.keys(counts);
@@ -327,34 +330,28 @@ function runSection(run: RunRecord, older: RunRecord[], svgPath: string): string
   };
   const byVersion = answeredBy(probe.perVersion, false);
   const byPod = answeredBy(probe.perPod, true);
-  parts.push(
+  const parts = [
     `The probe sent ${plural(probe.requests, 'request')} through the Service, one every ${formatDuration(probe.intervalMs)}: ${probe.ok} answered, ${probe.failures} failed (${formatPercent(probe.successRatio)} success); ` +
       `latency p50 ${formatDuration(probe.latencyMs.p50)}, p99 ${formatDuration(probe.latencyMs.p99)}, max ${formatDuration(probe.latencyMs.max)}.` +
       `${byVersion ? ` Answers by version: ${byVersion}.` : ''}${byPod ? ` Answers by pod: ${byPod}.` : ''} At most ${plural(run.maxPodsDown, 'pod')} ${run.maxPodsDown === 1 ? 'was' : 'were'} out of service at once.`,
-  );
+  ];
   if (run.probeVia === 'api-server-proxy') parts.push(API_SERVER_NOTE);
   const away = controlPlaneNote(run.controlPlane, probe.outages);
   if (away) parts.push(away);
+  if (!probe.outages.length) return [...parts, probe.failures ? 'Outage windows: none recorded.' : 'Outage windows: none, no probe request failed.'];
+  return [
+    ...parts,
+    `Outage windows, from the first failed request to the next answered one (longest ${formatDuration(probe.longestOutageMs)}):`,
+    markdownTable(
+      ['#', 'Start', 'End', 'Duration', 'Failed requests'],
+      probe.outages.map((o, i) => [String(i + 1), formatOffset(o.start), formatOffset(o.end), formatDuration(o.durationMs), String(o.failures)]),
+      'rrrrr',
+    ),
+  ];
+}
 
-  if (probe.outages.length) {
-    parts.push(`Outage windows, from the first failed request to the next answered one (longest ${formatDuration(probe.longestOutageMs)}):`);
-    parts.push(
-      markdownTable(
-        ['#', 'Start', 'End', 'Duration', 'Failed requests'],
-        probe.outages.map((o, i) => [String(i + 1), formatOffset(o.start), formatOffset(o.end), formatDuration(o.durationMs), String(o.failures)]),
-        'rrrrr',
-      ),
-    );
-  } else {
-    parts.push(probe.failures ? 'Outage windows: none recorded.' : 'Outage windows: none, no probe request failed.');
-  }
-
-  if (run.notes.length) {
-    parts.push('Notes from the run:');
-    parts.push(markdownList(run.notes.map(markdownText)));
-  }
-
-  parts.push('Data checks, counters before → after:');
+/** The data checks: every pod's counter before and after, its PVC (re-created or not), what it acknowledged. */
+function dataCheckParts(run: RunRecord): string[] {
   const snapshot = (pod: string) => run.counters.after.find((c) => c.pod === pod) ?? run.counters.before.find((c) => c.pod === pod);
   const pvcCell = (pod: string) => {
     const before = run.counters.before.find((c) => c.pod === pod);
@@ -364,7 +361,8 @@ function runSection(run: RunRecord, older: RunRecord[], svgPath: string): string
     const renewed = before?.pvcUid && after?.pvcUid && before.pvcUid !== after.pvcUid;
     return `${inlineCode(pvc)}${renewed ? ' (re-created: new UID)' : ''}`;
   };
-  parts.push(
+  return [
+    'Data checks, counters before → after:',
     markdownTable(
       ['Pod', 'PVC', 'Before', 'After', 'Acknowledged requests', 'Preserved', 'Note'],
       [...run.dataChecks]
@@ -380,12 +378,19 @@ function runSection(run: RunRecord, older: RunRecord[], svgPath: string): string
         ]),
       'llrrrcl',
     ),
+  ];
+}
+
+function runSection(run: RunRecord, older: RunRecord[], svgPath: string): string {
+  const row = rowOf(run);
+  const parts: string[] = [...runHeader(run, row), ...phasesTable(run), ...probeParts(run)];
+  if (run.notes.length) parts.push('Notes from the run:', markdownList(run.notes.map(markdownText)));
+  parts.push(
+    ...dataCheckParts(run),
+    'Timeline: the phases and outage windows (Mermaid), then every pod and probe request (SVG).',
+    ['```mermaid', renderMermaidGantt(run), '```'].join('\n'),
+    `![Timeline of run ${markdownText(run.id)}: pods Ready, not Ready or absent, probe requests and phases](${svgPath})`,
   );
-
-  parts.push('Timeline: the phases and outage windows (Mermaid), then every pod and probe request (SVG).');
-  parts.push(['```mermaid', renderMermaidGantt(run), '```'].join('\n'));
-  parts.push(`![Timeline of run ${markdownText(run.id)}: pods Ready, not Ready or absent, probe requests and phases](${svgPath})`);
-
   if (older.length) {
     const list = older.map((o) => `${inlineCode(o.id)} (${judged(o).verdict}, ${markdownText(o.versions.from)} → ${markdownText(o.versions.to)})`);
     parts.push(`Older ${older.length === 1 ? 'run' : 'runs'} of this ${row.key === row.strategy ? 'strategy' : 'kind'}, not shown: ${list.join(', ')}.`);

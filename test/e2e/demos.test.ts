@@ -23,7 +23,7 @@ interface PodList {
 
 // The NodePort is cluster-wide: a second run of this file on the same cluster (another checkout,
 // CI) takes another port and namespace prefix with these.
-const NODE_PORT = Number(process.env.K8S_LAB_E2E_NODEPORT ?? 31987);
+const NODE_PORT = Number(process.env.K8S_LAB_E2E_NODEPORT ?? 31949);
 const NS_PREFIX = process.env.K8S_LAB_E2E_NAMESPACE_PREFIX ?? 'k8s-lab-demo';
 
 /**

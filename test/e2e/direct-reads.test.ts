@@ -6,7 +6,7 @@ import { cli, deleteNamespace, kubectlJson, LOCAL_IMAGE, nodePortUrl, readCounte
 // `counters` and `status` read the API server from Node with the kubeconfig's own credentials: no
 // kubectl process on the read path. Checked by taking kubectl away from them (K8S_LAB_KUBECTL names
 // a file that is not there) and comparing what they read with kubectl run straight at the cluster.
-const NODE_PORT = Number(process.env.K8S_LAB_E2E_NODEPORT ?? 31987);
+const NODE_PORT = Number(process.env.K8S_LAB_E2E_NODEPORT ?? 31940);
 const NS_PREFIX = process.env.K8S_LAB_E2E_NAMESPACE_PREFIX ?? 'k8s-lab-e2e';
 const NO_KUBECTL = { K8S_LAB_KUBECTL: '/nonexistent/kubectl' };
 

@@ -17,10 +17,10 @@ interface Pod {
 const sum = (readings: CounterReading[]) => readings.reduce((total, r) => total + (r.counter ?? 0), 0);
 
 // Another NodePort and namespace prefix where several suites share a cluster.
-const NODE_PORT = Number(process.env.K8S_LAB_E2E_NODEPORT ?? 31987);
+const NODE_PORT = Number(process.env.K8S_LAB_E2E_NODEPORT ?? 31941);
 const NS_PREFIX = process.env.K8S_LAB_E2E_NAMESPACE_PREFIX ?? 'k8s-lab-e2e';
 
-// One namespace per Helm major; they run one after the other because both use NodePort 31987.
+// One namespace per Helm major; they run one after the other because both use the same NodePort.
 describe.each(HELM_BINARIES)('k8s-lab with Helm $major on a real cluster', ({ major, path: helm }) => {
   const ns = `${NS_PREFIX}-h${major}`;
   const run = (args: string[], env?: Record<string, string>) => cli([...args, '--namespace', ns], { helm, env });

@@ -27,7 +27,7 @@ import {
   serviceAccountKubeconfig,
 } from './cluster.js';
 
-const NODE_PORT = Number(process.env.K8S_LAB_E2E_NODEPORT ?? 31987);
+const NODE_PORT = Number(process.env.K8S_LAB_E2E_NODEPORT ?? 31942);
 const NS_PREFIX = process.env.K8S_LAB_E2E_NAMESPACE_PREFIX ?? 'k8s-lab-gov';
 /** The last commit whose chart had no headless Service: what "a release installed before" ran. */
 const PREVIOUS_CHART_COMMIT = 'bdc359e6982b932de3e6a948105fc5e3d40a7296';

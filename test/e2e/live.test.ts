@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HELM_BINARIES } from '../support/tools.js';
 import { cli, deleteNamespace, LOCAL_IMAGE, repoRoot, requireCluster } from './cluster.js';
 
-const NODE_PORT = Number(process.env.K8S_LAB_E2E_NODEPORT ?? 31987);
+const NODE_PORT = Number(process.env.K8S_LAB_E2E_NODEPORT ?? 31946);
 const NS_PREFIX = process.env.K8S_LAB_E2E_NAMESPACE_PREFIX ?? 'k8s-lab-live';
 const { path: helm } = HELM_BINARIES.at(-1)!;
 const ns = `${NS_PREFIX}-panel`;

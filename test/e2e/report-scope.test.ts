@@ -11,7 +11,7 @@ import { cli, deleteNamespace, kubectl, LOCAL_IMAGE, nodePortUrl, repoRoot, requ
 // committed sample's run records (measured on another machine) where commands write by default,
 // a demo and then a report use the run of this cluster and leave the sample out.
 
-const NODE_PORT = Number(process.env.K8S_LAB_E2E_NODEPORT ?? 31987);
+const NODE_PORT = Number(process.env.K8S_LAB_E2E_NODEPORT ?? 31947);
 const NS_PREFIX = process.env.K8S_LAB_E2E_NAMESPACE_PREFIX ?? 'k8s-lab-report';
 
 describe('report on a real cluster: only the records of this cluster, release and namespace', () => {

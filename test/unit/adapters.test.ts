@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Helm } from '../../src/adapters/helm.js';
 import { Kubectl, kubectlArgs, parseSignalled } from '../../src/adapters/kubectl.js';
 import type { Node, Service } from '../../src/adapters/kube-objects.js';
-import { serviceCandidates } from '../../src/probe/target.js';
+import { nodeCandidates, serviceAddressCandidates } from '../../src/probe/target.js';
 import { FakeRunner } from '../support/fake-runner.js';
 import { fixture, fixtureJson } from '../support/fixtures.js';
 
@@ -88,16 +88,18 @@ describe('Helm adapter on recorded output', () => {
   });
 });
 
-describe('serviceCandidates', () => {
+describe('service address and node candidates', () => {
   const service: Service = { metadata: { name: 'helm-python' }, spec: { type: 'NodePort', ports: [{ port: 8000, nodePort: 31987 }] } };
-  it('tries loopback first, then node addresses', () => {
+  it('tries loopback (no node list needed), then node addresses', () => {
     const nodes = fixtureJson<{ items: Node[] }>('kubectl-nodes.json').items;
-    expect(serviceCandidates(service, nodes).map((c) => c.url)).toEqual(['http://127.0.0.1:31987', 'http://192.0.2.2:31987']);
+    expect(serviceAddressCandidates(service).map((c) => c.url)).toEqual(['http://127.0.0.1:31987']);
+    expect(nodeCandidates(service, nodes).map((c) => c.url)).toEqual(['http://192.0.2.2:31987']);
   });
-  it('puts LoadBalancer addresses before node addresses and has nothing for a ClusterIP Service', () => {
+  it('puts LoadBalancer addresses with loopback and has nothing for a ClusterIP Service', () => {
     const lb: Service = { ...service, spec: { ...service.spec, type: 'LoadBalancer' }, status: { loadBalancer: { ingress: [{ ip: '203.0.113.9' }] } } };
-    expect(serviceCandidates(lb, []).map((c) => c.url)).toEqual(['http://127.0.0.1:31987', 'http://203.0.113.9:8000']);
-    expect(serviceCandidates({ metadata: { name: 'x' }, spec: { type: 'ClusterIP', ports: [{ port: 8000 }] } }, [])).toEqual([]);
+    expect(serviceAddressCandidates(lb).map((c) => c.url)).toEqual(['http://127.0.0.1:31987', 'http://203.0.113.9:8000']);
+    const clusterIp: Service = { metadata: { name: 'x' }, spec: { type: 'ClusterIP', ports: [{ port: 8000 }] } };
+    expect([...serviceAddressCandidates(clusterIp), ...nodeCandidates(clusterIp, [])]).toEqual([]);
   });
 });
 

@@ -116,6 +116,19 @@ describe('kubectlChanges', () => {
     });
   });
 
+  it('cordons and uncordons a node, cluster-scoped (no --namespace)', () => {
+    expect(kubectlChanges.cordon(kubectl, 'k8s-lab-worker2')).toEqual({
+      bin: 'kubectl',
+      args: ['--context', 'kind-lab', 'cordon', 'k8s-lab-worker2', '--request-timeout=10s'],
+      timeoutMs: 20_000,
+      doing: 'cordoning node k8s-lab-worker2',
+      repeat: 'fault',
+    });
+    expect(kubectlChanges.uncordon(kubectl, 'k8s-lab-worker2').args).toEqual(['--context', 'kind-lab', 'uncordon', 'k8s-lab-worker2', '--request-timeout=10s']);
+    // Declarative (spec.unschedulable set or unset): safe to send again after any fault of the API server.
+    expect(kubectlChanges.uncordon(kubectl, 'k8s-lab-worker2').repeat).toBe('fault');
+  });
+
   it('deletes pods without waiting, with a grace period when given', () => {
     expect(kubectlChanges.deletePods(kubectl, ['helm-python-0', 'helm-python-1'], 0)).toEqual({
       bin: 'kubectl',

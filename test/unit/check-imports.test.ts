@@ -40,4 +40,23 @@ describe('scripts/check-imports.mjs', () => {
       '2 import problems in src/ (4 modules)',
     ]);
   });
+
+  it('gives live/, the event vocabulary and preflight their own layers: an import upward from each is named', async () => {
+    const src = tree({
+      'events.ts': "import type { PodView } from './live/state.js';\nexport type PodEvent = PodView;\n",
+      'live/state.ts': "import type { RunRecord } from '../demos/record.js';\nexport type PodView = RunRecord;\n",
+      'preflight.ts': "import { view } from './live/view.js';\nexport const preflight = view;\n",
+      'live/view.ts': "import { preflight } from '../preflight.js';\nexport const view = 1;\n",
+      'demos/record.ts': 'export type RunRecord = string;\n',
+    });
+    const result = await execa('node', [SCRIPT, src], { reject: false });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.split('\n')).toEqual([
+      'events.ts (events) imports live/state.ts (live): a layer above',
+      'live/state.ts (live) imports demos/record.ts (demos): a layer above',
+      'live/view.ts (live) imports preflight.ts (preflight): a layer above',
+      'cycle: live/view.ts → preflight.ts → live/view.ts',
+      '4 import problems in src/ (5 modules)',
+    ]);
+  });
 });

@@ -6,7 +6,9 @@ import {
   nodeIsReady,
   podClaim,
   podOrdinal,
+  podNode,
   podStatus,
+  schedulableNodes,
   type List,
   type Node,
   type Pod,
@@ -126,5 +128,30 @@ describe('parseCounterFile', () => {
   ])('%j → %d', (text, n) => expect(parseCounterFile(text)).toBe(n));
   it.each(['', '{', '{"counter": -1}', '{"counter": 1.5}', '{"count": 3}', 'null', '{"counter": "3"}'])('rejects %j instead of reading it as 0', (text) => {
     expect(() => parseCounterFile(text)).toThrow(/counter\.json/);
+  });
+});
+
+describe('schedulableNodes', () => {
+  const node = (name: string, ready: string, spec: Node['spec'] = {}): Node => ({
+    metadata: { name },
+    spec,
+    status: { conditions: [{ type: 'Ready', status: ready }] },
+  });
+
+  it('keeps Ready nodes that are neither cordoned nor tainted NoSchedule/NoExecute', () => {
+    const nodes = [
+      node('control-plane', 'True', { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] }),
+      node('worker', 'True'),
+      node('worker2', 'True', { unschedulable: true }),
+      node('worker3', 'Unknown'),
+      node('worker4', 'True', { taints: [{ key: 'node.kubernetes.io/out-of-service', value: 'nodeshutdown', effect: 'NoExecute' }] }),
+      node('worker5', 'True', { taints: [{ key: 'example.com/soft', effect: 'PreferNoSchedule' }] }),
+    ];
+    expect(schedulableNodes(nodes).map((n) => n.metadata.name)).toEqual(['worker', 'worker5']);
+  });
+
+  it('reads the node a pod is bound to', () => {
+    expect(podNode({ metadata: { name: 'helm-python-1' }, spec: { nodeName: 'worker' } })).toBe('worker');
+    expect(podNode({ metadata: { name: 'helm-python-1' } })).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { renderPanel } from '../../src/live/panel.js';
-import { stateOf, type LiveEvent } from '../../src/live/state.js';
+import type { LiveEvent } from '../../src/events.js';
+import { stateOf } from '../support/live-state.js';
 
 // Scripted runs of the two lessons (demo-failover, demo-scale), rendered at 80 columns without
 // colour. The frames below are written out by hand from what each event means.

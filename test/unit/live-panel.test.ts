@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { renderPanel } from '../../src/live/panel.js';
-import { stateOf, type LiveEvent } from '../../src/live/state.js';
+import type { LiveEvent } from '../../src/events.js';
+import { stateOf } from '../support/live-state.js';
 import { createLiveView } from '../../src/live/view.js';
 
 // Scripted runs of two replicas (helm-python-0, -1) going from v1 to v2, rendered at 80 columns

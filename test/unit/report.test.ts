@@ -145,7 +145,7 @@ function checkWellFormed(xml: string): string[] {
 
 /**
  * Each fixture's probe figures, worked out by hand from its scenario in make-fixtures.mjs (which
- * derives them with code of its own): a sample every intervalMs from 0 while t < durationMs; a
+ * states its own hand-worked figures beside each scenario): a sample every intervalMs from 0 while t < durationMs; a
  * sample fails when no pod is Ready (or where the scenario forces a failure); an outage runs from
  * its first failed sample to the next good one.
  * - rolling: 39 180 ms / 250 ms → t = 0 … 39 000, 157 samples; one pod is always Ready: 0 failed.

@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { sendTraffic, tallyReplies } from '../../src/probe/traffic.js';
+import type { HttpReply } from '../../src/probe/http.js';
+import { sendTraffic } from '../../src/probe/traffic.js';
 import type { ServiceTarget } from '../../src/probe/target.js';
 
-describe('tallyReplies', () => {
-  it('counts replies per pod, versions, highest counter and failure reasons', () => {
-    const tally = tallyReplies([
+/** Sends exactly these replies, one request at a time, through a target that answers them in order. */
+function tallyReplies(replies: HttpReply[]) {
+  const target: ServiceTarget = { description: 'scripted', get: async () => replies.shift() ?? { ok: false, error: 'unscripted', ms: 0 } };
+  return sendTraffic(target, { requests: replies.length, concurrency: 1, timeoutMs: 100 });
+}
+
+describe('sendTraffic tallies', () => {
+  it('counts replies per pod, versions, highest counter and failure reasons', async () => {
+    const tally = await tallyReplies([
       { ok: true, status: 200, body: { pod: 'helm-python-1', counter: 4, version: 'v1' }, ms: 3 },
       { ok: true, status: 200, body: { pod: 'helm-python-0', counter: 7, version: 'v1' }, ms: 3 },
       { ok: true, status: 200, body: { pod: 'helm-python-1', counter: 5, version: 'v2' }, ms: 3 },
@@ -12,6 +19,7 @@ describe('tallyReplies', () => {
       { ok: false, status: 503, ms: 1 },
       { ok: true, status: 200, body: 'not json', ms: 1 },
     ]);
+    expect(tally.sent).toBe(6);
     expect(tally.ok).toBe(3);
     expect(tally.failed).toBe(3);
     expect(tally.pods).toEqual([
@@ -21,9 +29,9 @@ describe('tallyReplies', () => {
     expect(tally.errors).toEqual({ ECONNREFUSED: 1, 'HTTP 503': 1, 'unexpected answer': 1 });
   });
 
-  it('orders pods by ordinal, 2 before 10', () => {
+  it('orders pods by ordinal, 2 before 10', async () => {
     const replies = ['p-10', 'p-2'].map((pod) => ({ ok: true, status: 200, body: { pod, counter: 1, version: 'v1' }, ms: 1 }));
-    expect(tallyReplies(replies).pods.map((p) => p.pod)).toEqual(['p-2', 'p-10']);
+    expect((await tallyReplies(replies)).pods.map((p) => p.pod)).toEqual(['p-2', 'p-10']);
   });
 });
 

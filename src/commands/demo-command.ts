@@ -1,0 +1,52 @@
+// What every demo command does around its demo: check the output folder, open the live view, run
+// the demo while Ctrl-C undoes it, print the summary (or the record with --json), and end with the
+// error its verdict maps to (exit 130 interrupted, 1 aborted or failed, via main()).
+// demo-update, demo-failover and demo-scale use it; a new demo command needs its run, summary and ending.
+
+import { InterruptedError, LabError } from '../errors.js';
+import { interrupts } from '../interrupt.js';
+import type { Lab } from '../lab-context.js';
+import { openDemoView, type DemoView } from '../live/demo-view.js';
+import { checkOutputDir } from '../output-path.js';
+
+export interface DemoCommand<R> {
+  /** Where the record goes: checked before anything runs (`--record-dir`). */
+  recordDir: string;
+  /** What the demo does, said off a terminal when its first phase begins. */
+  startLine: () => string;
+  /** Runs the demo on the view's lab, stopping early on `signal` (Ctrl-C); events go to `live.feed`. */
+  run: (lab: Lab, signal: AbortSignal, live: DemoView) => Promise<{ record: R; path: string }>;
+  /** The human summary of the record (--json prints the record instead). */
+  summary: (record: R, path: string) => string;
+  /** The error a record that did not pass ends the command with: see demoEnding. */
+  ending: (record: R, path: string) => LabError | undefined;
+}
+
+/** Runs a demo command: the record when it passed, else throws the error its verdict maps to. */
+export async function runDemoCommand<R>(lab: Lab, command: DemoCommand<R>): Promise<R> {
+  checkOutputDir(command.recordDir, '--record-dir');
+  // The live panel on a terminal, else one line per event (phases, pods, outages) on stderr.
+  const live = await openDemoView(lab, command.startLine);
+  // Ctrl-C stops the demo only once it has put the release back (src/interrupt.ts).
+  const { record, path } = await interrupts.whileUndoable((signal) => command.run(live.lab, signal, live)).finally(() => live.stop());
+  lab.log.result(record, () => command.summary(record, path));
+  const ending = command.ending(record, path);
+  if (ending instanceof InterruptedError) throw ending;
+  // A signal after the last step: the demo is complete, but the command still ends with 130.
+  interrupts.signal.throwIfAborted();
+  if (ending) throw ending;
+  return record;
+}
+
+/**
+ * The error a demo's verdict maps to, its reason once and the record's path as the hint:
+ * interrupted → `<name> <reason>` (exit 130; the reason starts with "interrupted"), aborted →
+ * `<name> aborted: <reason>`, failed → `<failed>: <reason>` (`<name> failed` unless given); passed → none.
+ */
+export function demoEnding(record: { verdict: string; reason: string }, path: string, name: string, failed = `${name} failed`): LabError | undefined {
+  const hint = `see ${path}`;
+  if (record.verdict === 'interrupted') return new InterruptedError(`${name} ${record.reason}`, hint);
+  if (record.verdict === 'aborted') return new LabError(`${name} aborted: ${record.reason}`, hint);
+  if (record.verdict === 'failed') return new LabError(`${failed}: ${record.reason}`, hint);
+  return undefined;
+}
