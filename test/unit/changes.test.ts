@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApply, helmChanges, kubectlChanges, type ChangeFault } from '../../src/adapters/changes.js';
 import type { ToolCall, ToolResult } from '../../src/process/runner.js';
+import { isTransient } from '../../src/adapters/transient.js';
 import { LabError } from '../../src/errors.js';
 import { FakeRunner } from '../support/fake-runner.js';
 
@@ -319,5 +320,15 @@ describe('createApply when the API server is briefly away', () => {
       createApply({ runner: forbidden.runner, dryRun: false, print: () => {} })(kubectlChanges.deletePods(kubectl, ['helm-python-0'])),
     ).rejects.not.toThrow(/control plane/);
     expect(forbidden.calls).toHaveLength(1);
+  });
+});
+
+describe('isTransient', () => {
+  it('knows k8s-lab’s own unreachable line and Node’s socket errors, not a forbidden or a missing object', () => {
+    expect(isTransient('reading statefulset helm-python: cannot reach the Kubernetes API server')).toBe(true);
+    expect(isTransient('GET https://127.0.0.1:6443: ECONNRESET read ECONNRESET')).toBe(true);
+    expect(isTransient('Client network socket disconnected before secure TLS connection was established')).toBe(true);
+    expect(isTransient('Error from server (Forbidden): pods is forbidden')).toBe(false);
+    expect(isTransient('Error from server (NotFound): statefulsets.apps "helm-python" not found')).toBe(false);
   });
 });
