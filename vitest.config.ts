@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Four layers of tests. `npm test` runs the first three; `npm run test:e2e` needs a
 // cluster in $KUBECONFIG and runs the built CLI against it.
 /** End-to-end files that change nodes or the control plane: they run alone (see the e2e lanes). */
-const SERIAL_E2E = ['test/e2e/lab.test.ts', 'test/e2e/identity.test.ts', 'test/e2e/drain.test.ts', 'test/e2e/node-loss.test.ts'];
+const SERIAL_E2E = ['test/e2e/lab.test.ts', 'test/e2e/identity.test.ts', 'test/e2e/drain.test.ts', 'test/e2e/node-loss.test.ts', 'test/e2e/faults.test.ts'];
 
 export default defineConfig({
   test: {

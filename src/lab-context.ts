@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import type { Command } from 'commander';
 import { dependenciesOf, type LabDependencies, type Terminal } from './dependencies.js';
-import { createApply, type Apply } from './adapters/changes.js';
+import { createApply, type Apply, type ChangeFault } from './adapters/changes.js';
 import { Helm } from './adapters/helm.js';
 import { Kubectl, type KubeTarget } from './adapters/kubectl.js';
 import { UsageError } from './errors.js';
@@ -47,6 +47,8 @@ export interface Lab {
    * returns undefined, else runs it and returns its result, throwing its failure as a LabError.
    */
   apply: Apply;
+  /** Each change that met the API server away (told by apply): the run record's control-plane windows. */
+  changeFaults?: ChangeFault[];
 }
 
 /** The Lab of a running command: its options and the global ones, over its program's dependencies. */
@@ -96,6 +98,7 @@ export function createLab(options: GlobalOptions, deps: LabDependencies = {}): L
   const runner = deps.runner ?? createRunner({ echo: options.verbose ? (line) => log.debug(line) : undefined });
   const target: KubeTarget = { kubeconfig: options.kubeconfig, context: options.context, namespace };
   const dryRun = Boolean(options.dryRun);
+  const changeFaults: ChangeFault[] = [];
   return {
     release,
     target,
@@ -109,6 +112,7 @@ export function createLab(options: GlobalOptions, deps: LabDependencies = {}): L
     stdin: deps.stdin ?? process.stdin,
     // Both selector labels: the chart's helm-test pod shares the instance label but not the name.
     releaseSelector: `app.kubernetes.io/name=k8s-lab-counter,app.kubernetes.io/instance=${release}`,
-    apply: createApply({ runner, dryRun, print: (line) => log.data(line) }),
+    apply: createApply({ runner, dryRun, print: (line) => log.data(line), onFault: (fault) => changeFaults.push(fault) }),
+    changeFaults,
   };
 }

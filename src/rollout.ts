@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isTransient } from './adapters/transient.js';
 import {
   byOrdinal,
   isObserved,
@@ -67,14 +68,31 @@ export function describeProgress({ statefulSet, pods }: RolloutState): string {
  * Waits until the StatefulSet has every pod Ready on its newest revision. Polls the API rather than
  * trusting `helm --wait`, whose meaning differs between Helm 3 and Helm 4.
  */
+/** The StatefulSet and its pods; undefined when a read met the API server away and time is left. */
+async function readState(kubectl: Kubectl, name: string, deadline: number): Promise<RolloutState | undefined> {
+  try {
+    const statefulSet = await kubectl.statefulSet(name);
+    if (!statefulSet) throw new LabError(`StatefulSet ${name} does not exist`, 'deploy it first: `k8s-lab deploy`');
+    return { statefulSet, pods: await kubectl.pods(statefulSetSelector(statefulSet)) };
+  } catch (error) {
+    const text = `${(error as Error).message}\n${(error as LabError).detail ?? ''}\n${String((error as { cause?: unknown }).cause ?? '')}`;
+    if (Date.now() < deadline && isTransient(text)) return undefined;
+    throw error;
+  }
+}
+
 export async function waitForStatefulSet(kubectl: Kubectl, name: string, options: WaitOptions): Promise<RolloutState> {
   const deadline = Date.now() + options.timeoutMs;
   let state: RolloutState | undefined;
   for (;;) {
     options.signal?.throwIfAborted();
-    const statefulSet = await kubectl.statefulSet(name);
-    if (!statefulSet) throw new LabError(`StatefulSet ${name} does not exist`, 'deploy it first: `k8s-lab deploy`');
-    state = { statefulSet, pods: await kubectl.pods(statefulSetSelector(statefulSet)) };
+    const read = await readState(kubectl, name, deadline);
+    if (!read) {
+      // The API server is briefly away: poll again until the deadline (what is waited for goes on).
+      await sleep(options.pollMs ?? ROLLOUT_POLL_MS, undefined, { signal: options.signal }).catch(() => options.signal?.throwIfAborted());
+      continue;
+    }
+    state = read;
     options.onProgress?.(describeProgress(state));
     if ((options.until ?? ((s: RolloutState) => isStatefulSetSettled(s.statefulSet, s.pods)))(state)) return state;
     if (Date.now() >= deadline) break;

@@ -1,6 +1,8 @@
 import { goDuration, KUBECTL_CALL_MS, withGrace } from '../limits.js';
 import { formatCall, type Runner, type ToolCall, type ToolResult } from '../process/runner.js';
+import { LabError } from '../errors.js';
 import { toolFailure } from './failure.js';
+import { faultName, isTransient } from './transient.js';
 import { helmArgs, type HelmMajor, type UpgradeRequest } from './helm.js';
 import { kubectlArgs, type KubeTarget } from './kubectl.js';
 
@@ -11,7 +13,18 @@ import { kubectlArgs, type KubeTarget } from './kubectl.js';
 export interface Change extends ToolCall {
   /** What the call does, for its failure: `helm uninstall helm-python`, `deleting the PVCs`. */
   doing: string;
+  /** When a failure of the API server may be met by running it again (docs/faults.md has the table). */
+  repeat: Repeat;
 }
+
+/**
+ * - `fault`: after any transient fault (connection refused, 5xx, etcd timeout, a broken
+ *   connection): the change is declarative, running it again ends in the same state.
+ * - `unsent`: only when the request never reached the API server (connection refused): one that
+ *   reached it may have gone through, and a second one would do more (delete a pod's replacement).
+ * - `never`: a failure is final (helm uninstall: many requests, some may have gone through).
+ */
+export type Repeat = 'fault' | 'unsent' | 'never';
 
 /** Which binary a change runs and against which cluster: a Helm or Kubectl adapter fits. */
 export interface Tool {
@@ -33,6 +46,7 @@ export const helmChanges = {
       helmArgs.upgradeInstall(helm.target, major, { ...request, timeout: goDuration(timeoutMs) }),
       withGrace(timeoutMs),
       `helm upgrade --install ${request.release}`,
+      'fault',
     );
   },
   upgradeReusing(helm: Tool, major: HelmMajor, request: Omit<UpgradeValues, 'valuesFiles'>, timeoutMs: number): Change {
@@ -41,6 +55,7 @@ export const helmChanges = {
       helmArgs.upgradeReusing(helm.target, major, { ...request, timeout: goDuration(timeoutMs) }),
       withGrace(timeoutMs),
       `helm upgrade ${request.release}`,
+      'fault',
     );
   },
   rollback(helm: Tool, major: HelmMajor, release: string, revision: number, timeoutMs: number): Change {
@@ -49,10 +64,11 @@ export const helmChanges = {
       helmArgs.rollback(helm.target, major, release, revision, goDuration(timeoutMs)),
       withGrace(timeoutMs),
       `helm rollback ${release} ${revision}`,
+      'fault',
     );
   },
   uninstall(helm: Tool, major: HelmMajor, release: string, timeoutMs: number): Change {
-    return change(helm, helmArgs.uninstall(helm.target, major, release, goDuration(timeoutMs)), withGrace(timeoutMs), `helm uninstall ${release}`);
+    return change(helm, helmArgs.uninstall(helm.target, major, release, goDuration(timeoutMs)), withGrace(timeoutMs), `helm uninstall ${release}`, 'never');
   },
 };
 
@@ -71,6 +87,8 @@ export const kubectlChanges = {
       kubectlArgs.deletePods(kubectl.target, names, gracePeriodSeconds),
       KUBECTL_CALL_MS,
       `deleting pod${names.length > 1 ? 's' : ''} ${names.join(', ')}`,
+      // Several names: the first may be gone (and re-created) before the refusal.
+      names.length === 1 ? 'unsent' : 'never',
     );
   },
   /** Puts a taint on a node, or with `remove` takes it off. */
@@ -93,11 +111,11 @@ export const kubectlChanges = {
   },
   /** `kubectl cordon NODE`: no new pods there; those running stay. Repeatable. */
   cordon(kubectl: Tool, node: string): Change {
-    return change(kubectl, kubectlArgs.cordon(kubectl.target, node, true), KUBECTL_CALL_MS, `cordoning node ${node}`);
+    return change(kubectl, kubectlArgs.cordon(kubectl.target, node, true), KUBECTL_CALL_MS, `cordoning node ${node}`, 'fault');
   },
   /** `kubectl uncordon NODE`: new pods may go there again. Repeatable. */
   uncordon(kubectl: Tool, node: string): Change {
-    return change(kubectl, kubectlArgs.cordon(kubectl.target, node, false), KUBECTL_CALL_MS, `uncordoning node ${node}`);
+    return change(kubectl, kubectlArgs.cordon(kubectl.target, node, false), KUBECTL_CALL_MS, `uncordoning node ${node}`, 'fault');
   },
   /** Creates an object (sent as JSON on stdin); `what` names it in an error. */
   create(kubectl: Tool, object: object, what: string): Change {
@@ -124,8 +142,8 @@ export function isPodGone(detail: string | undefined): boolean {
   return /\(NotFound\)|not found/i.test(detail ?? '');
 }
 
-function change(tool: Tool, args: string[], timeoutMs: number, doing: string): Change {
-  return { bin: tool.bin, args, timeoutMs, doing };
+function change(tool: Tool, args: string[], timeoutMs: number, doing: string, repeat: Repeat = 'unsent'): Change {
+  return { bin: tool.bin, args, timeoutMs, doing, repeat };
 }
 
 /**
@@ -134,15 +152,81 @@ function change(tool: Tool, args: string[], timeoutMs: number, doing: string): C
  */
 export type Apply = (change: Change) => Promise<ToolResult | undefined>;
 
-/** The one place a change is decided: printed (`dryRun`) or run through the runner. */
-export function createApply({ runner, dryRun, print }: { runner: Runner; dryRun: boolean; print: (line: string) => void }): Apply {
+/** A change that met the API server away: when, what, the fault, and whether it was run again. */
+export interface ChangeFault {
+  /** Epoch ms of the failed attempt. */
+  at: number;
+  doing: string;
+  fault: string;
+  /** It was run again (and `ok` tells whether a later attempt succeeded). */
+  retried: boolean;
+  ok?: boolean;
+}
+
+/** Between attempts of a change while the API server is away; grows to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 4000;
+
+/**
+ * The one place a change is decided: printed (`dryRun`) or run through the runner. A change that
+ * fails because the API server is briefly away is run again, while its time limit lasts, when it
+ * is safe to repeat (`change.repeat`); each such failure is told to `onFault` (the run record's
+ * control-plane windows). Otherwise the failure is thrown, naming the fault.
+ */
+export function createApply({
+  runner,
+  dryRun,
+  print,
+  onFault,
+  sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now = Date.now,
+}: {
+  runner: Runner;
+  dryRun: boolean;
+  print: (line: string) => void;
+  onFault?: (fault: ChangeFault) => void;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}): Apply {
   return async (call) => {
     if (dryRun) {
       print(formatCall(call));
       return undefined;
     }
-    const result = await runner.run(call);
-    if (result.exitCode !== 0) throw toolFailure(result, call.doing);
-    return result;
+    const deadline = now() + call.timeoutMs;
+    const faults: ChangeFault[] = [];
+    for (let wait = RETRY_FIRST_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
+      const result = await runner.run(call);
+      if (result.exitCode === 0) {
+        for (const fault of faults) fault.ok = true;
+        return result;
+      }
+      if (result.timedOut || !isTransient(result.stderr)) throw toolFailure(result, call.doing);
+      const fault = faultName(result.stderr);
+      const retry = repeatable(call.repeat, result.stderr) && now() + wait < deadline;
+      const seen: ChangeFault = { at: now(), doing: call.doing, fault, retried: retry };
+      faults.push(seen);
+      onFault?.(seen);
+      if (!retry) throw faultFailure(call, fault, faults.length, result.stderr);
+      await sleep(wait);
+    }
   };
+}
+
+function repeatable(repeat: Repeat, stderr: string): boolean {
+  return repeat === 'fault' || (repeat === 'unsent' && faultName(stderr) === 'API server refused connections');
+}
+
+function faultFailure(call: Change, fault: string, attempts: number, stderr: string): LabError {
+  const why =
+    attempts > 1
+      ? `still failing after ${attempts} attempts within its limit of ${Math.round(call.timeoutMs / 1000)} s`
+      : call.repeat === 'never' || (call.repeat === 'unsent' && fault !== 'API server refused connections')
+        ? 'not run again: it may have gone through, and a second one would do more'
+        : `no time left within its limit of ${Math.round(call.timeoutMs / 1000)} s`;
+  return new LabError(
+    `${call.doing}: the control plane failed (${fault}); ${why}`,
+    'check the API server (`kubectl get --raw /readyz`) and run again',
+    `${formatCall(call)}\n${stderr.trim()}`,
+  );
 }

@@ -6,7 +6,8 @@ import { JsonStreamSplitter, PodWatch } from '../demos/watch.js';
 import { interrupts } from '../interrupt.js';
 import type { Lab } from '../lab-context.js';
 import { eventText } from '../live/panel.js';
-import { createLiveView } from '../live/view.js';
+import { createLiveView, loggerInto } from '../live/view.js';
+import { controlPlaneAway, ResumingWatch, type WatchBreak } from '../adapters/transient.js';
 import { openProxiedReader, type ProxiedReader } from '../counters.js';
 import { resolveTarget } from '../probe/target.js';
 
@@ -46,31 +47,53 @@ export async function watchRelease(lab: Lab, options: WatchOptions): Promise<voi
         );
       const watchMs = options.for ?? UNTIL_STOPPED_MS;
       view.feed({ kind: 'start', t: 0, epochMs: t0, title: `watching ${lab.release}${inNamespace(lab.target)}`, release: lab.release });
-      const pods = new PodWatch(lab.kubectl, lab.releaseSelector, clock, (e) => {
-        view.feed(podEvent(e));
-        // Off a terminal the pods there at the start are listed too: the lines that follow are changes to them.
-        if (e.baseline && !view.interactive)
-          lab.stderr.write(
-            `${eventText({ t: e.t, subject: e.pod, what: `${view.state.pods.get(e.pod)?.state ?? e.type} (at the start)`, version: e.version })}\n`,
-          );
+      const log = loggerInto(view, lab.log, clock);
+      // One line when the API server comes back after it was away: the watches carried on.
+      const onBreak = (b: WatchBreak) => {
+        if (b.resumedT !== undefined && controlPlaneAway(b))
+          log.warn(`the API server was away ${((b.resumedT - b.t) / 1000).toFixed(1)} s (${b.reason}): listed again, watching on, nothing missed`);
+      };
+      const pods = new PodWatch(
+        lab.kubectl,
+        lab.releaseSelector,
+        clock,
+        (e) => {
+          view.feed(podEvent(e));
+          // Off a terminal the pods there at the start are listed too: the lines that follow are changes to them.
+          if (e.baseline && !view.interactive)
+            lab.stderr.write(
+              `${eventText({ t: e.t, subject: e.pod, what: `${view.state.pods.get(e.pod)?.state ?? e.type} (at the start)`, version: e.version })}\n`,
+            );
+        },
+        onBreak,
+      );
+      const feedStatefulSet = (object: StatefulSet) =>
+        view.feed({
+          kind: 'statefulset',
+          t: clock(),
+          replicas: object.spec.replicas,
+          partition: object.spec.updateStrategy?.rollingUpdate?.partition,
+          currentRevision: object.status?.currentRevision,
+          updateRevision: object.status?.updateRevision,
+          readyReplicas: object.status?.readyReplicas,
+        });
+      const statefulSet = new ResumingWatch({
+        open: (ms) => {
+          const splitter = new JsonStreamSplitter();
+          return lab.kubectl.watchStatefulSet(lab.release, ms, (chunk) => {
+            for (const document of splitter.push(chunk)) {
+              const object = (document as { object?: StatefulSet }).object;
+              if (object?.spec) feedStatefulSet(object);
+            }
+          });
+        },
+        relist: async () => {
+          const object = await lab.kubectl.statefulSet(lab.release);
+          if (object) feedStatefulSet(object);
+        },
+        clock,
       });
-      const splitter = new JsonStreamSplitter();
-      const statefulSet = lab.kubectl.watchStatefulSet(lab.release, watchMs, (chunk) => {
-        for (const document of splitter.push(chunk)) {
-          const object = (document as { object?: StatefulSet }).object;
-          if (object?.spec) {
-            view.feed({
-              kind: 'statefulset',
-              t: clock(),
-              replicas: object.spec.replicas,
-              partition: object.spec.updateStrategy?.rollingUpdate?.partition,
-              currentRevision: object.status?.currentRevision,
-              updateRevision: object.status?.updateRevision,
-              readyReplicas: object.status?.readyReplicas,
-            });
-          }
-        }
-      });
+      statefulSet.start(watchMs);
       const probe = target && demoProbe(target, options.interval, clock, (event) => view.feed(event));
       try {
         await pods.start(watchMs);

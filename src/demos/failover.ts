@@ -392,6 +392,7 @@ function failoverRecord(i: RecordInputs): FailoverRecord {
     namespace: seen.namespace,
     cluster: seen.cluster,
     ...(frame.target.viaApiServer && { probeVia: 'api-server-proxy' as const }),
+    ...(seen.controlPlane && { controlPlane: seen.controlPlane }),
     mode: options.mode,
     pod: name,
     options: { replicas: i.plan.replicas, intervalMs: options.intervalMs, settleMs: options.settleMs },

@@ -14,6 +14,7 @@ import { waitForStatefulSet, type RolloutState } from '../rollout.js';
 import type { CounterSnapshot, PodEvent, RunRecord } from './record.js';
 import { DemoSession } from './session.js';
 import { PodWatch } from './watch.js';
+import { controlPlaneWindows, type ControlPlaneRecord } from './control-plane.js';
 
 /**
  * One harness for every demo and lesson: it opens the demo (API reader, pod watch, probe, clock,
@@ -154,6 +155,8 @@ export interface Seen<R> {
   environment: RunRecord['environment'];
   namespace: string;
   cluster: ClusterIdentity;
+  /** When the control plane was away (the pod watch broken, changes failing with its fault); absent when never. */
+  controlPlane?: ControlPlaneRecord;
 }
 
 /** Runs a demo on the harness: see the module's comment. Throws only before anything changed. */
@@ -217,6 +220,7 @@ export async function runOnHarness<R>(lab: Lab, files: FileReader, spec: Harness
     environment: { kubernetes: server ?? 'unknown', helm: spec.helm, kubectl: spec.kubectlClient, k8sLab: spec.k8sLabVersion, node: process.version },
     namespace,
     cluster,
+    controlPlane: controlPlaneWindows(watch.breaks, lab.changeFaults ?? [], t0, endedAt.getTime() - t0),
   };
 }
 

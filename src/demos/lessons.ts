@@ -1,3 +1,4 @@
+import type { ControlPlaneRecord } from './control-plane.js';
 // The two lessons beyond the update strategies (demo-failover, demo-scale): their run records and
 // what they decide from what they measured. Pure, table-tested (test/unit/lessons.test.ts).
 
@@ -64,6 +65,8 @@ export interface FailoverRecord {
   cluster?: ClusterIdentity;
   /** The probe went through the API server's service proxy (see RunRecord.probeVia). */
   probeVia?: 'api-server-proxy';
+  /** When the control plane was away during the run (see RunRecord.controlPlane). */
+  controlPlane?: ControlPlaneRecord;
   mode: FailoverMode;
   pod: string;
   options: { replicas: number; intervalMs: number; settleMs: number };

@@ -126,7 +126,8 @@ export async function runNodeLoss(
 /** A command the user gave (or the project's node script) as a change: run with a timeout, never through a shell. */
 function powerChange(words: string[], timeoutMs: number, doing: string): Change {
   const [bin = '', ...args] = words;
-  return { bin, args, timeoutMs, doing };
+  // The user's own command: what a second run would do is not known, so a failure is final.
+  return { bin, args, timeoutMs, doing, repeat: 'never' };
 }
 
 /** What the phases leave behind: the changes made, and what is still to put back. */

@@ -67,6 +67,7 @@ export interface Measurements {
   namespace: string;
   cluster?: RunRecord['cluster'];
   probeVia?: RunRecord['probeVia'];
+  controlPlane?: RunRecord['controlPlane'];
   versions: { from: string; to: string };
   replicas: number;
   options: { intervalMs: number; checkMs: number; canaryPercent: number; keepCanaryPvcs: boolean; broken: boolean; maxUnavailable?: number | string };
@@ -120,6 +121,7 @@ export function buildRunRecord(m: Measurements): RunRecord {
     probe,
     samples: m.samples,
     ...(m.probeVia && { probeVia: m.probeVia }),
+    ...(m.controlPlane && { controlPlane: m.controlPlane }),
     counters: m.counters,
     dataChecks,
     dataPreserved: dataChecks.every((c) => c.preserved),

@@ -1,3 +1,4 @@
+import type { ControlPlaneRecord } from './control-plane.js';
 // The run record: one JSON file per demo run under lab-report/runs/.
 // The report is rendered only from these and from live cluster reads.
 
@@ -71,6 +72,8 @@ export interface RunRecord {
    * fallback), not a NodePort, load balancer or --url: its figures include the API server's hop.
    */
   probeVia?: 'api-server-proxy';
+  /** When the control plane was away during the run (absent when it never was). */
+  controlPlane?: ControlPlaneRecord;
   counters: { before: CounterSnapshot[]; after: CounterSnapshot[] };
   dataChecks: DataCheck[];
   dataPreserved: boolean;

@@ -237,6 +237,7 @@ function updateRecord(seen: Seen<Snapshot>, outcome: StrategyOutcome | undefined
     namespace: seen.namespace,
     cluster: seen.cluster,
     ...(frame.target.viaApiServer && { probeVia: 'api-server-proxy' as const }),
+    controlPlane: seen.controlPlane,
     versions: { from: plan.from, to: plan.to },
     replicas: plan.replicas,
     options,

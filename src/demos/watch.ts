@@ -1,6 +1,6 @@
 import { isPodReady, REVISION_LABEL, VERSION_LABEL, type Pod } from '../adapters/kube-objects.js';
 import type { Kubectl } from '../adapters/kubectl.js';
-import type { ToolStream } from '../process/runner.js';
+import { ResumingWatch, type WatchBreak } from '../adapters/transient.js';
 import type { PodEvent } from './record.js';
 
 /** Splits a stream of concatenated JSON documents (what `kubectl get -w -o json` prints). */
@@ -90,11 +90,15 @@ function baselineType(state: PodState): PodEvent['type'] {
  * Watches the release's pods with one long-running `kubectl get --watch` and records what happens
  * to them: created, scheduled, ready, not-ready, deleting, deleted (with revision and version).
  * The initial list arrives as ADDED events; those are the baseline, not events of the run.
+ * When the watch ends or breaks (the API server closed it or restarted), it lists the pods again,
+ * records what changed meanwhile (a pod gone: deleted; a pod with a new UID: deleted, created)
+ * and watches again; the new watch's initial ADDED events then repeat nothing already recorded.
  */
 export class PodWatch {
   readonly events: PodEvent[] = [];
   private readonly states = new Map<string, PodState>();
-  private stream?: ToolStream;
+  private readonly last = new Map<string, WatchEvent['object']>();
+  private watch?: ResumingWatch;
   private baseline = true;
 
   constructor(
@@ -103,44 +107,81 @@ export class PodWatch {
     private readonly clock: () => number,
     /** Told of every pod event as it happens, and of the pods there at the start (`baseline`): the live view. */
     private readonly listener?: PodListener,
+    /** Told when the watch breaks and when it resumes (`k8s-lab watch` says so). */
+    private readonly onBreak?: (brk: WatchBreak) => void,
   ) {}
+
+  /** The times the watch ended or broke, and when it resumed. */
+  get breaks(): WatchBreak[] {
+    return this.watch?.breaks ?? [];
+  }
 
   /** Starts watching; resolves once the pods that exist now are known. */
   async start(timeoutMs: number): Promise<void> {
-    const splitter = new JsonStreamSplitter();
     let resolveReady!: () => void;
     const ready = new Promise<void>((resolve) => (resolveReady = resolve));
     const initial = new Set((await this.kubectl.pods(this.selector)).map((p) => p.metadata.name));
-    this.stream = this.kubectl.watchPods(this.selector, timeoutMs, (chunk) => {
-      for (const document of splitter.push(chunk)) {
-        const event = document as WatchEvent;
-        if (!event.object?.metadata) continue;
-        const name = event.object.metadata.name;
-        const { events, state } = podEventsFor(event, this.states.get(name), this.clock());
-        if (state) this.states.set(name, state);
-        else this.states.delete(name);
-        if (this.baseline && initial.has(name) && event.type === 'ADDED') {
-          initial.delete(name);
-          if (state && this.listener) this.listener({ ...(events[0] ?? { t: this.clock(), pod: name }), type: baselineType(state), baseline: true });
-        } else {
-          this.events.push(...events);
-          if (this.listener) for (const podEvent of events) this.listener(podEvent);
-        }
-        if (initial.size === 0 && this.baseline) {
-          this.baseline = false;
-          resolveReady();
-        }
+    const onEvent = (event: WatchEvent) => {
+      const name = event.object.metadata.name;
+      if (this.baseline && initial.has(name) && event.type === 'ADDED') {
+        const { events, state } = this.apply(event);
+        initial.delete(name);
+        if (state && this.listener) this.listener({ ...(events[0] ?? { t: this.clock(), pod: name }), type: baselineType(state), baseline: true });
+      } else this.record(this.apply(event).events);
+      if (initial.size === 0 && this.baseline) {
+        this.baseline = false;
+        resolveReady();
       }
+    };
+    this.watch = new ResumingWatch({
+      open: (ms) => {
+        const splitter = new JsonStreamSplitter();
+        return this.kubectl.watchPods(this.selector, ms, (chunk) => {
+          for (const document of splitter.push(chunk)) if ((document as WatchEvent).object?.metadata) onEvent(document as WatchEvent);
+        });
+      },
+      relist: async () => this.relist(await this.kubectl.pods(this.selector)),
+      clock: this.clock,
+      onBreak: this.onBreak,
     });
+    const { first } = this.watch.start(timeoutMs);
     if (initial.size === 0) {
       this.baseline = false;
       resolveReady();
     }
-    await Promise.race([ready, this.stream.exited]);
+    await Promise.race([ready, first.exited]);
+  }
+
+  private apply(event: WatchEvent): { events: PodEvent[]; state?: PodState } {
+    const name = event.object.metadata.name;
+    const result = podEventsFor(event, this.states.get(name), this.clock());
+    if (result.state) {
+      this.states.set(name, result.state);
+      this.last.set(name, event.object);
+    } else {
+      this.states.delete(name);
+      this.last.delete(name);
+    }
+    return result;
+  }
+
+  private record(events: PodEvent[]): void {
+    this.events.push(...events);
+    if (this.listener) for (const podEvent of events) this.listener(podEvent);
+  }
+
+  /** After a break: what the list shows against what the watch knew (informer semantics: list, diff). */
+  private relist(pods: Pod[]): void {
+    const now = new Map(pods.map((p) => [p.metadata.name, p as WatchEvent['object']]));
+    for (const [name, old] of [...this.last]) {
+      const current = now.get(name);
+      if (!current || (current.metadata.uid ?? name) !== this.states.get(name)?.uid) this.record(this.apply({ type: 'DELETED', object: old }).events);
+    }
+    for (const pod of now.values()) this.record(this.apply({ type: this.states.has(pod.metadata.name) ? 'MODIFIED' : 'ADDED', object: pod }).events);
   }
 
   async stop(): Promise<PodEvent[]> {
-    await this.stream?.stop();
+    await this.watch?.stop();
     return this.events;
   }
 }

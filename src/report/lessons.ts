@@ -5,6 +5,7 @@ import { explainFailoverRecord, FAILOVER_MODES, type FailoverRecord, type PodMan
 import type { DrainRecord } from '../demos/drain-analysis.js';
 import type { IdentityRecord } from '../demos/identity-analysis.js';
 import type { NodeLossRecord } from '../demos/node-loss-record.js';
+import { controlPlaneNote } from './control-plane.js';
 import { escapeXml, formatDuration, inlineCode, markdownList, markdownTable, markdownText } from './format.js';
 
 export type LessonRecord = FailoverRecord | ScaleRecord | IdentityRecord | DrainRecord | NodeLossRecord;
@@ -287,7 +288,11 @@ export function volumeLessons(scale: ScaleMeasurement[], failovers: FailoverReco
       failoverTable(failovers),
     );
     if (failovers.some((f) => f.probeVia)) parts.push('', API_SERVER_NOTE);
-    for (const f of failovers) parts.push('', failoverExplained(f));
+    for (const f of failovers) {
+      parts.push('', failoverExplained(f));
+      const away = controlPlaneNote(f.controlPlane, f.probe.outages);
+      if (away) parts.push('', away);
+    }
   } else {
     parts.push(`Whether a value survives a pod failing is measured by ${inlineCode('npx k8s-lab demo-failover')}; no run is recorded yet.`);
   }

@@ -21,6 +21,7 @@ import type { NodeLossRecord } from '../demos/node-loss-record.js';
 import { renderTimelineSvg } from './svg.js';
 import { identityRuns, identitySection, identitySvgPath, renderIdentitySvg } from './identity.js';
 import type { IdentityRecord } from '../demos/identity-analysis.js';
+import { controlPlaneNote } from './control-plane.js';
 import { fillTemplate, readTemplate } from './template.js';
 import { renderMermaidGantt } from './timeline.js';
 
@@ -353,6 +354,8 @@ function probeParts(run: RunRecord): string[] {
       `${byVersion ? ` Answers by version: ${byVersion}.` : ''}${byPod ? ` Answers by pod: ${byPod}.` : ''} At most ${plural(run.maxPodsDown, 'pod')} ${run.maxPodsDown === 1 ? 'was' : 'were'} out of service at once.`,
   ];
   if (run.probeVia === 'api-server-proxy') parts.push(API_SERVER_NOTE);
+  const away = controlPlaneNote(run.controlPlane, probe.outages);
+  if (away) parts.push(away);
   if (!probe.outages.length) return [...parts, probe.failures ? 'Outage windows: none recorded.' : 'Outage windows: none, no probe request failed.'];
   return [
     ...parts,

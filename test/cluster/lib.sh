@@ -176,6 +176,64 @@ feature_gate_flag() {
   echo "--feature-gates=$FEATURE_GATES"
 }
 
+# ------------------------------------------------ control-plane daemons --
+# How ./up starts each daemon of the control-plane node, and how it tells that it is healthy; ./fault
+# restarts them with the same command lines. etcd's data folder must exist (./up makes it afresh).
+start_etcd() {
+  start_daemon etcd "$RUNTIME_BIN/etcd" --name k8s-lab --data-dir "$STATE/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" \
+    --initial-cluster "k8s-lab=http://127.0.0.1:$((ETCD_PORT + 1))" --initial-cluster-state new \
+    --listen-metrics-urls "http://127.0.0.1:$((ETCD_PORT + 2))" --log-level warn
+}
+
+start_apiserver() {  # start_apiserver NODE_IP
+  local gates
+  gates=$(feature_gate_flag)
+  start_daemon kube-apiserver "$BIN/kube-apiserver" \
+    --advertise-address="$1" --bind-address=0.0.0.0 --secure-port="$API_PORT" \
+    --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
+    --service-cluster-ip-range="$SERVICE_CIDR" --service-node-port-range=30000-32767 \
+    --allow-privileged=true --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
+    --client-ca-file="$PKI/ca.crt" --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
+    --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
+    --kubelet-certificate-authority="$PKI/ca.crt" --kubelet-preferred-address-types=InternalIP,Hostname \
+    --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --profiling=false --v=1 ${gates:+"$gates"}
+}
+
+start_controller_manager() {
+  local gates
+  gates=$(feature_gate_flag)
+  start_daemon kube-controller-manager "$BIN/kube-controller-manager" \
+    --kubeconfig="$PKI/controller-manager.kubeconfig" \
+    --authentication-kubeconfig="$PKI/controller-manager.kubeconfig" --authorization-kubeconfig="$PKI/controller-manager.kubeconfig" \
+    --bind-address=127.0.0.1 --leader-elect=false --use-service-account-credentials=true \
+    --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
+    --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
+    --service-cluster-ip-range="$SERVICE_CIDR" --enable-hostpath-provisioner=true \
+    --profiling=false --v=1 ${gates:+"$gates"}
+}
+
+start_scheduler() {
+  local gates
+  gates=$(feature_gate_flag)
+  start_daemon kube-scheduler "$BIN/kube-scheduler" \
+    --kubeconfig="$PKI/scheduler.kubeconfig" \
+    --authentication-kubeconfig="$PKI/scheduler.kubeconfig" --authorization-kubeconfig="$PKI/scheduler.kubeconfig" \
+    --bind-address=127.0.0.1 --leader-elect=false --profiling=false --v=1 ${gates:+"$gates"}
+}
+
+start_kube_proxy() { start_daemon kube-proxy "$BIN/kube-proxy" --config="$CONF/kube-proxy.yaml" --v=1; }
+
+etcd_healthy() { curl -fs "http://127.0.0.1:$ETCD_PORT/health"; }
+apiserver_ready() { curl -fs --cacert "$PKI/ca.crt" "https://127.0.0.1:$API_PORT/readyz"; }
+# /healthz is always allowed without credentials on the secure ports (--authorization-always-allow-paths).
+controller_manager_healthy() { curl -fsk https://127.0.0.1:10257/healthz; }
+scheduler_healthy() { curl -fsk https://127.0.0.1:10259/healthz; }
+kube_proxy_healthy() { curl -fs http://127.0.0.1:10256/healthz; }
+
 # ---------------------------------------------------------------- teardown --
 umount_below() {
   local dir m

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createApply, helmChanges, kubectlChanges } from '../../src/adapters/changes.js';
+import { createApply, helmChanges, kubectlChanges, type ChangeFault } from '../../src/adapters/changes.js';
+import type { ToolCall, ToolResult } from '../../src/process/runner.js';
+import { isTransient } from '../../src/adapters/transient.js';
 import { LabError } from '../../src/errors.js';
 import { FakeRunner } from '../support/fake-runner.js';
 
@@ -37,6 +39,7 @@ describe('helmChanges', () => {
       ],
       timeoutMs: 150_000,
       doing: 'helm upgrade --install helm-python',
+      repeat: 'fault',
     });
   });
 
@@ -62,6 +65,7 @@ describe('helmChanges', () => {
       ],
       timeoutMs: 330_000,
       doing: 'helm upgrade helm-python',
+      repeat: 'fault',
     });
   });
 
@@ -71,6 +75,7 @@ describe('helmChanges', () => {
       args: ['--namespace', 'lab', 'rollback', 'helm-python', '7', '--timeout', '300s', '--wait=hookOnly'],
       timeoutMs: 330_000,
       doing: 'helm rollback helm-python 7',
+      repeat: 'fault',
     });
   });
 
@@ -80,12 +85,14 @@ describe('helmChanges', () => {
       args: ['uninstall', 'helm-python', '--timeout', '60s', '--wait'],
       timeoutMs: 90_000,
       doing: 'helm uninstall helm-python',
+      repeat: 'never',
     });
     expect(helmChanges.uninstall({ bin: 'helm', target: { namespace: 'lab' } }, 4, 'helm-python', 90_500)).toEqual({
       bin: 'helm',
       args: ['--namespace', 'lab', 'uninstall', 'helm-python', '--timeout', '91s', '--wait=watcher'],
       timeoutMs: 120_500,
       doing: 'helm uninstall helm-python',
+      repeat: 'never',
     });
   });
 });
@@ -99,12 +106,14 @@ describe('kubectlChanges', () => {
       args: ['--context', 'kind-lab', 'create', 'namespace', 'seal-new', '--request-timeout=10s'],
       timeoutMs: 20_000,
       doing: 'creating namespace seal-new',
+      repeat: 'unsent',
     });
     expect(kubectlChanges.deleteNamespace(kubectl, 'seal-new', 120_000)).toEqual({
       bin: 'kubectl',
       args: ['--context', 'kind-lab', 'delete', 'namespace', 'seal-new', '--ignore-not-found', '--wait=true', '--timeout=120s'],
       timeoutMs: 150_000,
       doing: 'deleting namespace seal-new',
+      repeat: 'unsent',
     });
   });
 
@@ -114,8 +123,11 @@ describe('kubectlChanges', () => {
       args: ['--context', 'kind-lab', 'cordon', 'k8s-lab-worker2', '--request-timeout=10s'],
       timeoutMs: 20_000,
       doing: 'cordoning node k8s-lab-worker2',
+      repeat: 'fault',
     });
     expect(kubectlChanges.uncordon(kubectl, 'k8s-lab-worker2').args).toEqual(['--context', 'kind-lab', 'uncordon', 'k8s-lab-worker2', '--request-timeout=10s']);
+    // Declarative (spec.unschedulable set or unset): safe to send again after any fault of the API server.
+    expect(kubectlChanges.uncordon(kubectl, 'k8s-lab-worker2').repeat).toBe('fault');
   });
 
   it('deletes pods without waiting, with a grace period when given', () => {
@@ -136,12 +148,14 @@ describe('kubectlChanges', () => {
       ],
       timeoutMs: 20_000,
       doing: 'deleting pods helm-python-0, helm-python-1',
+      repeat: 'never',
     });
     expect(kubectlChanges.deletePods(kubectl, ['helm-python-2'])).toEqual({
       bin: 'kubectl',
       args: ['--context', 'kind-lab', '--namespace', 'lab', 'delete', 'pods', 'helm-python-2', '--wait=false', '--request-timeout=10s'],
       timeoutMs: 20_000,
       doing: 'deleting pod helm-python-2',
+      repeat: 'unsent',
     });
   });
 
@@ -162,6 +176,7 @@ describe('kubectlChanges', () => {
       ],
       timeoutMs: 150_000,
       doing: 'deleting the PVCs',
+      repeat: 'unsent',
     });
     expect(kubectlChanges.deletePvcs(kubectl, ['data-helm-python-3'], 60_000).doing).toBe('deleting data-helm-python-3');
   });
@@ -173,12 +188,14 @@ describe('createApply', () => {
     args: ['--namespace', 'lab', 'uninstall', 'helm-python', '--timeout', '60s', '--wait'],
     timeoutMs: 90_000,
     doing: 'helm uninstall helm-python',
+    repeat: 'never' as const,
   };
   const upgrade = {
     bin: 'helm',
     args: ['upgrade', 'helm-python', '/pkg/chart', '--reuse-values', '--set-string', 'app.version=a b'],
     timeoutMs: 90_000,
     doing: 'helm upgrade helm-python',
+    repeat: 'fault' as const,
   };
 
   it('--dry-run prints each call, copy-pasteable, and runs nothing', async () => {
@@ -219,7 +236,99 @@ describe('createApply', () => {
       args: ['--namespace', 'lab', 'delete', 'persistentvolumeclaims', 'data-helm-python-0', '--wait=true', '--timeout=120s'],
       timeoutMs: 150_000,
       doing: 'deleting the PVCs',
+      repeat: 'unsent' as const,
     };
     await expect(apply(call)).rejects.toThrow('deleting the PVCs: kubectl did not answer within 150 s');
+  });
+});
+
+describe('createApply when the API server is briefly away', () => {
+  /** Answers each run with the next scripted result. */
+  const queue = (answers: { exitCode: number; stderr?: string }[]) => {
+    const calls: string[] = [];
+    const runner = {
+      run: async (call: ToolCall): Promise<ToolResult> => {
+        calls.push(call.args.join(' '));
+        const a = answers.shift()!;
+        return { call, exitCode: a.exitCode, stdout: '', stderr: a.stderr ?? '', timedOut: false, notFound: false, durationMs: 1 };
+      },
+      stream: () => {
+        throw new Error('no stream');
+      },
+    };
+    return { runner, calls };
+  };
+  const kubectl = { bin: 'kubectl', target: { namespace: 'lab' } };
+  const upgrade = helmChanges.upgradeReusing(
+    { bin: 'helm', target: { namespace: 'lab' } },
+    4,
+    { release: 'helm-python', chart: '/c', sets: [], setStrings: ['app.version=v2'] },
+    3000,
+  );
+  const E503 = 'Error: UPGRADE FAILED: the server is currently unable to handle the request (get statefulsets.apps helm-python)';
+  const ETCD = 'Error from server (InternalError): Internal error occurred: etcdserver: request timed out';
+  const REFUSED = 'The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?';
+
+  it('a helm upgrade (same values: repeatable) is run again after a 5xx and an etcd timeout, waiting 1 s then 2 s; the faults are told', async () => {
+    const { runner, calls } = queue([{ exitCode: 1, stderr: E503 }, { exitCode: 1, stderr: ETCD }, { exitCode: 0 }]);
+    const slept: number[] = [];
+    const faults: ChangeFault[] = [];
+    const apply = createApply({ runner, dryRun: false, print: () => {}, onFault: (f) => faults.push(f), sleep: async (ms) => void slept.push(ms) });
+    expect((await apply(upgrade))?.exitCode).toBe(0);
+    expect(calls).toHaveLength(3);
+    expect(slept).toEqual([1000, 2000]);
+    expect(faults.map((f) => [f.fault, f.retried, f.ok])).toEqual([
+      ['API server 5xx', true, true],
+      ['etcd timeout', true, true],
+    ]);
+  });
+
+  it('past its limit (a pod delete: 20 s; waits of 1, 2, 4, 4, 4, 4 s fit, the next does not) it fails after 7 attempts, naming the fault', async () => {
+    const { runner, calls } = queue(Array.from({ length: 7 }, () => ({ exitCode: 1, stderr: REFUSED })));
+    let clock = 0;
+    const apply = createApply({ runner, dryRun: false, print: () => {}, now: () => clock, sleep: async (ms) => void (clock += ms) });
+    await expect(apply(kubectlChanges.deletePods(kubectl, ['helm-python-0']))).rejects.toThrow(
+      'deleting pod helm-python-0: the control plane failed (API server refused connections); still failing after 7 attempts within its limit of 20 s',
+    );
+    expect(calls).toHaveLength(7);
+    expect(clock).toBe(19_000);
+  });
+
+  it('a pod delete is run again only when it never reached the server (connection refused), not after an etcd timeout', async () => {
+    const refused = queue([{ exitCode: 1, stderr: REFUSED }, { exitCode: 0 }]);
+    const del = kubectlChanges.deletePods(kubectl, ['helm-python-0']);
+    expect((await createApply({ runner: refused.runner, dryRun: false, print: () => {}, sleep: async () => {} })(del))?.exitCode).toBe(0);
+    expect(refused.calls).toHaveLength(2);
+
+    const timedOut = queue([{ exitCode: 1, stderr: ETCD }]);
+    const faults: ChangeFault[] = [];
+    const apply = createApply({ runner: timedOut.runner, dryRun: false, print: () => {}, onFault: (f) => faults.push(f), sleep: async () => {} });
+    await expect(apply(del)).rejects.toThrow(
+      'deleting pod helm-python-0: the control plane failed (etcd timeout); not run again: it may have gone through, and a second one would do more',
+    );
+    expect(timedOut.calls).toHaveLength(1);
+    expect(faults.map((f) => [f.doing, f.fault, f.retried])).toEqual([['deleting pod helm-python-0', 'etcd timeout', false]]);
+  });
+
+  it('two pods in one delete are never run again; a failure that is no fault of the API server is thrown as before', async () => {
+    const two = queue([{ exitCode: 1, stderr: REFUSED }]);
+    const apply = createApply({ runner: two.runner, dryRun: false, print: () => {}, sleep: async () => {} });
+    await expect(apply(kubectlChanges.deletePods(kubectl, ['helm-python-0', 'helm-python-1']))).rejects.toThrow(/not run again/);
+    expect(two.calls).toHaveLength(1);
+    const forbidden = queue([{ exitCode: 1, stderr: 'Error from server (Forbidden): pods "helm-python-0" is forbidden' }]);
+    await expect(
+      createApply({ runner: forbidden.runner, dryRun: false, print: () => {} })(kubectlChanges.deletePods(kubectl, ['helm-python-0'])),
+    ).rejects.not.toThrow(/control plane/);
+    expect(forbidden.calls).toHaveLength(1);
+  });
+});
+
+describe('isTransient', () => {
+  it('knows k8s-lab’s own unreachable line and Node’s socket errors, not a forbidden or a missing object', () => {
+    expect(isTransient('reading statefulset helm-python: cannot reach the Kubernetes API server')).toBe(true);
+    expect(isTransient('GET https://127.0.0.1:6443: ECONNRESET read ECONNRESET')).toBe(true);
+    expect(isTransient('Client network socket disconnected before secure TLS connection was established')).toBe(true);
+    expect(isTransient('Error from server (Forbidden): pods is forbidden')).toBe(false);
+    expect(isTransient('Error from server (NotFound): statefulsets.apps "helm-python" not found')).toBe(false);
   });
 });

@@ -103,7 +103,9 @@ describe('k8s-lab demo-failover --mode kill: the live view off a terminal', () =
     podsBy(SELECTOR, 0),
     kubectl([...NS, 'get', 'pods', '--selector', SELECTOR, '--watch', '--output-watch-events', '--output', 'json'], {
       stdout: watchEvents(['ADDED', podOf(0, 0)], ['ADDED', podOf(1, 0)]),
-      exitCode: 0,
+      // Ends by itself after its last event: exit 1 (a failed watch, not resumed); an exit 0 would be a
+      // watch the server closed, which the pod watch resumes with a list and a new watch.
+      exitCode: 1,
       later: [
         { afterMs: 500, stdout: watchEvents(['MODIFIED', podOf(1, 1, false)]) },
         { afterMs: 700, stdout: watchEvents(['MODIFIED', podOf(1, 1)]) },

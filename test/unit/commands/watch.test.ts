@@ -54,3 +54,37 @@ describe('k8s-lab watch', () => {
     });
   });
 });
+
+describe('k8s-lab watch across an API server restart', () => {
+  it('the pod watch breaks (connection refused), a list is refused, the next one answers: one line says so, the change after it is shown once', async () => {
+    const REFUSED = 'The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?';
+    const going = { ...pod(1), metadata: { ...pod(1).metadata, deletionTimestamp: '2026-11-24T03:20:01Z' } };
+    const script = [
+      // The StatefulSet's watch fails for good (exit 1, nothing transient): it is not resumed.
+      kubectl([...NS, 'get', 'statefulset', 'helm-python', '--watch', '--output-watch-events', '--output', 'json'], {
+        stdout: events(['ADDED', statefulSet()]),
+      }),
+      LIST_PODS,
+      kubectl([...NS, 'get', 'pods', '--selector', SELECTOR, '--watch', '--output-watch-events', '--output', 'json'], {
+        stdout: events(['ADDED', pod(0)], ['ADDED', pod(1)]),
+        exitCode: 1,
+        stderr: REFUSED,
+      }),
+      kubectl([...NS, 'get', 'pods', '--selector', SELECTOR, '--output', 'json', '--request-timeout=10s'], { exitCode: 1, stderr: REFUSED }),
+      LIST_PODS,
+      // The new watch lists both pods again (nothing new), then one change.
+      kubectl([...NS, 'get', 'pods', '--selector', SELECTOR, '--watch', '--output-watch-events', '--output', 'json'], {
+        stdout: events(['ADDED', pod(0)], ['ADDED', pod(1)], ['MODIFIED', going]),
+      }),
+    ];
+    const run = await runCommand(['-n', 'lab', 'watch', '--for', '3s'], script);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.calls).toEqual(callsOf(script));
+    const lines = run.stderr.trimEnd().split('\n');
+    // Away from the break to the list that answered: at least the 1 s before the first list and the 1 s after the refused one.
+    const away = lines.find((line) => line.includes('the API server was away'));
+    expect(away).toMatch(/the API server was away (2|3)\.\d s \(API server refused connections\): listed again, watching on, nothing missed/);
+    expect(lines.filter((line) => /helm-python-1 {2}deleting/.test(line))).toHaveLength(1);
+    expect(lines.filter((line) => /at the start/.test(line))).toHaveLength(2);
+  });
+});

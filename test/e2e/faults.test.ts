@@ -1,0 +1,175 @@
+// The control plane failing during a demo, on the real cluster: the API server restarted (down
+// 8 s, test/cluster/fault) during the rollout phase of rolling and canary, during a failover
+// lesson, and under `k8s-lab watch`. After each, the cluster is read with helm and kubectl only:
+// the release deployed, 2 replicas, RollingUpdate partition 0, pods 0 and 1 Ready on one version
+// (the one before, or the new one when the demo finished), the same PVCs, no counter ever down.
+// Needs root (the fault restarts a daemon) and the exclusive cluster lock:
+//   flock -x /tmp/k8s-lab-cluster.lock npx vitest run --project e2e test/e2e/faults.test.ts
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FailoverRecord } from '../../src/demos/lessons.js';
+import type { RunRecord } from '../../src/demos/record.js';
+import { HELM_BINARIES } from '../support/tools.js';
+import { cli, deleteNamespace, expectRollingUpdate, kubectlJson, LOCAL_IMAGE, nodePortUrl, readCounterFile, repoRoot, requireCluster } from './cluster.js';
+
+const NODE_PORT = Number(process.env.K8S_LAB_E2E_NODEPORT ?? 31966);
+const NS = process.env.K8S_LAB_E2E_NAMESPACE_PREFIX ? `${process.env.K8S_LAB_E2E_NAMESPACE_PREFIX}-faults` : 'k8s-lab-faults';
+const FAULT = join(repoRoot, 'test', 'cluster', 'fault');
+const DOWN = '8s';
+const SELECTOR = 'app.kubernetes.io/name=k8s-lab-counter';
+const helm = HELM_BINARIES.find((h) => h.major === 4)!.path;
+
+interface PodList {
+  items: {
+    metadata: { name: string; labels: Record<string, string>; deletionTimestamp?: string };
+    status: { conditions?: { type: string; status: string }[] };
+  }[];
+}
+interface ClaimList {
+  items: { metadata: { name: string; uid: string } }[];
+}
+
+interface FaultedRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** What test/cluster/fault printed: "apiserver: stopped, down 8s, …; away 13.2s until /readyz ok". */
+  fault: string;
+}
+
+/** Runs the built CLI; once it prints `▸ <phase>:` (or `when` is seen), restarts the API server. */
+async function runWithFault(args: string[], when: string): Promise<FaultedRun> {
+  const child = execa('node', [join(repoRoot, 'bin', 'k8s-lab.js'), ...args, '--namespace', NS], {
+    reject: false,
+    timeout: 400_000,
+    stdin: 'ignore',
+    env: { FORCE_COLOR: '0', CI: 'true', K8S_LAB_HELM: helm },
+  });
+  let fault: Promise<string> | undefined;
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    if (fault || !chunk.includes(when)) return;
+    // Into the phase: its helm upgrade or wait is under way.
+    fault = new Promise((resolve) => setTimeout(resolve, 500)).then(async () => (await execa(FAULT, ['apiserver', '--down', DOWN])).stdout);
+  });
+  const result = await child;
+  expect(fault, `"${when}" never printed:\n${String(result.stderr)}`).toBeDefined();
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), fault: await fault! };
+}
+
+const onlyRecord = <T>(dir: string): T => {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  expect(files).toHaveLength(1);
+  return JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as T;
+};
+
+describe('the API server restarting during demos, on a real cluster', () => {
+  const url = nodePortUrl(NODE_PORT);
+  let claimUids: Record<string, string> = {};
+  const history: Record<string, number[]> = {};
+  /** What each case saw, for docs/faults.md. */
+  const table: string[] = [];
+
+  async function readAllCounters(): Promise<void> {
+    for (const pod of ['helm-python-0', 'helm-python-1']) {
+      const value = await readCounterFile(NS, pod);
+      const seen = (history[pod] ??= []);
+      expect(value, `${pod}'s counter went down: ${seen.join(' → ')} → ${value}`).toBeGreaterThanOrEqual(seen.at(-1) ?? 0);
+      seen.push(value);
+    }
+  }
+
+  async function helmRelease(): Promise<{ revision: number; status: string }> {
+    const { stdout } = await execa(helm, ['list', '--namespace', NS, '--filter', '^helm-python$', '--output', 'json']);
+    const [release] = JSON.parse(stdout) as { revision: string; status: string }[];
+    return { revision: Number(release!.revision), status: release!.status };
+  }
+
+  /** Read with helm and kubectl alone: as it was, or fully updated; returns the pods' version. */
+  async function expectWholeRelease(versions: string[]): Promise<string> {
+    expect((await helmRelease()).status).toBe('deployed');
+    const sts = await kubectlJson<{ spec: { replicas: number; updateStrategy: unknown } }>(['-n', NS, 'get', 'statefulset', 'helm-python']);
+    expect(sts.spec.replicas).toBe(2);
+    expectRollingUpdate(sts.spec.updateStrategy, 0);
+    const pods = await kubectlJson<PodList>(['-n', NS, 'get', 'pods', '-l', SELECTOR]);
+    expect(pods.items.map((p) => p.metadata.name).sort()).toEqual(['helm-python-0', 'helm-python-1']);
+    const on = new Set(pods.items.map((p) => p.metadata.labels['app.kubernetes.io/version']));
+    expect(on.size, `pods on ${[...on].join(' and ')}`).toBe(1);
+    for (const pod of pods.items) {
+      expect(pod.metadata.deletionTimestamp, pod.metadata.name).toBeUndefined();
+      expect(pod.status.conditions?.find((c) => c.type === 'Ready')?.status, pod.metadata.name).toBe('True');
+    }
+    const version = [...on][0]!;
+    expect(versions).toContain(version);
+    const claims = await kubectlJson<ClaimList>(['-n', NS, 'get', 'pvc']);
+    expect(Object.fromEntries(claims.items.map((c) => [c.metadata.name, c.metadata.uid]))).toEqual(claimUids);
+    await readAllCounters();
+    return version;
+  }
+
+  beforeAll(async () => {
+    requireCluster();
+    await deleteNamespace(NS);
+    const deployed = await cli(['deploy', '--image', LOCAL_IMAGE, '--set', `service.nodePort=${NODE_PORT}`, '--namespace', NS], { helm });
+    expect(deployed.exitCode, deployed.stderr).toBe(0);
+    const claims = await kubectlJson<ClaimList>(['-n', NS, 'get', 'pvc']);
+    claimUids = Object.fromEntries(claims.items.map((c) => [c.metadata.name, c.metadata.uid]));
+    await readAllCounters();
+  });
+  afterAll(async () => {
+    await cli(['teardown', '--delete-data', '--yes', '--namespace', NS], { helm });
+    await deleteNamespace(NS);
+    console.log(['fault | demo | exit | what k8s-lab did | failed requests | control plane away', ...table].join('\n'));
+  });
+
+  it.each([
+    { strategy: 'rolling', phase: 'rollout' },
+    { strategy: 'canary', phase: 'promote' },
+  ])('API server down $strategy $phase: finished or undone, never half-way; the record names the window', async ({ strategy, phase }) => {
+    const records = mkdtempSync(join(tmpdir(), `k8s-lab-faults-${strategy}-`));
+    const before = await helmRelease();
+    const run = await runWithFault(
+      ['demo-update', '--strategy', strategy, '--check', '2s', '--settle', '2s', '--url', url, '--record-dir', records],
+      `▸ ${phase}:`,
+    );
+    const record = onlyRecord<RunRecord>(records);
+    // Finished (every pod on the new version: exit 0, or 1 when requests failed) or undone (exit 1
+    // naming the fault, every pod on the old version); never half-way.
+    expect([0, 1], run.stderr).toContain(run.exitCode);
+    const version = await expectWholeRelease([record.versions.from, record.versions.to]);
+    if (run.exitCode === 0) expect(version).toBe(record.versions.to);
+    if (version === record.versions.from) expect(run.stderr).toMatch(/control plane failed|cannot reach the Kubernetes API server/);
+    expect((await helmRelease()).revision).toBeGreaterThan(before.revision);
+    expect(record.controlPlane?.away.length, JSON.stringify(record.controlPlane)).toBeGreaterThanOrEqual(1);
+    const away = record.controlPlane!.away.map((w) => `${((w.end - w.start) / 1000).toFixed(1)} s (${w.seen.join('; ')})`).join(', ');
+    table.push(
+      `${run.fault} | ${strategy} (${phase}) | ${run.exitCode} | ${record.verdict}: ${record.reason}; outages at ${record.probe.outages.map((o) => `${(o.start / 1000).toFixed(1)} s`).join(', ') || 'none'} | ${record.probe.failures}/${record.probe.requests} | ${away}`,
+    );
+  });
+
+  it('API server down during demo-failover --mode delete (recover): the lesson ends, the release as it was', async () => {
+    const records = mkdtempSync(join(tmpdir(), 'k8s-lab-faults-failover-'));
+    const pods = await kubectlJson<PodList>(['-n', NS, 'get', 'pods', '-l', SELECTOR]);
+    const version = pods.items[0]!.metadata.labels['app.kubernetes.io/version']!;
+    const run = await runWithFault(['demo-failover', '--mode', 'delete', '--url', url, '--settle', '1s', '--record-dir', records], '▸ recover:');
+    expect([0, 1], run.stderr).toContain(run.exitCode);
+    const record = onlyRecord<FailoverRecord>(records);
+    await expectWholeRelease([version]);
+    const away = (record.controlPlane?.away ?? []).map((w) => `${((w.end - w.start) / 1000).toFixed(1)} s (${w.seen.join('; ')})`).join(', ');
+    table.push(
+      `${run.fault} | demo-failover delete (recover) | ${run.exitCode} | ${record.verdict} | ${record.probe.failures}/${record.probe.requests} | ${away || 'none recorded'}`,
+    );
+  });
+
+  it('k8s-lab watch across an API server restart: keeps going, says so in one line, exit 0', async () => {
+    const run = await runWithFault(['watch', '--for', '45s'], 'watching helm-python');
+    expect(run.exitCode, run.stderr).toBe(0);
+    const lines = run.stderr.split('\n').filter((l) => l.includes('the API server was away'));
+    expect(lines, run.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/the API server was away \d+\.\d s \(.+\): listed again, watching on, nothing missed/);
+    table.push(`${run.fault} | k8s-lab watch --for 45s | 0 | ${lines[0]!.trim()} | – | –`);
+  });
+});
