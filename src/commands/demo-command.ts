@@ -1,3 +1,4 @@
+import { packageVersion } from '../paths.js';
 // What every demo command does around its demo: check the output folder, open the live view, run
 // the demo while Ctrl-C undoes it, print the summary (or the record with --json), and end with the
 // error its verdict maps to (exit 130 interrupted, 1 aborted or failed, via main()).
@@ -49,4 +50,16 @@ export function demoEnding(record: { verdict: string; reason: string }, path: st
   if (record.verdict === 'aborted') return new LabError(`${name} aborted: ${record.reason}`, hint);
   if (record.verdict === 'failed') return new LabError(`${failed}: ${record.reason}`, hint);
   return undefined;
+}
+
+/** The probe and time options every demo and lesson command takes, as its run takes them (ms), with k8s-lab's version. */
+export function runTimings(options: { interval: number; timeout: number; settle: number; url?: string; recordDir: string }) {
+  return {
+    intervalMs: options.interval,
+    timeoutMs: options.timeout,
+    settleMs: options.settle,
+    url: options.url,
+    recordDir: options.recordDir,
+    k8sLabVersion: packageVersion(),
+  };
 }

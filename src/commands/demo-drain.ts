@@ -2,9 +2,8 @@ import { runDrain } from '../demos/drain.js';
 import { whyNodeLessonCannotRun } from '../demos/node-lessons.js';
 import type { DrainRecord } from '../demos/drain-analysis.js';
 import type { Lab } from '../lab-context.js';
-import { packageVersion } from '../paths.js';
 import { renderTable } from '../ui/table.js';
-import { demoEnding, runDemoCommand } from './demo-command.js';
+import { demoEnding, runDemoCommand, runTimings } from './demo-command.js';
 
 export interface DrainCommandOptions {
   pod?: number;
@@ -74,12 +73,7 @@ export async function demoDrain(lab: Lab, options: DrainCommandOptions): Promise
         {
           pod: options.pod,
           uncordonAfterMs: options.uncordonAfter,
-          intervalMs: options.interval,
-          timeoutMs: options.timeout,
-          settleMs: options.settle,
-          url: options.url,
-          recordDir: options.recordDir,
-          k8sLabVersion: packageVersion(),
+          ...runTimings(options),
         },
         signal,
         { feed: live.feed },

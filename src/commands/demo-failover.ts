@@ -1,9 +1,8 @@
 import { runFailover } from '../demos/failover.js';
 import { type FailoverMode, type FailoverRecord } from '../demos/lessons.js';
 import type { Lab } from '../lab-context.js';
-import { packageVersion } from '../paths.js';
 import { renderTable } from '../ui/table.js';
-import { demoEnding, runDemoCommand } from './demo-command.js';
+import { demoEnding, runDemoCommand, runTimings } from './demo-command.js';
 
 export interface FailoverCommandOptions {
   mode: FailoverMode;
@@ -71,12 +70,7 @@ export async function demoFailover(lab: Lab, options: FailoverCommandOptions): P
         {
           mode: options.mode,
           pod: options.pod,
-          intervalMs: options.interval,
-          timeoutMs: options.timeout,
-          settleMs: options.settle,
-          url: options.url,
-          recordDir: options.recordDir,
-          k8sLabVersion: packageVersion(),
+          ...runTimings(options),
         },
         signal,
         { feed: live.feed },

@@ -2,9 +2,8 @@ import { runNodeLoss } from '../demos/node-loss.js';
 import type { NodeLossRecovery } from '../demos/node-loss-analysis.js';
 import type { NodeLossRecord } from '../demos/node-loss-record.js';
 import type { Lab } from '../lab-context.js';
-import { packageVersion } from '../paths.js';
 import { renderTable } from '../ui/table.js';
-import { demoEnding, runDemoCommand } from './demo-command.js';
+import { demoEnding, runDemoCommand, runTimings } from './demo-command.js';
 
 export interface NodeLossCommandOptions {
   recover: NodeLossRecovery;
@@ -61,12 +60,7 @@ export async function demoNodeLoss(lab: Lab, options: NodeLossCommandOptions): P
           pod: options.pod,
           stopCommand: options.stopCommand,
           startCommand: options.startCommand,
-          intervalMs: options.interval,
-          timeoutMs: options.timeout,
-          settleMs: options.settle,
-          url: options.url,
-          recordDir: options.recordDir,
-          k8sLabVersion: packageVersion(),
+          ...runTimings(options),
         },
         signal,
         { feed: live.feed },

@@ -2,11 +2,10 @@
 // each pod was over time, probe samples, counters). Pure, tested with hand-worked figures
 // (test/unit/drain-analysis.test.ts).
 
-import type { ClusterIdentity } from '../adapters/kubectl.js';
-import type { ProbeSample, ProbeSummary } from '../probe/sample.js';
+import type { ProbeSample } from '../probe/sample.js';
 import { failedRequestsSince, type FailedRequests } from './failover-analysis.js';
-import type { LessonEnvironment, LessonVerdict } from './lessons.js';
-import type { CounterSnapshot, DataCheck, Phase, PodEvent } from './record.js';
+import type { LessonVerdict, ProbedLessonRecord } from './lessons.js';
+import type { DataCheck } from './record.js';
 
 /** One POST of an Eviction: accepted (201), refused by the PodDisruptionBudget (429), or the pod already gone (404). `t`: ms since the run started. */
 export interface EvictionAttempt {
@@ -65,24 +64,11 @@ export interface PodMove {
   readyAfterMs: number | null;
 }
 
-export interface DrainRecord {
-  schema: 1;
-  lesson: 'drain';
-  id: string;
-  release: string;
-  namespace: string;
-  cluster?: ClusterIdentity;
-  probeVia?: 'api-server-proxy';
+export interface DrainRecord extends ProbedLessonRecord<'drain'> {
   /** The pod whose node was drained, and that node. */
   pod: string;
   node: string;
   options: { replicas: number; intervalMs: number; settleMs: number; uncordonAfterMs: number | null };
-  environment: LessonEnvironment;
-  startedAt: string;
-  endedAt: string;
-  durationMs: number;
-  phases: Phase[];
-  podEvents: PodEvent[];
   /** The schedulable nodes before the drain (the drained one among them). */
   nodes: string[];
   /** The chart's PodDisruptionBudget as read before the drain; null: none. */
@@ -97,14 +83,6 @@ export interface DrainRecord {
   moves: PodMove[];
   failedRequests: FailedRequests;
   identity: { before: DrainPodIdentity[]; after: DrainPodIdentity[] };
-  probe: ProbeSummary;
-  samples: ProbeSample[];
-  counters: { before: CounterSnapshot[]; after: CounterSnapshot[] };
-  dataChecks: DataCheck[];
-  dataPreserved: boolean;
-  verdict: LessonVerdict;
-  reason: string;
-  notes: string[];
 }
 
 /** A scheduler message that says the pod's volume is bound to a node it cannot go to. */

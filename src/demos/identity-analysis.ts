@@ -2,11 +2,10 @@
 // counter) and what may change (IP, node, UID), decided from what was recorded before and after.
 // Pure, table-tested with hand-worked figures (test/unit/identity-analysis.test.ts).
 
-import type { ClusterIdentity } from '../adapters/kubectl.js';
-import type { ProbeSample, ProbeSummary } from '../probe/sample.js';
+import type { ProbeSample } from '../probe/sample.js';
 import { failedRequestsSince, type FailedRequests } from './failover-analysis.js';
-import type { LessonEnvironment, LessonVerdict } from './lessons.js';
-import type { CounterSnapshot, DataCheck, Phase, PodEvent } from './record.js';
+import type { LessonVerdict, ProbedLessonRecord } from './lessons.js';
+import type { DataCheck, PodEvent } from './record.js';
 
 /** One pod as demo-identity records it, before the delete and after it is back. */
 export interface PodIdentityView {
@@ -290,24 +289,11 @@ export interface SchedulingNote {
   message: string;
 }
 
-export interface IdentityRecord {
-  schema: 1;
-  lesson: 'identity';
-  id: string;
-  release: string;
-  namespace: string;
-  cluster?: ClusterIdentity;
-  probeVia?: 'api-server-proxy';
+export interface IdentityRecord extends ProbedLessonRecord<'identity'> {
   pod: string;
   /** The pod the DNS name was resolved from. */
   resolver: string;
   options: { replicas: number; intervalMs: number; settleMs: number; pendingForMs: number };
-  environment: LessonEnvironment;
-  startedAt: string;
-  endedAt: string;
-  durationMs: number;
-  phases: Phase[];
-  podEvents: PodEvent[];
   /** ms since the start: the delete was requested (-1: never), the node cordoned and uncordoned (null: not). */
   deletedAt: number;
   node: { name: string; cordonedAt: number | null; uncordonedAt: number | null };
@@ -319,12 +305,4 @@ export interface IdentityRecord {
   dns: DnsAnswer[];
   figures: IdentityFigures | null;
   comparison: IdentityComparison | null;
-  probe: ProbeSummary;
-  samples: ProbeSample[];
-  counters: { before: CounterSnapshot[]; after: CounterSnapshot[] };
-  dataChecks: DataCheck[];
-  dataPreserved: boolean;
-  verdict: LessonVerdict;
-  reason: string;
-  notes: string[];
 }

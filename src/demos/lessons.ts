@@ -55,9 +55,10 @@ export interface PodIdentity {
   container?: { exitedAt: string | null; exitCode: number | null; reason: string | null; startedAt: string | null };
 }
 
-export interface FailoverRecord {
+/** What every lesson record begins with: which release on which cluster, when, and its phases. */
+export interface LessonRecordHead<L extends string> {
   schema: 1;
-  lesson: 'failover';
+  lesson: L;
   id: string;
   release: string;
   namespace: string;
@@ -67,15 +68,30 @@ export interface FailoverRecord {
   probeVia?: 'api-server-proxy';
   /** When the control plane was away during the run (see RunRecord.controlPlane). */
   controlPlane?: ControlPlaneRecord;
-  mode: FailoverMode;
-  pod: string;
-  options: { replicas: number; intervalMs: number; settleMs: number };
   environment: LessonEnvironment;
   startedAt: string;
   endedAt: string;
   durationMs: number;
   phases: Phase[];
+}
+
+/** A lesson on the release under the probe: what the pod watch and the probe saw, the data checked, the verdict. */
+export interface ProbedLessonRecord<L extends string> extends LessonRecordHead<L> {
   podEvents: PodEvent[];
+  probe: ProbeSummary;
+  samples: ProbeSample[];
+  counters: { before: CounterSnapshot[]; after: CounterSnapshot[] };
+  dataChecks: DataCheck[];
+  dataPreserved: boolean;
+  verdict: LessonVerdict;
+  reason: string;
+  notes: string[];
+}
+
+export interface FailoverRecord extends ProbedLessonRecord<'failover'> {
+  mode: FailoverMode;
+  pod: string;
+  options: { replicas: number; intervalMs: number; settleMs: number };
   /** ms since the start when the delete or the signal was requested (the start of its command). */
   failedAt: number;
   /** The command that deleted the pod or signalled its app, and when the pod's clock says it signalled (k8s-lab 0.2+). */
@@ -96,14 +112,6 @@ export interface FailoverRecord {
   explanation?: string[];
   /** What would shorten the outage, following from this run's figures. */
   advice: string;
-  probe: ProbeSummary;
-  samples: ProbeSample[];
-  counters: { before: CounterSnapshot[]; after: CounterSnapshot[] };
-  dataChecks: DataCheck[];
-  dataPreserved: boolean;
-  verdict: LessonVerdict;
-  reason: string;
-  notes: string[];
 }
 
 /**
@@ -324,20 +332,8 @@ export interface ScaleRun {
   storage: StorageCheck[];
 }
 
-export interface ScaleRecord {
-  schema: 1;
-  lesson: 'scale';
-  id: string;
-  release: string;
-  namespace: string;
-  /** The cluster it was measured on (see RunRecord.cluster). */
-  cluster?: ClusterIdentity;
+export interface ScaleRecord extends LessonRecordHead<'scale'> {
   options: { replicas: number; to: number; policy: PolicyChoice; pvcRetention: Retention; keepPvcs: boolean; intervalMs: number };
-  environment: LessonEnvironment;
-  startedAt: string;
-  endedAt: string;
-  durationMs: number;
-  phases: Phase[];
   runs: ScaleRun[];
   /** What was put back afterwards, one line each. */
   cleanup: string[];

@@ -1,11 +1,8 @@
 // demo-node-loss's run record: one JSON file per run in the lessons' record folder.
 
-import type { ClusterIdentity } from '../adapters/kubectl.js';
-import type { ProbeSample, ProbeSummary } from '../probe/sample.js';
-import type { LessonEnvironment } from './lessons.js';
+import type { ProbedLessonRecord } from './lessons.js';
 import type { FailedRequests } from './failover-analysis.js';
 import type { NodeLossFigures, NodeLossMoments, NodeLossRecovery, NodeLossVerdict, NodeObservation, PodObservation } from './node-loss-analysis.js';
-import type { CounterSnapshot, DataCheck, Phase, PodEvent } from './record.js';
 
 /** The pod of the identity at one end of the run. */
 export interface NodeLossIdentity {
@@ -18,16 +15,7 @@ export interface NodeLossIdentity {
   counter: number | null;
 }
 
-export interface NodeLossRecord {
-  schema: 1;
-  lesson: 'node-loss';
-  id: string;
-  release: string;
-  namespace: string;
-  /** The cluster it was measured on (see RunRecord.cluster). */
-  cluster?: ClusterIdentity;
-  /** The probe went through the API server's service proxy (see RunRecord.probeVia). */
-  probeVia?: 'api-server-proxy';
+export interface NodeLossRecord extends ProbedLessonRecord<'node-loss'> {
   recover: NodeLossRecovery;
   pod: string;
   /** The node that was stopped: the pod's node at the start. */
@@ -35,12 +23,6 @@ export interface NodeLossRecord {
   /** The commands that powered it off and on, as run (argument arrays), and where they came from. */
   commands: { stop: string[]; start: string[]; source: 'options' | 'project-cluster' };
   options: { replicas: number; intervalMs: number; settleMs: number; timeoutMs: number };
-  environment: LessonEnvironment;
-  startedAt: string;
-  endedAt: string;
-  durationMs: number;
-  phases: Phase[];
-  podEvents: PodEvent[];
   /** The stopped node as read during the run (on change), and every pod of the release likewise. */
   nodes: NodeObservation[];
   pods: PodObservation[];
@@ -54,14 +36,7 @@ export interface NodeLossRecord {
   readyReplicas: number;
   figures: NodeLossFigures | null;
   failedRequests: FailedRequests;
-  probe: ProbeSummary;
-  samples: ProbeSample[];
-  counters: { before: CounterSnapshot[]; after: CounterSnapshot[] };
-  dataChecks: DataCheck[];
-  dataPreserved: boolean;
   /** What was put back after an error or Ctrl-C, one line each. */
   cleanup: string[];
   verdict: NodeLossVerdict;
-  reason: string;
-  notes: string[];
 }
