@@ -60,12 +60,13 @@ describe('report on a real cluster: only the records of this cluster, release an
     const report = await run(['report']);
     expect(report.exitCode, String(report.stderr)).toBe(0);
     const markdown = readFileSync(join(work, 'lab-report', 'README.md'), 'utf8');
+    // The sample's records name the cluster and namespace they were measured on (another machine's).
     const sampleIds = readdirSync(sampleRuns).map((f) => f.replace(/\.json$/, ''));
     for (const id of [...sampleIds, 'measured-on-another-cluster']) expect(markdown).not.toContain(id);
     expect(markdown).not.toContain('recreate — emulated');
     expect(markdown).toContain(`Latest run \`${record.id}\``);
     expect(markdown).toContain(
-      `- Run records: 1 run of this release; the comparison uses the latest of each strategy (1 strategy measured); 1 record of another cluster, release or namespace left out; ${sampleIds.length} records without a cluster identity (written by an older k8s-lab) left out`,
+      `- Run records: 1 run of this release; the comparison uses the latest of each strategy (1 strategy measured); ${1 + sampleIds.length} records of another cluster, release or namespace left out`,
     );
     expect(markdown).toContain(`kube-system namespace, \`${uid}\``);
   });
