@@ -8,7 +8,7 @@ import { isBudgetRefusal, isPodGone, kubectlChanges } from '../adapters/changes.
 import { isPodReady, podClaim, schedulableNodes, type Node, type PersistentVolumeClaim, type Pod } from '../adapters/kube-objects.js';
 import type { Kubectl } from '../adapters/kubectl.js';
 import type { FileReader } from '../counters.js';
-import { LabError, UsageError } from '../errors.js';
+import { LabError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
 import type { LiveEvent } from '../events.js';
 import { summarizeProbe } from '../probe/stats.js';
@@ -23,7 +23,7 @@ import {
   type EvictionAttempt,
   type Placement,
 } from './drain-analysis.js';
-import { checkLessonRelease } from './failover.js';
+import { checkLessonRelease, lessonOrdinal } from './failover.js';
 import type { LessonEnvironment } from './lessons.js';
 import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoFrame, type DemoHooks } from './harness.js';
 import type { CounterSnapshot, PodEvent } from './record.js';
@@ -73,12 +73,7 @@ export async function checkDrain(lab: Lab, options: Pick<DrainOptions, 'pod'>): 
   ]);
   const { replicas } = release;
   if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas: no pod to drain`, 'deploy with --replicas 2 first');
-  const ordinal = options.pod ?? replicas - 1;
-  if (ordinal >= replicas)
-    throw new UsageError(
-      `--pod ${ordinal}: release ${lab.release} has ${replicas} replicas (pods 0-${replicas - 1}); nothing was changed`,
-      `pass --pod 0 to ${replicas - 1}, or leave it out for the highest`,
-    );
+  const ordinal = lessonOrdinal(lab.release, options.pod, replicas);
   const schedulable = schedulableNodeNames(nodes);
   if (schedulable.length < 2)
     throw new LabError(

@@ -59,6 +59,17 @@ export async function checkLessonRelease(lab: Lab): Promise<{ replicas: number; 
   return { replicas: replicaCount ?? 2, revision: Number(release.revision), values: all };
 }
 
+/** The ordinal a lesson acts on: `--pod`, else the highest; out of range is bad usage, before anything changes. */
+export function lessonOrdinal(release: string, pod: number | undefined, replicas: number): number {
+  const ordinal = pod ?? replicas - 1;
+  if (ordinal >= replicas)
+    throw new UsageError(
+      `--pod ${ordinal}: release ${release} has ${replicas} replicas (pods 0-${replicas - 1}); nothing was changed`,
+      `pass --pod 0 to ${replicas - 1}, or leave it out for the highest`,
+    );
+  return ordinal;
+}
+
 /** The pod's identity: its UID, claim and claim's UID, restarts and counter. */
 function identify(
   pod: Pod | undefined,
@@ -103,12 +114,7 @@ export async function runFailover(
       const [release, helm, kubectlClient] = await Promise.all([checkLessonRelease(lab), lab.helm.version(), lab.kubectl.clientVersion()]);
       const { replicas } = release;
       if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas: no pod to fail`, 'deploy with --replicas 2 first');
-      const ordinal = options.pod ?? replicas - 1;
-      if (ordinal >= replicas)
-        throw new UsageError(
-          `--pod ${ordinal}: release ${lab.release} has ${replicas} replicas (pods 0-${replicas - 1}); nothing was changed`,
-          `pass --pod 0 to ${replicas - 1}, or leave it out for the highest`,
-        );
+      const ordinal = lessonOrdinal(lab.release, options.pod, replicas);
       return { replicas, ordinal, helm: helm.version, kubectlClient };
     },
     (rl, files, plan) => measureFailover(rl, files, plan, options, signal, hooks),

@@ -6,13 +6,13 @@ import { isPodReady, isStatefulSetSettled, podClaim, schedulableNodes, type Pers
 import { kubectlArgs } from '../adapters/kubectl.js';
 import { kubectlChanges } from '../adapters/changes.js';
 import { APP_CONTAINER, type FileReader } from '../counters.js';
-import { LabError, UsageError } from '../errors.js';
+import { LabError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
 import type { ToolStream } from '../process/runner.js';
 import { summarizeProbe } from '../probe/stats.js';
 import type { RolloutState } from '../rollout.js';
 import { checkData } from './analysis.js';
-import { checkLessonRelease } from './failover.js';
+import { checkLessonRelease, lessonOrdinal } from './failover.js';
 import {
   compareIdentity,
   decideIdentity,
@@ -125,12 +125,8 @@ async function checkIdentity(lab: Lab, options: IdentityOptions): Promise<Identi
     lab.kubectl.clientVersion(),
   ]);
   const { replicas } = release;
-  const ordinal = options.pod ?? replicas - 1;
-  if (replicas > 0 && ordinal >= replicas)
-    throw new UsageError(
-      `--pod ${ordinal}: release ${lab.release} has ${replicas} replicas (pods 0-${replicas - 1}); nothing was changed`,
-      `pass --pod 0 to ${replicas - 1}, or leave it out for the highest`,
-    );
+  // No replicas: the 'needs 2 replicas' error below says more than an out-of-range --pod.
+  const ordinal = replicas > 0 ? lessonOrdinal(lab.release, options.pod, replicas) : (options.pod ?? replicas - 1);
   if (replicas < 2)
     throw new LabError(
       `release ${lab.release} has ${replicas} replica${replicas === 1 ? '' : 's'}: demo-identity resolves the pod's DNS name from another pod; nothing was changed`,

@@ -5,12 +5,12 @@
 import { kubectlChanges, type Change } from '../adapters/changes.js';
 import { isPodReady, isStatefulSetSettled, podClaim, schedulableNodes, type Pod } from '../adapters/kube-objects.js';
 import type { FileReader } from '../counters.js';
-import { LabError, UsageError } from '../errors.js';
+import { LabError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
 import { SECOND } from '../limits.js';
 import { summarizeProbe } from '../probe/stats.js';
 import { checkData } from './analysis.js';
-import { checkLessonRelease } from './failover.js';
+import { checkLessonRelease, lessonOrdinal } from './failover.js';
 import { decideNodeLoss, nodeLossFigures, OUT_OF_SERVICE_TAINT, volumeMeaning, type NodeLossMoments, type NodeLossRecovery } from './node-loss-analysis.js';
 import { conditionOf, hasOutOfServiceTaint, NodeLossObserver, readNode, type NodeObject } from './node-loss-observer.js';
 import type { NodeLossIdentity, NodeLossRecord } from './node-loss-record.js';
@@ -57,12 +57,7 @@ export async function planNodeLoss(
     lab.kubectl.pods(lab.releaseSelector),
   ]);
   if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas: no pod whose node to stop`, 'deploy with --replicas 2 first');
-  const ordinal = options.pod ?? replicas - 1;
-  if (ordinal >= replicas)
-    throw new UsageError(
-      `--pod ${ordinal}: release ${lab.release} has ${replicas} replicas (pods 0-${replicas - 1}); nothing was changed`,
-      `pass --pod 0 to ${replicas - 1}, or leave it out for the highest`,
-    );
+  const ordinal = lessonOrdinal(lab.release, options.pod, replicas);
   const name = `${lab.release}-${ordinal}`;
   const pod = pods.find((p) => p.metadata.name === name && !p.metadata.deletionTimestamp);
   const node = pod?.spec?.nodeName;
