@@ -112,7 +112,13 @@ export function createLab(options: GlobalOptions, deps: LabDependencies = {}): L
     stdin: deps.stdin ?? process.stdin,
     // Both selector labels: the chart's helm-test pod shares the instance label but not the name.
     releaseSelector: `app.kubernetes.io/name=k8s-lab-counter,app.kubernetes.io/instance=${release}`,
-    apply: createApply({ runner, dryRun, print: (line) => log.data(line), onFault: (fault) => changeFaults.push(fault) }),
+    apply: createApply({
+      runner,
+      dryRun,
+      print: (line) => log.data(line),
+      onFault: (fault) => changeFaults.push(fault),
+      warn: (line) => log.warn(line),
+    }),
     changeFaults,
   };
 }

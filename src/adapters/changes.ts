@@ -15,6 +15,11 @@ export interface Change extends ToolCall {
   doing: string;
   /** When a failure of the API server may be met by running it again (docs/faults.md has the table). */
   repeat: Repeat;
+  /**
+   * A helm change: how to free the release when an interrupted attempt of ours left it
+   * `pending-upgrade` (or `pending-rollback`): `helm rollback` to the revision before that attempt.
+   */
+  unlock?: Change;
 }
 
 /**
@@ -41,31 +46,39 @@ export type UpgradeValues = Omit<UpgradeRequest, 'timeout'>;
  */
 export const helmChanges = {
   upgradeInstall(helm: Tool, major: HelmMajor, request: UpgradeValues, timeoutMs: number): Change {
-    return change(
-      helm,
-      helmArgs.upgradeInstall(helm.target, major, { ...request, timeout: goDuration(timeoutMs) }),
-      withGrace(timeoutMs),
-      `helm upgrade --install ${request.release}`,
-      'fault',
-    );
+    return {
+      ...change(
+        helm,
+        helmArgs.upgradeInstall(helm.target, major, { ...request, timeout: goDuration(timeoutMs) }),
+        withGrace(timeoutMs),
+        `helm upgrade --install ${request.release}`,
+        'fault',
+      ),
+      unlock: helmChanges.rollback(helm, major, request.release, undefined, timeoutMs),
+    };
   },
   upgradeReusing(helm: Tool, major: HelmMajor, request: Omit<UpgradeValues, 'valuesFiles'>, timeoutMs: number): Change {
-    return change(
-      helm,
-      helmArgs.upgradeReusing(helm.target, major, { ...request, timeout: goDuration(timeoutMs) }),
-      withGrace(timeoutMs),
-      `helm upgrade ${request.release}`,
-      'fault',
-    );
+    return {
+      ...change(
+        helm,
+        helmArgs.upgradeReusing(helm.target, major, { ...request, timeout: goDuration(timeoutMs) }),
+        withGrace(timeoutMs),
+        `helm upgrade ${request.release}`,
+        'fault',
+      ),
+      unlock: helmChanges.rollback(helm, major, request.release, undefined, timeoutMs),
+    };
   },
-  rollback(helm: Tool, major: HelmMajor, release: string, revision: number, timeoutMs: number): Change {
-    return change(
+  /** To `revision`; undefined: to the one before the latest (what frees a release left pending). */
+  rollback(helm: Tool, major: HelmMajor, release: string, revision: number | undefined, timeoutMs: number): Change {
+    const rollback = change(
       helm,
       helmArgs.rollback(helm.target, major, release, revision, goDuration(timeoutMs)),
       withGrace(timeoutMs),
-      `helm rollback ${release} ${revision}`,
+      revision === undefined ? `helm rollback ${release} (to the revision before the latest)` : `helm rollback ${release} ${revision}`,
       'fault',
     );
+    return revision === undefined ? rollback : { ...rollback, unlock: helmChanges.rollback(helm, major, release, undefined, timeoutMs) };
   },
   uninstall(helm: Tool, major: HelmMajor, release: string, timeoutMs: number): Change {
     return change(helm, helmArgs.uninstall(helm.target, major, release, goDuration(timeoutMs)), withGrace(timeoutMs), `helm uninstall ${release}`, 'never');
@@ -178,6 +191,7 @@ export function createApply({
   dryRun,
   print,
   onFault,
+  warn = () => undefined,
   sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   now = Date.now,
 }: {
@@ -185,21 +199,38 @@ export function createApply({
   dryRun: boolean;
   print: (line: string) => void;
   onFault?: (fault: ChangeFault) => void;
+  /** Told, in one line, when a release left pending by an interrupted attempt is freed. */
+  warn?: (line: string) => void;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }): Apply {
-  return async (call) => {
+  /** Releases (by their unlock call) a failed helm attempt of this process may have left pending. */
+  const interrupted = new Set<string>();
+  const apply: Apply = async (call) => {
     if (dryRun) {
       print(formatCall(call));
       return undefined;
     }
     const deadline = now() + call.timeoutMs;
     const faults: ChangeFault[] = [];
+    let unlocked = false;
     for (let wait = RETRY_FIRST_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
       const result = await runner.run(call);
       if (result.exitCode === 0) {
         for (const fault of faults) fault.ok = true;
         return result;
+      }
+      if (call.unlock) {
+        const key = formatCall(call.unlock);
+        if (!isPendingRefusal(result.stderr)) interrupted.add(key);
+        else if (interrupted.delete(key) && !unlocked) {
+          // Ours: helm died or lost the API server before it could write the outcome. The fix helm's
+          // users know: back to the revision before, then the change again.
+          warn(`${call.doing}: an interrupted attempt left the release pending; ${call.unlock.doing}, then again`);
+          await apply(call.unlock);
+          unlocked = true;
+          continue;
+        }
       }
       if (result.timedOut || !isTransient(result.stderr)) throw toolFailure(result, call.doing);
       const fault = faultName(result.stderr);
@@ -211,6 +242,12 @@ export function createApply({
       await sleep(wait);
     }
   };
+  return apply;
+}
+
+/** Helm refuses a change while the release's latest revision is pending (another operation, or one that died). */
+export function isPendingRefusal(stderr: string): boolean {
+  return /another operation \(install\/upgrade\/rollback\) is in progress/.test(stderr);
 }
 
 function repeatable(repeat: Repeat, stderr: string): boolean {

@@ -141,9 +141,20 @@ export const helmArgs = {
       'json',
     ];
   },
-  /** Back to an earlier revision's manifests and values; k8s-lab waits on the pods itself. */
-  rollback(target: KubeTarget, major: HelmMajor, release: string, revision: number, timeout: string): string[] {
-    return [...this.scope(target), 'rollback', release, String(revision), '--timeout', timeout, ...this.upgradeWait(major)];
+  /**
+   * Back to an earlier revision's manifests and values; k8s-lab waits on the pods itself. Without
+   * a revision, to the one before the latest (helm's own default, both majors).
+   */
+  rollback(target: KubeTarget, major: HelmMajor, release: string, revision: number | undefined, timeout: string): string[] {
+    return [
+      ...this.scope(target),
+      'rollback',
+      release,
+      ...(revision === undefined ? [] : [String(revision)]),
+      '--timeout',
+      timeout,
+      ...this.upgradeWait(major),
+    ];
   },
   uninstall(target: KubeTarget, major: HelmMajor, release: string, timeout: string): string[] {
     return [...this.scope(target), 'uninstall', release, '--timeout', timeout, ...this.deleteWait(major)];

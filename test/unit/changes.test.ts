@@ -40,6 +40,26 @@ describe('helmChanges', () => {
       timeoutMs: 150_000,
       doing: 'helm upgrade --install helm-python',
       repeat: 'fault',
+      // What frees the release when an interrupted attempt of ours left it pending: no revision, helm's "the one before".
+      unlock: {
+        bin: '/opt/helm',
+        args: [
+          '--kubeconfig',
+          '/tmp/kc',
+          '--kube-context',
+          'kind-lab',
+          '--namespace',
+          'lab',
+          'rollback',
+          'helm-python',
+          '--timeout',
+          '120s',
+          '--wait=hookOnly',
+        ],
+        timeoutMs: 150_000,
+        doing: 'helm rollback helm-python (to the revision before the latest)',
+        repeat: 'fault',
+      },
     });
   });
 
@@ -66,6 +86,13 @@ describe('helmChanges', () => {
       timeoutMs: 330_000,
       doing: 'helm upgrade helm-python',
       repeat: 'fault',
+      unlock: {
+        bin: 'helm',
+        args: ['--namespace', 'lab', 'rollback', 'helm-python', '--timeout', '300s'],
+        timeoutMs: 330_000,
+        doing: 'helm rollback helm-python (to the revision before the latest)',
+        repeat: 'fault',
+      },
     });
   });
 
@@ -76,6 +103,13 @@ describe('helmChanges', () => {
       timeoutMs: 330_000,
       doing: 'helm rollback helm-python 7',
       repeat: 'fault',
+      unlock: {
+        bin: 'helm',
+        args: ['--namespace', 'lab', 'rollback', 'helm-python', '--timeout', '300s', '--wait=hookOnly'],
+        timeoutMs: 330_000,
+        doing: 'helm rollback helm-python (to the revision before the latest)',
+        repeat: 'fault',
+      },
     });
   });
 
@@ -320,6 +354,72 @@ describe('createApply when the API server is briefly away', () => {
       createApply({ runner: forbidden.runner, dryRun: false, print: () => {} })(kubectlChanges.deletePods(kubectl, ['helm-python-0'])),
     ).rejects.not.toThrow(/control plane/);
     expect(forbidden.calls).toHaveLength(1);
+  });
+});
+
+describe('createApply when an interrupted helm attempt left the release pending', () => {
+  // helm writes revision N as pending-upgrade before it applies anything, and marks it deployed or
+  // failed at the end; losing the API server (or being killed) in between leaves it pending, and every
+  // later upgrade or rollback of the release is refused with this line (helm 3 and 4 alike).
+  const PENDING = 'Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress';
+  const REFUSED = 'Error: UPGRADE FAILED: Get "https://127.0.0.1:6443/api/v1/namespaces/lab/secrets": dial tcp 127.0.0.1:6443: connect: connection refused';
+  const helm = { bin: 'helm', target: { namespace: 'lab' } };
+  const upgrade = helmChanges.upgradeReusing(helm, 3, { release: 'helm-python', chart: '/c', sets: [], setStrings: ['app.version=v2'] }, 60_000);
+  const ROLLBACK_BEFORE = '--namespace lab rollback helm-python --timeout 60s';
+
+  it('a refused upgrade after its own failed attempt: helm rollback to the revision before, one line told, then the upgrade again', async () => {
+    const runner = new FakeRunner([]);
+    const answers = [
+      { exitCode: 1, stderr: REFUSED },
+      { exitCode: 1, stderr: PENDING },
+      { exitCode: 0, stderr: '' },
+      { exitCode: 0, stderr: '' },
+    ];
+    runner.run = async (call) => (runner.calls.push(call), { call, ...answers.shift()!, stdout: '', timedOut: false, notFound: false, durationMs: 1 });
+    const warned: string[] = [];
+    const apply = createApply({ runner, dryRun: false, print: () => {}, warn: (line) => warned.push(line), sleep: async () => {} });
+    expect((await apply(upgrade))?.exitCode).toBe(0);
+    expect(runner.lines()).toEqual([upgrade.args.join(' '), upgrade.args.join(' '), ROLLBACK_BEFORE, upgrade.args.join(' ')]);
+    expect(warned).toEqual([
+      'helm upgrade helm-python: an interrupted attempt left the release pending; helm rollback helm-python (to the revision before the latest), then again',
+    ]);
+  });
+
+  it('the undo after a timed-out upgrade frees the release the same way (one process, two changes)', async () => {
+    const runner = new FakeRunner([]);
+    const answers = [
+      { exitCode: 1, stderr: '', timedOut: true },
+      { exitCode: 1, stderr: PENDING.replace('UPGRADE', 'ROLLBACK') },
+      { exitCode: 0, stderr: '' },
+      { exitCode: 0, stderr: '' },
+    ];
+    runner.run = async (call) => (runner.calls.push(call), { call, stdout: '', timedOut: false, notFound: false, durationMs: 1, ...answers.shift()! });
+    const apply = createApply({ runner, dryRun: false, print: () => {} });
+    await expect(apply(upgrade)).rejects.toThrow('helm upgrade helm-python: helm did not answer within 90 s');
+    const back = helmChanges.rollback(helm, 3, 'helm-python', 4, 60_000);
+    expect((await apply(back))?.exitCode).toBe(0);
+    expect(runner.lines().slice(1)).toEqual([back.args.join(' '), ROLLBACK_BEFORE, back.args.join(' ')]);
+  });
+
+  it("a release found pending without a failed attempt of this process is someone else's operation: refused, nothing rolled back", async () => {
+    const runner = new FakeRunner([{ match: /upgrade/, exitCode: 1, stderr: PENDING }]);
+    const apply = createApply({ runner, dryRun: false, print: () => {} });
+    await expect(apply(upgrade)).rejects.toThrow(/another operation \(install\/upgrade\/rollback\) is in progress/);
+    expect(runner.lines()).toEqual([upgrade.args.join(' ')]);
+  });
+
+  it('freed once per attempt: refused again after the rollback, it fails instead of rolling back in a loop', async () => {
+    const runner = new FakeRunner([]);
+    const answers = [
+      { exitCode: 1, stderr: REFUSED },
+      { exitCode: 1, stderr: PENDING },
+      { exitCode: 0, stderr: '' },
+      { exitCode: 1, stderr: PENDING },
+    ];
+    runner.run = async (call) => (runner.calls.push(call), { call, ...answers.shift()!, stdout: '', timedOut: false, notFound: false, durationMs: 1 });
+    const apply = createApply({ runner, dryRun: false, print: () => {}, sleep: async () => {} });
+    await expect(apply(upgrade)).rejects.toThrow(/in progress/);
+    expect(runner.calls).toHaveLength(4);
   });
 });
 

@@ -80,6 +80,8 @@ describe('undo and recovery calls', () => {
       '300s',
     ]);
     expect(helmArgs.rollback({}, 4, 'helm-python', 7, '300s')).toEqual(['rollback', 'helm-python', '7', '--timeout', '300s', '--wait=hookOnly']);
+    // No revision: helm's own default, the one before the latest (what frees a release left pending).
+    expect(helmArgs.rollback({}, 4, 'helm-python', undefined, '300s')).toEqual(['rollback', 'helm-python', '--timeout', '300s', '--wait=hookOnly']);
   });
 
   it("reads one pod incarnation's events by name and UID", () => {
