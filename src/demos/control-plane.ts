@@ -43,3 +43,16 @@ export function controlPlaneWindows(breaks: WatchBreak[], faults: ChangeFault[],
   }
   return { away, changeFaults: faults.length, retried: faults.filter((f) => f.retried).length };
 }
+
+/**
+ * How long after a window the cluster may still be catching up: what watches the API server
+ * (kube-proxy, which routes the Service; the kubelets) lists again with client-go's backoff, which
+ * grows to 30 s between tries while the server is away, so it may notice changes made meanwhile
+ * (a pod going) that much later. Twice that, to cover a try just missed.
+ */
+export const CATCH_UP_MS = 60_000;
+
+/** The time (ms since the run started) falls inside a window or within CATCH_UP_MS after one. */
+export function nearControlPlaneFault(cp: ControlPlaneRecord | undefined, t: number): boolean {
+  return Boolean(cp?.away.some((w) => t >= w.start && t <= w.end + CATCH_UP_MS));
+}

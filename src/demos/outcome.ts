@@ -2,6 +2,7 @@ import type { RecreateMethod } from '../features.js';
 import { summarizeProbe } from '../probe/stats.js';
 import { checkData, maxPodsDown } from './analysis.js';
 import type { CounterSnapshot, DataCheck, Phase, PodEvent, ProbeSample, RunMethod, RunRecord, Strategy, Verdict } from './record.js';
+import { CATCH_UP_MS, nearControlPlaneFault, type ControlPlaneRecord } from './control-plane.js';
 import type { StrategyOutcome } from './strategies.js';
 
 // What a demo decides from what it measured: pure, table-tested (test/unit/demo-outcome.test.ts).
@@ -21,6 +22,9 @@ export interface PromiseFacts {
   strategy: Strategy;
   options: { replicas?: string | number | boolean; maxUnavailable?: string | number | boolean };
   probe: { requests: number; failures: number; longestOutageMs: number };
+  /** When the control plane was away, and the requests (for which failed near it). */
+  controlPlane?: ControlPlaneRecord;
+  samples?: Pick<ProbeSample, 't' | 'ok'>[];
 }
 
 /** Pods a rolling update may take down at once: maxUnavailable, a percentage rounded down as Kubernetes does, at least 1. */
@@ -41,7 +45,11 @@ export function brokenPromise(run: PromiseFacts): string | undefined {
   const replicas = Number(run.options.replicas ?? 0);
   if (replicas < 2) return undefined;
   if (run.strategy === 'rolling' && podsUnavailableAtOnce(run.options.maxUnavailable, replicas) >= replicas) return undefined;
-  return `${run.probe.failures} of ${run.probe.requests} requests through the Service failed (longest outage ${run.probe.longestOutageMs} ms), where a ${run.strategy} update of ${replicas} replicas promises to keep serving`;
+  const broken = `${run.probe.failures} of ${run.probe.requests} requests through the Service failed (longest outage ${run.probe.longestOutageMs} ms), where a ${run.strategy} update of ${replicas} replicas promises to keep serving`;
+  const near = (run.samples ?? []).filter((s) => !s.ok && nearControlPlaneFault(run.controlPlane, s.t)).length;
+  if (!near) return broken;
+  const which = near === run.probe.failures ? 'all of them' : `${near} of them`;
+  return `${broken}; ${which} while the control plane was away or in the ${CATCH_UP_MS / 1000} s after it came back, when kube-proxy (which routes the Service) may not yet have seen the pods change: not the strategy's doing alone`;
 }
 
 /** The verdict: a stop first, then lost data, then an aborted canary, then lost requests (brokenPromise); else passed. */
@@ -93,7 +101,13 @@ export interface Measurements {
 export function buildRunRecord(m: Measurements): RunRecord {
   const dataChecks = checkData(m.counters.before, m.counters.after, m.samples);
   const probe = summarizeProbe(m.samples, m.options.intervalMs);
-  const broken = brokenPromise({ strategy: m.strategy, options: { replicas: m.replicas, maxUnavailable: m.options.maxUnavailable }, probe });
+  const broken = brokenPromise({
+    strategy: m.strategy,
+    options: { replicas: m.replicas, maxUnavailable: m.options.maxUnavailable },
+    probe,
+    controlPlane: m.controlPlane,
+    samples: m.samples,
+  });
   const { verdict, reason } = decideVerdict(m.stop, dataChecks, m.outcome, m.versions, broken);
   return {
     schema: 1,

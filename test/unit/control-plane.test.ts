@@ -45,7 +45,14 @@ describe('controlPlaneNote', () => {
     expect(note).toContain('pod watch: API server refused connections');
     expect(note).toContain('3 attempts of a change met it, 3 run again.');
     expect(note).toContain('1 of the 2 Service outage windows overlaps it');
+    // 50.0 s starts 18.5 s after the window's end (31.5 s): inside the 60 s in which kube-proxy may still be catching up.
+    expect(note).toContain(' 1 more began in the 60 s after it came back, while what watches the API server');
     expect(controlPlaneNote(undefined, [])).toBeUndefined();
     expect(controlPlaneNote(cp, [])).toContain('The Service had no outage meanwhile.');
+    // 95.0 s is 63.5 s after the window: not counted as catching up.
+    expect(controlPlaneNote(cp, [{ start: 95_000, end: 96_000 }])).toContain(
+      "0 of the 1 Service outage window overlap it: those are the cluster's as much as the strategy's.",
+    );
+    expect(controlPlaneNote(cp, [{ start: 95_000, end: 96_000 }])).not.toContain('more began');
   });
 });

@@ -201,6 +201,25 @@ describe('brokenPromise: rolling, canary and partition keep serving with two rep
     ['rolling with maxUnavailable 50% of 3 (one pod at a time): broken', run('rolling', 5, { replicas: 3, maxUnavailable: '50%' }), broken('rolling', 5, 3)],
   ])('%s', (_, facts, expected) => expect(brokenPromise(facts)).toBe(expected));
 
+  it('failures inside a control-plane window or in the 60 s after it are named as such; the broken promise still stands', () => {
+    // The API server away from 15.0 s to 26.7 s: the 60 s after it end at 86.7 s.
+    const controlPlane = { away: [{ start: 15_000, end: 26_700, seen: ['pod watch: API server refused connections'] }], changeFaults: 0, retried: 0 };
+    const samples = [
+      { t: 10_000, ok: true },
+      { t: 20_000, ok: false }, // inside the window
+      { t: 68_000, ok: false }, // 41.3 s after it
+      { t: 86_700, ok: false }, // 60.0 s after it: still near
+      { t: 90_000, ok: false }, // 63.3 s after it: the strategy's
+    ];
+    const facts = { ...run('canary', 4), controlPlane, samples };
+    expect(brokenPromise(facts)).toBe(
+      `${broken('canary', 4)}; 3 of them while the control plane was away or in the 60 s after it came back, when kube-proxy (which routes the Service) may not yet have seen the pods change: not the strategy's doing alone`,
+    );
+    expect(brokenPromise({ ...run('rolling', 2), controlPlane, samples: samples.slice(0, 3) })).toContain('; all of them while the control plane was away');
+    // No window: the sentence as before.
+    expect(brokenPromise({ ...run('canary', 4), samples })).toBe(broken('canary', 4));
+  });
+
   it.each<[string | number | undefined, number, number]>([
     [undefined, 4, 1],
     [2, 4, 2],
