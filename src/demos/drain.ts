@@ -23,7 +23,7 @@ import {
   type EvictionAttempt,
   type Placement,
 } from './drain-analysis.js';
-import { checkLessonRelease, lessonOrdinal } from './failover.js';
+import { checkLessonRelease, lessonOrdinal } from './lesson-checks.js';
 import type { LessonEnvironment } from './lessons.js';
 import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoFrame, type DemoHooks } from './harness.js';
 import type { CounterSnapshot, PodEvent } from './record.js';

@@ -9,10 +9,9 @@ import {
   type Pod,
   type ProbeSettings,
 } from '../adapters/kube-objects.js';
-import { inNamespace, type ProcessSignal } from '../adapters/kubectl.js';
+import type { ProcessSignal } from '../adapters/kubectl.js';
 import { APP_CONTAINER, type FileReader } from '../counters.js';
-import { LabError, UsageError } from '../errors.js';
-import { refuseStale } from '../governing-service.js';
+import { LabError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
 import { demoLimits } from '../limits.js';
 import { summarizeProbe } from '../probe/stats.js';
@@ -22,6 +21,7 @@ import { explainFailover, failoverFigures, hangDetectionWindow, podClockWithin, 
 import { decideFailover, type FailoverMode, type FailoverRecord, type PodIdentity } from './lessons.js';
 import type { CounterSnapshot } from './record.js';
 import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type Seen } from './harness.js';
+import { checkLessonRelease, lessonOrdinal } from './lesson-checks.js';
 import { DemoSession } from './session.js';
 
 /** The app's command line in the chart (chart/templates/statefulset.yaml): what --mode kill SIGKILLs and --mode hang SIGSTOPs. */
@@ -37,37 +37,6 @@ export interface FailoverOptions {
   url?: string;
   recordDir: string;
   k8sLabVersion: string;
-}
-
-interface LessonValues {
-  replicaCount?: number;
-}
-
-/** The release as a lesson finds it: deployed, and its replica count. */
-export async function checkLessonRelease(lab: Lab): Promise<{ replicas: number; revision: number; values: Record<string, unknown> }> {
-  const [release, values, statefulSet] = await Promise.all([
-    lab.helm.find(lab.release),
-    lab.helm.values(lab.release).catch(() => undefined),
-    lab.kubectl.statefulSet(lab.release).catch(() => undefined),
-  ]);
-  if (!release) throw new LabError(`release ${lab.release} is not installed${inNamespace(lab.target)}`, 'deploy it first: `k8s-lab deploy`');
-  if (release.status !== 'deployed')
-    throw new LabError(`release ${lab.release} is ${release.status}, not deployed`, 'bring it back with `k8s-lab deploy` (or `helm rollback`) first');
-  refuseStale(lab, statefulSet);
-  const all = values ?? (await lab.helm.values(lab.release));
-  const { replicaCount } = all as LessonValues;
-  return { replicas: replicaCount ?? 2, revision: Number(release.revision), values: all };
-}
-
-/** The ordinal a lesson acts on: `--pod`, else the highest; out of range is bad usage, before anything changes. */
-export function lessonOrdinal(release: string, pod: number | undefined, replicas: number): number {
-  const ordinal = pod ?? replicas - 1;
-  if (ordinal >= replicas)
-    throw new UsageError(
-      `--pod ${ordinal}: release ${release} has ${replicas} replicas (pods 0-${replicas - 1}); nothing was changed`,
-      `pass --pod 0 to ${replicas - 1}, or leave it out for the highest`,
-    );
-  return ordinal;
 }
 
 /** The pod's identity: its UID, claim and claim's UID, restarts and counter. */

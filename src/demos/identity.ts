@@ -12,7 +12,7 @@ import type { ToolStream } from '../process/runner.js';
 import { summarizeProbe } from '../probe/stats.js';
 import type { RolloutState } from '../rollout.js';
 import { checkData } from './analysis.js';
-import { checkLessonRelease, lessonOrdinal } from './failover.js';
+import { checkLessonRelease, lessonOrdinal } from './lesson-checks.js';
 import {
   compareIdentity,
   decideIdentity,

@@ -10,7 +10,7 @@ import type { Lab } from '../lab-context.js';
 import { SECOND } from '../limits.js';
 import { summarizeProbe } from '../probe/stats.js';
 import { checkData } from './analysis.js';
-import { checkLessonRelease, lessonOrdinal } from './failover.js';
+import { checkLessonRelease, lessonOrdinal } from './lesson-checks.js';
 import { decideNodeLoss, nodeLossFigures, OUT_OF_SERVICE_TAINT, volumeMeaning, type NodeLossMoments, type NodeLossRecovery } from './node-loss-analysis.js';
 import { conditionOf, hasOutOfServiceTaint, NodeLossObserver, readNode, type NodeObject } from './node-loss-observer.js';
 import type { NodeLossIdentity, NodeLossRecord } from './node-loss-record.js';

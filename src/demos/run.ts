@@ -1,12 +1,11 @@
-import { inNamespace } from '../adapters/kubectl.js';
 import { appVersionViolation } from '../chart-schema.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
 import { RolloutTimeout } from '../rollout.js';
-import { refuseStale } from '../governing-service.js';
 import { offersMaxUnavailable, offersRecreate, RECREATE_METHODS, type RecreateMethod } from '../features.js';
 import { nextVersion } from './analysis.js';
 import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type DemoSteps, type Seen } from './harness.js';
+import { checkDeployedRelease } from './lesson-checks.js';
 import { buildRunRecord } from './outcome.js';
 import type { RunMethod, RunRecord, Strategy } from './record.js';
 import type { DemoSession } from './session.js';
@@ -44,17 +43,8 @@ interface ReleaseValues {
 
 /** Checks with helm that the release can be updated now and returns what it runs. */
 async function checkRelease(lab: Lab, options: DemoOptions) {
-  const [release, values, statefulSet] = await Promise.all([
-    lab.helm.find(lab.release),
-    lab.helm.values(lab.release).catch(() => undefined),
-    lab.kubectl.statefulSet(lab.release).catch(() => undefined),
-  ]);
-  const where = inNamespace(lab.target);
-  if (!release) throw new LabError(`release ${lab.release} is not installed${where}`, 'deploy it first: `k8s-lab deploy`');
-  if (release.status !== 'deployed')
-    throw new LabError(`release ${lab.release} is ${release.status}, not deployed`, 'bring it back with `k8s-lab deploy` (or `helm rollback`) first');
-  refuseStale(lab, statefulSet);
-  const { app, replicaCount, updateStrategy } = (values ?? (await lab.helm.values(lab.release))) as ReleaseValues;
+  const { revision, values } = await checkDeployedRelease(lab);
+  const { app, replicaCount, updateStrategy } = values as ReleaseValues;
   const from = app?.version ?? 'v1';
   const to = options.to ?? nextVersion(from);
   if (to === from) throw new UsageError(`the release already runs ${from}`, 'pass another --to version');
@@ -68,7 +58,7 @@ async function checkRelease(lab: Lab, options: DemoOptions) {
       'finish or undo it first: `k8s-lab deploy` with your usual options resets it',
     );
   }
-  return { from, to, replicas, revision: Number(release.revision), previousMaxUnavailable: updateStrategy?.maxUnavailable ?? null };
+  return { from, to, replicas, revision, previousMaxUnavailable: updateStrategy?.maxUnavailable ?? null };
 }
 
 /**

@@ -11,7 +11,7 @@ import { chartDir } from '../paths.js';
 import { summarizeProbe } from '../probe/stats.js';
 import { untilRouted, urlTarget, type ServiceTarget } from '../probe/target.js';
 import type { RolloutState } from '../rollout.js';
-import { checkLessonRelease } from './failover.js';
+import { checkLessonRelease } from './lesson-checks.js';
 import { checkBeforeScaling } from './scale-checks.js';
 import {
   allReadyMs,
