@@ -25,7 +25,7 @@ import {
 } from './drain-analysis.js';
 import { checkLessonRelease, lessonOrdinal } from './lesson-checks.js';
 import type { LessonEnvironment } from './lessons.js';
-import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoFrame, type DemoHooks } from './harness.js';
+import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoFrame, type DemoHooks, type DemoReader } from './harness.js';
 import type { CounterSnapshot, PodEvent } from './record.js';
 import type { DemoSession } from './session.js';
 
@@ -59,19 +59,11 @@ interface DrainPlan {
   name: string;
   node: string;
   nodes: string[];
-  helm: string;
-  kubectlClient: string;
 }
 
 /** Every check before anything changes: the release deployed, --pod in range, 2+ schedulable nodes, the pod on one of them. */
 export async function checkDrain(lab: Lab, options: Pick<DrainOptions, 'pod'>): Promise<DrainPlan> {
-  const [release, helm, kubectlClient, nodes] = await Promise.all([
-    checkLessonRelease(lab),
-    lab.helm.version(),
-    lab.kubectl.clientVersion(),
-    lab.kubectl.nodes(),
-  ]);
-  const { replicas } = release;
+  const [{ replicas }, nodes] = await Promise.all([checkLessonRelease(lab), lab.kubectl.nodes()]);
   if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas: no pod to drain`, 'deploy with --replicas 2 first');
   const ordinal = lessonOrdinal(lab.release, options.pod, replicas);
   const schedulable = schedulableNodeNames(nodes);
@@ -89,7 +81,7 @@ export async function checkDrain(lab: Lab, options: Pick<DrainOptions, 'pod'>): 
       `node ${node} of pod ${name} is not schedulable (cordoned, tainted or not Ready): the lesson would not be the one to uncordon it; nothing was changed`,
       `uncordon it yourself (\`kubectl uncordon ${node}\`) or pick another --pod`,
     );
-  return { replicas, name, node, nodes: schedulable, helm: helm.version, kubectlClient };
+  return { replicas, name, node, nodes: schedulable };
 }
 
 /** Runs the drain lesson and returns its run record (also written to recordDir). */
@@ -103,7 +95,7 @@ export function runDrain(
     lab,
     options.timeoutMs,
     (lab) => checkDrain(lab, options),
-    (rl, files, plan) => measureDrain(rl, files, plan, options, signal, hooks),
+    (demo, plan) => measureDrain(demo, plan, options, signal, hooks),
   );
 }
 
@@ -364,13 +356,13 @@ async function readBudget(lab: Lab): Promise<Budget> {
 }
 
 async function measureDrain(
-  lab: Lab,
-  files: FileReader,
+  demo: DemoReader,
   plan: DrainPlan,
   options: DrainOptions,
   signal: AbortSignal | undefined,
   hooks: Pick<DemoHooks, 'feed'>,
 ): Promise<{ record: DrainRecord; path: string }> {
+  const { lab } = demo;
   const budget = await readBudget(lab);
   const run: DrainRun = { cordonedAt: null, uncordonedAt: null, evictions: [] };
   let tracker: PlacementTracker | undefined;
@@ -387,15 +379,12 @@ async function measureDrain(
   });
   let namespace = '';
   const seen = await runOnHarness<Identities>(
-    lab,
-    files,
+    demo,
     {
       intervalMs: options.intervalMs,
       timeoutMs: options.timeoutMs,
       url: options.url,
       k8sLabVersion: options.k8sLabVersion,
-      helm: plan.helm,
-      kubectlClient: plan.kubectlClient,
       waitingFor: `pods of ${lab.release} (before the lesson)`,
       start: { title: `drain of ${plan.node} (node of ${plan.name})`, release: lab.release, replicas: plan.replicas },
       hooks,

@@ -20,7 +20,7 @@ import { checkData } from './analysis.js';
 import { explainFailover, failoverFigures, hangDetectionWindow, podClockWithin, type FailureMoment } from './failover-analysis.js';
 import { decideFailover, type FailoverMode, type FailoverRecord, type PodIdentity } from './lessons.js';
 import type { CounterSnapshot } from './record.js';
-import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type Seen } from './harness.js';
+import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type DemoReader, type Seen } from './harness.js';
 import { checkLessonRelease, lessonOrdinal } from './lesson-checks.js';
 import { DemoSession } from './session.js';
 
@@ -80,21 +80,18 @@ export async function runFailover(
     lab,
     options.timeoutMs,
     async (lab) => {
-      const [release, helm, kubectlClient] = await Promise.all([checkLessonRelease(lab), lab.helm.version(), lab.kubectl.clientVersion()]);
-      const { replicas } = release;
+      const { replicas } = await checkLessonRelease(lab);
       if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas: no pod to fail`, 'deploy with --replicas 2 first');
       const ordinal = lessonOrdinal(lab.release, options.pod, replicas);
-      return { replicas, ordinal, helm: helm.version, kubectlClient };
+      return { replicas, ordinal };
     },
-    (rl, files, plan) => measureFailover(rl, files, plan, options, signal, hooks),
+    (demo, plan) => measureFailover(demo, plan, options, signal, hooks),
   );
 }
 
 interface FailoverPlan {
   replicas: number;
   ordinal: number;
-  helm: string;
-  kubectlClient: string;
 }
 
 /** The probes of the app container, read from the live StatefulSet (not from chart defaults). */
@@ -220,13 +217,13 @@ async function resumeApp(lab: Lab, session: DemoSession, name: string, t0: numbe
 }
 
 async function measureFailover(
-  lab: Lab,
-  files: FileReader,
+  demo: DemoReader,
   plan: FailoverPlan,
   options: FailoverOptions,
   signal: AbortSignal | undefined,
   { feed }: Pick<DemoHooks, 'feed'>,
 ): Promise<{ record: FailoverRecord; path: string }> {
+  const { lab } = demo;
   const name = `${lab.release}-${plan.ordinal}`;
   let probes: LiveProbes = { readiness: null, liveness: null };
   const run: FailoverRun = { resume: null, mayBeStopped: false };
@@ -238,12 +235,9 @@ async function measureFailover(
     return options.mode === 'kill' ? podRestarts(pod) > before.restarts : uid === before.uid;
   };
   const seen = await runOnHarness(
-    lab,
-    files,
+    demo,
     {
       ...options,
-      helm: plan.helm,
-      kubectlClient: plan.kubectlClient,
       waitingFor: `pods of ${lab.release} (before the lesson)`,
       start: { title: `failover (${options.mode}) of ${name}`, release: lab.release, replicas: plan.replicas },
       hooks: { feed },

@@ -25,7 +25,7 @@ import {
   type VolumeNodeAffinity,
   type VolumePlacement,
 } from './identity-analysis.js';
-import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoFrame, type DemoHooks, type Seen } from './harness.js';
+import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoFrame, type DemoHooks, type DemoReader, type Seen } from './harness.js';
 import type { CounterSnapshot } from './record.js';
 import type { DemoSession } from './session.js';
 
@@ -112,19 +112,11 @@ interface IdentityPlan {
   name: string;
   /** The other pod the DNS name is resolved from. */
   resolver: string;
-  helm: string;
-  kubectlClient: string;
 }
 
 /** Checks everything before anything changes: the release, --pod, two replicas, two schedulable nodes. */
 async function checkIdentity(lab: Lab, options: IdentityOptions): Promise<IdentityPlan> {
-  const [release, nodes, helm, kubectlClient] = await Promise.all([
-    checkLessonRelease(lab),
-    lab.kubectl.nodes(),
-    lab.helm.version(),
-    lab.kubectl.clientVersion(),
-  ]);
-  const { replicas } = release;
+  const [{ replicas }, nodes] = await Promise.all([checkLessonRelease(lab), lab.kubectl.nodes()]);
   // No replicas: the 'needs 2 replicas' error below says more than an out-of-range --pod.
   const ordinal = replicas > 0 ? lessonOrdinal(lab.release, options.pod, replicas) : (options.pod ?? replicas - 1);
   if (replicas < 2)
@@ -138,7 +130,7 @@ async function checkIdentity(lab: Lab, options: IdentityOptions): Promise<Identi
       `demo-identity needs 2 schedulable nodes, this cluster has ${usable.length} (${usable.join(', ') || 'none'}): the pod would have nowhere to go while its node is cordoned; nothing was changed`,
       'use a cluster with a second worker (kind with workers, k3d with agents), or uncordon a node',
     );
-  return { replicas, ordinal, name: `${lab.release}-${ordinal}`, resolver: `${lab.release}-${ordinal === 0 ? 1 : 0}`, helm: helm.version, kubectlClient };
+  return { replicas, ordinal, name: `${lab.release}-${ordinal}`, resolver: `${lab.release}-${ordinal === 0 ? 1 : 0}` };
 }
 
 /** Runs demo-identity on the demo harness and returns its record (also written to recordDir). */
@@ -152,7 +144,7 @@ export async function runIdentity(
     lab,
     options.timeoutMs,
     (lab) => checkIdentity(lab, options),
-    (rl, files, plan) => measureIdentity(rl, files, plan, options, signal, hooks),
+    (demo, plan) => measureIdentity(demo, plan, options, signal, hooks),
   );
 }
 
@@ -336,13 +328,13 @@ async function undoIdentity(frame: DemoFrame<IdentityRead>, plan: IdentityPlan, 
 }
 
 async function measureIdentity(
-  lab: Lab,
-  files: FileReader,
+  demo: DemoReader,
   plan: IdentityPlan,
   options: IdentityOptions,
   signal: AbortSignal | undefined,
   { feed }: Pick<DemoHooks, 'feed'>,
 ): Promise<{ record: IdentityRecord; path: string }> {
+  const { lab } = demo;
   const { name } = plan;
   let before: PodIdentityView | undefined;
   let volume: VolumePlacement | undefined;
@@ -352,13 +344,9 @@ async function measureIdentity(
   const limitMs = options.timeoutMs * 3 + options.pendingForMs + options.settleMs * 2 + 60_000;
   try {
     const seen = await runOnHarness<IdentityRead>(
-      lab,
-      files,
+      demo,
       {
         ...options,
-        timeoutMs: options.timeoutMs,
-        helm: plan.helm,
-        kubectlClient: plan.kubectlClient,
         waitingFor: `pods of ${lab.release} (before the lesson)`,
         start: { title: `identity of ${name}`, release: lab.release, replicas: plan.replicas },
         hooks: { feed },

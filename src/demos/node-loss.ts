@@ -4,7 +4,6 @@
 
 import { kubectlChanges, type Change } from '../adapters/changes.js';
 import { isPodReady, isStatefulSetSettled, podClaim, schedulableNodes, type Pod } from '../adapters/kube-objects.js';
-import type { FileReader } from '../counters.js';
 import { LabError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
 import { SECOND } from '../limits.js';
@@ -17,7 +16,7 @@ import type { NodeLossIdentity, NodeLossRecord } from './node-loss-record.js';
 import { whyNodeLessonCannotRun } from './node-lessons.js';
 import { powerCommands, type PowerCommands } from './node-power.js';
 import type { CounterSnapshot } from './record.js';
-import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type Seen } from './harness.js';
+import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type DemoReader, type Seen } from './harness.js';
 import type { DemoSession } from './session.js';
 
 export interface NodeLossOptions {
@@ -42,15 +41,10 @@ interface NodeLossPlan {
   node: string;
   commands: PowerCommands;
   volume: NodeLossRecord['volume'];
-  helm: string;
-  kubectlClient: string;
 }
 
 /** Checks everything the run needs and returns its plan; throws a one-line error, having changed nothing. */
-export async function planNodeLoss(
-  lab: Lab,
-  options: Pick<NodeLossOptions, 'pod' | 'stopCommand' | 'startCommand'>,
-): Promise<Omit<NodeLossPlan, 'helm' | 'kubectlClient'>> {
+export async function planNodeLoss(lab: Lab, options: Pick<NodeLossOptions, 'pod' | 'stopCommand' | 'startCommand'>): Promise<NodeLossPlan> {
   const [{ replicas }, nodes, pods] = await Promise.all([
     checkLessonRelease(lab),
     lab.kubectl.nodes() as Promise<NodeObject[]>,
@@ -110,11 +104,8 @@ export async function runNodeLoss(
   return withDemoReader(
     lab,
     options.timeoutMs,
-    async (lab) => {
-      const [plan, helm, kubectlClient] = await Promise.all([planNodeLoss(lab, options), lab.helm.version(), lab.kubectl.clientVersion()]);
-      return { ...plan, helm: helm.version, kubectlClient };
-    },
-    (rl, files, plan) => measureNodeLoss(rl, files, plan, options, signal, hooks),
+    (lab) => planNodeLoss(lab, options),
+    (demo, plan) => measureNodeLoss(demo, plan, options, signal, hooks),
   );
 }
 
@@ -281,13 +272,13 @@ async function undoNodeLoss(s: NodeLossSteps): Promise<string[]> {
 }
 
 async function measureNodeLoss(
-  lab: Lab,
-  files: FileReader,
+  demo: DemoReader,
   plan: NodeLossPlan,
   options: NodeLossOptions,
   signal: AbortSignal | undefined,
   { feed }: Pick<DemoHooks, 'feed'>,
 ): Promise<{ record: NodeLossRecord; path: string }> {
+  const { lab } = demo;
   const run: NodeLossRun = { moments: { stop: null, taint: null, start: null, untaint: null }, stopped: false, tainted: false, cleanup: [] };
   let observer: NodeLossObserver | undefined;
   let steps: NodeLossSteps | undefined;
@@ -295,12 +286,9 @@ async function measureNodeLoss(
   const names = Array.from({ length: plan.replicas }, (_, i) => `${lab.release}-${i}`);
   try {
     const seen = await runOnHarness<Snapshot>(
-      lab,
-      files,
+      demo,
       {
         ...options,
-        helm: plan.helm,
-        kubectlClient: plan.kubectlClient,
         waitingFor: `pods of ${lab.release} (before the lesson)`,
         start: { title: `node loss of ${plan.node} (--recover ${options.recover})`, release: lab.release, replicas: plan.replicas },
         hooks: { feed },

@@ -124,22 +124,15 @@ export async function runDemo(lab: Lab, options: DemoOptions, signal?: AbortSign
     lab,
     options.timeoutMs,
     async (lab) => {
-      const [{ release, method }, helm, kubectlClient] = await Promise.all([
-        checkRelease(lab, options).then(async (release) => ({ release, method: await chooseMethod(lab, options) })),
-        lab.helm.version(),
-        lab.kubectl.clientVersion(),
-      ]);
-      return { ...release, ...method, helm: helm.version, kubectlClient };
+      const release = await checkRelease(lab, options);
+      return { ...release, ...(await chooseMethod(lab, options)) };
     },
-    async (rl, files, plan) => {
+    async (demo, plan) => {
       const steps = updateSteps(plan, options);
       const seen = await runOnHarness(
-        rl,
-        files,
+        demo,
         {
           ...options,
-          helm: plan.helm,
-          kubectlClient: plan.kubectlClient,
           waitingFor: `pods of ${lab.release} (before the demo)`,
           start: {
             title: `${options.strategy} update of ${lab.release}:`,
@@ -166,8 +159,6 @@ interface DemoPlan {
   replicas: number;
   /** The release's revision before the demo: what undoing rolls back to. */
   revision: number;
-  helm: string;
-  kubectlClient: string;
   previousMaxUnavailable: number | string | null;
   recreate: RecreateMethod;
   method?: RunMethod;
