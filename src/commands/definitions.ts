@@ -193,26 +193,17 @@ export function commands(): Command[] {
       )
       .addOption(new Option('--pod <n>', 'the ordinal of the pod to replace (default: the highest)').argParser(wholeNumber(0, 999)))
       .addOption(
-        new Option('--pending-for <duration>', 'node-local volume: how long the new pod is shown Pending on its cordoned node before the uncordon')
-          .argParser(parseDuration)
-          .default(DEFAULTS.demoIdentity.pendingFor, durationLabel(DEFAULTS.demoIdentity.pendingFor)),
+        durationOption(
+          '--pending-for <duration>',
+          'node-local volume: how long the new pod is shown Pending on its cordoned node before the uncordon',
+          parseDuration,
+          DEFAULTS.demoIdentity.pendingFor,
+        ),
       )
-      .addOption(
-        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
-          .argParser(probeInterval)
-          .default(DEFAULTS.demoIdentity.interval, durationLabel(DEFAULTS.demoIdentity.interval)),
-      )
-      .addOption(
-        new Option('--timeout <duration>', `how long the pod may take to be Ready again, and its DNS name to move (${FLOORS.podWaitMs / 1000}s or more)`)
-          .argParser(podWait)
-          .default(DEFAULTS.demoIdentity.timeout, durationLabel(DEFAULTS.demoIdentity.timeout)),
-      )
-      .addOption(
-        new Option('--settle <duration>', 'probe before the delete and after the pod is back')
-          .argParser(settleDuration)
-          .default(DEFAULTS.demoIdentity.settle, durationLabel(DEFAULTS.demoIdentity.settle)),
-      )
-      .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
+      .addOption(intervalOption(DEFAULTS.demoIdentity.interval))
+      .addOption(podWaitOption('--timeout <duration>', 'how long the pod may take to be Ready again, and its DNS name to move', DEFAULTS.demoIdentity.timeout))
+      .addOption(settleOption('probe before the delete and after the pod is back', DEFAULTS.demoIdentity.settle))
+      .addOption(urlOption())
       .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoIdentity.recordDir)
       .action(runs(async () => (await import('./demo-identity.js')).demoIdentity)),
     demoDrainCommand(),
@@ -236,22 +227,12 @@ export function commands(): Command[] {
         ).argParser(commandWords),
       )
       .addOption(new Option('--start-command <command>', "what powers it on again, e.g. 'docker start {node}' (as --stop-command)").argParser(commandWords))
+      .addOption(intervalOption(DEFAULTS.demoNodeLoss.interval))
       .addOption(
-        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
-          .argParser(probeInterval)
-          .default(DEFAULTS.demoNodeLoss.interval, durationLabel(DEFAULTS.demoNodeLoss.interval)),
+        podWaitOption('--timeout <duration>', 'how long any one step may wait: the node NotReady or Ready, the pod back', DEFAULTS.demoNodeLoss.timeout),
       )
-      .addOption(
-        new Option('--timeout <duration>', `how long any one step may wait: the node NotReady or Ready, the pod back (${FLOORS.podWaitMs / 1000}s or more)`)
-          .argParser(podWait)
-          .default(DEFAULTS.demoNodeLoss.timeout, durationLabel(DEFAULTS.demoNodeLoss.timeout)),
-      )
-      .addOption(
-        new Option('--settle <duration>', 'probe before the stop, while the node is down and after the pod is back')
-          .argParser(settleDuration)
-          .default(DEFAULTS.demoNodeLoss.settle, durationLabel(DEFAULTS.demoNodeLoss.settle)),
-      )
-      .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
+      .addOption(settleOption('probe before the stop, while the node is down and after the pod is back', DEFAULTS.demoNodeLoss.settle))
+      .addOption(urlOption())
       .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoNodeLoss.recordDir)
       .action(runs(async () => (await import('./demo-node-loss.js')).demoNodeLoss)),
 
