@@ -3,8 +3,7 @@ import { DEFAULTS } from '../defaults.js';
 import { runIdentity } from '../demos/identity.js';
 import type { IdentityRecord } from '../demos/identity-analysis.js';
 import type { Lab } from '../lab-context.js';
-import { demoEnding, runDemoCommand } from './demo-command.js';
-import { packageVersion } from '../paths.js';
+import { runLessonCommand, runTimings, seconds } from './demo-command.js';
 import { renderTable } from '../ui/table.js';
 
 export interface IdentityCommandOptions {
@@ -16,8 +15,6 @@ export interface IdentityCommandOptions {
   url?: string;
   recordDir: string;
 }
-
-const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
 
 /** The human summary of an identity record: before and after side by side, the figures, the verdict. */
 export function renderIdentitySummary(record: IdentityRecord, path: string): string {
@@ -58,27 +55,11 @@ export function renderIdentitySummary(record: IdentityRecord, path: string): str
 }
 
 export async function demoIdentity(lab: Lab, options: IdentityCommandOptions): Promise<IdentityRecord> {
-  return runDemoCommand(lab, {
-    recordDir: options.recordDir,
+  return runLessonCommand(lab, 'identity', {
     startLine: () => `identity in ${lab.release}: probing the Service every ${options.interval} ms`,
-    run: (rl, signal, live) =>
-      runIdentity(
-        rl,
-        {
-          pod: options.pod,
-          intervalMs: options.interval,
-          timeoutMs: options.timeout,
-          settleMs: options.settle,
-          pendingForMs: options.pendingFor,
-          url: options.url,
-          recordDir: options.recordDir,
-          k8sLabVersion: packageVersion(),
-        },
-        signal,
-        { feed: live.feed },
-      ),
+    run: runIdentity,
+    options: { pod: options.pod, pendingForMs: options.pendingFor, ...runTimings(options) },
     summary: renderIdentitySummary,
-    ending: (record, path) => demoEnding(record, path, 'identity'),
   });
 }
 

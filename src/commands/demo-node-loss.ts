@@ -3,7 +3,7 @@ import type { NodeLossRecovery } from '../demos/node-loss-analysis.js';
 import type { NodeLossRecord } from '../demos/node-loss-record.js';
 import type { Lab } from '../lab-context.js';
 import { renderTable } from '../ui/table.js';
-import { demoEnding, runDemoCommand, runTimings } from './demo-command.js';
+import { renderPhases, runLessonCommand, runTimings, seconds } from './demo-command.js';
 
 export interface NodeLossCommandOptions {
   recover: NodeLossRecovery;
@@ -18,18 +18,13 @@ export interface NodeLossCommandOptions {
   recordDir: string;
 }
 
-const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
-
 /** The human summary of a node-loss record. */
 export function renderNodeLossSummary(record: NodeLossRecord, path: string): string {
   const f = record.figures;
   const r = f?.replacement;
   const { before, after } = record.identity;
   return [
-    renderTable(
-      ['PHASE', 'START', 'DURATION', 'WHAT'],
-      record.phases.map((p) => [p.name, seconds(p.start), seconds(p.end - p.start), p.detail ?? '']),
-    ),
+    renderPhases(record.phases),
     '',
     renderTable(
       ['', 'POD', 'POD UID', 'NODE', 'PVC UID', 'COUNTER'],
@@ -49,23 +44,10 @@ export function renderNodeLossSummary(record: NodeLossRecord, path: string): str
 }
 
 export async function demoNodeLoss(lab: Lab, options: NodeLossCommandOptions): Promise<NodeLossRecord> {
-  return runDemoCommand(lab, {
-    recordDir: options.recordDir,
+  return runLessonCommand(lab, 'node loss', {
     startLine: () => `node loss (--recover ${options.recover}) in ${lab.release}: probing the Service every ${options.interval} ms`,
-    run: (rl, signal, live) =>
-      runNodeLoss(
-        rl,
-        {
-          recover: options.recover,
-          pod: options.pod,
-          stopCommand: options.stopCommand,
-          startCommand: options.startCommand,
-          ...runTimings(options),
-        },
-        signal,
-        { feed: live.feed },
-      ),
+    run: runNodeLoss,
+    options: { recover: options.recover, pod: options.pod, stopCommand: options.stopCommand, startCommand: options.startCommand, ...runTimings(options) },
     summary: renderNodeLossSummary,
-    ending: (record, path) => demoEnding(record, path, 'node loss'),
   });
 }

@@ -25,7 +25,7 @@ import {
 } from './drain-analysis.js';
 import { checkLessonRelease, lessonOrdinal } from './lesson-checks.js';
 import type { LessonEnvironment } from './lessons.js';
-import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoFrame, type DemoHooks, type DemoReader } from './harness.js';
+import { demoRun, runOnHarness, snapshot, writeRecord, type DemoFrame, type DemoHooks, type DemoReader } from './harness.js';
 import type { CounterSnapshot, PodEvent } from './record.js';
 import type { DemoSession } from './session.js';
 
@@ -85,19 +85,7 @@ export async function checkDrain(lab: Lab, options: Pick<DrainOptions, 'pod'>): 
 }
 
 /** Runs the drain lesson and returns its run record (also written to recordDir). */
-export function runDrain(
-  lab: Lab,
-  options: DrainOptions,
-  signal?: AbortSignal,
-  hooks: Pick<DemoHooks, 'feed'> = {},
-): Promise<{ record: DrainRecord; path: string }> {
-  return withDemoReader(
-    lab,
-    options.timeoutMs,
-    (lab) => checkDrain(lab, options),
-    (demo, plan) => measureDrain(demo, plan, options, signal, hooks),
-  );
-}
+export const runDrain = demoRun(checkDrain, measureDrain);
 
 interface Identities {
   identities: DrainPodIdentity[];

@@ -20,7 +20,7 @@ import { checkData } from './analysis.js';
 import { explainFailover, failoverFigures, hangDetectionWindow, podClockWithin, type FailureMoment } from './failover-analysis.js';
 import { decideFailover, type FailoverMode, type FailoverRecord, type PodIdentity } from './lessons.js';
 import type { CounterSnapshot } from './record.js';
-import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type DemoReader, type Seen } from './harness.js';
+import { demoRun, runOnHarness, snapshot, writeRecord, type DemoHooks, type DemoReader, type Seen } from './harness.js';
 import { checkLessonRelease, lessonOrdinal } from './lesson-checks.js';
 import { DemoSession } from './session.js';
 
@@ -69,25 +69,15 @@ async function readIdentity(lab: Lab, files: FileReader, name: string): Promise<
   return { identity: identify(pod, name, claims, snap.counters), counters: snap.counters };
 }
 
-/** Runs the failover lesson and returns its run record (also written to recordDir). */
-export async function runFailover(
-  lab: Lab,
-  options: FailoverOptions,
-  signal?: AbortSignal,
-  hooks: Pick<DemoHooks, 'feed'> = {},
-): Promise<{ record: FailoverRecord; path: string }> {
-  return withDemoReader(
-    lab,
-    options.timeoutMs,
-    async (lab) => {
-      const { replicas } = await checkLessonRelease(lab);
-      if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas: no pod to fail`, 'deploy with --replicas 2 first');
-      const ordinal = lessonOrdinal(lab.release, options.pod, replicas);
-      return { replicas, ordinal };
-    },
-    (demo, plan) => measureFailover(demo, plan, options, signal, hooks),
-  );
+/** Every check before anything changes: the release deployed, a pod to fail, --pod in range. */
+async function checkFailover(lab: Lab, options: Pick<FailoverOptions, 'pod'>): Promise<FailoverPlan> {
+  const { replicas } = await checkLessonRelease(lab);
+  if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas: no pod to fail`, 'deploy with --replicas 2 first');
+  return { replicas, ordinal: lessonOrdinal(lab.release, options.pod, replicas) };
 }
+
+/** Runs the failover lesson and returns its run record (also written to recordDir). */
+export const runFailover = demoRun(checkFailover, measureFailover);
 
 interface FailoverPlan {
   replicas: number;

@@ -102,6 +102,23 @@ export async function withDemoReader<P, T>(
   }
 }
 
+/**
+ * A demo's or lesson's run from its check (every option checked against the cluster, nothing
+ * changed) and its measured part, which runs on the reader withDemoReader opened beside the check.
+ */
+export function demoRun<O extends { timeoutMs: number }, P, T>(
+  check: (lab: Lab, options: O) => Promise<P>,
+  measure: (demo: DemoReader, plan: P, options: O, signal: AbortSignal | undefined, hooks: DemoHooks) => Promise<T>,
+): (lab: Lab, options: O, signal?: AbortSignal, hooks?: DemoHooks) => Promise<T> {
+  return (lab, options, signal, hooks = {}) =>
+    withDemoReader(
+      lab,
+      options.timeoutMs,
+      (lab) => check(lab, options),
+      (demo, plan) => measure(demo, plan, options, signal, hooks),
+    );
+}
+
 /** What a demo is, for the harness. */
 export interface HarnessSpec {
   intervalMs: number;

@@ -25,7 +25,7 @@ import {
   type VolumeNodeAffinity,
   type VolumePlacement,
 } from './identity-analysis.js';
-import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoFrame, type DemoHooks, type DemoReader, type Seen } from './harness.js';
+import { demoRun, runOnHarness, snapshot, writeRecord, type DemoFrame, type DemoHooks, type DemoReader, type Seen } from './harness.js';
 import type { CounterSnapshot } from './record.js';
 import type { DemoSession } from './session.js';
 
@@ -134,19 +134,7 @@ async function checkIdentity(lab: Lab, options: IdentityOptions): Promise<Identi
 }
 
 /** Runs demo-identity on the demo harness and returns its record (also written to recordDir). */
-export async function runIdentity(
-  lab: Lab,
-  options: IdentityOptions,
-  signal?: AbortSignal,
-  hooks: Pick<DemoHooks, 'feed'> = {},
-): Promise<{ record: IdentityRecord; path: string }> {
-  return withDemoReader(
-    lab,
-    options.timeoutMs,
-    (lab) => checkIdentity(lab, options),
-    (demo, plan) => measureIdentity(demo, plan, options, signal, hooks),
-  );
-}
+export const runIdentity = demoRun(checkIdentity, measureIdentity);
 
 /** What is read before the demo and after it: the counters and pod N. */
 interface IdentityRead {

@@ -16,7 +16,7 @@ import type { NodeLossIdentity, NodeLossRecord } from './node-loss-record.js';
 import { whyNodeLessonCannotRun } from './node-lessons.js';
 import { powerCommands, type PowerCommands } from './node-power.js';
 import type { CounterSnapshot } from './record.js';
-import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type DemoReader, type Seen } from './harness.js';
+import { demoRun, runOnHarness, snapshot, writeRecord, type DemoHooks, type DemoReader, type Seen } from './harness.js';
 import type { DemoSession } from './session.js';
 
 export interface NodeLossOptions {
@@ -95,19 +95,7 @@ async function readVolume(lab: Lab, pod: Pod): Promise<NodeLossRecord['volume']>
 }
 
 /** Runs the lesson and returns its run record (also written to recordDir). */
-export async function runNodeLoss(
-  lab: Lab,
-  options: NodeLossOptions,
-  signal?: AbortSignal,
-  hooks: Pick<DemoHooks, 'feed'> = {},
-): Promise<{ record: NodeLossRecord; path: string }> {
-  return withDemoReader(
-    lab,
-    options.timeoutMs,
-    (lab) => planNodeLoss(lab, options),
-    (demo, plan) => measureNodeLoss(demo, plan, options, signal, hooks),
-  );
-}
+export const runNodeLoss = demoRun(planNodeLoss, measureNodeLoss);
 
 /** A command the user gave (or the project's node script) as a change: run with a timeout, never through a shell. */
 function powerChange(words: string[], timeoutMs: number, doing: string): Change {

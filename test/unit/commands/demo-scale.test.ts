@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderScaleSummary, scaleEnding } from '../../../src/commands/demo-scale.js';
+import { demoEnding } from '../../../src/commands/demo-command.js';
+import { renderScaleSummary } from '../../../src/commands/demo-scale.js';
 import type { ScaleRecord } from '../../../src/demos/lessons.js';
 import { callsOf, helm, kubectl, runCommand, type Expected } from '../../support/fake-cluster.js';
 import {
@@ -201,7 +202,7 @@ describe('the end of an interrupted demo-scale says its sentence once', () => {
 
   it('the summary leaves the reason and what was undone to the error line, which has them once, exit 130', () => {
     const summary = renderScaleSummary(record, '/tmp/x-scale.json');
-    const error = scaleEnding(record, '/tmp/x-scale.json')!;
+    const error = demoEnding(record, '/tmp/x-scale.json', 'scale')!;
     const printed = `${summary}\n✖ ${error.message} — ${error.hint}`;
     expect(error.exitCode).toBe(130);
     expect(error.message).toBe(`scale ${reason}`);
@@ -218,7 +219,7 @@ describe('the end of an interrupted demo-scale says its sentence once', () => {
       'scale: passed — every added pod Ready; 0 requests failed (9.0 s)',
       'run record: /tmp/x-scale.json',
     ]);
-    expect(scaleEnding(passed, '/tmp/x-scale.json')).toBeUndefined();
+    expect(demoEnding(passed, '/tmp/x-scale.json', 'scale')).toBeUndefined();
   });
 });
 
