@@ -10,6 +10,7 @@ import { interrupts } from '../interrupt.js';
 import type { Lab } from '../lab-context.js';
 import { openDemoView, type DemoView } from '../live/demo-view.js';
 import { checkOutputDir } from '../output-path.js';
+import type { DemoTimings } from '../demos/harness.js';
 import type { DataCheck, Phase } from '../demos/record.js';
 import { renderTable } from '../ui/table.js';
 
@@ -56,7 +57,7 @@ export function demoEnding(record: { verdict: string; reason: string }, path: st
 }
 
 /** The probe and time options every demo and lesson command takes, as its run takes them (ms), with k8s-lab's version. */
-export function runTimings(options: { interval: number; timeout: number; settle: number; url?: string; recordDir: string }) {
+export function runTimings(options: { interval: number; timeout: number; settle: number; url?: string; recordDir: string }): DemoTimings {
   return {
     intervalMs: options.interval,
     timeoutMs: options.timeout,

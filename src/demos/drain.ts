@@ -23,9 +23,9 @@ import {
   type EvictionAttempt,
   type Placement,
 } from './drain-analysis.js';
-import { checkLessonRelease, lessonOrdinal } from './lesson-checks.js';
+import { checkLessonRelease, lessonOrdinal, type LessonOptions } from './lesson-checks.js';
 import type { LessonEnvironment } from './lessons.js';
-import { demoRun, runOnHarness, snapshot, writeRecord, type DemoFrame, type DemoHooks, type DemoReader } from './harness.js';
+import { lessonRun, runOnHarness, snapshot, writeRecord, type DemoFrame, type DemoReader, type LessonSpec } from './harness.js';
 import type { CounterSnapshot, PodEvent } from './record.js';
 import type { DemoSession } from './session.js';
 
@@ -34,17 +34,9 @@ export const EVICTION_RETRY_MS = 1000;
 /** How often the pods' nodes are read while the lesson runs. */
 const PLACEMENT_POLL_MS = 500;
 
-export interface DrainOptions {
-  /** The ordinal; undefined: the highest. */
-  pod?: number;
+export interface DrainOptions extends LessonOptions {
   /** Uncordon this long after the cordon; undefined: once the picture is clear. */
   uncordonAfterMs?: number;
-  intervalMs: number;
-  timeoutMs: number;
-  settleMs: number;
-  url?: string;
-  recordDir: string;
-  k8sLabVersion: string;
 }
 
 /** Nodes new pods can go to: Ready, not cordoned, no NoSchedule or NoExecute taint. */
@@ -85,7 +77,7 @@ export async function checkDrain(lab: Lab, options: Pick<DrainOptions, 'pod'>): 
 }
 
 /** Runs the drain lesson and returns its run record (also written to recordDir). */
-export const runDrain = demoRun(checkDrain, measureDrain);
+export const runDrain = lessonRun(checkDrain, measureDrain);
 
 interface Identities {
   identities: DrainPodIdentity[];
@@ -343,13 +335,7 @@ async function readBudget(lab: Lab): Promise<Budget> {
   };
 }
 
-async function measureDrain(
-  demo: DemoReader,
-  plan: DrainPlan,
-  options: DrainOptions,
-  signal: AbortSignal | undefined,
-  hooks: Pick<DemoHooks, 'feed'>,
-): Promise<{ record: DrainRecord; path: string }> {
+async function measureDrain(demo: DemoReader, plan: DrainPlan, options: DrainOptions, spec: LessonSpec): Promise<{ record: DrainRecord; path: string }> {
   const { lab } = demo;
   const budget = await readBudget(lab);
   const run: DrainRun = { cordonedAt: null, uncordonedAt: null, evictions: [] };
@@ -363,21 +349,12 @@ async function measureDrain(
     namespace: '',
     before: frame.start.identities,
     run,
-    feed: hooks.feed,
+    feed: spec.hooks.feed,
   });
   let namespace = '';
   const seen = await runOnHarness<Identities>(
     demo,
-    {
-      intervalMs: options.intervalMs,
-      timeoutMs: options.timeoutMs,
-      url: options.url,
-      k8sLabVersion: options.k8sLabVersion,
-      waitingFor: `pods of ${lab.release} (before the lesson)`,
-      start: { title: `drain of ${plan.node} (node of ${plan.name})`, release: lab.release, replicas: plan.replicas },
-      hooks,
-      signal,
-    },
+    { ...spec, start: { title: `drain of ${plan.node} (node of ${plan.name})`, release: lab.release, replicas: plan.replicas } },
     {
       read: readIdentities,
       prepare: async (frame) => {

@@ -20,23 +20,15 @@ import { checkData } from './analysis.js';
 import { explainFailover, failoverFigures, hangDetectionWindow, podClockWithin, type FailureMoment } from './failover-analysis.js';
 import { decideFailover, type FailoverMode, type FailoverRecord, type PodIdentity } from './lessons.js';
 import type { CounterSnapshot } from './record.js';
-import { demoRun, runOnHarness, snapshot, writeRecord, type DemoHooks, type DemoReader, type Seen } from './harness.js';
-import { checkLessonRelease, lessonOrdinal } from './lesson-checks.js';
+import { lessonRun, runOnHarness, snapshot, writeRecord, type DemoReader, type LessonSpec, type Seen } from './harness.js';
+import { checkLessonRelease, lessonOrdinal, type LessonOptions } from './lesson-checks.js';
 import { DemoSession } from './session.js';
 
 /** The app's command line in the chart (chart/templates/statefulset.yaml): what --mode kill SIGKILLs and --mode hang SIGSTOPs. */
 export const APP_COMMAND = ['python3', '/app/server.py'];
 
-export interface FailoverOptions {
+export interface FailoverOptions extends LessonOptions {
   mode: FailoverMode;
-  /** The ordinal; undefined: the highest. */
-  pod?: number;
-  intervalMs: number;
-  timeoutMs: number;
-  settleMs: number;
-  url?: string;
-  recordDir: string;
-  k8sLabVersion: string;
 }
 
 /** The pod's identity: its UID, claim and claim's UID, restarts and counter. */
@@ -77,7 +69,7 @@ async function checkFailover(lab: Lab, options: Pick<FailoverOptions, 'pod'>): P
 }
 
 /** Runs the failover lesson and returns its run record (also written to recordDir). */
-export const runFailover = demoRun(checkFailover, measureFailover);
+export const runFailover = lessonRun(checkFailover, measureFailover);
 
 interface FailoverPlan {
   replicas: number;
@@ -210,8 +202,7 @@ async function measureFailover(
   demo: DemoReader,
   plan: FailoverPlan,
   options: FailoverOptions,
-  signal: AbortSignal | undefined,
-  { feed }: Pick<DemoHooks, 'feed'>,
+  spec: LessonSpec,
 ): Promise<{ record: FailoverRecord; path: string }> {
   const { lab } = demo;
   const name = `${lab.release}-${plan.ordinal}`;
@@ -227,11 +218,8 @@ async function measureFailover(
   const seen = await runOnHarness(
     demo,
     {
-      ...options,
-      waitingFor: `pods of ${lab.release} (before the lesson)`,
+      ...spec,
       start: { title: `failover (${options.mode}) of ${name}`, release: lab.release, replicas: plan.replicas },
-      hooks: { feed },
-      signal,
     },
     {
       read: (lab, files) => readIdentity(lab, files, name),

@@ -102,20 +102,34 @@ export async function withDemoReader<P, T>(
   }
 }
 
+/** The probe and time options every demo and lesson takes (ms), with k8s-lab's version. */
+export interface DemoTimings {
+  intervalMs: number;
+  timeoutMs: number;
+  /** Probe before the first change and after the last, so the record shows steady state. */
+  settleMs: number;
+  url?: string;
+  recordDir: string;
+  k8sLabVersion: string;
+}
+
+/** A lesson's harness spec, all but its live view's start event. */
+export type LessonSpec = Omit<HarnessSpec, 'start'>;
+
 /**
- * A demo's or lesson's run from its check (every option checked against the cluster, nothing
- * changed) and its measured part, which runs on the reader withDemoReader opened beside the check.
+ * A lesson's run from its check (every option checked against the cluster, nothing changed) and
+ * its measured part, which runs on the reader withDemoReader opened beside the check.
  */
-export function demoRun<O extends { timeoutMs: number }, P, T>(
+export function lessonRun<O extends DemoTimings, P, T>(
   check: (lab: Lab, options: O) => Promise<P>,
-  measure: (demo: DemoReader, plan: P, options: O, signal: AbortSignal | undefined, hooks: DemoHooks) => Promise<T>,
+  measure: (demo: DemoReader, plan: P, options: O, spec: LessonSpec) => Promise<T>,
 ): (lab: Lab, options: O, signal?: AbortSignal, hooks?: DemoHooks) => Promise<T> {
   return (lab, options, signal, hooks = {}) =>
     withDemoReader(
       lab,
       options.timeoutMs,
       (lab) => check(lab, options),
-      (demo, plan) => measure(demo, plan, options, signal, hooks),
+      (demo, plan) => measure(demo, plan, options, { ...options, waitingFor: `pods of ${lab.release} (before the lesson)`, hooks, signal }),
     );
 }
 

@@ -12,7 +12,7 @@ import type { ToolStream } from '../process/runner.js';
 import { summarizeProbe } from '../probe/stats.js';
 import type { RolloutState } from '../rollout.js';
 import { checkData } from './analysis.js';
-import { checkLessonRelease, lessonOrdinal } from './lesson-checks.js';
+import { checkLessonRelease, lessonOrdinal, type LessonOptions } from './lesson-checks.js';
 import {
   compareIdentity,
   decideIdentity,
@@ -25,21 +25,13 @@ import {
   type VolumeNodeAffinity,
   type VolumePlacement,
 } from './identity-analysis.js';
-import { demoRun, runOnHarness, snapshot, writeRecord, type DemoFrame, type DemoHooks, type DemoReader, type Seen } from './harness.js';
+import { lessonRun, runOnHarness, snapshot, writeRecord, type DemoFrame, type DemoReader, type LessonSpec, type Seen } from './harness.js';
 import type { CounterSnapshot } from './record.js';
 import type { DemoSession } from './session.js';
 
-export interface IdentityOptions {
-  /** The ordinal; undefined: the highest. */
-  pod?: number;
-  intervalMs: number;
-  timeoutMs: number;
-  settleMs: number;
+export interface IdentityOptions extends LessonOptions {
   /** Node-local volume: how long the replacement is shown Pending on its cordoned node before the uncordon. */
   pendingForMs: number;
-  url?: string;
-  recordDir: string;
-  k8sLabVersion: string;
 }
 
 type Claim = PersistentVolumeClaim & { metadata: { uid?: string } };
@@ -134,7 +126,7 @@ async function checkIdentity(lab: Lab, options: IdentityOptions): Promise<Identi
 }
 
 /** Runs demo-identity on the demo harness and returns its record (also written to recordDir). */
-export const runIdentity = demoRun(checkIdentity, measureIdentity);
+export const runIdentity = lessonRun(checkIdentity, measureIdentity);
 
 /** What is read before the demo and after it: the counters and pod N. */
 interface IdentityRead {
@@ -319,8 +311,7 @@ async function measureIdentity(
   demo: DemoReader,
   plan: IdentityPlan,
   options: IdentityOptions,
-  signal: AbortSignal | undefined,
-  { feed }: Pick<DemoHooks, 'feed'>,
+  spec: LessonSpec,
 ): Promise<{ record: IdentityRecord; path: string }> {
   const { lab } = demo;
   const { name } = plan;
@@ -334,11 +325,8 @@ async function measureIdentity(
     const seen = await runOnHarness<IdentityRead>(
       demo,
       {
-        ...options,
-        waitingFor: `pods of ${lab.release} (before the lesson)`,
+        ...spec,
         start: { title: `identity of ${name}`, release: lab.release, replicas: plan.replicas },
-        hooks: { feed },
-        signal,
       },
       {
         read: (rl, f) => readIdentity(rl, f, name),

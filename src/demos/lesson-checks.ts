@@ -4,6 +4,7 @@ import { inNamespace } from '../adapters/kubectl.js';
 import { LabError, UsageError } from '../errors.js';
 import { refuseStale } from '../governing-service.js';
 import type { Lab } from '../lab-context.js';
+import type { DemoTimings } from './harness.js';
 
 /** The release installed and deployed, its StatefulSet governed as the chart makes it: its revision and values. */
 export async function checkDeployedRelease(lab: Lab): Promise<{ revision: number; values: Record<string, unknown> }> {
@@ -24,6 +25,12 @@ export async function checkLessonRelease(lab: Lab): Promise<{ replicas: number; 
   const { revision, values } = await checkDeployedRelease(lab);
   const { replicaCount } = values as { replicaCount?: number };
   return { replicas: replicaCount ?? 2, revision, values };
+}
+
+/** The options of a lesson that acts on one pod. */
+export interface LessonOptions extends DemoTimings {
+  /** The ordinal; undefined: the highest. */
+  pod?: number;
 }
 
 /** The ordinal a lesson acts on: `--pod`, else the highest; out of range is bad usage, before anything changes. */

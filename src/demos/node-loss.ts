@@ -9,29 +9,21 @@ import type { Lab } from '../lab-context.js';
 import { SECOND } from '../limits.js';
 import { summarizeProbe } from '../probe/stats.js';
 import { checkData } from './analysis.js';
-import { checkLessonRelease, lessonOrdinal } from './lesson-checks.js';
+import { checkLessonRelease, lessonOrdinal, type LessonOptions } from './lesson-checks.js';
 import { decideNodeLoss, nodeLossFigures, OUT_OF_SERVICE_TAINT, volumeMeaning, type NodeLossMoments, type NodeLossRecovery } from './node-loss-analysis.js';
 import { conditionOf, hasOutOfServiceTaint, NodeLossObserver, readNode, type NodeObject } from './node-loss-observer.js';
 import type { NodeLossIdentity, NodeLossRecord } from './node-loss-record.js';
 import { whyNodeLessonCannotRun } from './node-lessons.js';
 import { powerCommands, type PowerCommands } from './node-power.js';
 import type { CounterSnapshot } from './record.js';
-import { demoRun, runOnHarness, snapshot, writeRecord, type DemoHooks, type DemoReader, type Seen } from './harness.js';
+import { lessonRun, runOnHarness, snapshot, writeRecord, type DemoReader, type LessonSpec, type Seen } from './harness.js';
 import type { DemoSession } from './session.js';
 
-export interface NodeLossOptions {
+export interface NodeLossOptions extends LessonOptions {
   recover: NodeLossRecovery;
-  /** The ordinal; undefined: the highest. */
-  pod?: number;
   /** The user's commands as words, `{node}` not yet replaced; both or neither. */
   stopCommand?: string[];
   startCommand?: string[];
-  intervalMs: number;
-  timeoutMs: number;
-  settleMs: number;
-  url?: string;
-  recordDir: string;
-  k8sLabVersion: string;
 }
 
 /** What the run is about, every part checked before anything changes. */
@@ -95,7 +87,7 @@ async function readVolume(lab: Lab, pod: Pod): Promise<NodeLossRecord['volume']>
 }
 
 /** Runs the lesson and returns its run record (also written to recordDir). */
-export const runNodeLoss = demoRun(planNodeLoss, measureNodeLoss);
+export const runNodeLoss = lessonRun(planNodeLoss, measureNodeLoss);
 
 /** A command the user gave (or the project's node script) as a change: run with a timeout, never through a shell. */
 function powerChange(words: string[], timeoutMs: number, doing: string): Change {
@@ -263,8 +255,7 @@ async function measureNodeLoss(
   demo: DemoReader,
   plan: NodeLossPlan,
   options: NodeLossOptions,
-  signal: AbortSignal | undefined,
-  { feed }: Pick<DemoHooks, 'feed'>,
+  spec: LessonSpec,
 ): Promise<{ record: NodeLossRecord; path: string }> {
   const { lab } = demo;
   const run: NodeLossRun = { moments: { stop: null, taint: null, start: null, untaint: null }, stopped: false, tainted: false, cleanup: [] };
@@ -276,11 +267,8 @@ async function measureNodeLoss(
     const seen = await runOnHarness<Snapshot>(
       demo,
       {
-        ...options,
-        waitingFor: `pods of ${lab.release} (before the lesson)`,
+        ...spec,
         start: { title: `node loss of ${plan.node} (--recover ${options.recover})`, release: lab.release, replicas: plan.replicas },
-        hooks: { feed },
-        signal,
       },
       {
         read: (lab, files) => snapshot(lab, files),

@@ -4,7 +4,7 @@ import type { Lab } from '../lab-context.js';
 import { RolloutTimeout } from '../rollout.js';
 import { offersMaxUnavailable, offersRecreate, RECREATE_METHODS, type RecreateMethod } from '../features.js';
 import { nextVersion } from './analysis.js';
-import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type DemoSteps, type Seen } from './harness.js';
+import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type DemoSteps, type Seen, type DemoTimings } from './harness.js';
 import { checkDeployedRelease } from './lesson-checks.js';
 import { buildRunRecord } from './outcome.js';
 import type { RunMethod, RunRecord, Strategy } from './record.js';
@@ -12,23 +12,16 @@ import type { DemoSession } from './session.js';
 import { strategies, type StrategyOutcome } from './strategies.js';
 import { explainNotReady, notReadyPods, recoveryCommands, undoDemo, type StartingPoint } from './undo.js';
 
-export interface DemoOptions {
+export interface DemoOptions extends DemoTimings {
   strategy: Strategy;
   to?: string;
   canaryPercent: number;
   checkMs: number;
-  intervalMs: number;
-  timeoutMs: number;
   readyTimeoutMs: number;
   broken: boolean;
   keepCanaryPvcs: boolean;
   /** A stuck update is reverted and its stuck pods replaced (the documented recovery). */
   recover: boolean;
-  url?: string;
-  recordDir: string;
-  /** Probe before the first change and after the last, so the record shows steady state. */
-  settleMs: number;
-  k8sLabVersion: string;
   /** recreate: emulate it (OnDelete + delete) even where the server has the Recreate strategy. */
   emulateRecreate?: boolean;
   /** rolling: `rollingUpdate.maxUnavailable` for this update. */

@@ -30,23 +30,17 @@ import {
 } from './lessons.js';
 import type { Phase, PodEvent, ProbeSample } from './record.js';
 import { DemoSession } from './session.js';
-import { runOnHarness, withDemoReader, writeRecord, type DemoHooks, type DemoReader, type DemoSteps } from './harness.js';
+import { runOnHarness, withDemoReader, writeRecord, type DemoHooks, type DemoReader, type DemoSteps, type DemoTimings } from './harness.js';
 
-export interface ScaleOptions {
+export interface ScaleOptions extends DemoTimings {
   to: number;
   policy: PolicyChoice;
   pvcRetention: Retention;
   keepPvcs: boolean;
   /** The temporary release's NodePort; undefined: the release's own plus one. */
   nodePort?: number;
-  intervalMs: number;
-  timeoutMs: number;
-  settleMs: number;
-  url?: string;
   /** The temporary release's URL (--url-2); else derived from `url` (see temporaryUrl). */
   url2?: string;
-  recordDir: string;
-  k8sLabVersion: string;
 }
 
 /**
