@@ -68,12 +68,18 @@ export function runTimings(options: { interval: number; timeout: number; settle:
   };
 }
 
-/** A lesson command: `run` with the lesson's options on the live view's lab, its events fed to the view; `name` in its ending (see demoEnding). */
-export function runLessonCommand<O extends { recordDir: string }, R extends { verdict: string; reason: string }>(
+/** What a demo command says off a terminal as its first phase begins: what it does, and the probe. */
+export const probingLine = (doing: string, intervalMs: number) => `${doing}: probing the Service every ${intervalMs} ms`;
+
+/**
+ * A lesson command: `run` with the lesson's options on the live view's lab, its events fed to the
+ * view; `doing` in its start line, `name` in its ending (see demoEnding).
+ */
+export function runLessonCommand<O extends DemoTimings, R extends { verdict: string; reason: string }>(
   lab: Lab,
   name: string,
   lesson: {
-    startLine: () => string;
+    doing: string;
     run: (lab: Lab, options: O, signal: AbortSignal, hooks: { feed: DemoView['feed'] }) => Promise<{ record: R; path: string }>;
     options: O;
     summary: (record: R, path: string) => string;
@@ -81,7 +87,7 @@ export function runLessonCommand<O extends { recordDir: string }, R extends { ve
 ): Promise<R> {
   return runDemoCommand(lab, {
     recordDir: lesson.options.recordDir,
-    startLine: lesson.startLine,
+    startLine: () => probingLine(lesson.doing, lesson.options.intervalMs),
     run: (rl, signal, live) => lesson.run(rl, lesson.options, signal, { feed: live.feed }),
     summary: lesson.summary,
     ending: (record, path) => demoEnding(record, path, name),
@@ -90,6 +96,11 @@ export function runLessonCommand<O extends { recordDir: string }, R extends { ve
 
 /** A duration in a summary: `12.3 s`, `—` for none. */
 export const seconds = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
+
+/** A summary's last lines: the verdict with its reason and the run's length, and where the record is. */
+export function verdictLines(what: string, record: { verdict: string; reason: string; durationMs: number }, path: string): string[] {
+  return [`${what}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`, `run record: ${path}`];
+}
 
 /** A summary's table of the demo's phases: when each began, how long it took, what it did. */
 export function renderPhases(phases: Phase[]): string {

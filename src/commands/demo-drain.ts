@@ -3,7 +3,7 @@ import { whyNodeLessonCannotRun } from '../demos/node-lessons.js';
 import type { DrainRecord } from '../demos/drain-analysis.js';
 import type { Lab } from '../lab-context.js';
 import { renderTable } from '../ui/table.js';
-import { renderDataChecks, renderPhases, runLessonCommand, runTimings, seconds } from './demo-command.js';
+import { renderDataChecks, renderPhases, runLessonCommand, runTimings, seconds, verdictLines } from './demo-command.js';
 
 export interface DrainCommandOptions {
   pod?: number;
@@ -44,14 +44,13 @@ export function renderDrainSummary(record: DrainRecord, path: string): string {
     `${record.node}: cordoned at ${seconds(record.cordonedAt)}, uncordoned at ${seconds(record.uncordonedAt)}; schedulable after the lesson: ${record.uncordonedAfter === null ? 'unknown' : record.uncordonedAfter ? 'yes' : 'NO'}`,
     renderDataChecks(record.dataChecks),
     ...record.notes.slice(1),
-    `drain of ${record.node} (node of ${record.pod}): ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
-    `run record: ${path}`,
+    ...verdictLines(`drain of ${record.node} (node of ${record.pod})`, record, path),
   ].join('\n');
 }
 
 export async function demoDrain(lab: Lab, options: DrainCommandOptions): Promise<DrainRecord> {
   return runLessonCommand(lab, 'drain', {
-    startLine: () => `drain in ${lab.release}: probing the Service every ${options.interval} ms`,
+    doing: `drain in ${lab.release}`,
     run: runDrain,
     options: { pod: options.pod, uncordonAfterMs: options.uncordonAfter, ...runTimings(options) },
     summary: renderDrainSummary,

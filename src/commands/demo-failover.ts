@@ -2,7 +2,7 @@ import { runFailover } from '../demos/failover.js';
 import { type FailoverMode, type FailoverRecord } from '../demos/lessons.js';
 import type { Lab } from '../lab-context.js';
 import { renderTable } from '../ui/table.js';
-import { renderDataChecks, renderPhases, runLessonCommand, runTimings, seconds } from './demo-command.js';
+import { renderDataChecks, renderPhases, runLessonCommand, runTimings, seconds, verdictLines } from './demo-command.js';
 
 export interface FailoverCommandOptions {
   mode: FailoverMode;
@@ -41,14 +41,13 @@ export function renderFailoverSummary(record: FailoverRecord, path: string): str
     ...(record.explanation ?? []).map((line) => `why: ${line}`),
     `what would shorten it: ${record.advice}`,
     ...record.notes.slice(1),
-    `failover --mode ${record.mode} of ${record.pod}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
-    `run record: ${path}`,
+    ...verdictLines(`failover --mode ${record.mode} of ${record.pod}`, record, path),
   ].join('\n');
 }
 
 export async function demoFailover(lab: Lab, options: FailoverCommandOptions): Promise<FailoverRecord> {
   return runLessonCommand(lab, 'failover', {
-    startLine: () => `failover (--mode ${options.mode}) in ${lab.release}: probing the Service every ${options.interval} ms`,
+    doing: `failover (--mode ${options.mode}) in ${lab.release}`,
     run: runFailover,
     options: { mode: options.mode, pod: options.pod, ...runTimings(options) },
     summary: renderFailoverSummary,

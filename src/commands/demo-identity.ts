@@ -3,7 +3,7 @@ import { DEFAULTS } from '../defaults.js';
 import { runIdentity } from '../demos/identity.js';
 import type { IdentityRecord } from '../demos/identity-analysis.js';
 import type { Lab } from '../lab-context.js';
-import { runLessonCommand, runTimings, seconds } from './demo-command.js';
+import { runLessonCommand, runTimings, seconds, verdictLines } from './demo-command.js';
 import { renderTable } from '../ui/table.js';
 
 export interface IdentityCommandOptions {
@@ -49,14 +49,13 @@ export function renderIdentitySummary(record: IdentityRecord, path: string): str
     `Pending ${seconds(figures?.pendingMs)}, Ready again ${seconds(figures?.readyAgainMs)} after the delete; DNS name on the new IP ${seconds(figures?.dnsMovedMs)} after the delete (${seconds(figures?.dnsAfterReadyMs)} after Ready), resolving to nothing for ${seconds(figures?.dnsGapMs)}; to the deleted pod's IP for ${figures?.dnsStaleMs === null ? 'the rest of the run' : seconds(figures?.dnsStaleMs)} after it was gone (cached answers)`,
     `probe: ${record.probe.requests} requests every ${record.probe.intervalMs} ms through the Service, ${record.probe.failures} failed${figures?.failed.count ? ` (${figures.failed.count} after the delete, over ${seconds(figures.failed.spanMs)})` : ''}`,
     ...record.notes.slice(2),
-    `identity of ${record.pod}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
-    `run record: ${path}`,
+    ...verdictLines(`identity of ${record.pod}`, record, path),
   ].join('\n');
 }
 
 export async function demoIdentity(lab: Lab, options: IdentityCommandOptions): Promise<IdentityRecord> {
   return runLessonCommand(lab, 'identity', {
-    startLine: () => `identity in ${lab.release}: probing the Service every ${options.interval} ms`,
+    doing: `identity in ${lab.release}`,
     run: runIdentity,
     options: { pod: options.pod, pendingForMs: options.pendingFor, ...runTimings(options) },
     summary: renderIdentitySummary,

@@ -3,7 +3,7 @@ import type { NodeLossRecovery } from '../demos/node-loss-analysis.js';
 import type { NodeLossRecord } from '../demos/node-loss-record.js';
 import type { Lab } from '../lab-context.js';
 import { renderTable } from '../ui/table.js';
-import { renderPhases, runLessonCommand, runTimings, seconds } from './demo-command.js';
+import { renderPhases, runLessonCommand, runTimings, seconds, verdictLines } from './demo-command.js';
 
 export interface NodeLossCommandOptions {
   recover: NodeLossRecovery;
@@ -38,14 +38,13 @@ export function renderNodeLossSummary(record: NodeLossRecord, path: string): str
     `probe: ${record.probe.requests} requests every ${record.probe.intervalMs} ms, ${record.failedRequests.count} failed after the stop${record.failedRequests.count ? ` over ${seconds(record.failedRequests.spanMs)}` : ''}; ${record.pod} Ready again ${seconds(f?.podReadyAgainMs)} after the stop`,
     `data: ${record.dataMeaning}`,
     ...record.cleanup.map((line) => `put back: ${line}`),
-    `node-loss --recover ${record.recover} of ${record.node} (${record.pod}): ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
-    `run record: ${path}`,
+    ...verdictLines(`node-loss --recover ${record.recover} of ${record.node} (${record.pod})`, record, path),
   ].join('\n');
 }
 
 export async function demoNodeLoss(lab: Lab, options: NodeLossCommandOptions): Promise<NodeLossRecord> {
   return runLessonCommand(lab, 'node loss', {
-    startLine: () => `node loss (--recover ${options.recover}) in ${lab.release}: probing the Service every ${options.interval} ms`,
+    doing: `node loss (--recover ${options.recover}) in ${lab.release}`,
     run: runNodeLoss,
     options: { recover: options.recover, pod: options.pod, stopCommand: options.stopCommand, startCommand: options.startCommand, ...runTimings(options) },
     summary: renderNodeLossSummary,

@@ -3,7 +3,7 @@ import { runScale } from '../demos/scale.js';
 import type { Lab } from '../lab-context.js';
 import { highlight } from '../ui/logger.js';
 import { renderTable } from '../ui/table.js';
-import { runLessonCommand, runTimings, seconds } from './demo-command.js';
+import { runLessonCommand, runTimings, seconds, verdictLines } from './demo-command.js';
 
 export interface ScaleCommandOptions {
   to: number;
@@ -52,15 +52,14 @@ export function renderScaleSummary(record: ScaleRecord, path: string): string {
   // A lesson that did not pass ends with its error line, which says why, what was undone and where
   // the record is (scaleEnding): said here as well, the same long sentence came twice.
   lines.push(...record.cleanup.filter((line) => !record.reason.includes(line)).map((line) => `afterwards: ${line}`));
-  if (record.verdict === 'passed') lines.push(`scale: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`, `run record: ${path}`);
+  if (record.verdict === 'passed') lines.push(...verdictLines('scale', record, path));
   else lines.push(`scale: ${record.verdict} (${seconds(record.durationMs)})`);
   return lines.join('\n');
 }
 
 export async function demoScale(lab: Lab, options: ScaleCommandOptions): Promise<ScaleRecord> {
   return runLessonCommand(lab, 'scale', {
-    startLine: () =>
-      `scale ${lab.release} to ${options.to} (--policy ${options.policy}, PVCs ${options.pvcRetention === 'delete' ? 'deleted on scale-down' : 'retained'}): probing the Service every ${options.interval} ms`,
+    doing: `scale ${lab.release} to ${options.to} (--policy ${options.policy}, PVCs ${options.pvcRetention === 'delete' ? 'deleted on scale-down' : 'retained'})`,
     run: runScale,
     options: {
       to: options.to,

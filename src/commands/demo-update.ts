@@ -7,7 +7,7 @@ import type { Lab } from '../lab-context.js';
 import { packageVersion } from '../paths.js';
 import { isInteractive } from '../live/view.js';
 import { StepGate, whyPhase } from '../live/step.js';
-import { demoEnding, renderDataChecks, renderPhases, runDemoCommand, seconds } from './demo-command.js';
+import { demoEnding, probingLine, renderDataChecks, renderPhases, runDemoCommand, seconds, verdictLines } from './demo-command.js';
 
 export interface DemoCommandOptions {
   strategy: Strategy;
@@ -64,10 +64,7 @@ export function renderSummary(record: RunRecord, path: string): string {
     ...(record.method ? [`recreate: ${record.method.label} (${record.method.why})`] : []),
     // A demo that did not pass ends with its error line, which gives the reason and the record's path once.
     ...(record.verdict === 'passed'
-      ? [
-          `${record.strategy} ${record.versions.from} → ${record.versions.to}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
-          `run record: ${path}`,
-        ]
+      ? [...verdictLines(`${record.strategy} ${record.versions.from} → ${record.versions.to}`, record, path)]
       : [`${record.strategy} ${record.versions.from} → ${record.versions.to}: ${record.verdict} (${seconds(record.durationMs)})`]),
   ].join('\n');
 }
@@ -82,7 +79,7 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
   }
   await runDemoCommand(lab, {
     recordDir: options.recordDir,
-    startLine: () => `${options.strategy} update of ${lab.release}: probing the Service every ${options.interval} ms`,
+    startLine: () => probingLine(`${options.strategy} update of ${lab.release}`, options.interval),
     run: async (rl, signal, live) => {
       const gate = options.step ? new StepGate(lab.stdin) : undefined;
       const beforePhase = gate

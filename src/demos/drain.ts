@@ -25,6 +25,7 @@ import {
 } from './drain-analysis.js';
 import { checkLessonRelease, lessonOrdinal, type LessonOptions } from './lesson-checks.js';
 import type { LessonEnvironment } from './lessons.js';
+import { cordonPhase } from './node-lessons.js';
 import { lessonRun, runOnHarness, snapshot, writeRecord, type DemoFrame, type DemoReader, type LessonSpec } from './harness.js';
 import type { CounterSnapshot, PodEvent } from './record.js';
 import type { DemoSession } from './session.js';
@@ -257,12 +258,7 @@ async function evictUntilClear(c: DrainContext): Promise<void> {
 async function drainPhases(c: DrainContext): Promise<void> {
   const { lab, session, run, plan, options } = c;
   await session.phase('baseline', 'traffic before the drain', () => session.hold(options.settleMs));
-  await session.phase('cordon', `kubectl cordon ${plan.node}: no new pod is scheduled there`, async () => {
-    session.checkpoint();
-    session.changed = true;
-    run.cordonedAt = session.clock();
-    await lab.apply(kubectlChanges.cordon(lab.kubectl, plan.node));
-  });
+  await cordonPhase(session, plan.node, run);
   const until = options.uncordonAfterMs === undefined ? 'until the picture is clear' : `for ${(options.uncordonAfterMs / 1000).toFixed(1)} s after the cordon`;
   await session.phase(
     'evict',

@@ -25,6 +25,7 @@ import {
   type VolumeNodeAffinity,
   type VolumePlacement,
 } from './identity-analysis.js';
+import { cordonPhase } from './node-lessons.js';
 import { lessonRun, runOnHarness, snapshot, writeRecord, type DemoFrame, type DemoReader, type LessonSpec, type Seen } from './harness.js';
 import type { CounterSnapshot } from './record.js';
 import type { DemoSession } from './session.js';
@@ -254,12 +255,7 @@ async function identityPhases(
     return Boolean(pod && isPodReady(pod) && isStatefulSetSettled(state.statefulSet, state.pods));
   };
   await session.phase('baseline', 'traffic before the delete', () => session.hold(options.settleMs));
-  await session.phase('cordon', `kubectl cordon ${run.node}: no new pod is scheduled there`, async () => {
-    session.checkpoint();
-    session.changed = true;
-    run.cordonedAt = session.clock();
-    await lab.apply(kubectlChanges.cordon(lab.kubectl, run.node));
-  });
+  await cordonPhase(session, run.node, run);
   await session.phase('delete', `kubectl delete pod ${name}: the StatefulSet re-creates it under its name`, async () => {
     session.checkpoint();
     run.deletedAt = session.clock();
