@@ -26,7 +26,7 @@ import {
 import { checkLessonRelease, lessonOrdinal, type LessonOptions } from './lesson-checks.js';
 import type { LessonEnvironment } from './lessons.js';
 import { cordonPhase } from './node-lessons.js';
-import { lessonRun, runOnHarness, snapshot, writeRecord, type DemoFrame, type DemoReader, type LessonSpec } from './harness.js';
+import { lessonRun, runOnHarness, snapshot, type DemoFrame, type Lesson } from './harness.js';
 import type { CounterSnapshot, PodEvent } from './record.js';
 import type { DemoSession } from './session.js';
 
@@ -78,7 +78,7 @@ export async function checkDrain(lab: Lab, options: Pick<DrainOptions, 'pod'>): 
 }
 
 /** Runs the drain lesson and returns its run record (also written to recordDir). */
-export const runDrain = lessonRun(checkDrain, measureDrain);
+export const runDrain = lessonRun<DrainOptions, DrainPlan, DrainRecord>(checkDrain, measureDrain);
 
 interface Identities {
   identities: DrainPodIdentity[];
@@ -331,8 +331,7 @@ async function readBudget(lab: Lab): Promise<Budget> {
   };
 }
 
-async function measureDrain(demo: DemoReader, plan: DrainPlan, options: DrainOptions, spec: LessonSpec): Promise<{ record: DrainRecord; path: string }> {
-  const { lab } = demo;
+async function measureDrain({ demo, lab, plan, options, spec }: Lesson<DrainOptions, DrainPlan>): Promise<DrainRecord> {
   const budget = await readBudget(lab);
   const run: DrainRun = { cordonedAt: null, uncordonedAt: null, evictions: [] };
   let tracker: PlacementTracker | undefined;
@@ -367,7 +366,7 @@ async function measureDrain(demo: DemoReader, plan: DrainPlan, options: DrainOpt
   });
   const placements = await tracker!.stop();
   const uncordonedAfter = await nodeUncordoned(lab.kubectl, plan.node);
-  const record = drainRecord({
+  return drainRecord({
     lab,
     plan,
     options,
@@ -388,7 +387,6 @@ async function measureDrain(demo: DemoReader, plan: DrainPlan, options: DrainOpt
     startedAt: seen.startedAt,
     endedAt: seen.endedAt,
   });
-  return { record, path: writeRecord(options.recordDir, record) };
 }
 
 interface DrainRecordInputs {

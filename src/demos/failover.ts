@@ -20,7 +20,7 @@ import { checkData } from './analysis.js';
 import { explainFailover, failoverFigures, hangDetectionWindow, podClockWithin, type FailureMoment } from './failover-analysis.js';
 import { decideFailover, type FailoverMode, type FailoverRecord, type PodIdentity } from './lessons.js';
 import type { CounterSnapshot } from './record.js';
-import { lessonRun, runOnHarness, snapshot, writeRecord, type DemoReader, type LessonSpec, type Seen } from './harness.js';
+import { lessonRun, runOnHarness, snapshot, type Lesson, type Seen } from './harness.js';
 import { checkLessonRelease, lessonOrdinal, type LessonOptions } from './lesson-checks.js';
 import { DemoSession } from './session.js';
 
@@ -198,13 +198,7 @@ async function resumeApp(lab: Lab, session: DemoSession, name: string, t0: numbe
   run.mayBeStopped = sent.states.includes('T');
 }
 
-async function measureFailover(
-  demo: DemoReader,
-  plan: FailoverPlan,
-  options: FailoverOptions,
-  spec: LessonSpec,
-): Promise<{ record: FailoverRecord; path: string }> {
-  const { lab } = demo;
+async function measureFailover({ demo, lab, plan, options, spec }: Lesson<FailoverOptions, FailoverPlan>): Promise<FailoverRecord> {
   const name = `${lab.release}-${plan.ordinal}`;
   let probes: LiveProbes = { readiness: null, liveness: null };
   const run: FailoverRun = { resume: null, mayBeStopped: false };
@@ -242,8 +236,7 @@ async function measureFailover(
         undoFailover(lab, session, name, failure, interruptedIn, t0, run, (state) => back(state, start.identity!)),
     },
   );
-  const record = failoverRecord({ seen, name, options, plan, probes, run });
-  return { record, path: writeRecord(options.recordDir, record) };
+  return failoverRecord({ seen, name, options, plan, probes, run });
 }
 
 /**

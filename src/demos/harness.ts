@@ -116,20 +116,34 @@ export interface DemoTimings {
 /** A lesson's harness spec, all but its live view's start event. */
 export type LessonSpec = Omit<HarnessSpec, 'start'>;
 
+/** What a lesson's measured part works with: the demo's reader and its lab, the plan its check made, its options and harness spec. */
+export interface Lesson<O, P> {
+  demo: DemoReader;
+  lab: Lab;
+  plan: P;
+  options: O;
+  spec: LessonSpec;
+}
+
 /**
  * A lesson's run from its check (every option checked against the cluster, nothing changed) and
- * its measured part, which runs on the reader withDemoReader opened beside the check.
+ * its measured part, which runs on the reader withDemoReader opened beside the check and returns
+ * the record, written here.
  */
-export function lessonRun<O extends DemoTimings, P, T>(
+export function lessonRun<O extends DemoTimings, P, R extends { id: string }>(
   check: (lab: Lab, options: O) => Promise<P>,
-  measure: (demo: DemoReader, plan: P, options: O, spec: LessonSpec) => Promise<T>,
-): (lab: Lab, options: O, signal?: AbortSignal, hooks?: DemoHooks) => Promise<T> {
+  measure: (lesson: Lesson<O, P>) => Promise<R>,
+): (lab: Lab, options: O, signal?: AbortSignal, hooks?: DemoHooks) => Promise<{ record: R; path: string }> {
   return (lab, options, signal, hooks = {}) =>
     withDemoReader(
       lab,
       options.timeoutMs,
       (lab) => check(lab, options),
-      (demo, plan) => measure(demo, plan, options, { ...options, waitingFor: `pods of ${lab.release} (before the lesson)`, hooks, signal }),
+      async (demo, plan) => {
+        const spec = { ...options, waitingFor: `pods of ${lab.release} (before the lesson)`, hooks, signal };
+        const record = await measure({ demo, lab: demo.lab, plan, options, spec });
+        return { record, path: writeRecord(options.recordDir, record) };
+      },
     );
 }
 

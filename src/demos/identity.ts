@@ -26,7 +26,7 @@ import {
   type VolumePlacement,
 } from './identity-analysis.js';
 import { cordonPhase } from './node-lessons.js';
-import { lessonRun, runOnHarness, snapshot, writeRecord, type DemoFrame, type DemoReader, type LessonSpec, type Seen } from './harness.js';
+import { lessonRun, runOnHarness, snapshot, type DemoFrame, type Lesson, type Seen } from './harness.js';
 import type { CounterSnapshot } from './record.js';
 import type { DemoSession } from './session.js';
 
@@ -303,13 +303,7 @@ async function undoIdentity(frame: DemoFrame<IdentityRead>, plan: IdentityPlan, 
   return `${failure.message}${where}${said.length ? `; ${said.join('; ')}` : ''}`;
 }
 
-async function measureIdentity(
-  demo: DemoReader,
-  plan: IdentityPlan,
-  options: IdentityOptions,
-  spec: LessonSpec,
-): Promise<{ record: IdentityRecord; path: string }> {
-  const { lab } = demo;
+async function measureIdentity({ demo, lab, plan, options, spec }: Lesson<IdentityOptions, IdentityPlan>): Promise<IdentityRecord> {
   const { name } = plan;
   let before: PodIdentityView | undefined;
   let volume: VolumePlacement | undefined;
@@ -344,8 +338,7 @@ async function measureIdentity(
       },
     );
     await dns?.stop();
-    const record = identityRecord(seen, { plan, options, volume: volume!, run, before: before!, dns: dns?.answers ?? [] });
-    return { record, path: writeRecord(options.recordDir, record) };
+    return identityRecord(seen, { plan, options, volume: volume!, run, before: before!, dns: dns?.answers ?? [] });
   } finally {
     await dns?.stop();
   }

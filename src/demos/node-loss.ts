@@ -16,7 +16,7 @@ import type { NodeLossIdentity, NodeLossRecord } from './node-loss-record.js';
 import { whyNodeLessonCannotRun } from './node-lessons.js';
 import { powerCommands, type PowerCommands } from './node-power.js';
 import type { CounterSnapshot } from './record.js';
-import { lessonRun, runOnHarness, snapshot, writeRecord, type DemoReader, type LessonSpec, type Seen } from './harness.js';
+import { lessonRun, runOnHarness, snapshot, type Lesson, type Seen } from './harness.js';
 import type { DemoSession } from './session.js';
 
 export interface NodeLossOptions extends LessonOptions {
@@ -251,13 +251,7 @@ async function undoNodeLoss(s: NodeLossSteps): Promise<string[]> {
   return said;
 }
 
-async function measureNodeLoss(
-  demo: DemoReader,
-  plan: NodeLossPlan,
-  options: NodeLossOptions,
-  spec: LessonSpec,
-): Promise<{ record: NodeLossRecord; path: string }> {
-  const { lab } = demo;
+async function measureNodeLoss({ demo, lab, plan, options, spec }: Lesson<NodeLossOptions, NodeLossPlan>): Promise<NodeLossRecord> {
   const run: NodeLossRun = { moments: { stop: null, taint: null, start: null, untaint: null }, stopped: false, tainted: false, cleanup: [] };
   let observer: NodeLossObserver | undefined;
   let steps: NodeLossSteps | undefined;
@@ -289,8 +283,7 @@ async function measureNodeLoss(
     );
     await observer!.read().catch(() => undefined);
     await observer!.stop();
-    const record = nodeLossRecord(seen, { plan, options, run, observer: observer!, uid });
-    return { record, path: writeRecord(options.recordDir, record) };
+    return nodeLossRecord(seen, { plan, options, run, observer: observer!, uid });
   } finally {
     await observer?.stop();
   }
