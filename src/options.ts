@@ -36,18 +36,24 @@ export function parseDuration(value: string): number {
   return ms;
 }
 
+/** A duration no shorter than `floorMs`; shorter, `expected` (what it must be, and why) is the error. */
+function atLeast(value: string, floorMs: number, expected: string): number {
+  const ms = durationMs(value);
+  if (ms < floorMs) throw new InvalidArgumentError(expected);
+  return ms;
+}
+
 /**
  * `--interval`: the time between two probe requests, no shorter than FLOORS.probeIntervalMs:
  * faster, one pod of the chart's app queues the requests and the probe measures itself.
  */
 export function probeInterval(value: string): number {
-  const ms = durationMs(value);
   const floor = FLOORS.probeIntervalMs;
-  if (ms < floor)
-    throw new InvalidArgumentError(
-      `expected ${floor}ms or more: one pod of the chart's app answers ${1000 / floor} requests a second without queueing them, and faster the probe measures itself.`,
-    );
-  return ms;
+  return atLeast(
+    value,
+    floor,
+    `expected ${floor}ms or more: one pod of the chart's app answers ${1000 / floor} requests a second without queueing them, and faster the probe measures itself.`,
+  );
 }
 
 /** `--settle`: a duration, or `0` for none (no traffic measured before the first change and after the last). */
@@ -57,21 +63,17 @@ export function settleDuration(value: string): number {
 
 /** `--uncordon-after`: 1 s or more (the first eviction needs that long to be answered). */
 export function uncordonAfter(value: string): number {
-  const ms = durationMs(value);
-  if (ms < 1000)
-    throw new InvalidArgumentError('expected 1s or more: the node is uncordoned that long after the cordon, and the evictions need time to be answered.');
-  return ms;
+  return atLeast(value, 1000, 'expected 1s or more: the node is uncordoned that long after the cordon, and the evictions need time to be answered.');
 }
 
 /** `--timeout`, `--ready-timeout`: a wait on pods, no shorter than FLOORS.podWaitMs (one pod's replacement). */
 export function podWait(value: string): number {
-  const ms = durationMs(value);
   const floor = FLOORS.podWaitMs;
-  if (ms < floor)
-    throw new InvalidArgumentError(
-      `expected ${floor / 1000}s or more: replacing one pod of the chart takes 7-8 s (its 5 s preStop drain, then start and readiness), and a shorter wait times out after the release was changed.`,
-    );
-  return ms;
+  return atLeast(
+    value,
+    floor,
+    `expected ${floor / 1000}s or more: replacing one pod of the chart takes 7-8 s (its 5 s preStop drain, then start and readiness), and a shorter wait times out after the release was changed.`,
+  );
 }
 
 export { goDuration } from './limits.js';

@@ -82,6 +82,21 @@ export const settleOption = (what: string, defaultMs: number) => durationOption(
 export const urlOption = (description = 'reach the Service here instead of finding the NodePort') =>
   new Option('--url <url>', description).argParser(httpUrl).env('K8S_LAB_URL');
 
+/** What every lesson command ends with: --interval, --timeout (it `waits`), --settle (it `settles`), --url and --record-dir. */
+function lessonOptions(
+  command: Command,
+  defaults: { interval: number; timeout: number; settle: number; recordDir: string },
+  waits: string,
+  settles: string,
+): Command {
+  return command
+    .addOption(intervalOption(defaults.interval))
+    .addOption(podWaitOption('--timeout <duration>', waits, defaults.timeout))
+    .addOption(settleOption(settles, defaults.settle))
+    .addOption(urlOption())
+    .option('--record-dir <dir>', 'where the run record is written', defaults.recordDir);
+}
+
 /**
  * A command's action: its code (and the Lab with the adapters) is imported when it runs, so building
  * every command for `--help` needs commander and the option parsers alone.
@@ -167,93 +182,69 @@ export function commands(): Command[] {
       .option('--step', 'on a terminal: wait for Enter before each phase, the panel saying what comes next and why (the probe keeps measuring)')
       .action(runs(async () => (await import('./demo-update.js')).demoUpdate)),
 
-    new Command('demo-failover')
-      .description(
-        'delete a pod, SIGKILL its app or stop it (SIGSTOP) under live traffic: failed requests, time to not Ready and Ready again, the same name, PVC and counter (writes a run record)',
-      )
-      .addOption(
-        new Option(
-          '--mode <mode>',
-          'delete: the pod is deleted and re-created under its name; kill: the app is SIGKILLed and restarts in the same pod; hang: the app is stopped (SIGSTOP), keeps its port but answers nothing, and is resumed (SIGCONT) at the end',
+    lessonOptions(
+      new Command('demo-failover')
+        .description(
+          'delete a pod, SIGKILL its app or stop it (SIGSTOP) under live traffic: failed requests, time to not Ready and Ready again, the same name, PVC and counter (writes a run record)',
         )
-          .choices(FAILOVER_MODES)
-          .makeOptionMandatory(),
-      )
-      .addOption(new Option('--pod <n>', 'the ordinal of the pod to fail (default: the highest)').argParser(wholeNumber(0, 999)))
-      .addOption(intervalOption(DEFAULTS.demoFailover.interval))
-      .addOption(podWaitOption('--timeout <duration>', 'how long the pod may take to be Ready again', DEFAULTS.demoFailover.timeout))
-      .addOption(settleOption('probe before the failure and after the pod is back', DEFAULTS.demoFailover.settle))
-      .addOption(urlOption())
-      .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoFailover.recordDir)
-      .action(runs(async () => (await import('./demo-failover.js')).demoFailover)),
+        .addOption(
+          new Option(
+            '--mode <mode>',
+            'delete: the pod is deleted and re-created under its name; kill: the app is SIGKILLed and restarts in the same pod; hang: the app is stopped (SIGSTOP), keeps its port but answers nothing, and is resumed (SIGCONT) at the end',
+          )
+            .choices(FAILOVER_MODES)
+            .makeOptionMandatory(),
+        )
+        .addOption(new Option('--pod <n>', 'the ordinal of the pod to fail (default: the highest)').argParser(wholeNumber(0, 999))),
+      DEFAULTS.demoFailover,
+      'how long the pod may take to be Ready again',
+      'probe before the failure and after the pod is back',
+    ).action(runs(async () => (await import('./demo-failover.js')).demoFailover)),
 
-    new Command('demo-identity')
-      .description(
-        'replace one pod under live traffic, its node cordoned: what it keeps (name, hostname, DNS name, PVC, counter), what changes (IP, node, UID), when its DNS name points at the new IP (writes a run record)',
-      )
-      .addOption(new Option('--pod <n>', 'the ordinal of the pod to replace (default: the highest)').argParser(wholeNumber(0, 999)))
-      .addOption(
-        new Option('--pending-for <duration>', 'node-local volume: how long the new pod is shown Pending on its cordoned node before the uncordon')
-          .argParser(parseDuration)
-          .default(DEFAULTS.demoIdentity.pendingFor, durationLabel(DEFAULTS.demoIdentity.pendingFor)),
-      )
-      .addOption(
-        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
-          .argParser(probeInterval)
-          .default(DEFAULTS.demoIdentity.interval, durationLabel(DEFAULTS.demoIdentity.interval)),
-      )
-      .addOption(
-        new Option('--timeout <duration>', `how long the pod may take to be Ready again, and its DNS name to move (${FLOORS.podWaitMs / 1000}s or more)`)
-          .argParser(podWait)
-          .default(DEFAULTS.demoIdentity.timeout, durationLabel(DEFAULTS.demoIdentity.timeout)),
-      )
-      .addOption(
-        new Option('--settle <duration>', 'probe before the delete and after the pod is back')
-          .argParser(settleDuration)
-          .default(DEFAULTS.demoIdentity.settle, durationLabel(DEFAULTS.demoIdentity.settle)),
-      )
-      .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
-      .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoIdentity.recordDir)
-      .action(runs(async () => (await import('./demo-identity.js')).demoIdentity)),
-    demoDrainCommand(),
-    new Command('demo-node-loss')
-      .description(
-        'power off the node of a pod under live traffic: time until the node is NotReady, the pod as the API shows it, no replacement while it may still run, failed requests; then recover (start the node, or the out-of-service taint) and put the node back (writes a run record)',
-      )
-      .addOption(
-        new Option(
-          '--recover <how>',
-          'start: power the node on again (the same pod comes back); out-of-service: taint the stopped node node.kubernetes.io/out-of-service (non-graceful shutdown: the pod is removed and re-created), then start it and remove the taint',
+    lessonOptions(
+      new Command('demo-identity')
+        .description(
+          'replace one pod under live traffic, its node cordoned: what it keeps (name, hostname, DNS name, PVC, counter), what changes (IP, node, UID), when its DNS name points at the new IP (writes a run record)',
         )
-          .choices(NODE_LOSS_RECOVERIES)
-          .default('start'),
-      )
-      .addOption(new Option('--pod <n>', 'the ordinal of the pod whose node is stopped (default: the highest)').argParser(wholeNumber(0, 999)))
-      .addOption(
-        new Option(
-          '--stop-command <command>',
-          "what powers the node off, e.g. 'docker stop {node}' ({node}: its name; words split as a shell would, or a JSON array; run without a shell). Default on k8s-lab's own test cluster: its k8s-lab-node stop",
-        ).argParser(commandWords),
-      )
-      .addOption(new Option('--start-command <command>', "what powers it on again, e.g. 'docker start {node}' (as --stop-command)").argParser(commandWords))
-      .addOption(
-        new Option('--interval <duration>', `probe: time between two requests through the Service (${FLOORS.probeIntervalMs}ms or more)`)
-          .argParser(probeInterval)
-          .default(DEFAULTS.demoNodeLoss.interval, durationLabel(DEFAULTS.demoNodeLoss.interval)),
-      )
-      .addOption(
-        new Option('--timeout <duration>', `how long any one step may wait: the node NotReady or Ready, the pod back (${FLOORS.podWaitMs / 1000}s or more)`)
-          .argParser(podWait)
-          .default(DEFAULTS.demoNodeLoss.timeout, durationLabel(DEFAULTS.demoNodeLoss.timeout)),
-      )
-      .addOption(
-        new Option('--settle <duration>', 'probe before the stop, while the node is down and after the pod is back')
-          .argParser(settleDuration)
-          .default(DEFAULTS.demoNodeLoss.settle, durationLabel(DEFAULTS.demoNodeLoss.settle)),
-      )
-      .addOption(new Option('--url <url>', 'reach the Service here instead of finding the NodePort').argParser(httpUrl).env('K8S_LAB_URL'))
-      .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoNodeLoss.recordDir)
-      .action(runs(async () => (await import('./demo-node-loss.js')).demoNodeLoss)),
+        .addOption(new Option('--pod <n>', 'the ordinal of the pod to replace (default: the highest)').argParser(wholeNumber(0, 999)))
+        .addOption(
+          durationOption(
+            '--pending-for <duration>',
+            'node-local volume: how long the new pod is shown Pending on its cordoned node before the uncordon',
+            parseDuration,
+            DEFAULTS.demoIdentity.pendingFor,
+          ),
+        ),
+      DEFAULTS.demoIdentity,
+      'how long the pod may take to be Ready again, and its DNS name to move',
+      'probe before the delete and after the pod is back',
+    ).action(runs(async () => (await import('./demo-identity.js')).demoIdentity)),
+    demoDrainCommand(),
+    lessonOptions(
+      new Command('demo-node-loss')
+        .description(
+          'power off the node of a pod under live traffic: time until the node is NotReady, the pod as the API shows it, no replacement while it may still run, failed requests; then recover (start the node, or the out-of-service taint) and put the node back (writes a run record)',
+        )
+        .addOption(
+          new Option(
+            '--recover <how>',
+            'start: power the node on again (the same pod comes back); out-of-service: taint the stopped node node.kubernetes.io/out-of-service (non-graceful shutdown: the pod is removed and re-created), then start it and remove the taint',
+          )
+            .choices(NODE_LOSS_RECOVERIES)
+            .default('start'),
+        )
+        .addOption(new Option('--pod <n>', 'the ordinal of the pod whose node is stopped (default: the highest)').argParser(wholeNumber(0, 999)))
+        .addOption(
+          new Option(
+            '--stop-command <command>',
+            "what powers the node off, e.g. 'docker stop {node}' ({node}: its name; words split as a shell would, or a JSON array; run without a shell). Default on k8s-lab's own test cluster: its k8s-lab-node stop",
+          ).argParser(commandWords),
+        )
+        .addOption(new Option('--start-command <command>', "what powers it on again, e.g. 'docker start {node}' (as --stop-command)").argParser(commandWords)),
+      DEFAULTS.demoNodeLoss,
+      'how long any one step may wait: the node NotReady or Ready, the pod back',
+      'probe before the stop, while the node is down and after the pod is back',
+    ).action(runs(async () => (await import('./demo-node-loss.js')).demoNodeLoss)),
 
     new Command('demo-scale')
       .description(
@@ -363,22 +354,21 @@ export function commands(): Command[] {
 
 /** `demo-drain`: the node of one pod drained under the PodDisruptionBudget (docs/lessons.md#demo-drain). */
 function demoDrainCommand(): Command {
-  return new Command('demo-drain')
-    .description(
-      "drain the node of a pod under live traffic with the chart's PodDisruptionBudget: cordon, evict the release's pods there (refusals retried), where each went, failed requests, uncordon (writes a run record)",
-    )
-    .addOption(new Option('--pod <n>', 'the ordinal of the pod whose node is drained (default: the highest)').argParser(wholeNumber(0, 999)))
-    .addOption(
-      durationOption(
-        '--uncordon-after <duration>',
-        'uncordon the node this long after the cordon (default: once every evicted pod is back, or Pending or refused for the settle time, 5 s at least)',
-        uncordonAfter,
+  return lessonOptions(
+    new Command('demo-drain')
+      .description(
+        "drain the node of a pod under live traffic with the chart's PodDisruptionBudget: cordon, evict the release's pods there (refusals retried), where each went, failed requests, uncordon (writes a run record)",
+      )
+      .addOption(new Option('--pod <n>', 'the ordinal of the pod whose node is drained (default: the highest)').argParser(wholeNumber(0, 999)))
+      .addOption(
+        durationOption(
+          '--uncordon-after <duration>',
+          'uncordon the node this long after the cordon (default: once every evicted pod is back, or Pending or refused for the settle time, 5 s at least)',
+          uncordonAfter,
+        ),
       ),
-    )
-    .addOption(intervalOption(DEFAULTS.demoDrain.interval))
-    .addOption(podWaitOption('--timeout <duration>', "how long the drain and the pods' return may take", DEFAULTS.demoDrain.timeout))
-    .addOption(settleOption('probe before the drain and after the pods are back', DEFAULTS.demoDrain.settle))
-    .addOption(urlOption())
-    .option('--record-dir <dir>', 'where the run record is written', DEFAULTS.demoDrain.recordDir)
-    .action(runs(async () => (await import('./demo-drain.js')).demoDrain));
+    DEFAULTS.demoDrain,
+    "how long the drain and the pods' return may take",
+    'probe before the drain and after the pods are back',
+  ).action(runs(async () => (await import('./demo-drain.js')).demoDrain));
 }

@@ -3,7 +3,7 @@ import { whyNodeLessonCannotRun } from '../demos/node-lessons.js';
 import type { DrainRecord } from '../demos/drain-analysis.js';
 import type { Lab } from '../lab-context.js';
 import { renderTable } from '../ui/table.js';
-import { demoEnding, runDemoCommand, runTimings } from './demo-command.js';
+import { renderDataChecks, renderPhases, runLessonCommand, runTimings, seconds, verdictLines } from './demo-command.js';
 
 export interface DrainCommandOptions {
   pod?: number;
@@ -15,8 +15,6 @@ export interface DrainCommandOptions {
   recordDir: string;
 }
 
-const seconds = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
-
 /** The human summary of a drain record. */
 export function renderDrainSummary(record: DrainRecord, path: string): string {
   const f = record.failedRequests;
@@ -24,10 +22,7 @@ export function renderDrainSummary(record: DrainRecord, path: string): string {
     ? `PodDisruptionBudget ${record.budget.name}: maxUnavailable ${record.budget.maxUnavailable ?? '—'}, ${record.budget.disruptionsAllowed ?? '?'} disruption(s) allowed before the drain`
     : 'no PodDisruptionBudget: nothing limits the evictions';
   return [
-    renderTable(
-      ['PHASE', 'START', 'DURATION', 'WHAT'],
-      record.phases.map((p) => [p.name, seconds(p.start), seconds(p.end - p.start), p.detail ?? '']),
-    ),
+    renderPhases(record.phases),
     '',
     budget,
     renderTable(
@@ -47,39 +42,18 @@ export function renderDrainSummary(record: DrainRecord, path: string): string {
     '',
     `probe: ${record.probe.requests} requests every ${record.probe.intervalMs} ms, ${record.probe.failures} failed; from the cordon on: ${f.count} failed${f.count ? ` over ${seconds(f.spanMs)}` : ''}`,
     `${record.node}: cordoned at ${seconds(record.cordonedAt)}, uncordoned at ${seconds(record.uncordonedAt)}; schedulable after the lesson: ${record.uncordonedAfter === null ? 'unknown' : record.uncordonedAfter ? 'yes' : 'NO'}`,
-    renderTable(
-      ['POD', 'BEFORE', 'AFTER', 'ACKNOWLEDGED', 'DATA'],
-      record.dataChecks.map((c) => [
-        c.pod,
-        String(c.before ?? '?'),
-        String(c.after ?? '?'),
-        String(c.acknowledged),
-        c.preserved ? 'preserved' : `LOST: ${c.reason}`,
-      ]),
-    ),
+    renderDataChecks(record.dataChecks),
     ...record.notes.slice(1),
-    `drain of ${record.node} (node of ${record.pod}): ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
-    `run record: ${path}`,
+    ...verdictLines(`drain of ${record.node} (node of ${record.pod})`, record, path),
   ].join('\n');
 }
 
 export async function demoDrain(lab: Lab, options: DrainCommandOptions): Promise<DrainRecord> {
-  return runDemoCommand(lab, {
-    recordDir: options.recordDir,
-    startLine: () => `drain in ${lab.release}: probing the Service every ${options.interval} ms`,
-    run: (rl, signal, live) =>
-      runDrain(
-        rl,
-        {
-          pod: options.pod,
-          uncordonAfterMs: options.uncordonAfter,
-          ...runTimings(options),
-        },
-        signal,
-        { feed: live.feed },
-      ),
+  return runLessonCommand(lab, 'drain', {
+    doing: `drain in ${lab.release}`,
+    run: runDrain,
+    options: { pod: options.pod, uncordonAfterMs: options.uncordonAfter, ...runTimings(options) },
     summary: renderDrainSummary,
-    ending: (record, path) => demoEnding(record, path, 'drain'),
   });
 }
 

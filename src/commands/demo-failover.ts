@@ -2,7 +2,7 @@ import { runFailover } from '../demos/failover.js';
 import { type FailoverMode, type FailoverRecord } from '../demos/lessons.js';
 import type { Lab } from '../lab-context.js';
 import { renderTable } from '../ui/table.js';
-import { demoEnding, runDemoCommand, runTimings } from './demo-command.js';
+import { renderDataChecks, renderPhases, runLessonCommand, runTimings, seconds, verdictLines } from './demo-command.js';
 
 export interface FailoverCommandOptions {
   mode: FailoverMode;
@@ -14,17 +14,12 @@ export interface FailoverCommandOptions {
   recordDir: string;
 }
 
-const seconds = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
-
 /** The human summary of a failover record. */
 export function renderFailoverSummary(record: FailoverRecord, path: string): string {
   const { before, after } = record.identity;
   const f = record.failedRequests;
   return [
-    renderTable(
-      ['PHASE', 'START', 'DURATION', 'WHAT'],
-      record.phases.map((p) => [p.name, seconds(p.start), seconds(p.end - p.start), p.detail ?? '']),
-    ),
+    renderPhases(record.phases),
     '',
     renderTable(
       ['', 'POD', 'POD UID', 'PVC', 'PVC UID', 'RESTARTS', 'COUNTER'],
@@ -41,41 +36,20 @@ export function renderFailoverSummary(record: FailoverRecord, path: string): str
     '',
     `probe: ${record.probe.requests} requests every ${record.probe.intervalMs} ms through the Service, ${record.probe.failures} failed; after the failure: ${f.count} failed${f.count ? ` over ${seconds(f.spanMs)} (first ${seconds(f.firstMs)}, last ${seconds(f.lastMs)} after it)` : ''}`,
     `${record.pod} Ready again ${seconds(record.readyAgainMs)} after the ${{ delete: 'delete', kill: 'SIGKILL', hang: 'SIGSTOP' }[record.mode]}`,
-    renderTable(
-      ['POD', 'BEFORE', 'AFTER', 'ACKNOWLEDGED', 'DATA'],
-      record.dataChecks.map((c) => [
-        c.pod,
-        String(c.before ?? '?'),
-        String(c.after ?? '?'),
-        String(c.acknowledged),
-        c.preserved ? 'preserved' : `LOST: ${c.reason}`,
-      ]),
-    ),
+    renderDataChecks(record.dataChecks),
     '',
     ...(record.explanation ?? []).map((line) => `why: ${line}`),
     `what would shorten it: ${record.advice}`,
     ...record.notes.slice(1),
-    `failover --mode ${record.mode} of ${record.pod}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
-    `run record: ${path}`,
+    ...verdictLines(`failover --mode ${record.mode} of ${record.pod}`, record, path),
   ].join('\n');
 }
 
 export async function demoFailover(lab: Lab, options: FailoverCommandOptions): Promise<FailoverRecord> {
-  return runDemoCommand(lab, {
-    recordDir: options.recordDir,
-    startLine: () => `failover (--mode ${options.mode}) in ${lab.release}: probing the Service every ${options.interval} ms`,
-    run: (rl, signal, live) =>
-      runFailover(
-        rl,
-        {
-          mode: options.mode,
-          pod: options.pod,
-          ...runTimings(options),
-        },
-        signal,
-        { feed: live.feed },
-      ),
+  return runLessonCommand(lab, 'failover', {
+    doing: `failover (--mode ${options.mode}) in ${lab.release}`,
+    run: runFailover,
+    options: { mode: options.mode, pod: options.pod, ...runTimings(options) },
     summary: renderFailoverSummary,
-    ending: (record, path) => demoEnding(record, path, 'failover'),
   });
 }

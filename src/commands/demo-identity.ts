@@ -3,8 +3,7 @@ import { DEFAULTS } from '../defaults.js';
 import { runIdentity } from '../demos/identity.js';
 import type { IdentityRecord } from '../demos/identity-analysis.js';
 import type { Lab } from '../lab-context.js';
-import { demoEnding, runDemoCommand } from './demo-command.js';
-import { packageVersion } from '../paths.js';
+import { runLessonCommand, runTimings, seconds, verdictLines } from './demo-command.js';
 import { renderTable } from '../ui/table.js';
 
 export interface IdentityCommandOptions {
@@ -16,8 +15,6 @@ export interface IdentityCommandOptions {
   url?: string;
   recordDir: string;
 }
-
-const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
 
 /** The human summary of an identity record: before and after side by side, the figures, the verdict. */
 export function renderIdentitySummary(record: IdentityRecord, path: string): string {
@@ -52,33 +49,16 @@ export function renderIdentitySummary(record: IdentityRecord, path: string): str
     `Pending ${seconds(figures?.pendingMs)}, Ready again ${seconds(figures?.readyAgainMs)} after the delete; DNS name on the new IP ${seconds(figures?.dnsMovedMs)} after the delete (${seconds(figures?.dnsAfterReadyMs)} after Ready), resolving to nothing for ${seconds(figures?.dnsGapMs)}; to the deleted pod's IP for ${figures?.dnsStaleMs === null ? 'the rest of the run' : seconds(figures?.dnsStaleMs)} after it was gone (cached answers)`,
     `probe: ${record.probe.requests} requests every ${record.probe.intervalMs} ms through the Service, ${record.probe.failures} failed${figures?.failed.count ? ` (${figures.failed.count} after the delete, over ${seconds(figures.failed.spanMs)})` : ''}`,
     ...record.notes.slice(2),
-    `identity of ${record.pod}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
-    `run record: ${path}`,
+    ...verdictLines(`identity of ${record.pod}`, record, path),
   ].join('\n');
 }
 
 export async function demoIdentity(lab: Lab, options: IdentityCommandOptions): Promise<IdentityRecord> {
-  return runDemoCommand(lab, {
-    recordDir: options.recordDir,
-    startLine: () => `identity in ${lab.release}: probing the Service every ${options.interval} ms`,
-    run: (rl, signal, live) =>
-      runIdentity(
-        rl,
-        {
-          pod: options.pod,
-          intervalMs: options.interval,
-          timeoutMs: options.timeout,
-          settleMs: options.settle,
-          pendingForMs: options.pendingFor,
-          url: options.url,
-          recordDir: options.recordDir,
-          k8sLabVersion: packageVersion(),
-        },
-        signal,
-        { feed: live.feed },
-      ),
+  return runLessonCommand(lab, 'identity', {
+    doing: `identity in ${lab.release}`,
+    run: runIdentity,
+    options: { pod: options.pod, pendingForMs: options.pendingFor, ...runTimings(options) },
     summary: renderIdentitySummary,
-    ending: (record, path) => demoEnding(record, path, 'identity'),
   });
 }
 

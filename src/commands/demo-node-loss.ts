@@ -3,7 +3,7 @@ import type { NodeLossRecovery } from '../demos/node-loss-analysis.js';
 import type { NodeLossRecord } from '../demos/node-loss-record.js';
 import type { Lab } from '../lab-context.js';
 import { renderTable } from '../ui/table.js';
-import { demoEnding, runDemoCommand, runTimings } from './demo-command.js';
+import { renderPhases, runLessonCommand, runTimings, seconds, verdictLines } from './demo-command.js';
 
 export interface NodeLossCommandOptions {
   recover: NodeLossRecovery;
@@ -18,18 +18,13 @@ export interface NodeLossCommandOptions {
   recordDir: string;
 }
 
-const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
-
 /** The human summary of a node-loss record. */
 export function renderNodeLossSummary(record: NodeLossRecord, path: string): string {
   const f = record.figures;
   const r = f?.replacement;
   const { before, after } = record.identity;
   return [
-    renderTable(
-      ['PHASE', 'START', 'DURATION', 'WHAT'],
-      record.phases.map((p) => [p.name, seconds(p.start), seconds(p.end - p.start), p.detail ?? '']),
-    ),
+    renderPhases(record.phases),
     '',
     renderTable(
       ['', 'POD', 'POD UID', 'NODE', 'PVC UID', 'COUNTER'],
@@ -43,29 +38,15 @@ export function renderNodeLossSummary(record: NodeLossRecord, path: string): str
     `probe: ${record.probe.requests} requests every ${record.probe.intervalMs} ms, ${record.failedRequests.count} failed after the stop${record.failedRequests.count ? ` over ${seconds(record.failedRequests.spanMs)}` : ''}; ${record.pod} Ready again ${seconds(f?.podReadyAgainMs)} after the stop`,
     `data: ${record.dataMeaning}`,
     ...record.cleanup.map((line) => `put back: ${line}`),
-    `node-loss --recover ${record.recover} of ${record.node} (${record.pod}): ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
-    `run record: ${path}`,
+    ...verdictLines(`node-loss --recover ${record.recover} of ${record.node} (${record.pod})`, record, path),
   ].join('\n');
 }
 
 export async function demoNodeLoss(lab: Lab, options: NodeLossCommandOptions): Promise<NodeLossRecord> {
-  return runDemoCommand(lab, {
-    recordDir: options.recordDir,
-    startLine: () => `node loss (--recover ${options.recover}) in ${lab.release}: probing the Service every ${options.interval} ms`,
-    run: (rl, signal, live) =>
-      runNodeLoss(
-        rl,
-        {
-          recover: options.recover,
-          pod: options.pod,
-          stopCommand: options.stopCommand,
-          startCommand: options.startCommand,
-          ...runTimings(options),
-        },
-        signal,
-        { feed: live.feed },
-      ),
+  return runLessonCommand(lab, 'node loss', {
+    doing: `node loss (--recover ${options.recover}) in ${lab.release}`,
+    run: runNodeLoss,
+    options: { recover: options.recover, pod: options.pod, stopCommand: options.stopCommand, startCommand: options.startCommand, ...runTimings(options) },
     summary: renderNodeLossSummary,
-    ending: (record, path) => demoEnding(record, path, 'node loss'),
   });
 }

@@ -1,11 +1,9 @@
 import { type PolicyChoice, type Retention, type ScaleRecord } from '../demos/lessons.js';
 import { runScale } from '../demos/scale.js';
-import type { LabError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
-import { packageVersion } from '../paths.js';
 import { highlight } from '../ui/logger.js';
 import { renderTable } from '../ui/table.js';
-import { demoEnding, runDemoCommand } from './demo-command.js';
+import { runLessonCommand, runTimings, seconds, verdictLines } from './demo-command.js';
 
 export interface ScaleCommandOptions {
   to: number;
@@ -20,8 +18,6 @@ export interface ScaleCommandOptions {
   url2?: string;
   recordDir: string;
 }
-
-const seconds = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
 
 /** The human summary of a scale record: per policy, the pods' times, the scale-down order and the storage checks. */
 export function renderScaleSummary(record: ScaleRecord, path: string): string {
@@ -56,43 +52,24 @@ export function renderScaleSummary(record: ScaleRecord, path: string): string {
   // A lesson that did not pass ends with its error line, which says why, what was undone and where
   // the record is (scaleEnding): said here as well, the same long sentence came twice.
   lines.push(...record.cleanup.filter((line) => !record.reason.includes(line)).map((line) => `afterwards: ${line}`));
-  if (record.verdict === 'passed') lines.push(`scale: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`, `run record: ${path}`);
+  if (record.verdict === 'passed') lines.push(...verdictLines('scale', record, path));
   else lines.push(`scale: ${record.verdict} (${seconds(record.durationMs)})`);
   return lines.join('\n');
 }
 
-/** The error a lesson that did not pass ends with: its reason once, the record's path as the hint. */
-export function scaleEnding(record: ScaleRecord, path: string): LabError | undefined {
-  // The reason of an interrupted lesson starts with "interrupted (SIGINT)".
-  return demoEnding(record, path, 'scale');
-}
-
 export async function demoScale(lab: Lab, options: ScaleCommandOptions): Promise<ScaleRecord> {
-  return runDemoCommand(lab, {
-    recordDir: options.recordDir,
-    startLine: () =>
-      `scale ${lab.release} to ${options.to} (--policy ${options.policy}, PVCs ${options.pvcRetention === 'delete' ? 'deleted on scale-down' : 'retained'}): probing the Service every ${options.interval} ms`,
-    run: (rl, signal, live) =>
-      runScale(
-        rl,
-        {
-          to: options.to,
-          policy: options.policy,
-          pvcRetention: options.pvcRetention,
-          keepPvcs: Boolean(options.keepPvcs),
-          nodePort: options.nodePort,
-          intervalMs: options.interval,
-          timeoutMs: options.timeout,
-          settleMs: options.settle,
-          url: options.url,
-          url2: options.url2,
-          recordDir: options.recordDir,
-          k8sLabVersion: packageVersion(),
-        },
-        signal,
-        { feed: live.feed },
-      ),
+  return runLessonCommand(lab, 'scale', {
+    doing: `scale ${lab.release} to ${options.to} (--policy ${options.policy}, PVCs ${options.pvcRetention === 'delete' ? 'deleted on scale-down' : 'retained'})`,
+    run: runScale,
+    options: {
+      to: options.to,
+      policy: options.policy,
+      pvcRetention: options.pvcRetention,
+      keepPvcs: Boolean(options.keepPvcs),
+      nodePort: options.nodePort,
+      url2: options.url2,
+      ...runTimings(options),
+    },
     summary: renderScaleSummary,
-    ending: scaleEnding,
   });
 }

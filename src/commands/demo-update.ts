@@ -5,10 +5,9 @@ import { UsageError } from '../errors.js';
 import { interrupts } from '../interrupt.js';
 import type { Lab } from '../lab-context.js';
 import { packageVersion } from '../paths.js';
-import { renderTable } from '../ui/table.js';
 import { isInteractive } from '../live/view.js';
 import { StepGate, whyPhase } from '../live/step.js';
-import { demoEnding, runDemoCommand } from './demo-command.js';
+import { demoEnding, probingLine, renderDataChecks, renderPhases, runDemoCommand, seconds, verdictLines } from './demo-command.js';
 
 export interface DemoCommandOptions {
   strategy: Strategy;
@@ -51,32 +50,21 @@ export function checkStrategyOptions(
   }
 }
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
 /** The human summary of a run record. */
 export function renderSummary(record: RunRecord, path: string): string {
   const { probe } = record;
   return [
-    renderTable(
-      ['PHASE', 'START', 'DURATION', 'WHAT'],
-      record.phases.map((p) => [p.name, seconds(p.start), seconds(p.end - p.start), p.detail ?? '']),
-    ),
+    renderPhases(record.phases),
     '',
     `probe: ${probe.requests} requests every ${probe.intervalMs} ms through the Service: ${probe.ok} ok, ${probe.failures} failed (${(probe.successRatio * 100).toFixed(2)} %), longest outage ${probe.longestOutageMs} ms`,
     `most pods down at once: ${record.maxPodsDown}`,
     '',
-    renderTable(
-      ['POD', 'BEFORE', 'AFTER', 'ACKNOWLEDGED', 'DATA'],
-      record.dataChecks.map((c) => [c.pod, c.before ?? '?', c.after ?? '?', c.acknowledged, c.preserved ? 'preserved' : `LOST: ${c.reason}`]),
-    ),
+    renderDataChecks(record.dataChecks),
     '',
     ...(record.method ? [`recreate: ${record.method.label} (${record.method.why})`] : []),
     // A demo that did not pass ends with its error line, which gives the reason and the record's path once.
     ...(record.verdict === 'passed'
-      ? [
-          `${record.strategy} ${record.versions.from} → ${record.versions.to}: ${record.verdict} — ${record.reason} (${seconds(record.durationMs)})`,
-          `run record: ${path}`,
-        ]
+      ? [...verdictLines(`${record.strategy} ${record.versions.from} → ${record.versions.to}`, record, path)]
       : [`${record.strategy} ${record.versions.from} → ${record.versions.to}: ${record.verdict} (${seconds(record.durationMs)})`]),
   ].join('\n');
 }
@@ -91,7 +79,7 @@ export async function demoUpdate(lab: Lab, options: DemoCommandOptions): Promise
   }
   await runDemoCommand(lab, {
     recordDir: options.recordDir,
-    startLine: () => `${options.strategy} update of ${lab.release}: probing the Service every ${options.interval} ms`,
+    startLine: () => probingLine(`${options.strategy} update of ${lab.release}`, options.interval),
     run: async (rl, signal, live) => {
       const gate = options.step ? new StepGate(lab.stdin) : undefined;
       const beforePhase = gate

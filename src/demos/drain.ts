@@ -23,9 +23,10 @@ import {
   type EvictionAttempt,
   type Placement,
 } from './drain-analysis.js';
-import { checkLessonRelease, lessonOrdinal } from './failover.js';
+import { checkLessonRelease, lessonOrdinal, type LessonOptions } from './lesson-checks.js';
 import type { LessonEnvironment } from './lessons.js';
-import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoFrame, type DemoHooks } from './harness.js';
+import { cordonPhase } from './node-lessons.js';
+import { lessonRun, runOnHarness, snapshot, type DemoFrame, type Lesson } from './harness.js';
 import type { CounterSnapshot, PodEvent } from './record.js';
 import type { DemoSession } from './session.js';
 
@@ -34,17 +35,9 @@ export const EVICTION_RETRY_MS = 1000;
 /** How often the pods' nodes are read while the lesson runs. */
 const PLACEMENT_POLL_MS = 500;
 
-export interface DrainOptions {
-  /** The ordinal; undefined: the highest. */
-  pod?: number;
+export interface DrainOptions extends LessonOptions {
   /** Uncordon this long after the cordon; undefined: once the picture is clear. */
   uncordonAfterMs?: number;
-  intervalMs: number;
-  timeoutMs: number;
-  settleMs: number;
-  url?: string;
-  recordDir: string;
-  k8sLabVersion: string;
 }
 
 /** Nodes new pods can go to: Ready, not cordoned, no NoSchedule or NoExecute taint. */
@@ -59,19 +52,11 @@ interface DrainPlan {
   name: string;
   node: string;
   nodes: string[];
-  helm: string;
-  kubectlClient: string;
 }
 
 /** Every check before anything changes: the release deployed, --pod in range, 2+ schedulable nodes, the pod on one of them. */
 export async function checkDrain(lab: Lab, options: Pick<DrainOptions, 'pod'>): Promise<DrainPlan> {
-  const [release, helm, kubectlClient, nodes] = await Promise.all([
-    checkLessonRelease(lab),
-    lab.helm.version(),
-    lab.kubectl.clientVersion(),
-    lab.kubectl.nodes(),
-  ]);
-  const { replicas } = release;
+  const [{ replicas }, nodes] = await Promise.all([checkLessonRelease(lab), lab.kubectl.nodes()]);
   if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas: no pod to drain`, 'deploy with --replicas 2 first');
   const ordinal = lessonOrdinal(lab.release, options.pod, replicas);
   const schedulable = schedulableNodeNames(nodes);
@@ -89,23 +74,11 @@ export async function checkDrain(lab: Lab, options: Pick<DrainOptions, 'pod'>): 
       `node ${node} of pod ${name} is not schedulable (cordoned, tainted or not Ready): the lesson would not be the one to uncordon it; nothing was changed`,
       `uncordon it yourself (\`kubectl uncordon ${node}\`) or pick another --pod`,
     );
-  return { replicas, name, node, nodes: schedulable, helm: helm.version, kubectlClient };
+  return { replicas, name, node, nodes: schedulable };
 }
 
 /** Runs the drain lesson and returns its run record (also written to recordDir). */
-export function runDrain(
-  lab: Lab,
-  options: DrainOptions,
-  signal?: AbortSignal,
-  hooks: Pick<DemoHooks, 'feed'> = {},
-): Promise<{ record: DrainRecord; path: string }> {
-  return withDemoReader(
-    lab,
-    options.timeoutMs,
-    (lab) => checkDrain(lab, options),
-    (rl, files, plan) => measureDrain(rl, files, plan, options, signal, hooks),
-  );
-}
+export const runDrain = lessonRun<DrainOptions, DrainPlan, DrainRecord>(checkDrain, measureDrain);
 
 interface Identities {
   identities: DrainPodIdentity[];
@@ -285,12 +258,7 @@ async function evictUntilClear(c: DrainContext): Promise<void> {
 async function drainPhases(c: DrainContext): Promise<void> {
   const { lab, session, run, plan, options } = c;
   await session.phase('baseline', 'traffic before the drain', () => session.hold(options.settleMs));
-  await session.phase('cordon', `kubectl cordon ${plan.node}: no new pod is scheduled there`, async () => {
-    session.checkpoint();
-    session.changed = true;
-    run.cordonedAt = session.clock();
-    await lab.apply(kubectlChanges.cordon(lab.kubectl, plan.node));
-  });
+  await cordonPhase(session, plan.node, run);
   const until = options.uncordonAfterMs === undefined ? 'until the picture is clear' : `for ${(options.uncordonAfterMs / 1000).toFixed(1)} s after the cordon`;
   await session.phase(
     'evict',
@@ -363,14 +331,7 @@ async function readBudget(lab: Lab): Promise<Budget> {
   };
 }
 
-async function measureDrain(
-  lab: Lab,
-  files: FileReader,
-  plan: DrainPlan,
-  options: DrainOptions,
-  signal: AbortSignal | undefined,
-  hooks: Pick<DemoHooks, 'feed'>,
-): Promise<{ record: DrainRecord; path: string }> {
+async function measureDrain({ demo, lab, plan, options, spec }: Lesson<DrainOptions, DrainPlan>): Promise<DrainRecord> {
   const budget = await readBudget(lab);
   const run: DrainRun = { cordonedAt: null, uncordonedAt: null, evictions: [] };
   let tracker: PlacementTracker | undefined;
@@ -383,24 +344,12 @@ async function measureDrain(
     namespace: '',
     before: frame.start.identities,
     run,
-    feed: hooks.feed,
+    feed: spec.hooks.feed,
   });
   let namespace = '';
   const seen = await runOnHarness<Identities>(
-    lab,
-    files,
-    {
-      intervalMs: options.intervalMs,
-      timeoutMs: options.timeoutMs,
-      url: options.url,
-      k8sLabVersion: options.k8sLabVersion,
-      helm: plan.helm,
-      kubectlClient: plan.kubectlClient,
-      waitingFor: `pods of ${lab.release} (before the lesson)`,
-      start: { title: `drain of ${plan.node} (node of ${plan.name})`, release: lab.release, replicas: plan.replicas },
-      hooks,
-      signal,
-    },
+    demo,
+    { ...spec, start: { title: `drain of ${plan.node} (node of ${plan.name})`, release: lab.release, replicas: plan.replicas } },
     {
       read: readIdentities,
       prepare: async (frame) => {
@@ -417,7 +366,7 @@ async function measureDrain(
   });
   const placements = await tracker!.stop();
   const uncordonedAfter = await nodeUncordoned(lab.kubectl, plan.node);
-  const record = drainRecord({
+  return drainRecord({
     lab,
     plan,
     options,
@@ -438,7 +387,6 @@ async function measureDrain(
     startedAt: seen.startedAt,
     endedAt: seen.endedAt,
   });
-  return { record, path: writeRecord(options.recordDir, record) };
 }
 
 interface DrainRecordInputs {

@@ -9,10 +9,9 @@ import {
   type Pod,
   type ProbeSettings,
 } from '../adapters/kube-objects.js';
-import { inNamespace, type ProcessSignal } from '../adapters/kubectl.js';
+import type { ProcessSignal } from '../adapters/kubectl.js';
 import { APP_CONTAINER, type FileReader } from '../counters.js';
-import { LabError, UsageError } from '../errors.js';
-import { refuseStale } from '../governing-service.js';
+import { LabError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
 import { demoLimits } from '../limits.js';
 import { summarizeProbe } from '../probe/stats.js';
@@ -21,53 +20,15 @@ import { checkData } from './analysis.js';
 import { explainFailover, failoverFigures, hangDetectionWindow, podClockWithin, type FailureMoment } from './failover-analysis.js';
 import { decideFailover, type FailoverMode, type FailoverRecord, type PodIdentity } from './lessons.js';
 import type { CounterSnapshot } from './record.js';
-import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type Seen } from './harness.js';
+import { lessonRun, runOnHarness, snapshot, type Lesson, type Seen } from './harness.js';
+import { checkLessonRelease, lessonOrdinal, type LessonOptions } from './lesson-checks.js';
 import { DemoSession } from './session.js';
 
 /** The app's command line in the chart (chart/templates/statefulset.yaml): what --mode kill SIGKILLs and --mode hang SIGSTOPs. */
 export const APP_COMMAND = ['python3', '/app/server.py'];
 
-export interface FailoverOptions {
+export interface FailoverOptions extends LessonOptions {
   mode: FailoverMode;
-  /** The ordinal; undefined: the highest. */
-  pod?: number;
-  intervalMs: number;
-  timeoutMs: number;
-  settleMs: number;
-  url?: string;
-  recordDir: string;
-  k8sLabVersion: string;
-}
-
-interface LessonValues {
-  replicaCount?: number;
-}
-
-/** The release as a lesson finds it: deployed, and its replica count. */
-export async function checkLessonRelease(lab: Lab): Promise<{ replicas: number; revision: number; values: Record<string, unknown> }> {
-  const [release, values, statefulSet] = await Promise.all([
-    lab.helm.find(lab.release),
-    lab.helm.values(lab.release).catch(() => undefined),
-    lab.kubectl.statefulSet(lab.release).catch(() => undefined),
-  ]);
-  if (!release) throw new LabError(`release ${lab.release} is not installed${inNamespace(lab.target)}`, 'deploy it first: `k8s-lab deploy`');
-  if (release.status !== 'deployed')
-    throw new LabError(`release ${lab.release} is ${release.status}, not deployed`, 'bring it back with `k8s-lab deploy` (or `helm rollback`) first');
-  refuseStale(lab, statefulSet);
-  const all = values ?? (await lab.helm.values(lab.release));
-  const { replicaCount } = all as LessonValues;
-  return { replicas: replicaCount ?? 2, revision: Number(release.revision), values: all };
-}
-
-/** The ordinal a lesson acts on: `--pod`, else the highest; out of range is bad usage, before anything changes. */
-export function lessonOrdinal(release: string, pod: number | undefined, replicas: number): number {
-  const ordinal = pod ?? replicas - 1;
-  if (ordinal >= replicas)
-    throw new UsageError(
-      `--pod ${ordinal}: release ${release} has ${replicas} replicas (pods 0-${replicas - 1}); nothing was changed`,
-      `pass --pod 0 to ${replicas - 1}, or leave it out for the highest`,
-    );
-  return ordinal;
 }
 
 /** The pod's identity: its UID, claim and claim's UID, restarts and counter. */
@@ -100,32 +61,19 @@ async function readIdentity(lab: Lab, files: FileReader, name: string): Promise<
   return { identity: identify(pod, name, claims, snap.counters), counters: snap.counters };
 }
 
-/** Runs the failover lesson and returns its run record (also written to recordDir). */
-export async function runFailover(
-  lab: Lab,
-  options: FailoverOptions,
-  signal?: AbortSignal,
-  hooks: Pick<DemoHooks, 'feed'> = {},
-): Promise<{ record: FailoverRecord; path: string }> {
-  return withDemoReader(
-    lab,
-    options.timeoutMs,
-    async (lab) => {
-      const [release, helm, kubectlClient] = await Promise.all([checkLessonRelease(lab), lab.helm.version(), lab.kubectl.clientVersion()]);
-      const { replicas } = release;
-      if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas: no pod to fail`, 'deploy with --replicas 2 first');
-      const ordinal = lessonOrdinal(lab.release, options.pod, replicas);
-      return { replicas, ordinal, helm: helm.version, kubectlClient };
-    },
-    (rl, files, plan) => measureFailover(rl, files, plan, options, signal, hooks),
-  );
+/** Every check before anything changes: the release deployed, a pod to fail, --pod in range. */
+async function checkFailover(lab: Lab, options: Pick<FailoverOptions, 'pod'>): Promise<FailoverPlan> {
+  const { replicas } = await checkLessonRelease(lab);
+  if (replicas < 1) throw new LabError(`release ${lab.release} has 0 replicas: no pod to fail`, 'deploy with --replicas 2 first');
+  return { replicas, ordinal: lessonOrdinal(lab.release, options.pod, replicas) };
 }
+
+/** Runs the failover lesson and returns its run record (also written to recordDir). */
+export const runFailover = lessonRun(checkFailover, measureFailover);
 
 interface FailoverPlan {
   replicas: number;
   ordinal: number;
-  helm: string;
-  kubectlClient: string;
 }
 
 /** The probes of the app container, read from the live StatefulSet (not from chart defaults). */
@@ -250,14 +198,7 @@ async function resumeApp(lab: Lab, session: DemoSession, name: string, t0: numbe
   run.mayBeStopped = sent.states.includes('T');
 }
 
-async function measureFailover(
-  lab: Lab,
-  files: FileReader,
-  plan: FailoverPlan,
-  options: FailoverOptions,
-  signal: AbortSignal | undefined,
-  { feed }: Pick<DemoHooks, 'feed'>,
-): Promise<{ record: FailoverRecord; path: string }> {
+async function measureFailover({ demo, lab, plan, options, spec }: Lesson<FailoverOptions, FailoverPlan>): Promise<FailoverRecord> {
   const name = `${lab.release}-${plan.ordinal}`;
   let probes: LiveProbes = { readiness: null, liveness: null };
   const run: FailoverRun = { resume: null, mayBeStopped: false };
@@ -269,16 +210,10 @@ async function measureFailover(
     return options.mode === 'kill' ? podRestarts(pod) > before.restarts : uid === before.uid;
   };
   const seen = await runOnHarness(
-    lab,
-    files,
+    demo,
     {
-      ...options,
-      helm: plan.helm,
-      kubectlClient: plan.kubectlClient,
-      waitingFor: `pods of ${lab.release} (before the lesson)`,
+      ...spec,
       start: { title: `failover (${options.mode}) of ${name}`, release: lab.release, replicas: plan.replicas },
-      hooks: { feed },
-      signal,
     },
     {
       read: (lab, files) => readIdentity(lab, files, name),
@@ -301,8 +236,7 @@ async function measureFailover(
         undoFailover(lab, session, name, failure, interruptedIn, t0, run, (state) => back(state, start.identity!)),
     },
   );
-  const record = failoverRecord({ seen, name, options, plan, probes, run });
-  return { record, path: writeRecord(options.recordDir, record) };
+  return failoverRecord({ seen, name, options, plan, probes, run });
 }
 
 /**

@@ -67,24 +67,84 @@ export async function snapshot(lab: Lab, files: FileReader): Promise<{ counters:
   return { counters, ready: pods.filter(isPodReady).map((p) => p.metadata.name), claims: claims.map((c) => c.metadata.name) };
 }
 
+/** The versions of the tools a demo runs, for its record's environment. */
+export interface ToolVersions {
+  helm: string;
+  kubectl: string;
+}
+
+/** What a demo reads with: the lab reading through the demo's reader, that reader's counter files, and the tools' versions. */
+export interface DemoReader {
+  lab: Lab;
+  files: FileReader;
+  tools: ToolVersions;
+}
+
 /**
  * Opens the demo's reader (one API connection for reads and counter files; kubectl when the
- * kubeconfig needs it) while `check` runs against the cluster, then runs `body` with both, and
- * closes the reader whatever happens. `check` is where every option is checked before anything changes.
+ * kubeconfig needs it) and asks the tools' versions while `check` runs against the cluster, then
+ * runs `body` with them, and closes the reader whatever happens. `check` is where every option is
+ * checked before anything changes.
  */
 export async function withDemoReader<P, T>(
   lab: Lab,
   timeoutMs: number,
   check: (lab: Lab) => Promise<P>,
-  body: (rl: Lab, files: FileReader, plan: P) => Promise<T>,
+  body: (demo: DemoReader, plan: P) => Promise<T>,
 ): Promise<T> {
   const opening = openProxiedReader(lab, demoLimits.proxyMs(timeoutMs));
   try {
-    const [reader, plan] = await Promise.all([opening, check(lab)]);
-    return await body(reader ? { ...lab, kubectl: reader.kubectl } : lab, reader ?? lab.kubectl, plan);
+    const [reader, helm, kubectl, plan] = await Promise.all([opening, lab.helm.version(), lab.kubectl.clientVersion(), check(lab)]);
+    const demo = reader ? { lab: { ...lab, kubectl: reader.kubectl }, files: reader } : { lab, files: lab.kubectl };
+    return await body({ ...demo, tools: { helm: helm.version, kubectl } }, plan);
   } finally {
     await (await opening)?.close();
   }
+}
+
+/** The probe and time options every demo and lesson takes (ms), with k8s-lab's version. */
+export interface DemoTimings {
+  intervalMs: number;
+  timeoutMs: number;
+  /** Probe before the first change and after the last, so the record shows steady state. */
+  settleMs: number;
+  url?: string;
+  recordDir: string;
+  k8sLabVersion: string;
+}
+
+/** A lesson's harness spec, all but its live view's start event. */
+export type LessonSpec = Omit<HarnessSpec, 'start'>;
+
+/** What a lesson's measured part works with: the demo's reader and its lab, the plan its check made, its options and harness spec. */
+export interface Lesson<O, P> {
+  demo: DemoReader;
+  lab: Lab;
+  plan: P;
+  options: O;
+  spec: LessonSpec;
+}
+
+/**
+ * A lesson's run from its check (every option checked against the cluster, nothing changed) and
+ * its measured part, which runs on the reader withDemoReader opened beside the check and returns
+ * the record, written here.
+ */
+export function lessonRun<O extends DemoTimings, P, R extends { id: string }>(
+  check: (lab: Lab, options: O) => Promise<P>,
+  measure: (lesson: Lesson<O, P>) => Promise<R>,
+): (lab: Lab, options: O, signal?: AbortSignal, hooks?: DemoHooks) => Promise<{ record: R; path: string }> {
+  return (lab, options, signal, hooks = {}) =>
+    withDemoReader(
+      lab,
+      options.timeoutMs,
+      (lab) => check(lab, options),
+      async (demo, plan) => {
+        const spec = { ...options, waitingFor: `pods of ${lab.release} (before the lesson)`, hooks, signal };
+        const record = await measure({ demo, lab: demo.lab, plan, options, spec });
+        return { record, path: writeRecord(options.recordDir, record) };
+      },
+    );
 }
 
 /** What a demo is, for the harness. */
@@ -95,8 +155,6 @@ export interface HarnessSpec {
   /** Where the probe goes when the demo found that itself (demo-scale's temporary release); else found from `url`. */
   target?: ServiceTarget;
   k8sLabVersion: string;
-  helm: string;
-  kubectlClient: string;
   /** What the wait before the demo waits for, in its timeout message: `pods of helm-python (before the lesson)`. */
   waitingFor: string;
   /** The live view's start event, less its time. */
@@ -160,7 +218,8 @@ export interface Seen<R> {
 }
 
 /** Runs a demo on the harness: see the module's comment. Throws only before anything changed. */
-export async function runOnHarness<R>(lab: Lab, files: FileReader, spec: HarnessSpec, steps: DemoSteps<R>): Promise<Seen<R>> {
+export async function runOnHarness<R>(demo: DemoReader, spec: HarnessSpec, steps: DemoSteps<R>): Promise<Seen<R>> {
+  const { lab, files, tools } = demo;
   const { signal, hooks } = spec;
   const before = await waitForStatefulSet(lab.kubectl, lab.release, {
     timeoutMs: demoLimits.readyBeforeMs,
@@ -217,7 +276,7 @@ export async function runOnHarness<R>(lab: Lab, files: FileReader, spec: Harness
     after,
     startedAt,
     endedAt,
-    environment: { kubernetes: server ?? 'unknown', helm: spec.helm, kubectl: spec.kubectlClient, k8sLab: spec.k8sLabVersion, node: process.version },
+    environment: { kubernetes: server ?? 'unknown', helm: tools.helm, kubectl: tools.kubectl, k8sLab: spec.k8sLabVersion, node: process.version },
     namespace,
     cluster,
     controlPlane: controlPlaneWindows(watch.breaks, lab.changeFaults ?? [], t0, endedAt.getTime() - t0),

@@ -12,7 +12,7 @@ import type { ToolStream } from '../process/runner.js';
 import { summarizeProbe } from '../probe/stats.js';
 import type { RolloutState } from '../rollout.js';
 import { checkData } from './analysis.js';
-import { checkLessonRelease, lessonOrdinal } from './failover.js';
+import { checkLessonRelease, lessonOrdinal, type LessonOptions } from './lesson-checks.js';
 import {
   compareIdentity,
   decideIdentity,
@@ -25,21 +25,14 @@ import {
   type VolumeNodeAffinity,
   type VolumePlacement,
 } from './identity-analysis.js';
-import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoFrame, type DemoHooks, type Seen } from './harness.js';
+import { cordonPhase } from './node-lessons.js';
+import { lessonRun, runOnHarness, snapshot, type DemoFrame, type Lesson, type Seen } from './harness.js';
 import type { CounterSnapshot } from './record.js';
 import type { DemoSession } from './session.js';
 
-export interface IdentityOptions {
-  /** The ordinal; undefined: the highest. */
-  pod?: number;
-  intervalMs: number;
-  timeoutMs: number;
-  settleMs: number;
+export interface IdentityOptions extends LessonOptions {
   /** Node-local volume: how long the replacement is shown Pending on its cordoned node before the uncordon. */
   pendingForMs: number;
-  url?: string;
-  recordDir: string;
-  k8sLabVersion: string;
 }
 
 type Claim = PersistentVolumeClaim & { metadata: { uid?: string } };
@@ -112,19 +105,11 @@ interface IdentityPlan {
   name: string;
   /** The other pod the DNS name is resolved from. */
   resolver: string;
-  helm: string;
-  kubectlClient: string;
 }
 
 /** Checks everything before anything changes: the release, --pod, two replicas, two schedulable nodes. */
 async function checkIdentity(lab: Lab, options: IdentityOptions): Promise<IdentityPlan> {
-  const [release, nodes, helm, kubectlClient] = await Promise.all([
-    checkLessonRelease(lab),
-    lab.kubectl.nodes(),
-    lab.helm.version(),
-    lab.kubectl.clientVersion(),
-  ]);
-  const { replicas } = release;
+  const [{ replicas }, nodes] = await Promise.all([checkLessonRelease(lab), lab.kubectl.nodes()]);
   // No replicas: the 'needs 2 replicas' error below says more than an out-of-range --pod.
   const ordinal = replicas > 0 ? lessonOrdinal(lab.release, options.pod, replicas) : (options.pod ?? replicas - 1);
   if (replicas < 2)
@@ -138,23 +123,11 @@ async function checkIdentity(lab: Lab, options: IdentityOptions): Promise<Identi
       `demo-identity needs 2 schedulable nodes, this cluster has ${usable.length} (${usable.join(', ') || 'none'}): the pod would have nowhere to go while its node is cordoned; nothing was changed`,
       'use a cluster with a second worker (kind with workers, k3d with agents), or uncordon a node',
     );
-  return { replicas, ordinal, name: `${lab.release}-${ordinal}`, resolver: `${lab.release}-${ordinal === 0 ? 1 : 0}`, helm: helm.version, kubectlClient };
+  return { replicas, ordinal, name: `${lab.release}-${ordinal}`, resolver: `${lab.release}-${ordinal === 0 ? 1 : 0}` };
 }
 
 /** Runs demo-identity on the demo harness and returns its record (also written to recordDir). */
-export async function runIdentity(
-  lab: Lab,
-  options: IdentityOptions,
-  signal?: AbortSignal,
-  hooks: Pick<DemoHooks, 'feed'> = {},
-): Promise<{ record: IdentityRecord; path: string }> {
-  return withDemoReader(
-    lab,
-    options.timeoutMs,
-    (lab) => checkIdentity(lab, options),
-    (rl, files, plan) => measureIdentity(rl, files, plan, options, signal, hooks),
-  );
-}
+export const runIdentity = lessonRun(checkIdentity, measureIdentity);
 
 /** What is read before the demo and after it: the counters and pod N. */
 interface IdentityRead {
@@ -282,12 +255,7 @@ async function identityPhases(
     return Boolean(pod && isPodReady(pod) && isStatefulSetSettled(state.statefulSet, state.pods));
   };
   await session.phase('baseline', 'traffic before the delete', () => session.hold(options.settleMs));
-  await session.phase('cordon', `kubectl cordon ${run.node}: no new pod is scheduled there`, async () => {
-    session.checkpoint();
-    session.changed = true;
-    run.cordonedAt = session.clock();
-    await lab.apply(kubectlChanges.cordon(lab.kubectl, run.node));
-  });
+  await cordonPhase(session, run.node, run);
   await session.phase('delete', `kubectl delete pod ${name}: the StatefulSet re-creates it under its name`, async () => {
     session.checkpoint();
     run.deletedAt = session.clock();
@@ -335,14 +303,7 @@ async function undoIdentity(frame: DemoFrame<IdentityRead>, plan: IdentityPlan, 
   return `${failure.message}${where}${said.length ? `; ${said.join('; ')}` : ''}`;
 }
 
-async function measureIdentity(
-  lab: Lab,
-  files: FileReader,
-  plan: IdentityPlan,
-  options: IdentityOptions,
-  signal: AbortSignal | undefined,
-  { feed }: Pick<DemoHooks, 'feed'>,
-): Promise<{ record: IdentityRecord; path: string }> {
+async function measureIdentity({ demo, lab, plan, options, spec }: Lesson<IdentityOptions, IdentityPlan>): Promise<IdentityRecord> {
   const { name } = plan;
   let before: PodIdentityView | undefined;
   let volume: VolumePlacement | undefined;
@@ -352,17 +313,10 @@ async function measureIdentity(
   const limitMs = options.timeoutMs * 3 + options.pendingForMs + options.settleMs * 2 + 60_000;
   try {
     const seen = await runOnHarness<IdentityRead>(
-      lab,
-      files,
+      demo,
       {
-        ...options,
-        timeoutMs: options.timeoutMs,
-        helm: plan.helm,
-        kubectlClient: plan.kubectlClient,
-        waitingFor: `pods of ${lab.release} (before the lesson)`,
+        ...spec,
         start: { title: `identity of ${name}`, release: lab.release, replicas: plan.replicas },
-        hooks: { feed },
-        signal,
       },
       {
         read: (rl, f) => readIdentity(rl, f, name),
@@ -384,8 +338,7 @@ async function measureIdentity(
       },
     );
     await dns?.stop();
-    const record = identityRecord(seen, { plan, options, volume: volume!, run, before: before!, dns: dns?.answers ?? [] });
-    return { record, path: writeRecord(options.recordDir, record) };
+    return identityRecord(seen, { plan, options, volume: volume!, run, before: before!, dns: dns?.answers ?? [] });
   } finally {
     await dns?.stop();
   }

@@ -4,35 +4,26 @@
 
 import { kubectlChanges, type Change } from '../adapters/changes.js';
 import { isPodReady, isStatefulSetSettled, podClaim, schedulableNodes, type Pod } from '../adapters/kube-objects.js';
-import type { FileReader } from '../counters.js';
 import { LabError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
 import { SECOND } from '../limits.js';
 import { summarizeProbe } from '../probe/stats.js';
 import { checkData } from './analysis.js';
-import { checkLessonRelease, lessonOrdinal } from './failover.js';
+import { checkLessonRelease, lessonOrdinal, type LessonOptions } from './lesson-checks.js';
 import { decideNodeLoss, nodeLossFigures, OUT_OF_SERVICE_TAINT, volumeMeaning, type NodeLossMoments, type NodeLossRecovery } from './node-loss-analysis.js';
 import { conditionOf, hasOutOfServiceTaint, NodeLossObserver, readNode, type NodeObject } from './node-loss-observer.js';
 import type { NodeLossIdentity, NodeLossRecord } from './node-loss-record.js';
 import { whyNodeLessonCannotRun } from './node-lessons.js';
 import { powerCommands, type PowerCommands } from './node-power.js';
 import type { CounterSnapshot } from './record.js';
-import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type Seen } from './harness.js';
+import { lessonRun, runOnHarness, snapshot, type Lesson, type Seen } from './harness.js';
 import type { DemoSession } from './session.js';
 
-export interface NodeLossOptions {
+export interface NodeLossOptions extends LessonOptions {
   recover: NodeLossRecovery;
-  /** The ordinal; undefined: the highest. */
-  pod?: number;
   /** The user's commands as words, `{node}` not yet replaced; both or neither. */
   stopCommand?: string[];
   startCommand?: string[];
-  intervalMs: number;
-  timeoutMs: number;
-  settleMs: number;
-  url?: string;
-  recordDir: string;
-  k8sLabVersion: string;
 }
 
 /** What the run is about, every part checked before anything changes. */
@@ -42,15 +33,10 @@ interface NodeLossPlan {
   node: string;
   commands: PowerCommands;
   volume: NodeLossRecord['volume'];
-  helm: string;
-  kubectlClient: string;
 }
 
 /** Checks everything the run needs and returns its plan; throws a one-line error, having changed nothing. */
-export async function planNodeLoss(
-  lab: Lab,
-  options: Pick<NodeLossOptions, 'pod' | 'stopCommand' | 'startCommand'>,
-): Promise<Omit<NodeLossPlan, 'helm' | 'kubectlClient'>> {
+export async function planNodeLoss(lab: Lab, options: Pick<NodeLossOptions, 'pod' | 'stopCommand' | 'startCommand'>): Promise<NodeLossPlan> {
   const [{ replicas }, nodes, pods] = await Promise.all([
     checkLessonRelease(lab),
     lab.kubectl.nodes() as Promise<NodeObject[]>,
@@ -101,22 +87,7 @@ async function readVolume(lab: Lab, pod: Pod): Promise<NodeLossRecord['volume']>
 }
 
 /** Runs the lesson and returns its run record (also written to recordDir). */
-export async function runNodeLoss(
-  lab: Lab,
-  options: NodeLossOptions,
-  signal?: AbortSignal,
-  hooks: Pick<DemoHooks, 'feed'> = {},
-): Promise<{ record: NodeLossRecord; path: string }> {
-  return withDemoReader(
-    lab,
-    options.timeoutMs,
-    async (lab) => {
-      const [plan, helm, kubectlClient] = await Promise.all([planNodeLoss(lab, options), lab.helm.version(), lab.kubectl.clientVersion()]);
-      return { ...plan, helm: helm.version, kubectlClient };
-    },
-    (rl, files, plan) => measureNodeLoss(rl, files, plan, options, signal, hooks),
-  );
-}
+export const runNodeLoss = lessonRun(planNodeLoss, measureNodeLoss);
 
 /** A command the user gave (or the project's node script) as a change: run with a timeout, never through a shell. */
 function powerChange(words: string[], timeoutMs: number, doing: string): Change {
@@ -280,14 +251,7 @@ async function undoNodeLoss(s: NodeLossSteps): Promise<string[]> {
   return said;
 }
 
-async function measureNodeLoss(
-  lab: Lab,
-  files: FileReader,
-  plan: NodeLossPlan,
-  options: NodeLossOptions,
-  signal: AbortSignal | undefined,
-  { feed }: Pick<DemoHooks, 'feed'>,
-): Promise<{ record: NodeLossRecord; path: string }> {
+async function measureNodeLoss({ demo, lab, plan, options, spec }: Lesson<NodeLossOptions, NodeLossPlan>): Promise<NodeLossRecord> {
   const run: NodeLossRun = { moments: { stop: null, taint: null, start: null, untaint: null }, stopped: false, tainted: false, cleanup: [] };
   let observer: NodeLossObserver | undefined;
   let steps: NodeLossSteps | undefined;
@@ -295,16 +259,10 @@ async function measureNodeLoss(
   const names = Array.from({ length: plan.replicas }, (_, i) => `${lab.release}-${i}`);
   try {
     const seen = await runOnHarness<Snapshot>(
-      lab,
-      files,
+      demo,
       {
-        ...options,
-        helm: plan.helm,
-        kubectlClient: plan.kubectlClient,
-        waitingFor: `pods of ${lab.release} (before the lesson)`,
+        ...spec,
         start: { title: `node loss of ${plan.node} (--recover ${options.recover})`, release: lab.release, replicas: plan.replicas },
-        hooks: { feed },
-        signal,
       },
       {
         read: (lab, files) => snapshot(lab, files),
@@ -325,8 +283,7 @@ async function measureNodeLoss(
     );
     await observer!.read().catch(() => undefined);
     await observer!.stop();
-    const record = nodeLossRecord(seen, { plan, options, run, observer: observer!, uid });
-    return { record, path: writeRecord(options.recordDir, record) };
+    return nodeLossRecord(seen, { plan, options, run, observer: observer!, uid });
   } finally {
     await observer?.stop();
   }

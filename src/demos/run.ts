@@ -1,35 +1,27 @@
-import { inNamespace } from '../adapters/kubectl.js';
 import { appVersionViolation } from '../chart-schema.js';
 import { LabError, UsageError } from '../errors.js';
 import type { Lab } from '../lab-context.js';
 import { RolloutTimeout } from '../rollout.js';
-import { refuseStale } from '../governing-service.js';
 import { offersMaxUnavailable, offersRecreate, RECREATE_METHODS, type RecreateMethod } from '../features.js';
 import { nextVersion } from './analysis.js';
-import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type DemoSteps, type Seen } from './harness.js';
+import { runOnHarness, snapshot, withDemoReader, writeRecord, type DemoHooks, type DemoSteps, type Seen, type DemoTimings } from './harness.js';
+import { checkDeployedRelease } from './lesson-checks.js';
 import { buildRunRecord } from './outcome.js';
 import type { RunMethod, RunRecord, Strategy } from './record.js';
 import type { DemoSession } from './session.js';
 import { strategies, type StrategyOutcome } from './strategies.js';
 import { explainNotReady, notReadyPods, recoveryCommands, undoDemo, type StartingPoint } from './undo.js';
 
-export interface DemoOptions {
+export interface DemoOptions extends DemoTimings {
   strategy: Strategy;
   to?: string;
   canaryPercent: number;
   checkMs: number;
-  intervalMs: number;
-  timeoutMs: number;
   readyTimeoutMs: number;
   broken: boolean;
   keepCanaryPvcs: boolean;
   /** A stuck update is reverted and its stuck pods replaced (the documented recovery). */
   recover: boolean;
-  url?: string;
-  recordDir: string;
-  /** Probe before the first change and after the last, so the record shows steady state. */
-  settleMs: number;
-  k8sLabVersion: string;
   /** recreate: emulate it (OnDelete + delete) even where the server has the Recreate strategy. */
   emulateRecreate?: boolean;
   /** rolling: `rollingUpdate.maxUnavailable` for this update. */
@@ -44,17 +36,8 @@ interface ReleaseValues {
 
 /** Checks with helm that the release can be updated now and returns what it runs. */
 async function checkRelease(lab: Lab, options: DemoOptions) {
-  const [release, values, statefulSet] = await Promise.all([
-    lab.helm.find(lab.release),
-    lab.helm.values(lab.release).catch(() => undefined),
-    lab.kubectl.statefulSet(lab.release).catch(() => undefined),
-  ]);
-  const where = inNamespace(lab.target);
-  if (!release) throw new LabError(`release ${lab.release} is not installed${where}`, 'deploy it first: `k8s-lab deploy`');
-  if (release.status !== 'deployed')
-    throw new LabError(`release ${lab.release} is ${release.status}, not deployed`, 'bring it back with `k8s-lab deploy` (or `helm rollback`) first');
-  refuseStale(lab, statefulSet);
-  const { app, replicaCount, updateStrategy } = (values ?? (await lab.helm.values(lab.release))) as ReleaseValues;
+  const { revision, values } = await checkDeployedRelease(lab);
+  const { app, replicaCount, updateStrategy } = values as ReleaseValues;
   const from = app?.version ?? 'v1';
   const to = options.to ?? nextVersion(from);
   if (to === from) throw new UsageError(`the release already runs ${from}`, 'pass another --to version');
@@ -68,7 +51,7 @@ async function checkRelease(lab: Lab, options: DemoOptions) {
       'finish or undo it first: `k8s-lab deploy` with your usual options resets it',
     );
   }
-  return { from, to, replicas, revision: Number(release.revision), previousMaxUnavailable: updateStrategy?.maxUnavailable ?? null };
+  return { from, to, replicas, revision, previousMaxUnavailable: updateStrategy?.maxUnavailable ?? null };
 }
 
 /**
@@ -134,22 +117,15 @@ export async function runDemo(lab: Lab, options: DemoOptions, signal?: AbortSign
     lab,
     options.timeoutMs,
     async (lab) => {
-      const [{ release, method }, helm, kubectlClient] = await Promise.all([
-        checkRelease(lab, options).then(async (release) => ({ release, method: await chooseMethod(lab, options) })),
-        lab.helm.version(),
-        lab.kubectl.clientVersion(),
-      ]);
-      return { ...release, ...method, helm: helm.version, kubectlClient };
+      const release = await checkRelease(lab, options);
+      return { ...release, ...(await chooseMethod(lab, options)) };
     },
-    async (rl, files, plan) => {
+    async (demo, plan) => {
       const steps = updateSteps(plan, options);
       const seen = await runOnHarness(
-        rl,
-        files,
+        demo,
         {
           ...options,
-          helm: plan.helm,
-          kubectlClient: plan.kubectlClient,
           waitingFor: `pods of ${lab.release} (before the demo)`,
           start: {
             title: `${options.strategy} update of ${lab.release}:`,
@@ -176,8 +152,6 @@ interface DemoPlan {
   replicas: number;
   /** The release's revision before the demo: what undoing rolls back to. */
   revision: number;
-  helm: string;
-  kubectlClient: string;
   previousMaxUnavailable: number | string | null;
   recreate: RecreateMethod;
   method?: RunMethod;

@@ -11,7 +11,7 @@ import { chartDir } from '../paths.js';
 import { summarizeProbe } from '../probe/stats.js';
 import { untilRouted, urlTarget, type ServiceTarget } from '../probe/target.js';
 import type { RolloutState } from '../rollout.js';
-import { checkLessonRelease } from './failover.js';
+import { checkLessonRelease } from './lesson-checks.js';
 import { checkBeforeScaling } from './scale-checks.js';
 import {
   allReadyMs,
@@ -30,23 +30,17 @@ import {
 } from './lessons.js';
 import type { Phase, PodEvent, ProbeSample } from './record.js';
 import { DemoSession } from './session.js';
-import { runOnHarness, withDemoReader, writeRecord, type DemoHooks, type DemoSteps } from './harness.js';
+import { runOnHarness, withDemoReader, writeRecord, type DemoHooks, type DemoReader, type DemoSteps, type DemoTimings } from './harness.js';
 
-export interface ScaleOptions {
+export interface ScaleOptions extends DemoTimings {
   to: number;
   policy: PolicyChoice;
   pvcRetention: Retention;
   keepPvcs: boolean;
   /** The temporary release's NodePort; undefined: the release's own plus one. */
   nodePort?: number;
-  intervalMs: number;
-  timeoutMs: number;
-  settleMs: number;
-  url?: string;
   /** The temporary release's URL (--url-2); else derived from `url` (see temporaryUrl). */
   url2?: string;
-  recordDir: string;
-  k8sLabVersion: string;
 }
 
 /**
@@ -96,17 +90,22 @@ interface Retained {
   whenScaled?: string;
 }
 
-/** Runs the scale lesson and returns its run record (also written to recordDir). */
-export async function runScale(
-  lab: Lab,
-  options: ScaleOptions,
-  signal?: AbortSignal,
-  { feed }: Pick<DemoHooks, 'feed'> = {},
-): Promise<{ record: ScaleRecord; path: string }> {
-  const [release, helm, kubectlClient, sts, server, namespace, cluster] = await Promise.all([
+/** What the lesson found before its first change: the release, its policy, and the reads for the record. */
+interface ScalePlan {
+  replicas: number;
+  values: Record<string, unknown>;
+  own: PodManagementPolicy;
+  nodePort?: number;
+  secondUrl?: { url?: string; how: string };
+  server: string | undefined;
+  namespace: string;
+  cluster: ScaleRecord['cluster'];
+}
+
+/** Every check before the first change (issue 22), with the reads the record needs; throws a one-line error, having changed nothing. */
+async function planScale(lab: Lab, options: ScaleOptions): Promise<ScalePlan> {
+  const [release, sts, server, namespace, cluster] = await Promise.all([
     checkLessonRelease(lab),
-    lab.helm.version(),
-    lab.kubectl.clientVersion(),
     lab.kubectl.statefulSet(lab.release),
     lab.kubectl.serverVersion(),
     lab.kubectl.namespace(),
@@ -121,8 +120,7 @@ export async function runScale(
       `pass --to ${replicas + 1} or more`,
     );
   const own = (sts.spec.podManagementPolicy ?? 'OrderedReady') as PodManagementPolicy;
-  const policies = POLICIES[options.policy];
-  const temporaries = policies.filter((p) => p !== own).map((p) => temporaryRelease(lab.release, p));
+  const temporaries = POLICIES[options.policy].filter((p) => p !== own).map((p) => temporaryRelease(lab.release, p));
   for (const name of temporaries) {
     if (await lab.helm.find(name))
       throw new LabError(
@@ -130,63 +128,58 @@ export async function runScale(
         `remove it first: helm uninstall ${name}${lab.target.namespace ? ` -n ${lab.target.namespace}` : ''}`,
       );
   }
-  // Everything the cluster can refuse is asked before the first change (issue 22).
   const { nodePort, ownPort } = await checkBeforeScaling(lab, options, { own, temporaries: temporaries.length });
-  const secondUrl = temporaryUrl(options, ownPort, nodePort);
+  return { replicas, values: release.values, own, nodePort, secondUrl: temporaryUrl(options, ownPort, nodePort), server, namespace, cluster };
+}
 
-  const startedAt = new Date();
-  const t0 = Date.now();
-  const clock = () => Date.now() - t0;
-  const phases: Phase[] = [];
-  const notes: string[] = [];
-  const cleanup: string[] = [];
-  const runs: ScaleRun[] = [];
-  let failure: Error | undefined;
-  let interruptedIn: string | undefined;
-  for (const policy of policies) {
-    const temporary = policy !== own;
-    const target = temporary ? labOfRelease(lab, temporaryRelease(lab.release, policy)) : lab;
-    const outcome = await scalePolicy(
-      target,
-      {
-        policy,
-        temporary,
-        replicas,
-        values: release.values,
-        nodePort,
-        secondUrl,
-        clock,
-        epochMs: t0,
-        phases,
-        notes,
-        cleanup,
-        feed,
-        helm: helm.version,
-        kubectlClient,
-      },
-      options,
-      signal,
-    );
-    if (outcome.run) runs.push(outcome.run);
-    if (outcome.failure) {
-      failure = outcome.failure;
-      interruptedIn = outcome.interruptedIn;
-      break;
-    }
-  }
-  const record = scaleRecord(
-    {
-      lab,
-      options,
-      replicas,
-      namespace,
-      cluster,
-      environment: { kubernetes: server ?? 'unknown', helm: helm.version, kubectl: kubectlClient, k8sLab: options.k8sLabVersion, node: process.version },
+/** Runs the scale lesson and returns its run record (also written to recordDir). */
+export async function runScale(
+  lab: Lab,
+  options: ScaleOptions,
+  signal?: AbortSignal,
+  { feed }: Pick<DemoHooks, 'feed'> = {},
+): Promise<{ record: ScaleRecord; path: string }> {
+  const policies = POLICIES[options.policy];
+  // One reader for the whole lesson: its policies' runs follow each other.
+  return withDemoReader(
+    lab,
+    options.timeoutMs * policies.length,
+    (lab) => planScale(lab, options),
+    async (demo, plan) => {
+      const { replicas } = plan;
+      const startedAt = new Date();
+      const t0 = startedAt.getTime();
+      const clock = () => Date.now() - t0;
+      const lesson = { phases: [] as Phase[], notes: [] as string[], cleanup: [] as string[] };
+      const runs: ScaleRun[] = [];
+      let stop: { failure?: Error; interruptedIn?: string } = {};
+      for (const policy of policies) {
+        const temporary = policy !== plan.own;
+        const release = temporary ? temporaryRelease(lab.release, policy) : lab.release;
+        const context = { ...plan, ...lesson, policy, temporary, clock, epochMs: t0, feed };
+        const reader = { ...demo, lab: labOfRelease(demo.lab, release) };
+        const outcome = await scalePolicy(labOfRelease(lab, release), reader, context, options, signal);
+        if (outcome.run) runs.push(outcome.run);
+        if (outcome.failure) {
+          stop = outcome;
+          break;
+        }
+      }
+      const { tools } = demo;
+      const environment = {
+        kubernetes: plan.server ?? 'unknown',
+        helm: tools.helm,
+        kubectl: tools.kubectl,
+        k8sLab: options.k8sLabVersion,
+        node: process.version,
+      };
+      const record = scaleRecord(
+        { lab, options, replicas, namespace: plan.namespace, cluster: plan.cluster, environment },
+        { startedAt, endedAt: new Date(), runs, ...lesson, failure: stop.failure, interruptedIn: stop.interruptedIn },
+      );
+      return { record, path: writeRecord(options.recordDir, record) };
     },
-    { startedAt, endedAt: new Date(), phases, runs, cleanup, notes, failure, interruptedIn },
   );
-  const path = writeRecord(options.recordDir, record);
-  return { record, path };
 }
 
 /** The lesson's record, from what it was asked and what its runs saw. Pure. */
@@ -253,9 +246,6 @@ interface PolicyContext {
   notes: string[];
   cleanup: string[];
   feed?: DemoHooks['feed'];
-  /** The tools' versions, for the harness's environment. */
-  helm: string;
-  kubectlClient: string;
 }
 
 /**
@@ -551,6 +541,7 @@ function policySteps(lab: Lab, rl: Lab, files: FileReader, context: PolicyContex
  */
 async function scalePolicy(
   lab: Lab,
+  demo: DemoReader,
   context: PolicyContext,
   options: ScaleOptions,
   signal?: AbortSignal,
@@ -569,57 +560,49 @@ async function scalePolicy(
   };
   const title = `scale of ${lab.release}: ${replicas} → ${options.to} (${policy})`;
   try {
-    return await withDemoReader(
-      lab,
-      options.timeoutMs,
-      async () => undefined,
-      async (rl, files) => {
-        if (context.temporary) {
-          signal?.throwIfAborted();
-          feed?.({ kind: 'start', t: context.clock(), epochMs: context.epochMs, title, release: lab.release, replicas });
-          state.installed = true;
-          await installPhase(rl, lab, context, options);
-        }
-        const spec = {
-          ...options,
-          ...(context.temporary ? { url: undefined, target: await temporaryTarget(context, lab.log) } : {}),
-          helm: context.helm,
-          kubectlClient: context.kubectlClient,
-          waitingFor: `pods of ${lab.release} (before scaling)`,
-          start: { title, release: lab.release, replicas },
-          hooks: { feed },
-          signal,
-        };
-        const seen = await runOnHarness(rl, files, spec, policySteps(lab, rl, files, context, options, state));
-        const { session, target } = seen.frame;
-        if (context.temporary && state.installed) {
-          // Not to be stopped half-way: the lesson is measured, this only removes what it installed.
-          session.undoing = true;
-          await state.putBack(session);
-          state.installed = false;
-        }
-        // Each note says which policy's run it is about: `OrderedReady: probe GET / through … every 100 ms.`
-        context.notes.push(...session.notes.map((note) => `${policy}: ${note.replace(/^Probe: /, 'probe ')}`));
-        const facts = {
-          policy,
-          release: lab.release,
-          temporary: context.temporary,
-          viaApiServer: target.viaApiServer,
-          replicas,
-          to: options.to,
-          intervalMs: options.intervalMs,
-          retention: options.pvcRetention,
-        };
-        const { measured } = state;
-        const run =
-          !seen.failure && measured
-            ? scaleRun(facts, { ...measured.marks, restoreAt: measured.restoreAt }, measured.reads, seen.samples, seen.podEvents)
-            : undefined;
-        const moved = onLessonClock(session.phases, run, seen.startedAt.getTime() - context.epochMs);
-        context.phases.push(...moved.phases);
-        return seen.failure ? { failure: seen.failure, interruptedIn: seen.interruptedIn } : { run: moved.run };
-      },
-    );
+    const { lab: rl, files } = demo;
+    if (context.temporary) {
+      signal?.throwIfAborted();
+      feed?.({ kind: 'start', t: context.clock(), epochMs: context.epochMs, title, release: lab.release, replicas });
+      state.installed = true;
+      await installPhase(rl, lab, context, options);
+    }
+    const spec = {
+      ...options,
+      ...(context.temporary ? { url: undefined, target: await temporaryTarget(context, lab.log) } : {}),
+      waitingFor: `pods of ${lab.release} (before scaling)`,
+      start: { title, release: lab.release, replicas },
+      hooks: { feed },
+      signal,
+    };
+    const seen = await runOnHarness(demo, spec, policySteps(lab, rl, files, context, options, state));
+    const { session, target } = seen.frame;
+    if (context.temporary && state.installed) {
+      // Not to be stopped half-way: the lesson is measured, this only removes what it installed.
+      session.undoing = true;
+      await state.putBack(session);
+      state.installed = false;
+    }
+    // Each note says which policy's run it is about: `OrderedReady: probe GET / through … every 100 ms.`
+    context.notes.push(...session.notes.map((note) => `${policy}: ${note.replace(/^Probe: /, 'probe ')}`));
+    const facts = {
+      policy,
+      release: lab.release,
+      temporary: context.temporary,
+      viaApiServer: target.viaApiServer,
+      replicas,
+      to: options.to,
+      intervalMs: options.intervalMs,
+      retention: options.pvcRetention,
+    };
+    const { measured } = state;
+    const run =
+      !seen.failure && measured
+        ? scaleRun(facts, { ...measured.marks, restoreAt: measured.restoreAt }, measured.reads, seen.samples, seen.podEvents)
+        : undefined;
+    const moved = onLessonClock(session.phases, run, seen.startedAt.getTime() - context.epochMs);
+    context.phases.push(...moved.phases);
+    return seen.failure ? { failure: seen.failure, interruptedIn: seen.interruptedIn } : { run: moved.run };
   } catch (error) {
     // The harness throws only before its first change; an installed temporary release still goes.
     if (state.installed)

@@ -5,6 +5,7 @@
 import type { IdentityRecord } from '../demos/identity-analysis.js';
 import { firstEvent, identityFigures } from '../demos/identity-analysis.js';
 import { escapeXml, formatDuration, inlineCode, markdownList, markdownTable, markdownText } from './format.js';
+import { svgOpening, timeX, type LaneLayout } from './lane-svg.js';
 
 const s = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : formatDuration(ms));
 
@@ -71,24 +72,17 @@ export function identityLanes(r: IdentityRecord): { label: string; spans: Span[]
   return [...lanes, unscheduled, dns];
 }
 
+const IDENTITY_LAYOUT: LaneLayout = { width: 880, left: 170, plot: 680, laneHeight: 26, top: 44 };
+
 /** The picture: a lane per node (the pod on it, the cordon), one for "not scheduled", one for the DNS answer seen from the other pod. */
 export function renderIdentitySvg(r: IdentityRecord): string {
-  const width = 880;
-  const left = 170;
-  const plot = 680;
-  const laneHeight = 26;
-  const top = 44;
+  const { width, left, plot, laneHeight, top } = IDENTITY_LAYOUT;
   const lanes = identityLanes(r);
   const end = Math.max(1000, r.durationMs, ...r.phases.map((p) => p.end));
-  const x = (t: number) => left + (Math.max(0, Math.min(t, end)) / end) * plot;
+  const x = timeX(IDENTITY_LAYOUT, end);
   const height = top + lanes.length * laneHeight + 40;
   const title = `${r.pod}: ${r.before.node ?? '?'} → ${r.after?.node ?? '?'}, DNS name on the new IP ${s(r.figures?.dnsMovedMs)} after the delete`;
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11" role="img">`,
-    `<title>${escapeXml(title)}</title>`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="10" y="20" font-size="13" font-weight="bold" fill="#1f2328">${escapeXml(title)}</text>`,
-  ];
+  const out = svgOpening(width, height, title);
   const bottom = top + lanes.length * laneHeight;
   const marks: [number | null, string][] = [
     [r.deletedAt >= 0 ? r.deletedAt : null, 'delete'],

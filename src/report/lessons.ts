@@ -7,6 +7,7 @@ import type { IdentityRecord } from '../demos/identity-analysis.js';
 import type { NodeLossRecord } from '../demos/node-loss-record.js';
 import { controlPlaneNote } from './control-plane.js';
 import { escapeXml, formatDuration, inlineCode, markdownList, markdownTable, markdownText } from './format.js';
+import { svgOpening, tickSeconds, timeX, type LaneLayout } from './lane-svg.js';
 
 export type LessonRecord = FailoverRecord | ScaleRecord | IdentityRecord | DrainRecord | NodeLossRecord;
 
@@ -43,26 +44,18 @@ export const API_SERVER_NOTE =
 
 const s = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : formatDuration(ms));
 
+const SCALE_LAYOUT: LaneLayout = { width: 880, left: 170, plot: 680, laneHeight: 24, top: 40 };
+
 /** The picture of one policy's scale-up and scale-down: a lane per added pod, created → Ready → terminating → gone. */
 export function renderScaleSvg(run: ScaleRun): string {
-  const width = 880;
-  const left = 170;
-  const plot = 680;
-  const laneHeight = 24;
-  const top = 40;
+  const { width, left, plot, laneHeight, top } = SCALE_LAYOUT;
   const downStart = run.down.requestedAt - run.up.requestedAt;
   const ends = run.down.order.map((o) => downStart + (o.deletedMs ?? o.deletingMs ?? 0));
   const end = Math.max(1000, downStart, ...ends, ...run.up.pods.map((p) => p.readyMs ?? 0)) * 1.05;
-  const x = (t: number) => left + (Math.max(0, Math.min(t, end)) / end) * plot;
+  const x = timeX(SCALE_LAYOUT, end);
   const height = top + run.up.pods.length * laneHeight + 60;
-  const out: string[] = [];
   const title = `${run.policy}: ${run.from} → ${run.to} → ${run.from} pods (${run.release}), all Ready ${s(run.up.allReadyMs)} after the request, ${run.up.shape}`;
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11" role="img">`,
-  );
-  out.push(`<title>${escapeXml(title)}</title>`);
-  out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-  out.push(`<text x="10" y="20" font-size="13" font-weight="bold" fill="#1f2328">${escapeXml(title)}</text>`);
+  const out = svgOpening(width, height, title);
   const bottom = top + run.up.pods.length * laneHeight;
   for (const [t, label] of [
     [0, 'scale up requested'],
@@ -92,7 +85,7 @@ export function renderScaleSvg(run: ScaleRun): string {
         `${pod.pod}: terminating ${s(downStart + down.deletingMs)}, gone ${s(down.deletedMs === null ? null : downStart + down.deletedMs)}`,
       );
   });
-  const step = [0.5, 1, 2, 5, 10, 15, 30, 60, 120].find((v) => end / 1000 / v <= 10) ?? 300;
+  const step = tickSeconds(end);
   out.push(`<line x1="${left}" y1="${bottom + 4}" x2="${left + plot}" y2="${bottom + 4}" stroke="#8c959f"/>`);
   for (let i = 0; i * step * 1000 <= end; i++) {
     out.push(`<text x="${x(i * step * 1000).toFixed(1)}" y="${bottom + 18}" text-anchor="middle" fill="#57606a">${i * step}</text>`);

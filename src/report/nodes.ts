@@ -4,6 +4,7 @@
 
 import type { DrainRecord, Placement } from '../demos/drain-analysis.js';
 import { escapeXml, formatDuration, formatOffset, inlineCode, markdownTable, markdownText } from './format.js';
+import { svgOpening, tickSeconds, timeX, type LaneLayout } from './lane-svg.js';
 
 const s = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : formatDuration(ms));
 
@@ -66,27 +67,19 @@ function rows(record: DrainRecord, segments: Segment[]): { node: string; pod: st
   );
 }
 
+const DRAIN_LAYOUT: LaneLayout = { width: 880, left: 250, plot: 610, laneHeight: 20, top: 48 };
+
 /** The drain as a picture: a row per node and pod, coloured by the pod's state, the cordon shaded, evictions and refusals marked, the probe's failures below. */
 export function renderDrainSvg(record: DrainRecord): string {
-  const width = 880;
-  const left = 250;
-  const plot = 610;
-  const rowHeight = 20;
-  const top = 48;
+  const { width, left, plot, laneHeight: rowHeight, top } = DRAIN_LAYOUT;
   const end = Math.max(1000, record.durationMs);
   const segments = placementSegments(record.placements, end);
   const lanes = rows(record, segments);
-  const x = (t: number) => left + (Math.max(0, Math.min(t, end)) / end) * plot;
+  const x = timeX(DRAIN_LAYOUT, end);
   const bottom = top + lanes.length * rowHeight;
   const height = bottom + 80;
-  const out: string[] = [];
   const title = `Drain of ${record.node} (node of ${record.pod}), ${record.release}: ${record.verdict}`;
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11" role="img">`,
-    `<title>${escapeXml(title)}</title>`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="10" y="20" font-size="13" font-weight="bold" fill="#1f2328">${escapeXml(title)}</text>`,
-  );
+  const out = svgOpening(width, height, title);
   const drainedRows = lanes.map((l, i) => ({ ...l, i })).filter((l) => l.node === record.node);
   if (record.cordonedAt !== null && drainedRows.length) {
     const y = top + drainedRows[0]!.i * rowHeight;
@@ -125,7 +118,7 @@ export function renderDrainSvg(record: DrainRecord): string {
   const failed = record.samples.filter((x2) => !x2.ok);
   out.push(`<text x="${left - 8}" y="${bottom + 14}" text-anchor="end" fill="#1f2328">failed requests (${failed.length})</text>`);
   for (const f of failed) out.push(`<line x1="${x(f.t).toFixed(1)}" y1="${bottom + 4}" x2="${x(f.t).toFixed(1)}" y2="${bottom + 16}" stroke="#cf222e"/>`);
-  const step = [0.5, 1, 2, 5, 10, 15, 30, 60, 120].find((v) => end / 1000 / v <= 10) ?? 300;
+  const step = tickSeconds(end);
   out.push(`<line x1="${left}" y1="${bottom + 22}" x2="${left + plot}" y2="${bottom + 22}" stroke="#8c959f"/>`);
   for (let i = 0; i * step * 1000 <= end; i++)
     out.push(`<text x="${x(i * step * 1000).toFixed(1)}" y="${bottom + 35}" text-anchor="middle" fill="#57606a">${i * step}</text>`);

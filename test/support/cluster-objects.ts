@@ -165,3 +165,16 @@ export const DRY_RUN_MAX_UNAVAILABLE_CREATE = kubectl([...NS, 'create', '--filen
 export const FEATURES_DEPLOYED = [STATEFULSET, DRY_RUN_MAX_UNAVAILABLE_PATCH];
 /** doctor's feature checks before the first deploy. */
 export const FEATURES_NOT_DEPLOYED = [STATEFULSET_MISSING, DRY_RUN_MAX_UNAVAILABLE_CREATE];
+
+/** How every lesson's check begins: the tools' versions (asked by the demo's reader), the release deployed at revision 3, its values. */
+export const lessonRelease = (values: object = { replicaCount: 2 }): Expected[] => [
+  HELM_VERSION,
+  KUBECTL_CLIENT,
+  helm([...NS, 'list', '--filter', '^helm-python$', '--output', 'json'], {
+    stdout: [{ name: 'helm-python', namespace: 'lab', revision: '3', updated: '', status: 'deployed', chart: 'k8s-lab-counter-0.1.0', app_version: 'v1' }],
+  }),
+  helm([...NS, 'get', 'values', 'helm-python', '--all', '--output', 'json'], { stdout: values }),
+];
+
+/** What the harness reads of the cluster before a demo, for its record: the server's version, the kubeconfig, kube-system's UID. */
+export const HARNESS_READS: Expected[] = [KUBECTL_SERVER, KUBECONFIG_VIEW, KUBE_SYSTEM];

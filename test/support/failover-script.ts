@@ -2,22 +2,8 @@
 // release, the pods before and after, the pod watch (helm-python-1 not Ready 0.5 s in, Ready again
 // 2.5 s in) and the two execs that stop and resume the app.
 import type { Pod, StatefulSet } from '../../src/adapters/kube-objects.js';
-import { helm, kubectl, type Expected } from './fake-cluster.js';
-import {
-  CLAIMS,
-  HELM_VERSION,
-  KUBECTL_CLIENT,
-  KUBE_SYSTEM,
-  KUBECONFIG_VIEW,
-  KUBECTL_SERVER,
-  NS,
-  pod,
-  POD_SELECTOR,
-  PROXY_FAILS,
-  readCounter,
-  SELECTOR,
-  statefulSet,
-} from './cluster-objects.js';
+import { kubectl, type Expected } from './fake-cluster.js';
+import { CLAIMS, HARNESS_READS, lessonRelease, NS, pod, POD_SELECTOR, PROXY_FAILS, readCounter, SELECTOR, statefulSet } from './cluster-objects.js';
 
 /** The readiness probe of the fake live StatefulSet: not the chart's defaults (1, 2, 1), so a test sees where it was read. */
 export const LIVE_READINESS = { periodSeconds: 2, failureThreshold: 3, timeoutSeconds: 1, successThreshold: 1 };
@@ -94,21 +80,14 @@ export function hangScript({ resumedState = 'S', stopFinds = true, onStop, recov
     CLAIMS,
   ];
   return [
-    HELM_VERSION,
-    KUBECTL_CLIENT,
-    helm([...NS, 'list', '--filter', '^helm-python$', '--output', 'json'], {
-      stdout: [{ name: 'helm-python', namespace: 'lab', revision: '3', updated: '', status: 'deployed', chart: 'k8s-lab-counter-0.1.0', app_version: 'v1' }],
-    }),
-    helm([...NS, 'get', 'values', 'helm-python', '--all', '--output', 'json'], { stdout: { replicaCount: 2 } }),
+    ...lessonRelease(),
     // The lesson's check of the release (its governing Service), then the pods Ready before the lesson.
     STS,
     PROXY_FAILS,
     // The pods Ready before the lesson.
     STS,
     podsBy(POD_SELECTOR),
-    KUBECTL_SERVER,
-    KUBECONFIG_VIEW,
-    KUBE_SYSTEM,
+    ...HARNESS_READS,
     ...identity([10, 20]),
     podsBy(SELECTOR),
     kubectl([...NS, 'get', 'pods', '--selector', SELECTOR, '--watch', '--output-watch-events', '--output', 'json'], {

@@ -2,23 +2,8 @@
 // the undo that must follow: helm-python-1 on worker2 with a node-local volume (PV affinity:
 // hostname In [worker2]), the DNS name resolved from helm-python-0.
 import type { Pod } from '../../src/adapters/kube-objects.js';
-import { kubectl, helm, type Expected } from './fake-cluster.js';
-import {
-  CLAIMS,
-  claim,
-  HELM_VERSION,
-  KUBECTL_CLIENT,
-  KUBE_SYSTEM,
-  KUBECONFIG_VIEW,
-  KUBECTL_SERVER,
-  NS,
-  pod,
-  POD_SELECTOR,
-  PROXY_FAILS,
-  readCounter,
-  SELECTOR,
-  statefulSet,
-} from './cluster-objects.js';
+import { kubectl, type Expected } from './fake-cluster.js';
+import { CLAIMS, HARNESS_READS, lessonRelease, claim, NS, pod, POD_SELECTOR, PROXY_FAILS, readCounter, SELECTOR, statefulSet } from './cluster-objects.js';
 
 const get = (resource: string, ...rest: string[]) => [...NS, 'get', resource, ...rest, '--output', 'json', '--request-timeout=10s'];
 const ready = [{ type: 'Ready', status: 'True' }];
@@ -65,21 +50,14 @@ export function interruptedScript(phase: IdentityPhase, interrupt: () => void): 
   const read = (pods: Pod[]) => [STS, podsBy(POD_SELECTOR, pods), CLAIMS, readCounter(0, 10), readCounter(1, 20), podsBy(SELECTOR, pods), CLAIMS, hostname];
   const changed = phase !== 'cordon';
   return [
-    HELM_VERSION,
-    KUBECTL_CLIENT,
-    helm([...NS, 'list', '--filter', '^helm-python$', '--output', 'json'], {
-      stdout: [{ name: 'helm-python', namespace: 'lab', revision: '3', updated: '', status: 'deployed', chart: 'k8s-lab-counter-0.1.0', app_version: 'v1' }],
-    }),
-    helm([...NS, 'get', 'values', 'helm-python', '--all', '--output', 'json'], { stdout: { replicaCount: 2 } }),
+    ...lessonRelease(),
     STS,
     NODES,
     PROXY_FAILS,
     // The pods settled before the lesson, the cluster, the first read.
     STS,
     podsBy(POD_SELECTOR, before),
-    KUBECTL_SERVER,
-    KUBECONFIG_VIEW,
-    KUBE_SYSTEM,
+    ...HARNESS_READS,
     ...read(before),
     // Where the volume lets the pod go: node-local, worker2 only.
     kubectl(get('persistentvolumeclaim', 'counter-data-py-helm-python-1'), { stdout: claim(1) }),

@@ -35,6 +35,21 @@ const ev = (t: number, type: PodEvent['type']): PodEvent => ({ t, pod: POD, type
 // The node is stopped at 10.0 s (the command returns at 10.2 s).
 const stop = { requestedAt: 10_000, doneAt: 10_200 };
 
+/** What decideNodeLoss is given after a run of POD on NODE: the same pod back Ready on its PVC, the node Ready and untainted, 2 of 2 pods Ready; `more` changes it. */
+const factsOf = (figures: NodeLossFacts['figures'], more: Partial<NodeLossFacts> = {}): NodeLossFacts => ({
+  recover: 'start',
+  pod: POD,
+  node: NODE,
+  figures,
+  before: { uid: 'A', pvcUid: 'P' },
+  after: { uid: 'A', ready: true, pvcUid: 'P' },
+  nodeAfter: { ready: true, outOfService: false },
+  readyReplicas: 2,
+  replicas: 2,
+  dataChecks: [],
+  ...more,
+});
+
 describe('a node stopped and started again (--recover start)', () => {
   const inputs: FigureInputs = {
     pod: POD,
@@ -68,18 +83,7 @@ describe('a node stopped and started again (--recover start)', () => {
     expect(figures.failed).toEqual({ count: 3, firstMs: 2_000, lastMs: 50_000, spanMs: 50_000 });
   });
 
-  const facts: NodeLossFacts = {
-    recover: 'start',
-    pod: POD,
-    node: NODE,
-    figures,
-    before: { uid: 'A', pvcUid: 'P' },
-    after: { uid: 'A', ready: true, pvcUid: 'P' },
-    nodeAfter: { ready: true, outOfService: false },
-    readyReplicas: 2,
-    replicas: 2,
-    dataChecks: [{ pod: POD, before: 5, after: 9, acknowledged: 4, preserved: true }],
-  };
+  const facts = factsOf(figures, { dataChecks: [{ pod: POD, before: 5, after: 9, acknowledged: 4, preserved: true }] });
 
   it('passes with the same pod back, the node Ready, the data kept', () => {
     const { verdict, reason } = decideNodeLoss(facts);
@@ -129,37 +133,14 @@ describe('a replacement created too early', () => {
   it('is timed from the watch, 30 s after the stop, before the 84 s when it became safe, and fails the verdict', () => {
     const figures = nodeLossFigures(inputs)!;
     expect(figures.replacement).toEqual({ uid: 'B', createdMs: 30_000, node: 'k8s-lab-worker', readyMs: 90_000, early: true });
-    const { verdict, reason } = decideNodeLoss({
-      recover: 'start',
-      pod: POD,
-      node: NODE,
-      figures,
-      before: { uid: 'A', pvcUid: 'P' },
-      after: { uid: 'B', ready: true, pvcUid: 'P' },
-      nodeAfter: { ready: true, outOfService: false },
-      readyReplicas: 2,
-      replicas: 2,
-      dataChecks: [],
-    });
+    const { verdict, reason } = decideNodeLoss(factsOf(figures, { after: { uid: 'B', ready: true, pvcUid: 'P' } }));
     expect(verdict).toBe('failed');
     expect(reason).toMatch(/^a replacement of helm-python-1 \(UID B\) was created 30\.0 s after the stop, before it was safe \(84\.0 s\)/);
   });
 
   it('is early however the run ends (an interruption too)', () => {
     const figures = nodeLossFigures(inputs)!;
-    const r = decideNodeLoss({
-      recover: 'start',
-      pod: POD,
-      node: NODE,
-      stop: { message: 'interrupted', interruptedIn: 'down' },
-      figures,
-      before: { uid: 'A', pvcUid: 'P' },
-      after: null,
-      nodeAfter: { ready: true, outOfService: false },
-      readyReplicas: 2,
-      replicas: 2,
-      dataChecks: [],
-    });
+    const r = decideNodeLoss(factsOf(figures, { stop: { message: 'interrupted', interruptedIn: 'down' }, after: null }));
     expect(r.reason).toContain('before it was safe');
   });
 });
@@ -202,18 +183,7 @@ describe('the out-of-service taint (--recover out-of-service)', () => {
   });
 
   it('passes with a new UID on the same PVC, and fails when the old pod stayed', () => {
-    const facts: NodeLossFacts = {
-      recover: 'out-of-service',
-      pod: POD,
-      node: NODE,
-      figures,
-      before: { uid: 'A', pvcUid: 'P' },
-      after: { uid: 'B', ready: true, pvcUid: 'P' },
-      nodeAfter: { ready: true, outOfService: false },
-      readyReplicas: 2,
-      replicas: 2,
-      dataChecks: [],
-    };
+    const facts = factsOf(figures, { recover: 'out-of-service', after: { uid: 'B', ready: true, pvcUid: 'P' } });
     const passed = decideNodeLoss(facts);
     expect(passed.verdict).toBe('passed');
     expect(passed.reason).toContain('created 75.5 s after the stop and Ready 115.0 s after it');

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderScaleSummary, scaleEnding } from '../../../src/commands/demo-scale.js';
+import { demoEnding } from '../../../src/commands/demo-command.js';
+import { renderScaleSummary } from '../../../src/commands/demo-scale.js';
 import type { ScaleRecord } from '../../../src/demos/lessons.js';
 import { callsOf, helm, kubectl, runCommand, type Expected } from '../../support/fake-cluster.js';
 import {
@@ -11,6 +12,7 @@ import {
   KUBECTL_CLIENT,
   KUBECTL_SERVER,
   NS,
+  PROXY_FAILS,
   service,
   STATEFULSET,
   statefulSet,
@@ -40,7 +42,7 @@ describe('k8s-lab demo-scale: bad input changes nothing', () => {
 });
 
 it('--to no higher than the replicas is a usage error once the release is read: exit 2, nothing changed', async () => {
-  const script = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, STATEFULSET, KUBECTL_SERVER, KUBECONFIG_VIEW, KUBE_SYSTEM];
+  const script = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, STATEFULSET, KUBECTL_SERVER, KUBECONFIG_VIEW, KUBE_SYSTEM, PROXY_FAILS];
   const run = await runCommand(['-n', 'lab', 'demo-scale', '--to', '4', '--record-dir', '/nonexistent/lessons'], script);
   expect(run.code).toBe(2);
   expect(run.stderr).toBe('✖ --to 4: release helm-python already has 4 replicas; nothing was changed — pass --to 5 or more\n');
@@ -51,7 +53,7 @@ it('--to no higher than the replicas is a usage error once the release is read: 
 
 describe('demo-scale: a NodePort or retention the cluster cannot take is refused before the first change (exit 2)', () => {
   // The release is OrderedReady (STATEFULSET), so --policy both installs the temporary release helm-python-parallel.
-  const reads = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, STATEFULSET, KUBECTL_SERVER, KUBECONFIG_VIEW, KUBE_SYSTEM];
+  const reads = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, STATEFULSET, KUBECTL_SERVER, KUBECONFIG_VIEW, KUBE_SYSTEM, PROXY_FAILS];
   const noTemporary = helm([...NS, 'list', '--filter', '^helm-python-parallel$', '--output', 'json'], { stdout: [] });
   const ownService = kubectl([...NS, 'get', 'service', 'helm-python', '--output', 'json', '--request-timeout=10s'], { stdout: service(31987) });
   const other = (namespace: string, name: string, nodePort: number) => ({ ...service(nodePort), metadata: { name, namespace } });
@@ -63,13 +65,14 @@ describe('demo-scale: a NodePort or retention the cluster cannot take is refused
     });
   const scale = (...extra: string[]) => ['-n', 'lab', 'demo-scale', '--record-dir', '/nonexistent/lessons', ...extra];
 
-  /** No call that changes anything: helm only lists, versions and reads values; kubectl only gets, reads its config (`config view`), and creates or patches with --dry-run=server. */
+  /** No call that changes anything: helm only lists, versions and reads values; kubectl only gets, reads its config (`config view`), starts the demo's reader (`proxy`), and creates or patches with --dry-run=server. */
   const expectNoChange = (calls: string[][]) => {
     for (const [bin, ...args] of calls) {
       const verb = args[0] === '--namespace' ? args[2] : args[0];
       if (bin === 'helm') expect(['version', 'list', 'get'], JSON.stringify(args)).toContain(verb);
       else if (verb === 'create' || verb === 'patch') expect(args).toContain('--dry-run=server');
       else if (verb === 'config') expect(args[1]).toBe('view');
+      else if (verb === 'proxy') expect(args).toContain('--reject-paths=^/api/.*/pods/.*/attach');
       else expect(['get', 'version'], JSON.stringify(args)).toContain(verb);
     }
   };
@@ -199,7 +202,7 @@ describe('the end of an interrupted demo-scale says its sentence once', () => {
 
   it('the summary leaves the reason and what was undone to the error line, which has them once, exit 130', () => {
     const summary = renderScaleSummary(record, '/tmp/x-scale.json');
-    const error = scaleEnding(record, '/tmp/x-scale.json')!;
+    const error = demoEnding(record, '/tmp/x-scale.json', 'scale')!;
     const printed = `${summary}\n✖ ${error.message} — ${error.hint}`;
     expect(error.exitCode).toBe(130);
     expect(error.message).toBe(`scale ${reason}`);
@@ -216,12 +219,12 @@ describe('the end of an interrupted demo-scale says its sentence once', () => {
       'scale: passed — every added pod Ready; 0 requests failed (9.0 s)',
       'run record: /tmp/x-scale.json',
     ]);
-    expect(scaleEnding(passed, '/tmp/x-scale.json')).toBeUndefined();
+    expect(demoEnding(passed, '/tmp/x-scale.json', 'scale')).toBeUndefined();
   });
 });
 
 describe('a --url that is not the release is refused before the first change (exit 2)', () => {
-  const reads = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, STATEFULSET, KUBECTL_SERVER, KUBECONFIG_VIEW, KUBE_SYSTEM];
+  const reads = [HELM_VERSION, KUBECTL_CLIENT, list, values, STATEFULSET, STATEFULSET, KUBECTL_SERVER, KUBECONFIG_VIEW, KUBE_SYSTEM, PROXY_FAILS];
   const ownService = kubectl([...NS, 'get', 'service', 'helm-python', '--output', 'json', '--request-timeout=10s'], { stdout: service(31987) });
   let server: Server;
   let url: string;

@@ -210,7 +210,7 @@ describe('the demos on a release from the chart before the headless Service', ()
 
   it('demo-scale refuses before any change, naming the migration: exit 2', async () => {
     const server = kubectl(['version', '--output', 'json', '--request-timeout=10s'], { stdout: { serverVersion: { gitVersion: 'v1.35.0' } } });
-    const script = [HELM4, KUBECTL_CLIENT, STALE, list, values, STALE, server, KUBECONFIG_VIEW, KUBE_SYSTEM];
+    const script = [HELM4, KUBECTL_CLIENT, STALE, list, values, STALE, server, KUBECONFIG_VIEW, KUBE_SYSTEM, PROXY_FAILS];
     const run = await runCommand(['-n', 'lab', 'demo-scale', '--to', '3', '--record-dir', '/nonexistent/runs'], script);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
