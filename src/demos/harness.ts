@@ -15,6 +15,7 @@ import type { CounterSnapshot, PodEvent, RunRecord } from './record.js';
 import { DemoSession } from './session.js';
 import { PodWatch } from './watch.js';
 import { controlPlaneWindows, type ControlPlaneRecord } from './control-plane.js';
+import { resumeRead, type ResumeOptions } from '../adapters/transient.js';
 
 /**
  * One harness for every demo and lesson: it opens the demo (API reader, pod watch, probe, clock,
@@ -67,6 +68,11 @@ export async function snapshot(lab: Lab, files: FileReader): Promise<{ counters:
   return { counters, ready: pods.filter(isPodReady).map((p) => p.metadata.name), claims: claims.map((c) => c.metadata.name) };
 }
 
+/** How a demo's reads go on across a control plane that is away: within a step's limit, each outage kept on the lab for the record. */
+function resumeWithin(lab: Lab, stepTimeoutMs: number): ResumeOptions {
+  return { limitMs: demoLimits.readResumeMs(stepTimeoutMs), onOutage: (outage) => lab.readOutages?.push(outage) };
+}
+
 /**
  * Opens the demo's reader (one API connection for reads and counter files; kubectl when the
  * kubeconfig needs it) while `check` runs against the cluster, then runs `body` with both, and
@@ -78,7 +84,7 @@ export async function withDemoReader<P, T>(
   check: (lab: Lab) => Promise<P>,
   body: (rl: Lab, files: FileReader, plan: P) => Promise<T>,
 ): Promise<T> {
-  const opening = openProxiedReader(lab, demoLimits.proxyMs(timeoutMs));
+  const opening = openProxiedReader(lab, demoLimits.proxyMs(timeoutMs), resumeWithin(lab, timeoutMs));
   try {
     const [reader, plan] = await Promise.all([opening, check(lab)]);
     return await body(reader ? { ...lab, kubectl: reader.kubectl } : lab, reader ?? lab.kubectl, plan);
@@ -173,7 +179,7 @@ export async function runOnHarness<R>(lab: Lab, files: FileReader, spec: Harness
     lab.kubectl.serverVersion(),
     lab.kubectl.namespace(),
     lab.kubectl.clusterIdentity(),
-    spec.target ?? resolveTarget(lab.kubectl, lab.release, spec.url),
+    spec.target ?? resumeRead('finding the Service', () => resolveTarget(lab.kubectl, lab.release, spec.url), resumeWithin(lab, spec.timeoutMs)),
     steps.read(lab, files),
   ]);
   if (spec.url && !spec.target) await checkUrlServes(target, lab.release);
@@ -183,7 +189,8 @@ export async function runOnHarness<R>(lab: Lab, files: FileReader, spec: Harness
   const t0 = startedAt.getTime();
   const clock = () => Date.now() - t0;
   const { feed } = hooks;
-  const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
+  // Its lists are tried once each: the watch lists again every second itself, and says it was broken.
+  const watch = new PodWatch(lab.kubectl.readingOnce(), lab.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
   const probe = demoProbe(target, spec.intervalMs, clock, feed);
   const phaseBegins = (name: string, detail: string) => feed?.({ kind: 'phase', t: clock(), name, detail });
   const session = new DemoSession(lab, probe, watch, clock, spec.timeoutMs, phaseBegins, files, signal);
@@ -220,7 +227,7 @@ export async function runOnHarness<R>(lab: Lab, files: FileReader, spec: Harness
     environment: { kubernetes: server ?? 'unknown', helm: spec.helm, kubectl: spec.kubectlClient, k8sLab: spec.k8sLabVersion, node: process.version },
     namespace,
     cluster,
-    controlPlane: controlPlaneWindows(watch.breaks, lab.changeFaults ?? [], t0, endedAt.getTime() - t0),
+    controlPlane: controlPlaneWindows(watch.breaks, lab.changeFaults ?? [], t0, endedAt.getTime() - t0, lab.readOutages),
   };
 }
 
