@@ -168,6 +168,8 @@ export interface Seen<R> {
 /** Runs a demo on the harness: see the module's comment. Throws only before anything changed. */
 export async function runOnHarness<R>(lab: Lab, files: FileReader, spec: HarnessSpec, steps: DemoSteps<R>): Promise<Seen<R>> {
   const { signal, hooks } = spec;
+  // This run's faults only: `lab` runs several demos on one Lab.
+  const [changesBefore, readsBefore] = [lab.changeFaults?.length ?? 0, lab.readOutages?.length ?? 0];
   const before = await waitForStatefulSet(lab.kubectl, lab.release, {
     timeoutMs: demoLimits.readyBeforeMs,
     pollMs: demoLimits.readyBeforePollMs,
@@ -227,7 +229,13 @@ export async function runOnHarness<R>(lab: Lab, files: FileReader, spec: Harness
     environment: { kubernetes: server ?? 'unknown', helm: spec.helm, kubectl: spec.kubectlClient, k8sLab: spec.k8sLabVersion, node: process.version },
     namespace,
     cluster,
-    controlPlane: controlPlaneWindows(watch.breaks, lab.changeFaults ?? [], t0, endedAt.getTime() - t0, lab.readOutages),
+    controlPlane: controlPlaneWindows(
+      watch.breaks,
+      (lab.changeFaults ?? []).slice(changesBefore),
+      t0,
+      endedAt.getTime() - t0,
+      (lab.readOutages ?? []).slice(readsBefore),
+    ),
   };
 }
 

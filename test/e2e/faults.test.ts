@@ -6,7 +6,7 @@
 // the release deployed, 2 replicas, RollingUpdate partition 0, pods 0 and 1 Ready on one version
 // (the one before, or the new one when the demo finished), the same PVCs, no counter ever down.
 // Needs root (the fault restarts a daemon) and the exclusive cluster lock:
-//   flock -x /tmp/k8s-lab-cluster.lock npx vitest run --project e2e test/e2e/faults.test.ts
+//   flock -o -x /tmp/k8s-lab-cluster.lock npx vitest run --project e2e-serial test/e2e/faults.test.ts
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
