@@ -1,5 +1,6 @@
 import { byOrdinal, isPodReady, podClaim, podOrdinal, REVISION_LABEL, statefulSetSelector, VERSION_LABEL, type Pod } from './adapters/kube-objects.js';
 import type { ApiReader } from './adapters/exec-channel.js';
+import { ResumingReader, type ResumeOptions } from './adapters/transient.js';
 import { inNamespace, type Kubectl } from './adapters/kubectl.js';
 import { mapBounded } from './concurrency.js';
 import { LabError } from './errors.js';
@@ -116,10 +117,19 @@ export interface ProxiedReader extends FileReader {
  * kubeconfig uses what only kubectl supports, one `kubectl proxy`. Undefined, said with --verbose,
  * when neither can be had: then kubectl reads everything, as it always could.
  */
-export async function openProxiedReader(lab: Pick<Lab, 'kubectl' | 'log'>, timeoutMs = READ_PROXY_MS): Promise<ProxiedReader | undefined> {
+export async function openProxiedReader(
+  lab: Pick<Lab, 'kubectl' | 'log'>,
+  timeoutMs = READ_PROXY_MS,
+  /** A demo's: reads that meet the control plane away are tried again (ResumingReader); the pod watch's lists are not (it lists again itself). */
+  resume?: ResumeOptions,
+): Promise<ProxiedReader | undefined> {
   const { kubectl, log } = lab;
+  const resuming = (api: ApiReader): ApiReader => (resume ? new ResumingReader(api, resume) : api);
   const direct = await kubectl.direct((line) => log.debug(line));
-  if ('reads' in direct) return proxiedReader(lab, kubectl.withProxy(direct.reads), direct.api, 'the API server', true);
+  if ('reads' in direct) {
+    const api = resuming(direct.api);
+    return proxiedReader(lab, kubectl.withProxy({ ...direct.reads, proxy: api, once: direct.api }), api, 'the API server', true);
+  }
   log.debug(`reading through kubectl proxy: ${direct.unsupported}`);
   // Loaded here, not at start-up: `k8s-lab counters --help` needs neither node:http nor node:crypto.
   const { KubeProxy } = await import('./adapters/pod-exec.js');
@@ -135,7 +145,8 @@ export async function openProxiedReader(lab: Pick<Lab, 'kubectl' | 'log'>, timeo
     await proxy?.stop();
     return undefined;
   }
-  return proxiedReader(lab, kubectl.withProxy({ proxy, namespace }), proxy, 'kubectl proxy', false);
+  const api = resuming(proxy);
+  return proxiedReader(lab, kubectl.withProxy({ proxy: api, once: proxy, namespace }), api, 'kubectl proxy', false);
 }
 
 function proxiedReader(lab: Pick<Lab, 'kubectl' | 'log'>, proxied: Kubectl, api: ApiReader, via: string, direct: boolean): ProxiedReader {

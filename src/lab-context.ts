@@ -5,6 +5,7 @@ import { dependenciesOf, type LabDependencies, type Terminal } from './dependenc
 import { createApply, type Apply, type ChangeFault } from './adapters/changes.js';
 import { Helm } from './adapters/helm.js';
 import { Kubectl, type KubeTarget } from './adapters/kubectl.js';
+import type { ReadOutage } from './adapters/transient.js';
 import { UsageError } from './errors.js';
 import { checkName } from './names.js';
 import { createRunner } from './process/runner.js';
@@ -49,6 +50,8 @@ export interface Lab {
   apply: Apply;
   /** Each change that met the API server away (told by apply): the run record's control-plane windows. */
   changeFaults?: ChangeFault[];
+  /** Each read that met the control plane away and was tried again (a demo's reader): the record's control-plane windows too. */
+  readOutages?: ReadOutage[];
 }
 
 /** The Lab of a running command: its options and the global ones, over its program's dependencies. */
@@ -120,5 +123,6 @@ export function createLab(options: GlobalOptions, deps: LabDependencies = {}): L
       warn: (line) => log.warn(line),
     }),
     changeFaults,
+    readOutages: [],
   };
 }

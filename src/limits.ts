@@ -54,6 +54,8 @@ export const demoLimits = {
   watchMs: (stepTimeoutMs: number) => 6 * stepTimeoutMs,
   /** The demo's `kubectl proxy`: the watch's time and a minute to read the counters after it. */
   proxyMs: (stepTimeoutMs: number) => 6 * stepTimeoutMs + MINUTE,
+  /** A read (the counters, the pods, finding the Service) that meets the control plane away is tried again this long: a step's limit, at most 2 minutes. */
+  readResumeMs: (stepTimeoutMs: number) => Math.min(stepTimeoutMs, 2 * MINUTE),
   /** One probe request: ten intervals, at least a second. */
   probeRequestMs: (intervalMs: number) => Math.max(SECOND, 10 * intervalMs),
 };

@@ -6,6 +6,7 @@ import { EXEC_PLUGIN_MS, KUBE_REQUEST_MS } from '../limits.js';
 import type { Runner } from '../process/runner.js';
 import type { DirectEndpoint } from '../process/websocket.js';
 import { firstLine } from './failure.js';
+import { isTransient } from './transient.js';
 import type { ApiConnection, ExecPlugin } from './kubeconfig.js';
 import { EXEC_PROTOCOL, execPath, parseExecMessages, type ProxyResponse } from './exec-channel.js';
 
@@ -185,7 +186,10 @@ export class KubeApi {
       req.on('response', (h) => (statusCode = Number(h[':status'] ?? 0)));
       req.on('data', (chunk: string) => (body += chunk));
       req.on('end', () => resolve({ statusCode, body }));
-      req.on('error', (error: Error) => reject(Object.assign(error, { beforeConnect: !session.encrypted || session.alpnProtocol !== 'h2' })));
+      // A server that did not agree to HTTP/2; not one that was away (refused, reset: restarting), which may well speak it when back.
+      // (The stream's error is ERR_HTTP2_STREAM_CANCEL, caused by the connection's: ECONNREFUSED.)
+      const away = (error: Error) => isTransient(((error.cause ?? error) as NodeJS.ErrnoException).code ?? '');
+      req.on('error', (error: Error) => reject(Object.assign(error, { beforeConnect: !away(error) && (!session.encrypted || session.alpnProtocol !== 'h2') })));
       req.setTimeout(KUBE_REQUEST_MS, () => {
         req.close(constants.NGHTTP2_CANCEL);
         reject(new Error(`no answer within ${KUBE_REQUEST_MS / 1000} s`));

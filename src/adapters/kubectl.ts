@@ -243,6 +243,8 @@ export interface ProxiedReads {
   namespace: string;
   /** Set when `proxy` is the API server itself: its failures are reported as kubectl's would be, with no kubectl call. */
   direct?: { server: string };
+  /** The same reads tried once, where `proxy` tries again while the control plane is away (a demo's ResumingReader). */
+  once?: ApiGetter;
 }
 
 /**
@@ -296,6 +298,11 @@ export class Kubectl {
    */
   withProxy(proxied: ProxiedReads): Kubectl {
     return new Kubectl(this.runner, this.bin, this.target, proxied, this.env);
+  }
+
+  /** The same adapter with each read tried once: for a caller that tries again itself (the pod watch lists again every second). */
+  readingOnce(): Kubectl {
+    return this.proxied?.once ? this.withProxy({ ...this.proxied, proxy: this.proxied.once, once: undefined }) : this;
   }
 
   /**

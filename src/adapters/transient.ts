@@ -3,6 +3,7 @@
 // carry on from there).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ToolStream } from '../process/runner.js';
+import type { ApiReader, ProxyResponse } from './exec-channel.js';
 
 /**
  * The API server restarting (connection refused, reset, EOF, GOAWAY), answering 5xx while it
@@ -10,7 +11,7 @@ import type { ToolStream } from '../process/runner.js';
  * again when it is safe to repeat; a watch that ended with one is resumed.
  */
 const TRANSIENT =
-  /connection refused|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up|socket disconnected|cannot reach the Kubernetes API server|The connection to the server \S+ was refused|connection reset|unexpected EOF|\bEOF\b|http2: server sent GOAWAY|i\/o timeout|TLS handshake timeout|Unable to connect to the server|Kubernetes cluster unreachable|the server is currently unable to handle the request|\(ServiceUnavailable\)|\(InternalError\)|Internal error occurred|etcdserver: (request timed out|leader changed|too many requests)|context deadline exceeded|Timeout: request did not complete|the server was unable to return a response in the time allotted|an error on the server|unable to decode an event from the watch stream|status code 50[0234]|\b50[0234] (Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)/i;
+  /connection refused|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up|socket disconnected|cannot reach the Kubernetes API server|The connection to the server \S+ was refused|connection reset|unexpected EOF|\bEOF\b|http2: server sent GOAWAY|i\/o timeout|TLS handshake timeout|Unable to connect to the server|Kubernetes cluster unreachable|the server is currently unable to handle the request|\(ServiceUnavailable\)|\(InternalError\)|Internal error occurred|etcdserver: (request timed out|leader changed|too many requests)|context deadline exceeded|no answer within \d+|Timeout: request did not complete|the server was unable to return a response in the time allotted|an error on the server|unable to decode an event from the watch stream|status code 50[0234]|\b50[0234] (Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)/i;
 
 export function isTransient(text: string): boolean {
   return TRANSIENT.test(text);
@@ -23,7 +24,7 @@ export function faultName(text: string): string {
   if (/\b50[0234]\b|ServiceUnavailable|InternalError|Internal error occurred|currently unable to handle/i.test(text)) return 'API server 5xx';
   if (/EOF|connection reset|ECONNRESET|socket hang up|GOAWAY|an error on the server|unable to decode an event/i.test(text))
     return 'connection to the API server broken';
-  if (/timeout|deadline/i.test(text)) return 'API server did not answer';
+  if (/timeout|deadline|no answer within/i.test(text)) return 'API server did not answer';
   return 'API server unreachable';
 }
 
@@ -125,5 +126,133 @@ export class ResumingWatch {
     this.abort.abort();
     await this.stream?.stop();
     await this.loop;
+  }
+}
+
+/** A read that met the control plane away and was tried again: from its first failed attempt until it was answered (or given up). */
+export interface ReadOutage {
+  /** Epoch ms of the first failed attempt. */
+  start: number;
+  /** Epoch ms when it was answered, or given up. */
+  end: number;
+  /** What was read, for the record: "API reads", "counter files (exec)", "finding the Service". */
+  what: string;
+  /** The first failure's fault (faultName). */
+  fault: string;
+  /** Failed attempts. */
+  failed: number;
+  /** False when the limit ran out first: the read failed. */
+  answered: boolean;
+}
+
+export interface ResumeOptions {
+  /** How long a read may go on being tried again, from its first attempt. */
+  limitMs: number;
+  /** Told of each outage once it is over (answered, or given up). */
+  onOutage?(outage: ReadOutage): void;
+  sleep?(ms: number): Promise<void>;
+  /** Epoch ms. */
+  now?(): number;
+}
+
+/** Between attempts of a read while the control plane is away (as the watch's lists). */
+const READ_RETRY_MS = 1000;
+
+/** An error's message with what it carries (a LabError's detail, a Node error's code, its cause): what isTransient reads. */
+export function errorText(error: unknown): string {
+  const e = error as { message?: string; detail?: string; code?: string; cause?: unknown } | undefined;
+  return [e?.code, e?.message ?? String(error), e?.detail, e?.cause === undefined ? undefined : String(e.cause)].filter(Boolean).join('\n');
+}
+
+/**
+ * Runs a read, and again every second while it fails with a transient fault (`transient`, by
+ * default isTransient of the error) and its limit lasts; any other failure, or the last one,
+ * is thrown. A read is safe to repeat. Each stretch of failed attempts is told to `onOutage`.
+ */
+export async function resumeRead<T>(
+  what: string,
+  read: () => Promise<T>,
+  { limitMs, onOutage, sleep: pause = (ms) => sleep(ms), now = Date.now }: ResumeOptions,
+  transient: (error: unknown) => boolean = (error) => isTransient(errorText(error)),
+): Promise<T> {
+  const deadline = now() + limitMs;
+  let outage: ReadOutage | undefined;
+  const over = (answered: boolean) => {
+    if (!outage) return;
+    outage.end = now();
+    outage.answered = answered;
+    onOutage?.(outage);
+  };
+  for (;;) {
+    let failure: unknown;
+    try {
+      const value = await read();
+      over(true);
+      return value;
+    } catch (error) {
+      failure = error;
+    }
+    if (!transient(failure)) {
+      over(true); // answered, with another failure: the control plane was back
+      throw failure;
+    }
+    outage ??= { start: now(), end: now(), what, fault: faultName(errorText(failure)), failed: 0, answered: false };
+    outage.failed++;
+    if (now() + READ_RETRY_MS >= deadline) {
+      over(false);
+      throw failure;
+    }
+    await pause(READ_RETRY_MS);
+  }
+}
+
+/** A 5xx of the API server itself: not through its proxy to a pod or Service, whose 5xx is the app's (or the node's). */
+function serverFault(path: string, answer: ProxyResponse): boolean {
+  return answer.statusCode >= 500 && !/\/proxy(\/|\?|$)/.test(path) && isTransient(`status code ${answer.statusCode}\n${answer.body}`);
+}
+
+/** An exec that got no answer (refused, reset, timed out): not one the API server answered with a failure (the pod gone, the kubelet unreachable). */
+function execUnanswered(error: unknown): boolean {
+  const { code, message = '' } = error as { code?: string; message?: string };
+  return (code !== undefined && isTransient(code)) || /^no answer within|socket hang up|Unexpected server response: 50[0234]/.test(message);
+}
+
+/** A GET that answered 5xx from the API server, thrown so that resumeRead tries it again; the answer is kept. */
+class ServerFault extends Error {
+  constructor(readonly answer: ProxyResponse) {
+    super(`status code ${answer.statusCode}: ${answer.body.slice(0, 200)}`);
+  }
+}
+
+/**
+ * The demo's reader of the API server (counters, exec, the StatefulSet and its pods) across a
+ * control plane that is briefly away: a GET that got no answer or a 5xx of the API server's own,
+ * or an exec that got no answer, is tried again within the limit (resumeRead). When the limit
+ * runs out a GET answers as the server last did (a 5xx), or fails as before.
+ */
+export class ResumingReader implements ApiReader {
+  constructor(
+    private readonly api: ApiReader,
+    private readonly options: ResumeOptions,
+  ) {}
+
+  async get(path: string): Promise<ProxyResponse> {
+    const read = async () => {
+      const answer = await this.api.get(path);
+      if (serverFault(path, answer)) throw new ServerFault(answer);
+      return answer;
+    };
+    return resumeRead('API reads', read, this.options).catch((error: unknown) => {
+      if (error instanceof ServerFault) return error.answer;
+      throw error;
+    });
+  }
+
+  exec(namespace: string, pod: string, container: string, command: string[]): Promise<string> {
+    return resumeRead('exec in pods', () => this.api.exec(namespace, pod, container, command), this.options, execUnanswered);
+  }
+
+  stop(): Promise<void> {
+    return this.api.stop();
   }
 }

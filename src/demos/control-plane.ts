@@ -3,7 +3,7 @@
 // server. The report puts these beside the Service's outages, so that neither is blamed on the
 // strategy nor hidden.
 import type { ChangeFault } from '../adapters/changes.js';
-import { controlPlaneAway, type WatchBreak } from '../adapters/transient.js';
+import { controlPlaneAway, type ReadOutage, type WatchBreak } from '../adapters/transient.js';
 
 export interface ControlPlaneWindow {
   /** ms since the run started. */
@@ -23,14 +23,31 @@ export interface ControlPlaneRecord {
 /** Windows closer than this are one. */
 const MERGE_GAP_MS = 2000;
 
-/** The windows when the control plane was away (merged, in order), or undefined when it never was. */
-export function controlPlaneWindows(breaks: WatchBreak[], faults: ChangeFault[], startedAtMs: number, endMs: number): ControlPlaneRecord | undefined {
+/**
+ * The windows when the control plane was away (merged, in order), or undefined when it never was:
+ * from the pod watch's breaks, the changes' failed attempts and the reads tried again, on the run's
+ * clock: a read before the start (finding the Service) is put at 0, one after the end left out.
+ */
+export function controlPlaneWindows(
+  breaks: WatchBreak[],
+  faults: ChangeFault[],
+  startedAtMs: number,
+  endMs: number,
+  reads: ReadOutage[] = [],
+): ControlPlaneRecord | undefined {
   const raw: ControlPlaneWindow[] = [
     ...breaks.filter(controlPlaneAway).map((b) => ({ start: b.t, end: b.resumedT ?? endMs, seen: [`pod watch: ${b.reason}`] })),
     ...faults.map((f) => {
       const t = f.at - startedAtMs;
       return { start: t, end: t, seen: [`${f.doing}: ${f.fault}${f.retried ? ' (run again)' : ''}`] };
     }),
+    ...reads
+      .filter((r) => r.start - startedAtMs <= endMs)
+      .map((r) => ({
+        start: Math.max(0, r.start - startedAtMs),
+        end: Math.min(Math.max(0, r.end - startedAtMs), endMs),
+        seen: [`${r.what}: ${r.fault}${r.answered ? ' (tried again)' : ' (given up)'}`],
+      })),
   ].sort((a, b) => a.start - b.start);
   if (!raw.length) return undefined;
   const away: ControlPlaneWindow[] = [];

@@ -15,6 +15,7 @@ import type { CounterSnapshot, PodEvent, RunRecord } from './record.js';
 import { DemoSession } from './session.js';
 import { PodWatch } from './watch.js';
 import { controlPlaneWindows, type ControlPlaneRecord } from './control-plane.js';
+import { resumeRead, type ResumeOptions } from '../adapters/transient.js';
 
 /**
  * One harness for every demo and lesson: it opens the demo (API reader, pod watch, probe, clock,
@@ -80,6 +81,11 @@ export interface DemoReader {
   tools: ToolVersions;
 }
 
+/** How a demo's reads go on across a control plane that is away: within a step's limit, each outage kept on the lab for the record. */
+function resumeWithin(lab: Lab, stepTimeoutMs: number): ResumeOptions {
+  return { limitMs: demoLimits.readResumeMs(stepTimeoutMs), onOutage: (outage) => lab.readOutages?.push(outage) };
+}
+
 /**
  * Opens the demo's reader (one API connection for reads and counter files; kubectl when the
  * kubeconfig needs it) and asks the tools' versions while `check` runs against the cluster, then
@@ -92,7 +98,7 @@ export async function withDemoReader<P, T>(
   check: (lab: Lab) => Promise<P>,
   body: (demo: DemoReader, plan: P) => Promise<T>,
 ): Promise<T> {
-  const opening = openProxiedReader(lab, demoLimits.proxyMs(timeoutMs));
+  const opening = openProxiedReader(lab, demoLimits.proxyMs(timeoutMs), resumeWithin(lab, timeoutMs));
   try {
     const [reader, helm, kubectl, plan] = await Promise.all([opening, lab.helm.version(), lab.kubectl.clientVersion(), check(lab)]);
     const demo = reader ? { lab: { ...lab, kubectl: reader.kubectl }, files: reader } : { lab, files: lab.kubectl };
@@ -221,6 +227,8 @@ export interface Seen<R> {
 export async function runOnHarness<R>(demo: DemoReader, spec: HarnessSpec, steps: DemoSteps<R>): Promise<Seen<R>> {
   const { lab, files, tools } = demo;
   const { signal, hooks } = spec;
+  // This run's faults only: `lab` runs several demos on one Lab.
+  const [changesBefore, readsBefore] = [lab.changeFaults?.length ?? 0, lab.readOutages?.length ?? 0];
   const before = await waitForStatefulSet(lab.kubectl, lab.release, {
     timeoutMs: demoLimits.readyBeforeMs,
     pollMs: demoLimits.readyBeforePollMs,
@@ -232,7 +240,7 @@ export async function runOnHarness<R>(demo: DemoReader, spec: HarnessSpec, steps
     lab.kubectl.serverVersion(),
     lab.kubectl.namespace(),
     lab.kubectl.clusterIdentity(),
-    spec.target ?? resolveTarget(lab.kubectl, lab.release, spec.url),
+    spec.target ?? resumeRead('finding the Service', () => resolveTarget(lab.kubectl, lab.release, spec.url), resumeWithin(lab, spec.timeoutMs)),
     steps.read(lab, files),
   ]);
   if (spec.url && !spec.target) await checkUrlServes(target, lab.release);
@@ -242,7 +250,8 @@ export async function runOnHarness<R>(demo: DemoReader, spec: HarnessSpec, steps
   const t0 = startedAt.getTime();
   const clock = () => Date.now() - t0;
   const { feed } = hooks;
-  const watch = new PodWatch(lab.kubectl, lab.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
+  // Its lists are tried once each: the watch lists again every second itself, and says it was broken.
+  const watch = new PodWatch(lab.kubectl.readingOnce(), lab.releaseSelector, clock, feed && ((e) => feed(podEvent(e))));
   const probe = demoProbe(target, spec.intervalMs, clock, feed);
   const phaseBegins = (name: string, detail: string) => feed?.({ kind: 'phase', t: clock(), name, detail });
   const session = new DemoSession(lab, probe, watch, clock, spec.timeoutMs, phaseBegins, files, signal);
@@ -279,7 +288,13 @@ export async function runOnHarness<R>(demo: DemoReader, spec: HarnessSpec, steps
     environment: { kubernetes: server ?? 'unknown', helm: tools.helm, kubectl: tools.kubectl, k8sLab: spec.k8sLabVersion, node: process.version },
     namespace,
     cluster,
-    controlPlane: controlPlaneWindows(watch.breaks, lab.changeFaults ?? [], t0, endedAt.getTime() - t0),
+    controlPlane: controlPlaneWindows(
+      watch.breaks,
+      (lab.changeFaults ?? []).slice(changesBefore),
+      t0,
+      endedAt.getTime() - t0,
+      (lab.readOutages ?? []).slice(readsBefore),
+    ),
   };
 }
 

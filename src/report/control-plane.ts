@@ -17,5 +17,5 @@ export function controlPlaneNote(cp: ControlPlaneRecord | undefined, outages: { 
   const blame = outages.length
     ? ` ${inside} of the ${outages.length} Service outage window${outages.length === 1 ? '' : 's'} overlap${inside === 1 ? 's' : ''} it: those are the cluster's as much as the strategy's.${catchingUp}`
     : ' The Service had no outage meanwhile.';
-  return `**The control plane was away during this run** (from the start, the demo's pod watch broken until a list answered again, and changes failing with a fault of the API server): ${windows}.${changes}${blame}`;
+  return `**The control plane was away during this run** (from the start, the demo's pod watch broken until a list answered again, reads tried again, and changes failing with a fault of the API server): ${windows}.${changes}${blame}`;
 }

@@ -31,7 +31,7 @@ export interface FakeApiServer {
 export type Answers = Record<string, object | { status: number; body: object }>;
 
 /** HTTP/1.1 only (as a proxy in front of an API server may be), or HTTP/2 as well, as the API server is. */
-export async function startFakeApiServer(answers: Answers, { http2 = false } = {}): Promise<FakeApiServer> {
+export async function startFakeApiServer(answers: Answers, { http2 = false, port: wanted = 0 } = {}): Promise<FakeApiServer> {
   const asked: Asked[] = [];
   const options = { key: tls('server.key'), cert: tls('server.pem'), ca: tls('ca.pem'), requestCert: true, rejectUnauthorized: false };
   type Request = { url?: string; socket: unknown; headers: { authorization?: string }; httpVersion: string };
@@ -57,7 +57,7 @@ export async function startFakeApiServer(answers: Answers, { http2 = false } = {
   const server = http2 ? createSecureServer({ ...options, allowHTTP1: true }, handler as never) : createServer(options, handler as never);
   let connections = 0;
   server.on('secureConnection', () => connections++);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(wanted, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `https://127.0.0.1:${port}`,

@@ -41,6 +41,20 @@ describe('KubeApi: the API server read from Node', () => {
     expect(server.connections()).toBe(1);
   });
 
+  it('an HTTP/2 API server that restarts (refused meanwhile) is read over HTTP/2 again once back, not over HTTP/1.1 from then on', async () => {
+    server = await startFakeApiServer({ '/version': { gitVersion: 'v1' } }, { http2: true });
+    const port = Number(new URL(server.url).port);
+    const client = connect(server.url, { ca: tls('ca.pem'), cert: tls('client.pem'), key: tls('client.key') });
+    expect((await client.get('/version')).statusCode).toBe(200);
+    await client.stop();
+    await server.close();
+    const away = await client.get('/version').catch((error: Error) => error);
+    expect((away as Error).message).toMatch(/ECONNREFUSED/);
+    server = await startFakeApiServer({ '/version': { gitVersion: 'v2' } }, { http2: true, port });
+    expect(await client.get('/version')).toEqual({ statusCode: 200, body: '{"gitVersion":"v2"}' });
+    expect(server.asked).toEqual([{ path: '/version', cn: 'lab-admin', version: '2.0' }]);
+  });
+
   it('sends a bearer token; 20 concurrent GETs share at most 8 connections', async () => {
     server = await startFakeApiServer({ '/version': { gitVersion: 'v1' } });
     const client = connect(server.url, { ca: tls('ca.pem'), token: 'abc' });
