@@ -24,6 +24,8 @@ export interface FakeApiServer {
   asked: Asked[];
   /** How many TLS connections were opened. */
   connections(): number;
+  /** Over HTTP/2, the flow-control window each request's stream was given by the client (its SETTINGS_INITIAL_WINDOW_SIZE). */
+  streamWindows: number[];
   close(): Promise<void>;
 }
 
@@ -33,8 +35,15 @@ export type Answers = Record<string, object | { status: number; body: object }>;
 /** HTTP/1.1 only (as a proxy in front of an API server may be), or HTTP/2 as well, as the API server is. */
 export async function startFakeApiServer(answers: Answers, { http2 = false, port: wanted = 0 } = {}): Promise<FakeApiServer> {
   const asked: Asked[] = [];
+  const streamWindows: number[] = [];
   const options = { key: tls('server.key'), cert: tls('server.pem'), ca: tls('ca.pem'), requestCert: true, rejectUnauthorized: false };
-  type Request = { url?: string; socket: unknown; headers: { authorization?: string }; httpVersion: string };
+  type Request = {
+    url?: string;
+    socket: unknown;
+    headers: { authorization?: string };
+    httpVersion: string;
+    stream?: { session?: { remoteSettings: { initialWindowSize?: number } } };
+  };
   type Response = { writeHead(status: number, headers: object): { end(body: string): void } };
   const handler = (req: Request, res: Response) => {
     const socket = req.socket as TLSSocket;
@@ -45,6 +54,8 @@ export async function startFakeApiServer(answers: Answers, { http2 = false, port
       ...(cn && { cn }),
       ...(req.headers.authorization && { authorization: req.headers.authorization }),
     });
+    const window = req.stream?.session?.remoteSettings.initialWindowSize;
+    if (window !== undefined) streamWindows.push(window);
     const answer = answers[req.url ?? ''];
     const [status, body] =
       answer === undefined
@@ -63,6 +74,7 @@ export async function startFakeApiServer(answers: Answers, { http2 = false, port
     url: `https://127.0.0.1:${port}`,
     asked,
     connections: () => connections,
+    streamWindows,
     close: () =>
       new Promise((resolve) => {
         if ('closeAllConnections' in server) server.closeAllConnections();

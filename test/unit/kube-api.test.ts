@@ -55,6 +55,15 @@ describe('KubeApi: the API server read from Node', () => {
     expect(server.asked).toEqual([{ path: '/version', cn: 'lab-admin', version: '2.0' }]);
   });
 
+  it('over HTTP/2, gives each answer a window of at least 1 MiB: a list of 100 pods (~9 kB each) comes without waiting for window updates', async () => {
+    server = await startFakeApiServer({ '/version': { gitVersion: 'v1' } }, { http2: true });
+    const client = connect(server.url, { ca: tls('ca.pem'), token: 'abc' });
+    await Promise.all([client.get('/version'), client.get('/version')]);
+    expect(server.streamWindows).toHaveLength(2);
+    // HTTP/2's default is 65,535 bytes (RFC 9113, 6.5.2).
+    for (const window of server.streamWindows) expect(window).toBeGreaterThanOrEqual(2 ** 20);
+  });
+
   it('sends a bearer token; 20 concurrent GETs share at most 8 connections', async () => {
     server = await startFakeApiServer({ '/version': { gitVersion: 'v1' } });
     const client = connect(server.url, { ca: tls('ca.pem'), token: 'abc' });
