@@ -1,8 +1,9 @@
 // The control plane failing during a demo, on the real cluster: the API server restarted (down
 // 8 s, test/cluster/fault) during the rollout phase of rolling and canary, during a failover
-// lesson, and under `k8s-lab watch`; etcd stalled (Helm 3) and the controller manager restarted
-// during rolling's rollout; the kubelet of the failed pod's node and kube-proxy restarted during a
-// failover lesson. After each, the cluster is read with helm and kubectl only:
+// lesson, and under `k8s-lab watch`; etcd stalled, the controller manager, the scheduler, a
+// node's kubelet and kube-proxy restarted during rolling's rollout, canary's promote and the
+// failover lesson (etcd stalled with Helm 3; etcd and the scheduler not during canary, for time).
+// After each, the cluster is read with helm and kubectl only:
 // the release deployed, 2 replicas, RollingUpdate partition 0, pods 0 and 1 Ready on one version
 // (the one before, or the new one when the demo finished), the same PVCs, no counter ever down.
 // Needs root (the fault restarts a daemon) and the exclusive cluster lock:
@@ -190,48 +191,70 @@ describe('the control plane failing during demos, on a real cluster', () => {
     table.push(`${run.fault} | k8s-lab watch --for 45s | 0 | ${lines[0]!.trim()} | – | –`);
   });
 
-  // The other faults, each during the demo it shows most in: etcd stalled while helm upgrades and
-  // the pods are replaced (requests wait, nothing to undo), the controller manager (the
-  // StatefulSet and EndpointSlice controllers) away mid-rollout, the kubelet of the node whose pod
-  // is deleted (it kills the old container and starts the new one), and kube-proxy away while that
-  // pod's endpoint goes (its rules go stale). Each demo finishes: none of these is the API server.
+  // The other faults, none of them the API server: etcd stalled (requests wait), the controller
+  // manager (the StatefulSet and EndpointSlice controllers), the scheduler (the re-created pods are
+  // scheduled), the kubelet of helm-python-1's node (it kills the old container and starts the new
+  // one; helm-python-1 goes first in a rollout and is the pod the lesson deletes) and kube-proxy
+  // (the Service's rules while endpoints change). Each during the rollout phase of rolling and
+  // canary and during the failover lesson; each demo finishes, nothing to undo. Left out for CI's
+  // time (a canary run is some 40 s): etcd and the scheduler during canary's promote, whose
+  // upgrade and re-created pods the rolling rows already meet.
+  /** The fault's arguments; NODE stands for helm-python-1's node, read before the run. */
+  async function faultArgs(fault: string[]): Promise<{ args: string[]; node: string }> {
+    const pods = await kubectlJson<PodList>(['-n', NS, 'get', 'pods', '-l', SELECTOR]);
+    const node = pods.items.find((p) => p.metadata.name === 'helm-python-1')?.spec.nodeName;
+    expect(node).toBeDefined();
+    return { args: fault.map((a) => (a === 'NODE' ? node! : a)), node: node! };
+  }
+  const KUBELET = ['kubelet', 'NODE'];
+
   it.each([
-    { name: 'etcd stalled 5 s', fault: ['etcd', '--stall', '5s'], major: 3 },
-    { name: 'controller manager restarted', fault: ['controller-manager'], major: 4 },
-  ])('$name during rolling (rollout), Helm $major: the demo finishes, every pod on the new version', async ({ fault, major }) => {
-    const records = mkdtempSync(join(tmpdir(), `k8s-lab-faults-${fault[0]}-`));
+    { name: 'etcd stalled 5 s', fault: ['etcd', '--stall', '5s'], strategy: 'rolling', phase: 'rollout', major: 3 },
+    { name: 'controller manager restarted', fault: ['controller-manager'], strategy: 'rolling', phase: 'rollout', major: 4 },
+    { name: 'scheduler restarted', fault: ['scheduler'], strategy: 'rolling', phase: 'rollout', major: 4 },
+    { name: "helm-python-1's kubelet restarted", fault: KUBELET, strategy: 'rolling', phase: 'rollout', major: 4 },
+    { name: 'kube-proxy restarted', fault: ['kube-proxy'], strategy: 'rolling', phase: 'rollout', major: 4 },
+    { name: 'controller manager restarted', fault: ['controller-manager'], strategy: 'canary', phase: 'promote', major: 4 },
+    { name: "helm-python-1's kubelet restarted", fault: KUBELET, strategy: 'canary', phase: 'promote', major: 4 },
+    { name: 'kube-proxy restarted', fault: ['kube-proxy'], strategy: 'canary', phase: 'promote', major: 4 },
+  ])('$name during $strategy ($phase), Helm $major: the demo finishes, every pod on the new version', async ({ fault, strategy, phase, major }) => {
+    const records = mkdtempSync(join(tmpdir(), `k8s-lab-faults-${strategy}-${fault[0]}-`));
     const before = await helmRelease();
+    const { args, node } = await faultArgs(fault);
     const run = await runWithFault(
-      ['demo-update', '--strategy', 'rolling', '--settle', '1s', '--url', url, '--record-dir', records],
-      '▸ rollout:',
-      fault,
+      ['demo-update', '--strategy', strategy, ...(strategy === 'canary' ? ['--check', '2s'] : []), '--settle', '1s', '--url', url, '--record-dir', records],
+      `▸ ${phase}:`,
+      args,
       major === 3 ? helm3 : helm,
     );
     const record = onlyRecord<RunRecord>(records);
-    // Exit 1 only for requests that failed (the verdict), never for an undo: the release is updated.
+    // Exit 1 only for requests that failed (the verdict), never for an undo: the release is updated,
+    // and (canary) the extra pod and its PVC are gone (expectWholeRelease: pods 0 and 1, the same PVCs).
     expect([0, 1], run.stderr).toContain(run.exitCode);
     expect(run.stderr).not.toMatch(/undo|rolled back|helm rollback/i);
     expect(await expectWholeRelease([record.versions.to])).toBe(record.versions.to);
     expect((await helmRelease()).revision).toBeGreaterThan(before.revision);
     expect(record.environment.helm).toMatch(new RegExp(`^v?${major}\\.`));
     table.push(
-      `${run.fault} | rolling (rollout), Helm ${major} | ${run.exitCode} | ${record.verdict}: ${record.reason}; rollout ${phaseSeconds(record, 'rollout')} | ${record.probe.failures}/${record.probe.requests} | ${awayWindows(record.controlPlane)}`,
+      `${run.fault} | ${strategy} (${phase}), Helm ${major}${fault[0] === 'kubelet' ? `, on ${node}` : ''} | ${run.exitCode} | ${record.verdict}: ${record.reason}; ${phase} ${phaseSeconds(record, phase)} | ${record.probe.failures}/${record.probe.requests} | ${awayWindows(record.controlPlane)}`,
     );
   });
 
   it.each([
-    { name: "the kubelet of the pod's node restarted", fault: 'kubelet' },
-    { name: 'kube-proxy restarted', fault: 'kube-proxy' },
-  ])('$name during demo-failover --mode delete (fail): the lesson ends, the pod back, the release as it was', async ({ fault }) => {
-    const records = mkdtempSync(join(tmpdir(), `k8s-lab-faults-failover-${fault}-`));
+    { name: "helm-python-1's kubelet restarted", fault: KUBELET },
+    { name: 'kube-proxy restarted', fault: ['kube-proxy'] },
+    { name: 'etcd stalled 5 s', fault: ['etcd', '--stall', '5s'] },
+    { name: 'controller manager restarted', fault: ['controller-manager'] },
+    { name: 'scheduler restarted', fault: ['scheduler'] },
+  ])('$name during demo-failover --mode delete --pod 1 (fail): the lesson ends, the pod back, the release as it was', async ({ fault }) => {
+    const records = mkdtempSync(join(tmpdir(), `k8s-lab-faults-failover-${fault[0]}-`));
     const pods = await kubectlJson<PodList>(['-n', NS, 'get', 'pods', '-l', SELECTOR]);
     const version = pods.items[0]!.metadata.labels['app.kubernetes.io/version']!;
-    const node = pods.items.find((p) => p.metadata.name === 'helm-python-1')?.spec.nodeName;
-    expect(node).toBeDefined();
+    const { args, node } = await faultArgs(fault);
     const run = await runWithFault(
       ['demo-failover', '--mode', 'delete', '--pod', '1', '--url', url, '--settle', '1s', '--record-dir', records],
       '▸ fail:',
-      fault === 'kubelet' ? ['kubelet', node!] : ['kube-proxy'],
+      args,
     );
     expect([0, 1], run.stderr).toContain(run.exitCode);
     const record = onlyRecord<FailoverRecord>(records);
