@@ -196,9 +196,7 @@ describe('the control plane failing during demos, on a real cluster', () => {
   // scheduled), the kubelet of helm-python-1's node (it kills the old container and starts the new
   // one; helm-python-1 goes first in a rollout and is the pod the lesson deletes) and kube-proxy
   // (the Service's rules while endpoints change). Each during the rollout phase of rolling and
-  // canary and during the failover lesson; each demo finishes, nothing to undo. Left out for CI's
-  // time (a canary run is some 40 s): etcd and the scheduler during canary's promote, whose
-  // upgrade and re-created pods the rolling rows already meet.
+  // canary and during the failover lesson; each demo finishes, nothing to undo.
   /** The fault's arguments; NODE stands for helm-python-1's node, read before the run. */
   async function faultArgs(fault: string[]): Promise<{ args: string[]; node: string }> {
     const pods = await kubectlJson<PodList>(['-n', NS, 'get', 'pods', '-l', SELECTOR]);
@@ -217,6 +215,8 @@ describe('the control plane failing during demos, on a real cluster', () => {
     { name: 'controller manager restarted', fault: ['controller-manager'], strategy: 'canary', phase: 'promote', major: 4 },
     { name: "helm-python-1's kubelet restarted", fault: KUBELET, strategy: 'canary', phase: 'promote', major: 4 },
     { name: 'kube-proxy restarted', fault: ['kube-proxy'], strategy: 'canary', phase: 'promote', major: 4 },
+    { name: 'etcd stalled 5 s', fault: ['etcd', '--stall', '5s'], strategy: 'canary', phase: 'promote', major: 4 },
+    { name: 'scheduler restarted', fault: ['scheduler'], strategy: 'canary', phase: 'promote', major: 4 },
   ])('$name during $strategy ($phase), Helm $major: the demo finishes, every pod on the new version', async ({ fault, strategy, phase, major }) => {
     const records = mkdtempSync(join(tmpdir(), `k8s-lab-faults-${strategy}-${fault[0]}-`));
     const before = await helmRelease();
