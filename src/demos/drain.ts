@@ -138,7 +138,9 @@ export class PlacementTracker {
       const now = placementOf(pod, t);
       seen.add(now.pod);
       const before = this.last.get(now.pod);
-      if (before && before.uid === now.uid && before.node === now.node && before.state === now.state) continue;
+      // The scheduler's message counts as a change: a read may come before its first attempt (the
+      // pod Pending without PodScheduled), and the message is what the lesson quotes.
+      if (before && before.uid === now.uid && before.node === now.node && before.state === now.state && before.why === now.why) continue;
       this.last.set(now.pod, now);
       this.placements.push(now);
     }

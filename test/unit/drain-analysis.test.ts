@@ -227,6 +227,22 @@ describe('placements', () => {
       '1500 b 3 null pending',
     ]);
   });
+  it('a Pending pod read before the scheduler tried, then with its message: the message is recorded and quoted in the move', () => {
+    // Seen in CI: the first read of the replacement came before the scheduler's PodScheduled=False,
+    // and the message that came after was not recorded (pendingWhy null).
+    const unschedulable = { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: WHY }] };
+    const tracker = new PlacementTracker({} as never, '', () => 0);
+    tracker.observe([pod('helm-python-0', 'u0', W1, true)], 0);
+    tracker.observe([pod('helm-python-0', 'u0b', undefined, false)], 1000);
+    tracker.observe([pod('helm-python-0', 'u0b', undefined, false, unschedulable)], 1500);
+    tracker.observe([pod('helm-python-0', 'u0b', undefined, false, unschedulable)], 2000);
+    tracker.observe([pod('helm-python-0', 'u0b', W1, true)], 9000);
+    expect(tracker.placements.map((p) => `${p.t} ${p.state} ${p.why ?? '-'}`)).toEqual(['0 ready -', '1000 pending -', `1500 pending ${WHY}`, '9000 ready -']);
+    const before = [{ pod: 'helm-python-0', uid: 'u0', node: W1, pvc: 'data-helm-python-0', pvcUid: 'c0', counter: 3 }];
+    const [move] = podMoves(before, W1, [{ t: 900, pod: 'helm-python-0', outcome: 'evicted' }], tracker.placements, 8000);
+    // Pending from the first read (1.0 s) until it was placed (9.0 s): 8.0 s, past the uncordon at 8.0 s.
+    expect(move).toMatchObject({ pendingWhy: WHY, pendingMs: 8000, pendingUntilUncordon: true, toNode: W1, toUid: 'u0b' });
+  });
 });
 
 describe('schedulableNodeNames', () => {
