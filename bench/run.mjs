@@ -47,7 +47,7 @@ sections.counters = async () => {
   const replicaCounts = (process.env.BENCH_COUNTERS_REPLICAS ?? '2,10,20').split(',').map(Number);
   for (const replicas of replicaCounts) {
     await deployBench(NS, replicas);
-    const times = { counters: [], get: [], exec: [], before: [] };
+    const times = { counters: [], get: [], exec: [], floor: [], before: [] };
     const steps = {
       counters: async () => {
         const result = await lab(['counters', '--namespace', NS, '--json']);
@@ -57,6 +57,13 @@ sections.counters = async () => {
       },
       get: async () => (await run('kubectl', ['-n', NS, 'get', 'pods', '-o', 'json'])).ms,
       exec: async () => (await run('kubectl', ['-n', NS, 'exec', 'helm-python-0', '-c', 'app', '--', 'cat', '/data/counter.json'])).ms,
+      // The least a Node process can do for the same reads (bench/counters-floor.mjs).
+      floor: async () => {
+        const result = await run('node', [join(root, 'bench', 'counters-floor.mjs'), NS]);
+        if (result.code !== 0) throw new Error(result.stderr);
+        if (JSON.parse(result.stdout).length !== replicas) throw new Error(`the floor read ${result.stdout}`);
+        return result.ms;
+      },
       // $BENCH_BEFORE_BIN: another build's bin/k8s-lab.js (an earlier commit's), read in the same turns.
       ...(BEFORE_BIN && {
         before: async () => {
@@ -73,7 +80,7 @@ sections.counters = async () => {
         const name = order[(i + j) % order.length];
         times[name].push(await steps[name]());
       }
-    const [c, g, e] = [median(times.counters), median(times.get), median(times.exec)];
+    const [c, g, e, f] = [median(times.counters), median(times.get), median(times.exec), median(times.floor)];
     if (BEFORE_BIN) {
       const b = median(times.before);
       before.push([`${replicas} pods`, fmt(b), `${(b / g).toFixed(2)}×`, fmt(c), `${(c / g).toFixed(2)}×`, `${(c / b).toFixed(2)}×`]);
@@ -85,6 +92,8 @@ sections.counters = async () => {
       `${(c / g).toFixed(2)}×`,
       fmt(e),
       `${(c / e).toFixed(2)}×`,
+      fmt(f),
+      `${(f / g).toFixed(2)}×`,
       replicas === 20 ? '≤ 1.00× get pods' : '',
       replicas === 20 ? (c / g <= 1 ? 'met' : 'missed') : '',
     ]);
@@ -92,8 +101,8 @@ sections.counters = async () => {
   await deployBench(NS, 2);
   return {
     title: 'Counters at scale',
-    how: `\`k8s-lab counters --json\` vs one \`kubectl get pods -o json\` of the same namespace and one \`kubectl exec … cat /data/counter.json\`, ${runs} of each interleaved (which goes first turning round), median wall time`,
-    headers: ['pods', 'k8s-lab counters', 'kubectl get pods -o json', 'ratio', 'one kubectl exec', 'ratio', 'target', ''],
+    how: `\`k8s-lab counters --json\` vs one \`kubectl get pods -o json\` of the same namespace, one \`kubectl exec … cat /data/counter.json\` and the floor in Node (bench/counters-floor.mjs: the same reads, by hand, nothing else), ${runs} of each interleaved (which goes first turning round), median wall time`,
+    headers: ['pods', 'k8s-lab counters', 'kubectl get pods -o json', 'ratio', 'one kubectl exec', 'ratio', 'floor in Node', 'floor vs get pods', 'target', ''],
     rows,
     ...(BEFORE_BIN && {
       after: `Against the build of ${BEFORE_BIN} (counters, same turns): | pods | before | vs get pods | now | vs get pods | now / before |\n${before.map((r) => `| ${r.join(' | ')} |`).join('\n')}`,
