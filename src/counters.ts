@@ -1,5 +1,6 @@
 import { byOrdinal, isPodReady, podClaim, podOrdinal, REVISION_LABEL, statefulSetSelector, VERSION_LABEL, type Pod } from './adapters/kube-objects.js';
 import type { ApiReader } from './adapters/exec-channel.js';
+import type { KubeProxy as KubeProxyType } from './adapters/pod-exec.js';
 import { ResumingReader, type ResumeOptions } from './adapters/transient.js';
 import { inNamespace, type Kubectl } from './adapters/kubectl.js';
 import { mapBounded } from './concurrency.js';
@@ -133,6 +134,7 @@ export async function openProxiedReader(
   log.debug(`reading through kubectl proxy: ${direct.unsupported}`);
   // Loaded here, not at start-up: `k8s-lab counters --help` needs neither node:http nor node:crypto.
   const { KubeProxy } = await import('./adapters/pod-exec.js');
+  const startedAt = Date.now();
   // Both at once; a kubeconfig kubectl cannot read fails later, in the caller's kubectl calls, as it always did.
   const [namespace, proxy] = await Promise.all([
     kubectl.namespace().catch(() => undefined),
@@ -145,8 +147,24 @@ export async function openProxiedReader(
     await proxy?.stop();
     return undefined;
   }
-  const api = resuming(proxy);
-  return proxiedReader(lab, kubectl.withProxy({ proxy: api, once: proxy, namespace }), api, 'kubectl proxy', false);
+  // A demo's proxy that dies is started again (its reads go on); `counters` fails fast as before.
+  const once = resume ? await restartingProxy(lab, proxy, startedAt + timeoutMs, resume) : proxy;
+  const api = resuming(once);
+  return proxiedReader(lab, kubectl.withProxy({ proxy: api, once, namespace }), api, 'kubectl proxy', false);
+}
+
+/** The demo's `kubectl proxy`, started again when it dies, until `deadline` (epoch ms): each restart told as a read outage. */
+async function restartingProxy(lab: Pick<Lab, 'kubectl' | 'log'>, first: KubeProxyType, deadline: number, resume: ResumeOptions): Promise<ApiReader> {
+  const [{ KubeProxy }, { RestartingProxy }] = await Promise.all([import('./adapters/pod-exec.js'), import('./adapters/restarting-proxy.js')]);
+  const echo = (line: string) => lab.log.debug(line);
+  return new RestartingProxy(first, {
+    start: (ms) => KubeProxy.start(lab.kubectl, { timeoutMs: ms, echo }),
+    deadline,
+    onOutage: (outage) => {
+      echo(`kubectl proxy ${outage.fault}`);
+      resume.onOutage?.(outage);
+    },
+  });
 }
 
 function proxiedReader(lab: Pick<Lab, 'kubectl' | 'log'>, proxied: Kubectl, api: ApiReader, via: string, direct: boolean): ProxiedReader {

@@ -71,13 +71,23 @@ export const podExecArgs = {
 };
 
 export class KubeProxy {
+  /** How the kubectl proxy process ended, once it has (killed, or past its time limit). */
+  exit?: { exitCode: number; stderr: string };
+
   private constructor(
     private readonly stream: ToolStream,
     /** Where the proxy serves: its unix socket, or its TCP address. */
     readonly endpoint: ProxyEndpoint,
     private readonly echo: (line: string) => void,
     private readonly removeDir: () => void,
-  ) {}
+  ) {
+    void stream.exited.then((exit) => (this.exit = exit));
+  }
+
+  /** Settles when the kubectl proxy process exits. */
+  get exited(): Promise<{ exitCode: number; stderr: string }> {
+    return this.stream.exited;
+  }
 
   get transport(): ProxyTransport {
     return 'socketPath' in this.endpoint ? 'unix' : 'tcp';
