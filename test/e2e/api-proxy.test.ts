@@ -113,5 +113,9 @@ describe('the API server fallback on a real cluster', () => {
     ]);
     expect(pods.items.map((p) => p.metadata.labels['app.kubernetes.io/version'])).toEqual(pods.items.map(() => record.versions.to));
     expect(pods.items).toHaveLength(2);
+    const windows = (record.controlPlane?.away ?? []).map((w) => `${((w.end - w.start) / 1000).toFixed(1)} s (${w.seen.join('; ')})`);
+    console.log(
+      `kubectl proxy killed mid-rollout: exit ${result.exitCode}, ${record.probe.failures}/${record.probe.requests} requests failed, ${windows.join(', ')}`,
+    );
   });
 });
